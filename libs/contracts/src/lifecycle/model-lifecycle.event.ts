@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ModelSignatureSchema } from '../models/model-signature';
+
+/** Compacted topic, keyed by `tenantId/model`: the latest event of a key is that model's state. */
+export const modelLifecycleTopic = (prefix: string): string => `${prefix}.model.lifecycle.v1`;
+export const modelLifecycleKey = (tenantId: string, model: string): string => `${tenantId}/${model}`;
+
+export const MODEL_STAGES = ['draft', 'staging', 'production', 'archived'] as const;
+export const ModelStageSchema = z.enum(MODEL_STAGES);
+export type ModelStage = z.infer<typeof ModelStageSchema>;
+
+/** What a worker needs to serve a version: where its bytes are and what they must hash to. */
+export const ArtifactRefSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: z.number().int().positive(),
+  /** Path on the registry's HTTP API; workers fetch it with their service token. */
+  downloadPath: z.string().startsWith('/'),
+});
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
+
+export const ServingVersionSchema = z.object({
+  version: z.number().int().positive(),
+  artifact: ArtifactRefSchema,
+  signature: ModelSignatureSchema,
+});
+export type ServingVersion = z.infer<typeof ServingVersionSchema>;
+
+/**
+ * A model's lifecycle event. Each one carries the model's whole serving state (`production`),
+ * not just the change, so compaction can drop every older event of the key and a consumer that
+ * reads the topic from the start rebuilds the current state.
+ */
+export const ModelLifecycleEventSchema = z.object({
+  type: z.enum(['model.created', 'version.registered', 'version.stage-changed', 'model.deleted']),
+  tenantId: z.string().min(1),
+  model: z.string().min(1),
+  /** The version the event is about, where it is about one. */
+  version: z.number().int().positive().nullable(),
+  stage: ModelStageSchema.nullable(),
+  /** The version serving production after this event, or null when none does. */
+  production: ServingVersionSchema.nullable(),
+  actor: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+});
+export type ModelLifecycleEvent = z.infer<typeof ModelLifecycleEventSchema>;

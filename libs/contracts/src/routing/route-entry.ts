@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { ModelSignatureSchema } from '../models/model-signature';
+
+/** Redis hash holding the routing table, one field per `tenantId/model`. Written by the router. */
+export const routingTableKey = (prefix: string): string => `${prefix}:routing:v1`;
+/** Pub/sub channel on which the router announces that the table changed. */
+export const routingChangedChannel = (prefix: string): string => `${prefix}:routing:v1:changed`;
+
+export const RouteTargetSchema = z.object({
+  version: z.number().int().positive(),
+  pool: z.string().min(1),
+  weight: z.number().int().min(0).max(100),
+});
+export type RouteTarget = z.infer<typeof RouteTargetSchema>;
+
+export const RouteEntrySchema = z.object({
+  tenantId: z.string().min(1),
+  model: z.string().min(1),
+  targets: z.array(RouteTargetSchema).min(1),
+  /** Signatures per served version, so the gateway validates without calling the registry. */
+  signatures: z.record(z.string(), ModelSignatureSchema),
+  updatedAt: z.iso.datetime(),
+});
+export type RouteEntry = z.infer<typeof RouteEntrySchema>;
