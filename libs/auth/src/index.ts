@@ -1,0 +1,7 @@
+export * from './scopes';
+export * from './principal';
+export * from './token.service';
+export * from './bearer';
+export * from './auth.decorators';
+export * from './auth.guard';
+export * from './auth.module';

@@ -1,0 +1,12 @@
+/** What a credential may do. Tokens carry a list; routes require one or more. */
+export const SCOPES = {
+  infer: 'infer',
+  modelsRead: 'models:read',
+  modelsWrite: 'models:write',
+  auditRead: 'audit:read',
+  /** Creates tenants and mints their credentials. */
+  platformAdmin: 'platform:admin',
+  /** Service identities (workers) fetching model artifacts from the registry. */
+  artifactsRead: 'artifacts:read',
+} as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];

@@ -1,0 +1,48 @@
+import { Controller, Get, HttpCode, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Public } from '@falaj/auth';
+
+/** A dependency an app needs to be ready; `check` resolves with details or throws why not. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<Record<string, unknown> | void>;
+}
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+@Injectable()
+export class HealthService {
+  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
+
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
+    const results = await Promise.all(
+      this.checks.map(async (c) => {
+        try {
+          return [c.name, { ok: true, ...((await c.check()) ?? {}) }] as const;
+        } catch (error) {
+          return [c.name, { ok: false, error: (error as Error).message }] as const;
+        }
+      }),
+    );
+    return { ready: results.every(([, r]) => r.ok), checks: Object.fromEntries(results) };
+  }
+}
+
+/** `/health/live` and `/health/ready` for the internal apps (the gateway speaks OIP's own). */
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Public()
+  @Get('live')
+  @HttpCode(200)
+  live(): { live: true } {
+    return { live: true };
+  }
+
+  @Public()
+  @Get('ready')
+  async ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
+    const report = await this.health.readiness();
+    if (!report.ready) throw new ServiceUnavailableException(JSON.stringify(report.checks));
+    return report;
+  }
+}

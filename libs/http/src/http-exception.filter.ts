@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from './domain.error';
+
+interface ErrorBody {
+  error: string;
+  code?: string;
+  requestId?: string;
+}
+
+/**
+ * One filter for every app. Errors take the Open Inference Protocol's shape, `{"error": "..."}`,
+ * on every route (OIP clients parse exactly that); unknown errors become a 500 that names the
+ * request id, never a stack trace.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const [status, body] = this.describe(exception, request);
+    if (status >= 500) {
+      this.logger.error({ requestId: request.id, url: request.url, err: String(exception) }, (exception as Error)?.stack);
+    }
+    void reply.status(status).header('content-type', 'application/json').send(body);
+  }
+
+  private describe(exception: unknown, request: FastifyRequest): [number, ErrorBody] {
+    if (exception instanceof DomainError) {
+      return [exception.status, { error: exception.message, ...(exception.code ? { code: exception.code } : {}) }];
+    }
+    if (exception instanceof HttpException) {
+      return [exception.getStatus(), { error: messageOf(exception) }];
+    }
+    const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      // Fastify's own errors (body too large, bad JSON, bad content type) are the caller's.
+      return [fastifyStatus, { error: (exception as Error).message }];
+    }
+    return [500, { error: 'internal error', requestId: String(request.id) }];
+  }
+}
+
+function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}
