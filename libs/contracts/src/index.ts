@@ -8,3 +8,4 @@ export * from './routing/route-entry';
 export * from './workers/pool';
 export * from './workers/worker-heartbeat';
 export * from './dispatch/inference-dispatch';
+export * from './topics';

@@ -2,3 +2,4 @@ export * from './kafka.factory';
 export * from './event-publisher';
 export * from './event-consumer';
 export * from './redis.factory';
+export * from './kafka.module';

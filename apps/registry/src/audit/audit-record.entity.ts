@@ -1,0 +1,47 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * One row per inference call. The table is partitioned by residency region (LIST), so each
+ * region's rows live, and can be kept or dropped, apart — see the migration.
+ */
+@Entity({ name: 'audit_log' })
+export class AuditRecordEntity {
+  @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 200 })
+  requestId!: string;
+
+  @PrimaryColumn({ name: 'residency_region', type: 'varchar', length: 32 })
+  residencyRegion!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  tenantId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  subject!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  model!: string;
+
+  @Column({ type: 'int', nullable: true })
+  version!: number | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  pool!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  protocol!: string;
+
+  @Column({ type: 'int' })
+  status!: number;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  @Column({ name: 'latency_ms', type: 'double precision' })
+  latencyMs!: number;
+
+  @Column({ name: 'served_region', type: 'varchar', length: 32, nullable: true })
+  servedRegion!: string | null;
+
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditRecordEntity } from './audit-record.entity';
+import { AuditController } from './audit.controller';
+import { AuditWriter } from './audit.writer';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditRecordEntity])],
+  controllers: [AuditController],
+  providers: [AuditWriter],
+})
+export class AuditModule {}

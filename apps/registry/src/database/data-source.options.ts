@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { AuditRecordEntity } from '../audit/audit-record.entity';
+import { ModelEntity } from '../models/model.entity';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { ModelVersionEntity } from '../versions/model-version.entity';
+import { InitialSchema1764331200000 } from './migrations/1764331200000-initial-schema';
+
+export const ENTITIES = [TenantEntity, ModelEntity, ModelVersionEntity, AuditRecordEntity];
+export const MIGRATIONS = [InitialSchema1764331200000];
+
+/** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error', 'warn', 'migration'],
+  };
+}

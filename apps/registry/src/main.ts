@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import multipart from '@fastify/multipart';
+import { runMain, startHttpApp } from '@falaj/http';
+import { ensureDatabase } from './database/ensure-database';
+import { RegistryModule } from './registry.module';
+import { loadRegistryConfig } from './registry.config';
+
+runMain('registry', async () => {
+  const config = loadRegistryConfig();
+  await ensureDatabase(config.databaseUrl);
+  return startHttpApp(RegistryModule.forRoot(config), {
+    name: 'registry',
+    ...config.http,
+    logLevel: config.logLevel,
+    configure: async (app) => {
+      const fastify = app.getHttpAdapter().getInstance();
+      // Uploads stream to the artifact store; the store enforces the size limit as bytes arrive.
+      await app.register(multipart, { limits: { files: 1, fileSize: config.artifacts.maxUploadBytes + 1 } });
+      fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    },
+  });
+});

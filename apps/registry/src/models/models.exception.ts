@@ -1,0 +1,10 @@
+import { DomainError } from '@falaj/http';
+
+export class ModelsError extends DomainError {
+  static notFound(name: string): ModelsError {
+    return new ModelsError(404, `model '${name}' not found`, 'model_not_found');
+  }
+  static exists(name: string): ModelsError {
+    return new ModelsError(409, `model '${name}' already exists`, 'model_exists');
+  }
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { commonEnv, envPort, loadEnv } from '@falaj/config';
+
+const schema = z.object({
+  ...commonEnv,
+  FALAJ_REGISTRY_PORT: envPort(8081),
+  FALAJ_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/falaj'),
+  FALAJ_ARTIFACT_DIR: z.string().min(1).default('.local/artifacts'),
+  /** Largest model artifact accepted, in bytes (default 2 GiB). */
+  FALAJ_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+});
+
+export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
+  const e = loadEnv('registry', schema, env);
+  return {
+    prefix: e.FALAJ_PREFIX,
+    http: { host: e.FALAJ_HOST, port: e.FALAJ_REGISTRY_PORT },
+    logLevel: e.FALAJ_LOG_LEVEL,
+    jwtSecret: e.FALAJ_JWT_SECRET,
+    kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
+    databaseUrl: e.FALAJ_DATABASE_URL,
+    artifacts: { dir: e.FALAJ_ARTIFACT_DIR, maxUploadBytes: e.FALAJ_MAX_UPLOAD_BYTES },
+  };
+}
+export type RegistryConfig = ReturnType<typeof loadRegistryConfig>;
+export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');

@@ -1,0 +1,57 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuthModule } from '@falaj/auth';
+import { platformTopics } from '@falaj/contracts';
+import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
+import { KAFKA, KafkaModule } from '@falaj/messaging';
+import type { Kafka } from 'kafkajs';
+import { AuditModule } from './audit/audit.module';
+import { dataSourceOptions } from './database/data-source.options';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { ModelsModule } from './models/models.module';
+import { REGISTRY_CONFIG, type RegistryConfig } from './registry.config';
+import { TenantsModule } from './tenants/tenants.module';
+import { VersionsModule } from './versions/versions.module';
+
+@Module({})
+export class RegistryModule {
+  static forRoot(config: RegistryConfig): DynamicModule {
+    const topics = platformTopics(config.prefix);
+    return {
+      module: RegistryModule,
+      global: true,
+      imports: [
+        AuthModule.forRoot(config.jwtSecret),
+        KafkaModule.forRoot({ clientId: 'registry', brokers: config.kafka.brokers, topics: [topics.lifecycle, topics.audit] }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        LifecycleModule,
+        TenantsModule,
+        ModelsModule,
+        VersionsModule,
+        AuditModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: REGISTRY_CONFIG, useValue: config },
+        HealthService,
+        {
+          provide: READINESS_CHECKS,
+          inject: [DataSource, KAFKA],
+          useFactory: (db: DataSource, kafka: Kafka): ReadinessCheck[] => [
+            { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
+            {
+              name: 'kafka',
+              check: async () => {
+                const admin = kafka.admin();
+                await admin.connect();
+                await admin.listTopics().finally(() => admin.disconnect());
+              },
+            },
+          ],
+        },
+      ],
+      exports: [REGISTRY_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'tenants' })
+export class TenantEntity {
+  /** A slug chosen at creation (`acme`); appears in tokens and audit rows. */
+  @PrimaryColumn({ type: 'varchar', length: 63 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  /** Region the tenant's data must stay in (`ae`); bounds where its requests run. */
+  @Column({ type: 'varchar', length: 32 })
+  residency!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,19 @@
+import { DomainError } from '@falaj/http';
+
+export class VersionsError extends DomainError {
+  static notFound(model: string, version: number): VersionsError {
+    return new VersionsError(404, `version ${version} of model '${model}' not found`, 'version_not_found');
+  }
+  static invalidModel(reason: string): VersionsError {
+    return new VersionsError(400, `not a valid ONNX model: ${reason}`, 'invalid_model');
+  }
+  static tooLarge(maxBytes: number): VersionsError {
+    return new VersionsError(413, `model artifact exceeds the upload limit of ${maxBytes} bytes`, 'artifact_too_large');
+  }
+  static emptyUpload(): VersionsError {
+    return new VersionsError(400, 'the upload holds no model file', 'empty_upload');
+  }
+  static badTransition(from: string, to: string): VersionsError {
+    return new VersionsError(409, `a ${from} version cannot move to ${to}`, 'bad_transition');
+  }
+}

@@ -1,0 +1,15 @@
+import { auditTopic } from './audit/audit.event';
+import { modelLifecycleTopic } from './lifecycle/model-lifecycle.event';
+
+/** The Kafka topics of the platform, with their partitioning and retention. */
+export function platformTopics(prefix: string) {
+  return {
+    lifecycle: {
+      topic: modelLifecycleTopic(prefix),
+      numPartitions: 3,
+      // Keyed by model: compaction keeps each model's latest state forever.
+      config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+    },
+    audit: { topic: auditTopic(prefix), numPartitions: 3, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } },
+  };
+}

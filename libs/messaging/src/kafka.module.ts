@@ -1,0 +1,48 @@
+import { DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka, Producer } from 'kafkajs';
+import { createKafka, ensureTopics, type TopicSpec } from './kafka.factory';
+
+export const KAFKA = Symbol('KAFKA');
+export const KAFKA_PRODUCER = Symbol('KAFKA_PRODUCER');
+
+export interface KafkaModuleOptions {
+  clientId: string;
+  brokers: string[];
+  /** Topics this app needs; created at boot where missing. */
+  topics: TopicSpec[];
+}
+
+@Injectable()
+class KafkaProducerCloser implements OnApplicationShutdown {
+  constructor(@Inject(KAFKA_PRODUCER) private readonly producer: Producer) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
+
+/** One Kafka client and one connected, idempotent producer per app, closed at shutdown. */
+@Global()
+@Module({})
+export class KafkaModule {
+  static forRoot(options: KafkaModuleOptions): DynamicModule {
+    return {
+      module: KafkaModule,
+      providers: [
+        { provide: KAFKA, useValue: createKafka(options.clientId, options.brokers) },
+        {
+          provide: KAFKA_PRODUCER,
+          inject: [KAFKA],
+          useFactory: async (kafka: Kafka): Promise<Producer> => {
+            await ensureTopics(kafka, options.topics);
+            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+            await producer.connect();
+            return producer;
+          },
+        },
+        KafkaProducerCloser,
+      ],
+      exports: [KAFKA, KAFKA_PRODUCER],
+    };
+  }
+}
