@@ -121,8 +121,11 @@ kafka_fetch() {
   log "resolving Kafka $KAFKA_VERSION from Maven Central into $LIBS_DIR"
   rm -rf "$LIBS_DIR" "$CACHE_DIR/.complete"
   mkdir -p "$LIBS_DIR"
-  mvn -q -B -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies -DoutputDirectory="$LIBS_DIR" \
-    || die "mvn could not resolve Kafka $KAFKA_VERSION (is Maven Central reachable?)"
+  if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_DIR/pom.xml" dependency:copy-dependencies \
+      -DoutputDirectory="$LIBS_DIR" >"$CACHE_DIR/mvn.log" 2>&1; then
+    tail -n 30 "$CACHE_DIR/mvn.log" >&2 || true
+    die "mvn could not resolve Kafka $KAFKA_VERSION (is Maven Central reachable?); full output in $CACHE_DIR/mvn.log"
+  fi
   [[ -f "$LIBS_DIR/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "mvn finished but kafka_2.13-$KAFKA_VERSION.jar is not in $LIBS_DIR"
   touch "$CACHE_DIR/.complete"
 }
@@ -149,11 +152,12 @@ kafka_format_once() {
   log "formatting $DATA_DIR with cluster id $cid (once)"
   # Static quorum (controller.quorum.voters): no --standalone.
   "$java" -cp "$LIBS_DIR/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -Dfalaj.kafka.logfile="$KAFKA_LOG" \
-    kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_CONFIG" \
-    || die "kafka.tools.StorageTool format failed"
+    kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_CONFIG" >"$STATE_DIR/format.log" 2>&1 \
+    || { cat "$STATE_DIR/format.log" >&2; die "kafka.tools.StorageTool format failed"; }
 }
 
 kafka_up() {
+  local pid
   if pid="$(kafka_pid)"; then
     if kafka_answers; then log "kafka $KAFKA_VERSION up at $KAFKA_HOST:$KAFKA_PORT (pid $pid)"; return 0; fi
   elif tcp_open "$KAFKA_HOST" "$KAFKA_PORT"; then
@@ -169,7 +173,6 @@ kafka_up() {
   exec 9>"$STATE_DIR/.lock"
   flock -w 120 9 || die "another infra.sh holds $STATE_DIR/.lock"
 
-  local pid
   if ! pid="$(kafka_pid)"; then
     local java; java="$(java_bin)"
     kafka_fetch

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuthModule } from '@falaj/auth';
 import { platformTopics } from '@falaj/contracts';
 import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
-import { KAFKA, KafkaModule } from '@falaj/messaging';
+import { KAFKA, KafkaModule, probeKafka } from '@falaj/messaging';
 import type { Kafka } from 'kafkajs';
 import { AuditModule } from './audit/audit.module';
 import { dataSourceOptions } from './database/data-source.options';
@@ -40,14 +40,7 @@ export class RegistryModule {
           inject: [DataSource, KAFKA],
           useFactory: (db: DataSource, kafka: Kafka): ReadinessCheck[] => [
             { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
-            {
-              name: 'kafka',
-              check: async () => {
-                const admin = kafka.admin();
-                await admin.connect();
-                await admin.listTopics().finally(() => admin.disconnect());
-              },
-            },
+            { name: 'kafka', check: () => probeKafka(kafka) },
           ],
         },
       ],

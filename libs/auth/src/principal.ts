@@ -5,6 +5,8 @@ export interface Principal {
   subject: string;
   tenantId: string;
   scopes: readonly string[];
+  /** The tenant's residency region, carried in the token so the hot path needs no lookup. */
+  residency?: string;
 }
 
 export function hasScopes(principal: Principal, required: readonly Scope[]): boolean {

@@ -1,6 +1,6 @@
 import { InvalidTokenError, SCOPES, TokenService, bearerToken } from '@falaj/auth';
 
-const principal = { subject: 'alice', tenantId: 'acme', scopes: [SCOPES.infer, SCOPES.modelsRead] };
+const principal = { subject: 'alice', tenantId: 'acme', scopes: [SCOPES.infer, SCOPES.modelsRead], residency: 'ae' };
 
 describe(TokenService.name, () => {
   const tokens = new TokenService('s'.repeat(32));

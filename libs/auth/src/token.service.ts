@@ -19,7 +19,11 @@ export class TokenService {
   }
 
   async sign(principal: Principal, ttlSeconds: number): Promise<string> {
-    return new SignJWT({ tenant: principal.tenantId, scope: principal.scopes.join(' ') })
+    return new SignJWT({
+      tenant: principal.tenantId,
+      scope: principal.scopes.join(' '),
+      ...(principal.residency ? { residency: principal.residency } : {}),
+    })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(principal.subject)
       .setIssuer(ISSUER)
@@ -36,7 +40,9 @@ export class TokenService {
         throw new InvalidTokenError('token lacks its subject or tenant');
       }
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
-      return { subject: payload.sub, tenantId: payload.tenant, scopes: scope.split(' ').filter(Boolean) };
+      const principal: Principal = { subject: payload.sub, tenantId: payload.tenant, scopes: scope.split(' ').filter(Boolean) };
+      if (typeof payload.residency === 'string') principal.residency = payload.residency;
+      return principal;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('token has expired');

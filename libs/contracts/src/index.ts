@@ -9,3 +9,4 @@ export * from './workers/pool';
 export * from './workers/worker-heartbeat';
 export * from './dispatch/inference-dispatch';
 export * from './topics';
+export * from './tensors/bytes-elements';

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Injectable, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Public } from '@falaj/auth';
 
 /** A dependency an app needs to be ready; `check` resolves with details or throws why not. */
@@ -40,9 +41,10 @@ export class HealthController {
 
   @Public()
   @Get('ready')
-  async ready(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
     const report = await this.health.readiness();
-    if (!report.ready) throw new ServiceUnavailableException(JSON.stringify(report.checks));
+    // The report itself is the body either way: an operator sees which check failed and why.
+    if (!report.ready) void reply.status(503);
     return report;
   }
 }

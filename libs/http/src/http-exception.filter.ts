@@ -32,6 +32,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return [exception.status, { error: exception.message, ...(exception.code ? { code: exception.code } : {}) }];
     }
+    if (carriesStatus(exception)) {
+      // Errors of the pure libs (OipError…) carry their status without depending on Nest.
+      return [exception.status, { error: exception.message }];
+    }
     if (exception instanceof HttpException) {
       return [exception.getStatus(), { error: messageOf(exception) }];
     }
@@ -42,6 +46,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     return [500, { error: 'internal error', requestId: String(request.id) }];
   }
+}
+
+function carriesStatus(error: unknown): error is Error & { status: number } {
+  const status = (error as { status?: unknown })?.status;
+  return error instanceof Error && typeof status === 'number' && status >= 400 && status < 600;
 }
 
 function messageOf(exception: HttpException): string {

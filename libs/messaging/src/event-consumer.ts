@@ -16,6 +16,11 @@ export interface EventConsumerOptions<T> {
   topic: string;
   schema: z.ZodType<T>;
   fromBeginning: boolean;
+  /**
+   * False for consumers that rebuild state from a compacted topic: with no committed offset,
+   * every start replays the topic from the beginning (default true).
+   */
+  commitOffsets?: boolean;
   /** Handles a batch of valid events of one partition, in order. Throwing retries the batch. */
   handle(events: ConsumedEvent<T>[]): Promise<void>;
 }
@@ -38,6 +43,7 @@ export class EventConsumer<T> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning });
     await this.consumer.run({
+      autoCommit: this.options.commitOffsets ?? true,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         const events: ConsumedEvent<T>[] = [];

@@ -3,3 +3,4 @@ export * from './event-publisher';
 export * from './event-consumer';
 export * from './redis.factory';
 export * from './kafka.module';
+export * from './kafka-readiness';

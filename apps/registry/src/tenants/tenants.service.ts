@@ -25,8 +25,8 @@ export class TenantsService {
   }
 
   async issueToken(tenantId: string, dto: IssueTokenDto): Promise<{ token: string; expiresAt: string }> {
-    await this.get(tenantId);
-    const principal: Principal = { subject: dto.subject, tenantId, scopes: dto.scopes };
+    const tenant = await this.get(tenantId);
+    const principal: Principal = { subject: dto.subject, tenantId, scopes: dto.scopes, residency: tenant.residency };
     const token = await this.tokens.sign(principal, dto.ttlSeconds);
     return { token, expiresAt: new Date(Date.now() + dto.ttlSeconds * 1000).toISOString() };
   }

@@ -1,0 +1,4 @@
+import 'reflect-metadata';
+import { bootstrapWorker } from '@falaj/worker-runtime';
+
+bootstrapWorker('cpu');

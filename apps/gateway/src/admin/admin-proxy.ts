@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { request as undiciRequest } from 'undici';
+import { InvalidTokenError, TokenService, bearerToken } from '@falaj/auth';
+
+/** Headers that describe one hop, not the message: never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host',
+]);
+
+/**
+ * `/admin/*` goes to the registry as it came: body streamed (model uploads are large), the
+ * caller's token forwarded. The gateway turns away a missing or bad token itself, and the
+ * registry checks the token again and applies scopes and tenancy (zero trust).
+ */
+export function registerAdminProxy(fastify: FastifyInstance, registryUrl: string, tokens: TokenService): void {
+  void fastify.register(async (scope) => {
+    // Leave bodies unread: the registry parses them.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.all('/admin', (request, reply) => forward(request, reply, registryUrl, tokens));
+    scope.all('/admin/*', (request, reply) => forward(request, reply, registryUrl, tokens));
+  });
+}
+
+async function forward(request: FastifyRequest, reply: FastifyReply, registryUrl: string, tokens: TokenService): Promise<void> {
+  const token = bearerToken(request.headers.authorization);
+  try {
+    if (!token) throw new InvalidTokenError('missing bearer token');
+    await tokens.verify(token);
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    await reply.status(401).send({ error: error.message });
+    return;
+  }
+  const headers: Record<string, string> = { 'x-request-id': String(request.id), 'x-forwarded-for': request.ip };
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  const upstream = await undiciRequest(`${registryUrl}${request.url}`, {
+    method: request.method as 'GET',
+    headers,
+    body: hasBody ? request.raw : undefined,
+  }).catch(() => null);
+  if (!upstream) {
+    await reply.status(502).send({ error: 'the registry is unreachable' });
+    return;
+  }
+  reply.status(upstream.statusCode);
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+  }
+  await reply.send(upstream.body);
+}

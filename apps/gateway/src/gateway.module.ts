@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { AuthModule } from '@falaj/auth';
+import { platformTopics } from '@falaj/contracts';
+import { HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
+import { KAFKA, KafkaModule, probeKafka } from '@falaj/messaging';
+import { AuditSink } from './audit/audit.sink';
+import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { OipHealthController } from './health/oip-health.controller';
+import { InferenceController } from './inference/inference.controller';
+import { InferenceService } from './inference/inference.service';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        AuthModule.forRoot(config.jwtSecret),
+        KafkaModule.forRoot({ clientId: 'gateway', brokers: config.kafka.brokers, topics: [platformTopics(config.prefix).audit] }),
+      ],
+      controllers: [OipHealthController, InferenceController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        AuditSink,
+        InferenceService,
+        HealthService,
+        {
+          provide: READINESS_CHECKS,
+          inject: [InferenceService, KAFKA],
+          useFactory: (inference: InferenceService, kafka: Kafka): ReadinessCheck[] => [
+            { name: 'redis', check: async () => void (await inference.ping()) },
+            { name: 'routes', check: async () => ({ models: inference.routes.size }) },
+            { name: 'kafka', check: () => probeKafka(kafka) },
+          ],
+        },
+      ],
+    };
+  }
+}

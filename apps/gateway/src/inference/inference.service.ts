@@ -1,0 +1,181 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Principal } from '@falaj/auth';
+import { parsePoolName, type AuditEvent, type ModelSignature, type RouteEntry } from '@falaj/contracts';
+import { createRedis } from '@falaj/messaging';
+import { decodeJsonInferRequest, encodeJsonInferResponse, type JsonInferResponse } from '@falaj/oip';
+import { RoutingTableReader } from '@falaj/routing';
+import { AuditSink } from '../audit/audit.sink';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { InferenceError } from './inference.exception';
+import { DispatchTimeoutError, PoolDispatcher } from './pool-dispatcher';
+import { PoolMonitor } from './pool-monitor';
+import { resolveTarget } from './route-resolver';
+
+export interface InferCall {
+  principal: Principal;
+  requestId: string;
+  model: string;
+  version?: string;
+  body: unknown;
+}
+
+export interface InferResult {
+  response: JsonInferResponse;
+  version: number;
+  pool: string;
+}
+
+export interface ModelMetadata {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: ModelSignature['inputs'];
+  outputs: ModelSignature['outputs'];
+}
+
+/**
+ * The synchronous inference path: route lookup (in memory), validation against the version's
+ * signature, dispatch to the pool's stream, reply, and one audit event — success or failure.
+ */
+@Injectable()
+export class InferenceService implements OnModuleInit, OnApplicationShutdown {
+  readonly routes: RoutingTableReader;
+  readonly pools: PoolMonitor;
+  private readonly dispatcher: PoolDispatcher;
+  private readonly redis: Redis;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly audit: AuditSink,
+  ) {
+    this.redis = createRedis(config.redisUrl, `${config.gatewayId}`);
+    this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
+    this.dispatcher = new PoolDispatcher(
+      this.redis,
+      createRedis(config.redisUrl, `${config.gatewayId}:replies`),
+      config.prefix,
+      config.gatewayId,
+    );
+    this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.routes.start();
+    await this.dispatcher.start();
+    await this.pools.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.pools.stop();
+    await this.dispatcher.stop();
+    await this.routes.stop();
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  async infer(call: InferCall): Promise<InferResult> {
+    const started = performance.now();
+    let version: number | null = null;
+    let pool: string | null = null;
+    try {
+      const route = this.route(call.principal, call.model);
+      const { target, signature } = resolveTarget(call.model, route, call.version);
+      version = target.version;
+      pool = target.pool;
+      const request = decodeJsonInferRequest(call.body, signature);
+      if (!this.pools.isReady(target.pool, call.principal.tenantId, call.model, target.version)) {
+        throw InferenceError.noWorker(target.pool, call.model, target.version);
+      }
+      const reply = await this.dispatcher
+        .dispatch(
+          target.pool,
+          {
+            requestId: call.requestId,
+            tenantId: call.principal.tenantId,
+            model: call.model,
+            version: target.version,
+            deadline: Date.now() + this.config.inferTimeoutMs,
+            inputs: request.inputs,
+            outputs: request.outputs,
+          },
+          this.config.inferTimeoutMs,
+        )
+        .catch((error: Error) => {
+          throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
+        });
+      if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
+      const response = encodeJsonInferResponse({
+        modelName: call.model,
+        modelVersion: String(reply.version),
+        id: request.id,
+        outputs: reply.outputs,
+      });
+      this.record(call, 200, null, version, pool, started);
+      return { response, version: reply.version, pool: target.pool };
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 500;
+      this.record(call, status, (error as Error).message, version, pool, started);
+      throw error;
+    }
+  }
+
+  metadata(principal: Principal, model: string, version?: string): ModelMetadata {
+    const route = this.route(principal, model);
+    const { target, signature } = resolveTarget(model, route, version);
+    return {
+      name: model,
+      versions: version ? [String(target.version)] : route.targets.map((t) => String(t.version)),
+      platform: 'onnxruntime_onnx',
+      inputs: signature.inputs,
+      outputs: signature.outputs,
+    };
+  }
+
+  isModelReady(principal: Principal, model: string, version?: string): boolean {
+    const route = this.route(principal, model);
+    const { target } = resolveTarget(model, route, version);
+    return this.pools.isReady(target.pool, principal.tenantId, model, target.version);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  private route(principal: Principal, model: string): RouteEntry {
+    const route = this.routes.lookup(principal.tenantId, model);
+    if (!route) throw InferenceError.modelNotFound(model);
+    return route;
+  }
+
+  private routedPools(): Set<string> {
+    const pools = new Set<string>();
+    for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
+    return pools;
+  }
+
+  private record(
+    call: InferCall,
+    status: number,
+    error: string | null,
+    version: number | null,
+    pool: string | null,
+    started: number,
+  ): void {
+    const event: AuditEvent = {
+      requestId: call.requestId,
+      tenantId: call.principal.tenantId,
+      subject: call.principal.subject,
+      model: call.model.slice(0, 128) || '-',
+      version,
+      pool,
+      protocol: 'rest',
+      status,
+      error: error ? error.slice(0, 2000) : null,
+      latencyMs: performance.now() - started,
+      residencyRegion: call.principal.residency ?? 'unknown',
+      servedRegion: pool ? (parsePoolName(pool)?.region ?? null) : null,
+      occurredAt: new Date().toISOString(),
+    };
+    this.audit.record(event);
+  }
+}

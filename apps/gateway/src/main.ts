@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { TokenService } from '@falaj/auth';
+import { runMain, startHttpApp } from '@falaj/http';
+import { registerAdminProxy } from './admin/admin-proxy';
+import { GatewayModule } from './gateway.module';
+import { loadGatewayConfig } from './gateway.config';
+
+runMain('gateway', async () => {
+  const config = loadGatewayConfig();
+  return startHttpApp(GatewayModule.forRoot(config), {
+    name: 'gateway',
+    ...config.http,
+    logLevel: config.logLevel,
+    bodyLimit: config.maxRequestBytes,
+    configure: (app) => {
+      registerAdminProxy(app.getHttpAdapter().getInstance(), config.registryUrl, new TokenService(config.jwtSecret));
+    },
+  });
+});

@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { ModelLifecycleEventSchema, modelLifecycleTopic, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
+import { EventConsumer, KAFKA, type ConsumedEvent } from '@falaj/messaging';
+import { productionRoute } from '@falaj/routing';
+import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
+import { RoutingTableWriter } from '../routing-table/routing-table.writer';
+
+/** Turns each model's lifecycle state into its route: production version → the CPU pool. */
+@Injectable()
+export class LifecycleConsumer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(LifecycleConsumer.name);
+  private readonly consumer: EventConsumer<ModelLifecycleEvent>;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    private readonly table: RoutingTableWriter,
+  ) {
+    this.consumer = new EventConsumer({
+      kafka,
+      groupId: `${config.prefix}-router`,
+      topic: modelLifecycleTopic(config.prefix),
+      schema: ModelLifecycleEventSchema,
+      fromBeginning: true,
+      // Replay the compacted topic on every start: the table is rebuilt even if Redis lost it.
+      commitOffsets: false,
+      handle: (events) => this.apply(events),
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  async apply(events: ConsumedEvent<ModelLifecycleEvent>[]): Promise<void> {
+    for (const { value: event } of events) {
+      if (event.production && event.type !== 'model.deleted') {
+        const pool = poolName('cpu', this.config.defaultRegion);
+        await this.table.put(productionRoute(event.tenantId, event.model, event.production, pool));
+        this.logger.log({ tenant: event.tenantId, model: event.model, version: event.production.version, pool }, 'route set');
+      } else {
+        await this.table.remove(event.tenantId, event.model);
+        this.logger.log({ tenant: event.tenantId, model: event.model }, 'route removed: no production version');
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './route-key';
+export * from './production-route.policy';
+export * from './routing-table.reader';

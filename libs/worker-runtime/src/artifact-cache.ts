@@ -1,0 +1,62 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ArtifactRef } from '@falaj/contracts';
+
+/**
+ * Model files on the worker's disk, named by their sha256. A file is fetched from the registry
+ * once, checked against its hash before it is used, and shared by every version that has the
+ * same bytes.
+ */
+export class ArtifactCache {
+  private readonly root: string;
+
+  constructor(
+    root: string,
+    private readonly registryUrl: string,
+    private readonly serviceToken: () => Promise<string>,
+  ) {
+    this.root = resolve(root);
+  }
+
+  async fetch(artifact: ArtifactRef): Promise<string> {
+    const path = join(this.root, `${artifact.sha256}.onnx`);
+    if (await exists(path)) return path;
+    await mkdir(this.root, { recursive: true });
+    const partial = join(this.root, `${randomUUID()}.part`);
+    const response = await fetch(`${this.registryUrl}${artifact.downloadPath}`, {
+      headers: { authorization: `Bearer ${await this.serviceToken()}` },
+    });
+    if (!response.ok || !response.body) {
+      throw new Error(`artifact ${artifact.sha256}: registry answered ${response.status}`);
+    }
+    const hash = createHash('sha256');
+    const hasher = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), hasher, createWriteStream(partial));
+      const actual = hash.digest('hex');
+      if (actual !== artifact.sha256) throw new Error(`artifact ${artifact.sha256}: downloaded bytes hash to ${actual}`);
+      await rename(partial, path);
+    } finally {
+      await rm(partial, { force: true });
+    }
+    return path;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

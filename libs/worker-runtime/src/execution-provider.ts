@@ -1,0 +1,62 @@
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Hardware } from '@falaj/contracts';
+
+/** An 82-byte ONNX model (`y = Identity(x)`, float[1]) used to prove a provider really runs. */
+const PROBE_MODEL = Buffer.from(
+  'CAgSC2ZhbGFqLXByb2JlOjsKEAoBeBIBeSIISWRlbnRpdHkSBXByb2JlWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQEQ==',
+  'base64',
+);
+
+export interface ProviderSettings {
+  deviceId: number;
+  memoryLimitBytes: number;
+}
+
+export interface ExecutionProviderReport {
+  /** What the worker's sessions are created with. */
+  executionProviders: InferenceSession.ExecutionProviderConfig[];
+  /** The provider actually in use: `cpu` or `cuda`. */
+  name: 'cpu' | 'cuda';
+  /** Whether the hardware the worker was started for is the one it runs on. */
+  hardwareAvailable: boolean;
+  /** Why the GPU is not in use, when it is not. */
+  reason?: string;
+}
+
+export function providerConfig(name: 'cpu' | 'cuda', settings: ProviderSettings): InferenceSession.ExecutionProviderConfig[] {
+  if (name === 'cpu') return ['cpu'];
+  const cuda: InferenceSession.ExecutionProviderConfig & Record<string, unknown> = {
+    name: 'cuda',
+    deviceId: settings.deviceId,
+  };
+  if (settings.memoryLimitBytes > 0) cuda.gpuMemLimit = settings.memoryLimitBytes;
+  // No CPU entry after CUDA: a session that cannot run on the GPU must fail, not slip to the CPU.
+  return [cuda];
+}
+
+/**
+ * Creates a session on the probe model with the requested provider and runs it once. onnxruntime
+ * reports a missing CUDA library or driver only at this point, so nothing short of a real run
+ * tells whether the GPU works.
+ */
+export async function detectExecutionProvider(hardware: Hardware, settings: ProviderSettings): Promise<ExecutionProviderReport> {
+  if (hardware === 'cpu') return { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true };
+  const executionProviders = providerConfig('cuda', settings);
+  try {
+    const session = await InferenceSession.create(PROBE_MODEL, { executionProviders });
+    try {
+      const out = await session.run({ x: new Tensor('float32', Float32Array.from([42]), [1]) });
+      if ((out.y.data as Float32Array)[0] !== 42) throw new Error('CUDA probe returned a wrong value');
+    } finally {
+      await session.release();
+    }
+    return { executionProviders, name: 'cuda', hardwareAvailable: true };
+  } catch (error) {
+    return {
+      executionProviders: ['cpu'],
+      name: 'cpu',
+      hardwareAvailable: false,
+      reason: `CUDA execution provider unavailable: ${(error as Error).message.split('\n')[0]}`,
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import { Logger } from '@nestjs/common';
+import { InferenceSession } from 'onnxruntime-node';
+import type { LoadedModel, ModelSignature, ServingVersion } from '@falaj/contracts';
+import type { ArtifactCache } from './artifact-cache';
+import type { ExecutionProviderReport } from './execution-provider';
+import { warmupFeeds } from './warmup-feeds';
+
+export interface HostedModel {
+  tenantId: string;
+  model: string;
+  version: number;
+  signature: ModelSignature;
+  session: InferenceSession;
+}
+
+interface Slot {
+  state: LoadedModel;
+  hosted?: HostedModel;
+  /** Runs in progress on the session; it is released only once they are done. */
+  running: number;
+  drained?: () => void;
+}
+
+export class ModelNotLoadedError extends Error {}
+
+export const modelKey = (tenantId: string, model: string, version: number): string => `${tenantId}/${model}@${version}`;
+
+/**
+ * The onnxruntime sessions one worker holds, keyed by tenant, model and version. It follows the
+ * lifecycle: the production version of each model is loaded and warmed before it reports ready,
+ * and a version no longer in production is released once its successor is ready.
+ */
+export class ModelHost {
+  private readonly logger = new Logger(ModelHost.name);
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly cache: ArtifactCache,
+    private readonly provider: ExecutionProviderReport,
+    private readonly intraOpThreads: number,
+  ) {}
+
+  get(tenantId: string, model: string, version: number): HostedModel | undefined {
+    return this.slots.get(modelKey(tenantId, model, version))?.hosted;
+  }
+
+  /** Runs a loaded version; a version being unloaded finishes the runs it has already started. */
+  async run(
+    tenantId: string,
+    model: string,
+    version: number,
+    feeds: InferenceSession.FeedsType,
+    fetches?: string[],
+  ): Promise<InferenceSession.ReturnType> {
+    const slot = this.slots.get(modelKey(tenantId, model, version));
+    if (!slot?.hosted) {
+      const state = slot?.state.state ?? 'not hosted';
+      throw new ModelNotLoadedError(`model '${model}' version ${version} is ${state} on this worker`);
+    }
+    slot.running++;
+    try {
+      return await (fetches && fetches.length > 0 ? slot.hosted.session.run(feeds, fetches) : slot.hosted.session.run(feeds));
+    } finally {
+      if (--slot.running === 0) slot.drained?.();
+    }
+  }
+
+  states(): LoadedModel[] {
+    return [...this.slots.values()].map((s) => s.state);
+  }
+
+  /** Makes `production` the one version served for the model (or none, when null). */
+  async serve(tenantId: string, model: string, production: ServingVersion | null): Promise<void> {
+    if (production) await this.load(tenantId, model, production);
+    const keep = production ? modelKey(tenantId, model, production.version) : null;
+    for (const [key, slot] of this.slots) {
+      if (slot.state.tenantId === tenantId && slot.state.model === model && key !== keep) await this.unload(key, slot);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const [key, slot] of this.slots) await this.unload(key, slot);
+  }
+
+  private async load(tenantId: string, model: string, serving: ServingVersion): Promise<void> {
+    const key = modelKey(tenantId, model, serving.version);
+    const existing = this.slots.get(key);
+    if (existing && existing.state.state !== 'failed') return;
+    const slot: Slot = { state: { tenantId, model, version: serving.version, state: 'loading' }, running: 0 };
+    this.slots.set(key, slot);
+    const started = performance.now();
+    try {
+      const path = await this.cache.fetch(serving.artifact);
+      const session = await InferenceSession.create(path, {
+        executionProviders: this.provider.executionProviders,
+        graphOptimizationLevel: 'all',
+        ...(this.intraOpThreads > 0 ? { intraOpNumThreads: this.intraOpThreads } : {}),
+      });
+      await session.run(warmupFeeds(serving.signature));
+      slot.hosted = { tenantId, model, version: serving.version, signature: serving.signature, session };
+      slot.state = { ...slot.state, state: 'ready' };
+      this.logger.log(
+        { key, provider: this.provider.name, loadMs: Math.round(performance.now() - started) },
+        'model version loaded and warmed',
+      );
+    } catch (error) {
+      slot.state = { ...slot.state, state: 'failed', reason: (error as Error).message };
+      this.logger.error({ key, error: (error as Error).message }, 'model version failed to load');
+    }
+  }
+
+  private async unload(key: string, slot: Slot): Promise<void> {
+    this.slots.delete(key);
+    if (slot.running > 0) await new Promise<void>((resolve) => (slot.drained = resolve));
+    await slot.hosted?.session.release().catch(() => undefined);
+    this.logger.log({ key }, 'model version unloaded');
+  }
+}
