@@ -1,10 +1,34 @@
-import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { HttpExceptionFilter } from './http-exception.filter';
 
-const LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
+
+/** The root every app starts from: structured JSON logs (pino), then the app's own module. */
+@Module({})
+class AppRoot {
+  static with(module: DynamicModule | (new () => unknown), name: string, level: LogLevel): DynamicModule {
+    const pretty = process.env.FALAJ_LOG_PRETTY === 'true';
+    return {
+      module: AppRoot,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            name,
+            level: PINO_LEVEL[level],
+            // Per-request logs would sit on the inference hot path; the audit log covers calls.
+            autoLogging: false,
+            ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'HH:MM:ss.l' } } } : {}),
+          },
+        }),
+        module,
+      ],
+    };
+  }
+}
 
 export interface HttpAppOptions {
   name: string;
@@ -21,16 +45,16 @@ export interface HttpAppOptions {
  * Starts a Nest app on Fastify the same way in every service: request ids honoured from
  * `x-request-id`, the one error filter, shutdown hooks so Ctrl-C drains consumers and sessions.
  */
-export async function startHttpApp(module: Parameters<typeof NestFactory.create>[0], options: HttpAppOptions): Promise<NestFastifyApplication> {
+export async function startHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-    logger: LEVELS.slice(0, LEVELS.indexOf(options.logLevel) + 1),
+  const app = await NestFactory.create<NestFastifyApplication>(AppRoot.with(module, options.name, options.logLevel), adapter, {
     bufferLogs: true,
   });
+  app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   await options.configure?.(app);

@@ -1,10 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from './domain.error';
 
 interface ErrorBody {
   error: string;
-  code?: string;
   requestId?: string;
 }
 
@@ -29,11 +27,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown, request: FastifyRequest): [number, ErrorBody] {
-    if (exception instanceof DomainError) {
-      return [exception.status, { error: exception.message, ...(exception.code ? { code: exception.code } : {}) }];
-    }
     if (carriesStatus(exception)) {
-      // Errors of the pure libs (OipError…) carry their status without depending on Nest.
+      // DomainError, and the pure libs' errors (OipError…), carry their status; the body is
+      // exactly OIP's `{"error": "..."}`, which Triton and KServe clients parse.
       return [exception.status, { error: exception.message }];
     }
     if (exception instanceof HttpException) {

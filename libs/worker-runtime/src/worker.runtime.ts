@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { SCOPES, TokenService } from '@falaj/auth';
-import { ModelLifecycleEventSchema, modelLifecycleTopic, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
-import { EventConsumer, createRedis } from '@falaj/messaging';
+import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
+import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
 import { ArtifactCache } from './artifact-cache';
 import type { ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
@@ -46,7 +46,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(EXECUTION_PROVIDER) private readonly provider: ExecutionProviderReport,
-    @Inject(WORKER_KAFKA) kafka: Kafka,
+    @Inject(WORKER_KAFKA) private readonly kafka: Kafka,
     private readonly tokens: TokenService,
   ) {
     const joins = provider.hardwareAvailable || config.gpu.allowCpuFallback;
@@ -82,6 +82,8 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     if (!this.provider.hardwareAvailable) {
       this.logger.warn({ reason: this.provider.reason }, `serving the ${this.pool} pool on the CPU (fallback allowed)`);
     }
+    // The registry creates the topic too; whoever boots first must not find it missing.
+    await ensureTopics(this.kafka, [platformTopics(this.config.prefix).lifecycle]);
     await this.lifecycle.start();
     this.reader = createRedis(this.config.redisUrl, `${this.config.workerId}:reader`);
     this.server = new PoolStreamServer(this.reader, this.redis, this.host, {

@@ -39,7 +39,8 @@ export class VersionsService {
     try {
       if (staged.sizeBytes === 0) throw VersionsError.emptyUpload();
       const inspected = await inspectOnnxModel(staged.localPath).catch((error: unknown) => {
-        if (error instanceof InvalidModelError) throw VersionsError.invalidModel(error.message);
+        // onnxruntime names the file it read: a server path that is none of the caller's business.
+        if (error instanceof InvalidModelError) throw VersionsError.invalidModel(error.message.replaceAll(staged.localPath, 'the upload'));
         throw error;
       });
       created = await this.db.transaction(async (tx) => {

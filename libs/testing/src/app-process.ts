@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { eventually } from './eventually';
+
+export type AppName = 'gateway' | 'registry' | 'router' | 'cpu-worker' | 'gpu-worker';
+
+/** One app started from the build output (`npm run build`), as `npm start` runs it. */
+export class AppProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly name: string,
+    private readonly app: AppName,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly logDir: string,
+    readonly healthUrl: string,
+  ) {}
+
+  start(): void {
+    const main = resolve(__dirname, '../../../dist/apps', this.app, 'src/main.js');
+    mkdirSync(this.logDir, { recursive: true });
+    const log = createWriteStream(join(this.logDir, `${this.name}.log`));
+    this.child = spawn(process.execPath, [main], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.pipe(log);
+    this.child.stderr?.pipe(log);
+    this.exited = new Promise((done) => this.child?.once('exit', (code, signal) => done({ code, signal })));
+  }
+
+  async waitHealthy(timeoutMs = 60_000): Promise<void> {
+    let exit: { code: number | null } | undefined;
+    void this.exited?.then((e) => (exit = e));
+    await eventually(`${this.name} at ${this.healthUrl}`, async () => {
+      if (exit) throw new Error(`${this.name} exited with ${exit.code}; see ${this.logDir}/${this.name}.log`);
+      const response = await fetch(this.healthUrl).catch(() => null);
+      return response?.ok ? true : undefined;
+    }, timeoutMs, 200);
+  }
+
+  /** SIGTERM, as Ctrl-C would; SIGKILL if it has not stopped in time. Says whether it had to kill. */
+  async stop(timeoutMs = 15_000): Promise<{ graceful: boolean }> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return { graceful: true };
+    let killed = false;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      killed = true;
+      this.child?.kill('SIGKILL');
+    }, timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+    return { graceful: !killed };
+  }
+}

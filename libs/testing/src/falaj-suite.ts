@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { SCOPES, TokenService, type Principal } from '@falaj/auth';
+import { AppProcess, type AppName } from './app-process';
+import { freePort } from './free-port';
+
+export interface SuiteOptions {
+  /** Extra environment per app, e.g. a small upload limit for the registry. */
+  env?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
+}
+
+const KAFKA_BROKERS = process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092';
+const REDIS_URL = process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const POSTGRES_URL = process.env.FALAJ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+
+/**
+ * The five apps, started from the build output against the real Postgres, Redis and Kafka, with
+ * a prefix, database and folders of their own, so a test run never touches a running
+ * `npm start` and leaves nothing behind.
+ */
+export class FalajSuite {
+  readonly prefix = `falajtest-${randomBytes(4).toString('hex')}`;
+  readonly database = `falaj_e2e_${randomBytes(4).toString('hex')}`;
+  readonly databaseUrl = `${POSTGRES_URL}/${this.database}`;
+  readonly secret = randomBytes(32).toString('hex');
+  readonly tokens = new TokenService(this.secret);
+  readonly workDir = mkdtempSync(join(tmpdir(), 'falaj-e2e-'));
+  readonly apps = new Map<string, AppProcess>();
+  gatewayUrl = '';
+  registryUrl = '';
+
+  async start(options: SuiteOptions = {}): Promise<void> {
+    const [gateway, registry, router, cpu, gpu] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    this.gatewayUrl = `http://127.0.0.1:${gateway}`;
+    this.registryUrl = `http://127.0.0.1:${registry}`;
+    const common: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      FALAJ_PREFIX: this.prefix,
+      FALAJ_JWT_SECRET: this.secret,
+      FALAJ_KAFKA_BROKERS: KAFKA_BROKERS,
+      FALAJ_REDIS_URL: REDIS_URL,
+      FALAJ_LOG_LEVEL: 'log',
+    };
+    const logs = join(this.workDir, 'logs');
+    const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) =>
+      this.apps.set(name, new AppProcess(name, app, { ...common, ...env, ...options.env?.[app] }, logs, health));
+    add('registry', 'registry', {
+      FALAJ_REGISTRY_PORT: String(registry),
+      FALAJ_DATABASE_URL: this.databaseUrl,
+      FALAJ_ARTIFACT_DIR: join(this.workDir, 'artifacts'),
+    }, `${this.registryUrl}/health/ready`);
+    add('router', 'router', { FALAJ_ROUTER_PORT: String(router) }, `http://127.0.0.1:${router}/health/ready`);
+    add('cpu-worker', 'cpu-worker', {
+      FALAJ_WORKER_PORT: String(cpu),
+      FALAJ_REGISTRY_URL: this.registryUrl,
+      FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-cpu'),
+    }, `http://127.0.0.1:${cpu}/health/ready`);
+    add('gpu-worker', 'gpu-worker', {
+      FALAJ_WORKER_PORT: String(gpu),
+      FALAJ_REGISTRY_URL: this.registryUrl,
+      FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
+    }, `http://127.0.0.1:${gpu}/health/live`);
+    add('gateway', 'gateway', { FALAJ_GATEWAY_PORT: String(gateway), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
+    for (const app of this.apps.values()) app.start();
+    try {
+      await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n(logs in ${logs})`);
+    }
+  }
+
+  /** Stops every app as Ctrl-C would and removes the run's database, keys, topics and files. */
+  async stop(): Promise<Record<string, boolean>> {
+    const graceful: Record<string, boolean> = {};
+    await Promise.all([...this.apps].map(async ([name, app]) => (graceful[name] = (await app.stop()).graceful)));
+    await Promise.allSettled([this.dropDatabase(), this.deleteKeys(), this.deleteTopics()]);
+    if (!process.env.FALAJ_KEEP_E2E) rmSync(this.workDir, { recursive: true, force: true });
+    return graceful;
+  }
+
+  app(name: string): AppProcess {
+    const app = this.apps.get(name);
+    if (!app) throw new Error(`no app ${name}`);
+    return app;
+  }
+
+  token(principal: Partial<Principal> & { tenantId: string }, ttlSeconds = 3600): Promise<string> {
+    return this.tokens.sign({ subject: 'e2e', scopes: [], ...principal }, ttlSeconds);
+  }
+
+  platformAdminToken(): Promise<string> {
+    return this.token({ subject: 'e2e-admin', tenantId: '_platform', scopes: [SCOPES.platformAdmin] });
+  }
+
+  /** A request to the gateway; JSON bodies are sent as JSON. */
+  async call(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+    const isRaw = body instanceof Uint8Array || body instanceof FormData;
+    const response = await fetch(`${this.gatewayUrl}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined && !isRaw ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : isRaw ? (body as NonNullable<RequestInit['body']>) : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, json, text };
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async dropDatabase(): Promise<void> {
+    const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async deleteKeys(): Promise<void> {
+    const redis = new Redis(REDIS_URL);
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 500);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  private async deleteTopics(): Promise<void> {
+    const admin = new Kafka({ brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${this.prefix}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(this.prefix));
+      if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

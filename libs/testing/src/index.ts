@@ -1,0 +1,4 @@
+export * from './free-port';
+export * from './eventually';
+export * from './app-process';
+export * from './falaj-suite';

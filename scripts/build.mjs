@@ -1,0 +1,10 @@
+// Builds every app and lib in one TypeScript program (one pass is much faster than five), then
+// rewrites the `@falaj/*` path aliases in the output into relative requires.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+
+const run = (bin, args) => execFileSync(process.execPath, [bin, ...args], { stdio: 'inherit' });
+rmSync('dist', { recursive: true, force: true });
+run('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
+run('node_modules/tsc-alias/dist/bin/index.js', ['-p', 'tsconfig.build.json']);
+console.log('built dist/apps/{gateway,registry,router,cpu-worker,gpu-worker}/src/main.js');
