@@ -224,7 +224,7 @@ describe('Falaj backbone (e2e)', () => {
   describe('gpu-worker without a GPU', () => {
     it('stays out of the GPU pool and says why in its health output', async () => {
       const gpu = suite.app('gpu-worker');
-      const status = await (await fetch(gpu.healthUrl.replace('/live', '/status'))).json();
+      const status = (await (await fetch(gpu.healthUrl.replace('/live', '/status'))).json()) as { reason: string };
       expect(status).toMatchObject({ hardware: 'gpu', pool: null, executionProvider: 'cpu' });
       expect(status.reason).toMatch(/CUDA execution provider unavailable/);
       const ready = await fetch(gpu.healthUrl.replace('/live', '/ready'));

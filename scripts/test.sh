@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# npm test: type-check, build, then unit, integration and e2e tests against the real Postgres,
+# Redis and Kafka (started here if they are not running). Tests use their own database, key
+# prefix and topics, so a running `npm start` is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ONNXRUNTIME_NODE_INSTALL=skip
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+bash scripts/infra.sh up
+echo "==> type-check"
+npx tsc -p tsconfig.json --noEmit
+echo "==> build (the e2e suite runs the built apps)"
+node scripts/build.mjs
+echo "==> unit"
+npx jest -c jest.config.js --selectProjects unit
+echo "==> integration and e2e (one file at a time: they share the machine's services)"
+npx jest -c jest.config.js --runInBand --selectProjects integration e2e
