@@ -14,3 +14,18 @@ export function createRedis(url: string, name: string): Redis {
   redis.on('ready', () => (lastError = ''));
   return redis;
 }
+
+/**
+ * Subscribes once the connection is ready. A SUBSCRIBE issued while ioredis is still connecting
+ * races its ready check (INFO, refused in subscriber mode), and the reconnect that follows drops
+ * whatever was published meanwhile.
+ */
+export async function subscribeWhenReady(redis: Redis, ...channels: string[]): Promise<void> {
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('end', () => reject(new Error('redis connection ended before it was ready')));
+    });
+  }
+  await redis.subscribe(...channels);
+}

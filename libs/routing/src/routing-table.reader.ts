@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RouteEntrySchema, routingChangedChannel, routingTableKey, type RouteEntry } from '@falaj/contracts';
+import { subscribeWhenReady } from '@falaj/messaging';
 import { routeField } from './route-key';
 
 /**
@@ -22,7 +23,7 @@ export class RoutingTableReader {
 
   async start(): Promise<void> {
     await this.reload();
-    await this.subscriber.subscribe(routingChangedChannel(this.prefix));
+    await subscribeWhenReady(this.subscriber, routingChangedChannel(this.prefix));
     this.subscriber.on('message', () => void this.reload());
     this.timer = setInterval(() => void this.reload(), this.refreshMs);
     this.timer.unref();

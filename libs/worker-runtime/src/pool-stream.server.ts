@@ -19,6 +19,8 @@ export interface PoolStreamServerOptions {
   concurrency: number;
   /** A pending entry idle this long belongs to a worker presumed dead; a live one claims it. */
   reclaimIdleMs?: number;
+  /** How often to look for such entries. */
+  reclaimEveryMs?: number;
 }
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -61,7 +63,7 @@ export class PoolStreamServer {
     }
     this.running = true;
     this.loopDone = this.loop();
-    this.reclaimTimer = setInterval(() => void this.reclaim(), 5000);
+    this.reclaimTimer = setInterval(() => void this.reclaim(), this.options.reclaimEveryMs ?? 5000);
     this.reclaimTimer.unref();
     this.logger.log({ stream: this.key, consumer: this.options.workerId }, 'serving the pool stream');
   }

@@ -9,6 +9,7 @@ import {
   type DispatchReply,
   type DispatchRequest,
 } from '@falaj/contracts';
+import { subscribeWhenReady } from '@falaj/messaging';
 
 export class DispatchTimeoutError extends Error {}
 
@@ -41,7 +42,7 @@ export class PoolDispatcher {
 
   async start(): Promise<void> {
     this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onReply(message));
-    await this.subscriber.subscribe(this.channel);
+    await subscribeWhenReady(this.subscriber, this.channel);
   }
 
   async stop(): Promise<void> {

@@ -1,10 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One row per inference call. The table is partitioned by residency region (LIST), so each
  * region's rows live, and can be kept or dropped, apart — see the migration.
  */
 @Entity({ name: 'audit_log' })
+// Created DESC on occurred_at by the migration: listings read newest first.
+@Index('audit_log_tenant_time_idx', ['tenantId', 'occurredAt'])
 export class AuditRecordEntity {
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 200 })
   requestId!: string;

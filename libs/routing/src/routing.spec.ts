@@ -1,0 +1,27 @@
+import { productionRoute, routeField } from '@falaj/routing';
+
+const signature = { inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 4] }], outputs: [] };
+const production = {
+  version: 4,
+  signature,
+  artifact: { sha256: 'a'.repeat(64), sizeBytes: 10, downloadPath: '/internal/artifacts/x' },
+};
+
+describe('productionRoute', () => {
+  it('sends all traffic to the production version on the given pool, with its signature', () => {
+    const route = productionRoute('acme', 'mlp', production, 'cpu.ae', new Date('2026-01-01T00:00:00Z'));
+    expect(route).toEqual({
+      tenantId: 'acme',
+      model: 'mlp',
+      targets: [{ version: 4, pool: 'cpu.ae', weight: 100 }],
+      signatures: { '4': signature },
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+});
+
+describe('routeField', () => {
+  it('names a model per tenant, so two tenants may use the same model name', () => {
+    expect(routeField('acme', 'mlp')).not.toBe(routeField('globex', 'mlp'));
+  });
+});
