@@ -7,10 +7,7 @@ cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip
 
 started=$(date +%s)
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "==> installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-deps.sh
 echo "==> building"
 node scripts/build.mjs
 echo "==> infrastructure"

@@ -6,9 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/ensure-deps.sh
 bash scripts/infra.sh up
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
