@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { TokenService } from '@falaj/auth';
+import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerAdminProxy } from './admin/admin-proxy';
 import { GatewayModule } from './gateway.module';
@@ -13,7 +13,7 @@ runMain('gateway', async () => {
     logLevel: config.logLevel,
     bodyLimit: config.maxRequestBytes,
     configure: (app) => {
-      registerAdminProxy(app.getHttpAdapter().getInstance(), config.registryUrl, new TokenService(config.jwtSecret));
+      registerAdminProxy(app.getHttpAdapter().getInstance(), config.registryUrl, app.get(Authenticator));
     },
   });
 });

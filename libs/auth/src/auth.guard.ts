@@ -1,17 +1,17 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC, REQUIRED_SCOPES, type AuthenticatedRequest } from './auth.decorators';
-import { bearerToken } from './bearer';
+import { Authenticator } from './authenticator';
 import { hasScopes } from './principal';
 import type { Scope } from './scopes';
-import { InvalidTokenError, TokenService } from './token.service';
+import { InvalidTokenError } from './token.service';
 
 /** Global guard: every route needs a valid bearer token unless marked @Public(). */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(TokenService) private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -19,10 +19,8 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw new UnauthorizedException('missing bearer token');
     try {
-      request.principal = await this.tokens.verify(token);
+      request.principal = await this.authenticator.authenticate(request.headers.authorization);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
       throw error;

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from './auth.guard';
+import { Authenticator } from './authenticator';
 import { TokenService } from './token.service';
 
 @Global()
@@ -10,8 +11,12 @@ export class AuthModule {
   static forRoot(secret: string): DynamicModule {
     return {
       module: AuthModule,
-      providers: [{ provide: TokenService, useValue: new TokenService(secret) }, { provide: APP_GUARD, useClass: AuthGuard }],
-      exports: [TokenService],
+      providers: [
+        { provide: TokenService, useValue: new TokenService(secret) },
+        Authenticator,
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+      exports: [TokenService, Authenticator],
     };
   }
 }

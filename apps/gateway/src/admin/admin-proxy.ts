@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { request as undiciRequest } from 'undici';
-import { InvalidTokenError, TokenService, bearerToken } from '@falaj/auth';
+import { Authenticator, InvalidTokenError } from '@falaj/auth';
 
 /** Headers that describe one hop, not the message: never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -13,21 +13,19 @@ const HOP_BY_HOP = new Set([
  * caller's token forwarded. The gateway turns away a missing or bad token itself, and the
  * registry checks the token again and applies scopes and tenancy (zero trust).
  */
-export function registerAdminProxy(fastify: FastifyInstance, registryUrl: string, tokens: TokenService): void {
+export function registerAdminProxy(fastify: FastifyInstance, registryUrl: string, authenticator: Authenticator): void {
   void fastify.register(async (scope) => {
     // Leave bodies unread: the registry parses them.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    scope.all('/admin', (request, reply) => forward(request, reply, registryUrl, tokens));
-    scope.all('/admin/*', (request, reply) => forward(request, reply, registryUrl, tokens));
+    scope.all('/admin', (request, reply) => forward(request, reply, registryUrl, authenticator));
+    scope.all('/admin/*', (request, reply) => forward(request, reply, registryUrl, authenticator));
   });
 }
 
-async function forward(request: FastifyRequest, reply: FastifyReply, registryUrl: string, tokens: TokenService): Promise<void> {
-  const token = bearerToken(request.headers.authorization);
+async function forward(request: FastifyRequest, reply: FastifyReply, registryUrl: string, authenticator: Authenticator): Promise<void> {
   try {
-    if (!token) throw new InvalidTokenError('missing bearer token');
-    await tokens.verify(token);
+    await authenticator.authenticate(request.headers.authorization);
   } catch (error) {
     if (!(error instanceof InvalidTokenError)) throw error;
     await reply.status(401).send({ error: error.message });

@@ -18,10 +18,32 @@ export const ArtifactRefSchema = z.object({
 });
 export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
 
+/**
+ * How workers run a version: Triton-style dynamic batching and instance settings. Filled from the
+ * model's deployment spec by the registry; every field optional, the worker applies its defaults.
+ */
+export const ServingSettingsSchema = z.object({
+  batching: z
+    .object({
+      enabled: z.boolean(),
+      maxBatchSize: z.number().int().min(1).max(4096),
+      maxQueueDelayMicros: z.number().int().min(0).max(10_000_000),
+      preferredBatchSizes: z.array(z.number().int().min(1)).max(16),
+    })
+    .partial()
+    .optional(),
+  instanceCount: z.number().int().min(1).max(64).optional(),
+  intraOpThreads: z.number().int().min(0).max(256).optional(),
+  graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  enableMemoryArena: z.boolean().optional(),
+});
+export type ServingSettings = z.infer<typeof ServingSettingsSchema>;
+
 export const ServingVersionSchema = z.object({
   version: z.number().int().positive(),
   artifact: ArtifactRefSchema,
   signature: ModelSignatureSchema,
+  serving: ServingSettingsSchema.optional(),
 });
 export type ServingVersion = z.infer<typeof ServingVersionSchema>;
 
