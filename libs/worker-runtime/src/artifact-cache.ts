@@ -6,6 +6,16 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactRef } from '@falaj/contracts';
 
+/** The registry could not hand over an artifact; `transient` when trying again may help. */
+export class ArtifactFetchError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Model files on the worker's disk, named by their sha256. A file is fetched from the registry
  * once, checked against its hash before it is used, and shared by every version that has the
@@ -29,9 +39,12 @@ export class ArtifactCache {
     const partial = join(this.root, `${randomUUID()}.part`);
     const response = await fetch(`${this.registryUrl}${artifact.downloadPath}`, {
       headers: { authorization: `Bearer ${await this.serviceToken()}` },
+    }).catch((error: Error) => {
+      // The registry is down or restarting: the next try may well work.
+      throw new ArtifactFetchError(`artifact ${artifact.sha256}: registry unreachable (${error.message})`, true);
     });
     if (!response.ok || !response.body) {
-      throw new Error(`artifact ${artifact.sha256}: registry answered ${response.status}`);
+      throw new ArtifactFetchError(`artifact ${artifact.sha256}: registry answered ${response.status}`, response.status >= 500);
     }
     const hash = createHash('sha256');
     const hasher = new Transform({

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { InferenceSession } from 'onnxruntime-node';
 import type { LoadedModel, ModelSignature, ServingVersion } from '@falaj/contracts';
-import type { ArtifactCache } from './artifact-cache';
+import { ArtifactFetchError, type ArtifactCache } from './artifact-cache';
 import type { ExecutionProviderReport } from './execution-provider';
 import { warmupFeeds } from './warmup-feeds';
 
@@ -82,12 +82,17 @@ export class ModelHost {
     for (const [key, slot] of this.slots) await this.unload(key, slot);
   }
 
-  private async load(tenantId: string, model: string, serving: ServingVersion): Promise<void> {
+  private async load(tenantId: string, model: string, serving: ServingVersion, attempt = 0): Promise<void> {
     const key = modelKey(tenantId, model, serving.version);
     const existing = this.slots.get(key);
     if (existing && existing.state.state !== 'failed') return;
     const slot: Slot = { state: { tenantId, model, version: serving.version, state: 'loading' }, running: 0 };
     this.slots.set(key, slot);
+    await this.loadInto(slot, key, serving, attempt);
+  }
+
+  private async loadInto(slot: Slot, key: string, serving: ServingVersion, attempt: number): Promise<void> {
+    const { tenantId, model } = slot.state;
     const started = performance.now();
     try {
       const path = await this.cache.fetch(serving.artifact);
@@ -105,8 +110,20 @@ export class ModelHost {
       );
     } catch (error) {
       slot.state = { ...slot.state, state: 'failed', reason: (error as Error).message };
-      this.logger.error({ key, error: (error as Error).message }, 'model version failed to load');
+      this.logger.error({ key, attempt, error: (error as Error).message }, 'model version failed to load');
+      if (error instanceof ArtifactFetchError && error.transient) this.retryLater(slot, key, serving, attempt + 1);
     }
+  }
+
+  /** Registry away (a restart, a boot race): try again with backoff while the version is still wanted. */
+  private retryLater(slot: Slot, key: string, serving: ServingVersion, attempt: number): void {
+    const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+    const timer = setTimeout(() => {
+      if (this.slots.get(key) !== slot) return; // unloaded or replaced meanwhile
+      slot.state = { ...slot.state, state: 'loading', reason: undefined };
+      void this.loadInto(slot, key, serving, attempt);
+    }, delayMs);
+    timer.unref();
   }
 
   private async unload(key: string, slot: Slot): Promise<void> {
