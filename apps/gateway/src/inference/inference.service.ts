@@ -2,14 +2,13 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import type Redis from 'ioredis';
 import type { Principal } from '@falaj/auth';
 import { parsePoolName, type AuditEvent, type ModelSignature, type RouteEntry } from '@falaj/contracts';
+import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse, type JsonInferResponse } from '@falaj/oip';
 import { RoutingTableReader } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
-import { DispatchTimeoutError, PoolDispatcher } from './pool-dispatcher';
-import { PoolMonitor } from './pool-monitor';
 import { resolveTarget } from './route-resolver';
 
 export interface InferCall {

@@ -1,0 +1,2 @@
+export * from './pool-dispatcher';
+export * from './pool-monitor';
