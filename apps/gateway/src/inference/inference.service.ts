@@ -5,11 +5,10 @@ import { parsePoolName, type AuditEvent, type ModelSignature, type RouteEntry } 
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse, type JsonInferResponse } from '@falaj/oip';
-import { RoutingTableReader } from '@falaj/routing';
+import { RoutingTableReader, resolveTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
-import { resolveTarget } from './route-resolver';
 
 export interface InferCall {
   principal: Principal;
@@ -119,8 +118,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   metadata(principal: Principal, model: string, version?: string): ModelMetadata {
-    const route = this.route(principal, model);
-    const { target, signature } = resolveTarget(model, route, version);
+    const { route, target, signature } = resolveTarget(model, this.route(principal, model), version);
     return {
       name: model,
       versions: version ? [String(target.version)] : route.targets.map((t) => String(t.version)),
@@ -140,10 +138,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     await this.redis.ping();
   }
 
-  private route(principal: Principal, model: string): RouteEntry {
-    const route = this.routes.lookup(principal.tenantId, model);
-    if (!route) throw InferenceError.modelNotFound(model);
-    return route;
+  private route(principal: Principal, model: string): RouteEntry | undefined {
+    return this.routes.lookup(principal.tenantId, model);
   }
 
   private routedPools(): Set<string> {

@@ -1,6 +1,5 @@
 import type { RouteEntry } from '@falaj/contracts';
-import { InferenceError } from './inference.exception';
-import { resolveTarget } from './route-resolver';
+import { UnroutableError, resolveTarget } from './route-resolver';
 
 const sig = (name: string) => ({ inputs: [{ name, datatype: 'FP32' as const, shape: [1] }], outputs: [] });
 const route: RouteEntry = {
@@ -26,11 +25,11 @@ describe('resolveTarget', () => {
   });
 
   it('answers 404 for a version that is not serving', () => {
-    expect(() => resolveTarget('mlp', route, '7')).toThrow(InferenceError);
-    try {
-      resolveTarget('mlp', route, '7');
-    } catch (error) {
-      expect((error as InferenceError).status).toBe(404);
-    }
+    expect(() => resolveTarget('mlp', route, '7')).toThrow(new UnroutableError("version 7 of model 'mlp' is not serving"));
+    expect(new UnroutableError('x').status).toBe(404);
+  });
+
+  it('answers 404 for a model without a route', () => {
+    expect(() => resolveTarget('nope', undefined)).toThrow("model 'nope' not found");
   });
 });
