@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
+import { PrefixSchema } from '@falaj/contracts';
 import { commonEnv, envPort, envRegion, loadEnv } from '@falaj/config';
 
 const schema = z.object({
@@ -6,6 +9,13 @@ const schema = z.object({
   FALAJ_ROUTER_PORT: envPort(8082),
   /** Region whose CPU pool serves production versions until deployments say otherwise. */
   FALAJ_DEFAULT_REGION: envRegion.default('ae'),
+  /** Identifies this router instance: workers reply on its channel; its Kafka transactions carry it. */
+  FALAJ_ROUTER_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  /** Prefix of the public streaming topics (`<prefix>.inference.requests` …); FALAJ_PREFIX when unset. */
+  FALAJ_STREAM_TOPIC_PREFIX: PrefixSchema.optional(),
+  /** Streamed requests in flight at once (across keys; one key is always one at a time). */
+  FALAJ_STREAM_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+  FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
 });
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -18,6 +28,12 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
     kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
     redisUrl: e.FALAJ_REDIS_URL,
     defaultRegion: e.FALAJ_DEFAULT_REGION,
+    routerId: e.FALAJ_ROUTER_ID ?? `router-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    streaming: {
+      topicPrefix: e.FALAJ_STREAM_TOPIC_PREFIX ?? e.FALAJ_PREFIX,
+      concurrency: e.FALAJ_STREAM_CONCURRENCY,
+      inferTimeoutMs: e.FALAJ_INFER_TIMEOUT_MS,
+    },
   };
 }
 export type RouterConfig = ReturnType<typeof loadRouterConfig>;

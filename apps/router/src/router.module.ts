@@ -7,15 +7,22 @@ import { KafkaModule, createRedis } from '@falaj/messaging';
 import { LifecycleConsumer } from './lifecycle/lifecycle.consumer';
 import { ROUTER_CONFIG, type RouterConfig } from './router.config';
 import { ROUTER_REDIS, RoutingTableWriter } from './routing-table/routing-table.writer';
+import { StreamingModule } from './streaming/streaming.module';
 
 @Module({})
 export class RouterModule {
   static forRoot(config: RouterConfig): DynamicModule {
     return {
       module: RouterModule,
+      global: true,
       imports: [
         AuthModule.forRoot(config.jwtSecret),
-        KafkaModule.forRoot({ clientId: 'router', brokers: config.kafka.brokers, topics: [platformTopics(config.prefix).lifecycle] }),
+        KafkaModule.forRoot({
+          clientId: 'router',
+          brokers: config.kafka.brokers,
+          topics: [platformTopics(config.prefix).lifecycle, platformTopics(config.prefix).audit],
+        }),
+        StreamingModule,
       ],
       controllers: [HealthController],
       providers: [
@@ -30,6 +37,7 @@ export class RouterModule {
           useFactory: (redis: Redis): ReadinessCheck[] => [{ name: 'redis', check: async () => void (await redis.ping()) }],
         },
       ],
+      exports: [ROUTER_CONFIG],
     };
   }
 }

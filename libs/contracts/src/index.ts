@@ -10,3 +10,4 @@ export * from './workers/worker-heartbeat';
 export * from './dispatch/inference-dispatch';
 export * from './topics';
 export * from './tensors/bytes-elements';
+export * from './streaming/inference-stream';

@@ -21,7 +21,7 @@ export class AppProcess {
   start(): void {
     const main = resolve(__dirname, '../../../dist/apps', this.app, 'src/main.js');
     mkdirSync(this.logDir, { recursive: true });
-    const log = createWriteStream(join(this.logDir, `${this.name}.log`));
+    const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
     this.child = spawn(process.execPath, [main], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
@@ -36,6 +36,13 @@ export class AppProcess {
       const response = await fetch(this.healthUrl).catch(() => null);
       return response?.ok ? true : undefined;
     }, timeoutMs, 200);
+  }
+
+  /** SIGKILL: a crash, with no chance to drain or commit anything. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   /** SIGTERM, as Ctrl-C would; SIGKILL if it has not stopped in time. Says whether it had to kill. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Principal } from '@falaj/auth';
-import { parsePoolName, type AuditEvent, type ModelSignature, type RouteEntry } from '@falaj/contracts';
+import { auditEventOf, type ModelSignature, type RouteEntry } from '@falaj/contracts';
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse, type JsonInferResponse } from '@falaj/oip';
@@ -156,21 +156,19 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     pool: string | null,
     started: number,
   ): void {
-    const event: AuditEvent = {
+    const event = auditEventOf({
       requestId: call.requestId,
       tenantId: call.principal.tenantId,
       subject: call.principal.subject,
-      model: call.model.slice(0, 128) || '-',
+      residency: call.principal.residency,
+      model: call.model,
       version,
       pool,
       protocol: 'rest',
       status,
-      error: error ? error.slice(0, 2000) : null,
+      error,
       latencyMs: performance.now() - started,
-      residencyRegion: call.principal.residency ?? 'unknown',
-      servedRegion: pool ? (parsePoolName(pool)?.region ?? null) : null,
-      occurredAt: new Date().toISOString(),
-    };
+    });
     this.audit.record(event);
   }
 }

@@ -20,3 +20,37 @@ export const AuditEventSchema = z.object({
   occurredAt: z.iso.datetime(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+export interface AuditFacts {
+  requestId: string;
+  tenantId: string;
+  subject: string;
+  residency?: string;
+  model: string;
+  version: number | null;
+  pool: string | null;
+  protocol: AuditEvent['protocol'];
+  status: number;
+  error: string | null;
+  latencyMs: number;
+}
+
+/** The audit event of a call, from what every protocol knows of it. */
+export function auditEventOf(facts: AuditFacts, now: Date = new Date()): AuditEvent {
+  return {
+    requestId: facts.requestId.slice(0, 200),
+    tenantId: facts.tenantId,
+    subject: facts.subject,
+    model: facts.model.slice(0, 128) || '-',
+    version: facts.version,
+    pool: facts.pool,
+    protocol: facts.protocol,
+    status: facts.status,
+    error: facts.error ? facts.error.slice(0, 2000) : null,
+    latencyMs: facts.latencyMs,
+    residencyRegion: facts.residency ?? 'unknown',
+    // Pools are named `<hardware>.<region>`.
+    servedRegion: facts.pool ? (facts.pool.split('.')[1] ?? null) : null,
+    occurredAt: now.toISOString(),
+  };
+}

@@ -1,0 +1,301 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
+import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics } from '@falaj/contracts';
+import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
+import { KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
+import { OipError, decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
+import { RoutingTableReader, UnroutableError, resolveTarget } from '@falaj/routing';
+import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
+import { runKeyed } from './keyed-runner';
+import { parseStreamMessage, type ParsedStreamMessage } from './stream-message.parser';
+import { deadLetterMessage, responseMessage, type StreamOutcome } from './stream-outcome';
+import { StreamingMetrics } from './streaming.metrics';
+
+/** How long a request id stays remembered as answered (duplicates within it are dropped). */
+const ANSWERED_TTL_SECONDS = 24 * 3600;
+/** How long a request waits for its pool to have a ready worker before it is answered 503. */
+const READY_WAIT_MS = 30_000;
+
+type Ready = Extract<ParsedStreamMessage, { ok: true }>;
+
+/**
+ * Streaming inference over Kafka: consumes `<prefix>.inference.requests`, runs each request on
+ * its model's pool like the gateway does, and answers on `<prefix>.inference.responses` (or the
+ * request's `reply-topic`). Each consumed batch is answered in one Kafka transaction together
+ * with its offsets, its audit events and its dead letters: a crash before the commit replays the
+ * batch and its aborted answers stay invisible to read_committed consumers; after the commit, the
+ * answered request ids are remembered in Redis so a request published twice is answered once.
+ */
+@Injectable()
+export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(StreamingBridge.name);
+  private readonly topics: ReturnType<typeof inferenceStreamTopics>;
+  private readonly groupId: string;
+  private readonly redis: Redis;
+  private readonly routes: RoutingTableReader;
+  private readonly pools: PoolMonitor;
+  private readonly dispatcher: PoolDispatcher;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private lagTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    private readonly authenticator: Authenticator,
+    readonly metrics: StreamingMetrics,
+  ) {
+    this.topics = inferenceStreamTopics(config.streaming.topicPrefix);
+    this.groupId = `${config.prefix}-router-streaming`;
+    this.redis = createRedis(config.redisUrl, `${config.routerId}:streaming`);
+    this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.routerId}:routes`), config.prefix);
+    this.dispatcher = new PoolDispatcher(
+      this.redis,
+      createRedis(config.redisUrl, `${config.routerId}:replies`),
+      config.prefix,
+      config.routerId,
+    );
+    this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
+  }
+
+  async onModuleInit(): Promise<void> {
+    await ensureTopics(this.kafka, [
+      { topic: this.topics.requests, numPartitions: 6 },
+      { topic: this.topics.responses, numPartitions: 6 },
+      { topic: this.topics.dlq, numPartitions: 1 },
+    ]);
+    await this.routes.start();
+    await this.dispatcher.start();
+    await this.pools.start();
+    this.producer = this.kafka.producer({
+      transactionalId: `${this.groupId}-${this.config.routerId}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await this.producer.connect();
+    // A short session: a crashed router's partitions move to a live one within seconds.
+    this.consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topics.requests, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
+    this.lagTimer = setInterval(() => void this.measureLag(), 5000);
+    this.lagTimer.unref();
+    this.logger.log({ requests: this.topics.requests, responses: this.topics.responses }, 'streaming bridge consuming');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.lagTimer);
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.pools.stop();
+    await this.dispatcher.stop();
+    await this.routes.stop();
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale, pause, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const parsed = batch.messages.map((m) => parseStreamMessage({ ...m, partition: batch.partition }));
+    const answered = await this.redis.mget(parsed.map((p) => this.answeredKey(p.requestId)));
+    const outcomes = new Array<StreamOutcome>(parsed.length);
+    const indexed = parsed.map((message, index) => ({ message, index }));
+    let lastBeat = Date.now();
+    await runKeyed(indexed, ({ message }) => (message.ok ? message.orderingKey : message.requestId), this.config.streaming.concurrency, async ({ message, index }) => {
+      const source = `${batch.topic}/${batch.partition}/${batch.messages[index].offset}`;
+      outcomes[index] = answered[index]
+        ? { kind: 'duplicate', requestId: message.requestId }
+        : await this.handle(message, batch.messages[index], source, pause);
+      if (Date.now() - lastBeat > 1000) {
+        lastBeat = Date.now();
+        await heartbeat();
+      }
+    });
+    // A rebalance took the partition away: its new owner replays the batch; commit nothing here.
+    if (!isRunning() || isStale()) return;
+    await this.commit(batch.topic, batch.partition, batch.lastOffset(), outcomes);
+    // Committed with the transaction; resolving only moves this consumer's fetch position on.
+    resolveOffset(batch.lastOffset());
+    for (const outcome of outcomes) this.metrics.messages.inc({ outcome: outcome.kind === 'response' ? `status_${outcome.status}` : outcome.kind });
+  }
+
+  private async handle(
+    message: ParsedStreamMessage,
+    original: { key: Buffer | null; value: Buffer | null; headers?: Message['headers'] },
+    source: string,
+    pause: () => () => void,
+  ): Promise<StreamOutcome> {
+    const deadLetter = (reason: string): StreamOutcome => ({
+      kind: 'dead-letter',
+      requestId: message.requestId,
+      reason,
+      original: { key: original.key, value: original.value, headers: original.headers },
+      source,
+    });
+    if (!message.ok) return deadLetter(message.reason);
+
+    let principal: Principal;
+    try {
+      principal = await this.authenticator.authenticate(message.authorization);
+    } catch (error) {
+      return deadLetter(`unauthorized: ${(error as Error).message}`);
+    }
+    if (!hasScopes(principal, [SCOPES.infer])) return deadLetter(`unauthorized: requires scope ${SCOPES.infer}`);
+    if (message.tenant && message.tenant !== principal.tenantId) return deadLetter('unauthorized: the tenant header does not match the token');
+
+    const model = message.request.model_name;
+    let resolved;
+    try {
+      resolved = resolveTarget(model, this.routes.lookup(principal.tenantId, model), message.request.model_version);
+    } catch (error) {
+      if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`);
+      throw error;
+    }
+    return this.infer(message, principal, resolved.target, resolved.signature, pause);
+  }
+
+  private async infer(
+    message: Ready,
+    principal: Principal,
+    target: { version: number; pool: string },
+    signature: Parameters<typeof decodeJsonInferRequest>[1],
+    pause: () => () => void,
+  ): Promise<StreamOutcome> {
+    const started = performance.now();
+    const { request, requestId } = message;
+    const topic = message.replyTopic ?? this.topics.responses;
+    const answer = (status: number, body: object): StreamOutcome => {
+      const latencyMs = performance.now() - started;
+      this.metrics.latency.observe(latencyMs / 1000);
+      const error = status === 200 ? null : (body as { error?: string }).error ?? null;
+      const audit = auditEventOf({
+        requestId, tenantId: principal.tenantId, subject: principal.subject, residency: principal.residency,
+        model: request.model_name, version: target.version, pool: target.pool, protocol: 'kafka', status, error, latencyMs,
+      });
+      return { kind: 'response', requestId, topic, status, body, traceparent: message.traceparent, audit };
+    };
+    const failure = (status: number, error: string) => answer(status, { id: request.id, model_name: request.model_name, error });
+
+    let decoded;
+    try {
+      decoded = decodeJsonInferRequest(request, signature);
+    } catch (error) {
+      if (error instanceof OipError) return failure(error.status, error.message);
+      throw error;
+    }
+    if (!(await this.readyOrWait(target.pool, principal.tenantId, request.model_name, target.version, pause))) {
+      return failure(503, `model '${request.model_name}' version ${target.version} is not ready on any worker of pool ${target.pool}`);
+    }
+    try {
+      const reply = await this.dispatcher.dispatch(
+        target.pool,
+        {
+          requestId,
+          tenantId: principal.tenantId,
+          model: request.model_name,
+          version: target.version,
+          deadline: Date.now() + this.config.streaming.inferTimeoutMs,
+          inputs: decoded.inputs,
+          outputs: decoded.outputs,
+        },
+        this.config.streaming.inferTimeoutMs,
+      );
+      if (!reply.ok) return failure(reply.status, reply.error);
+      return answer(
+        200,
+        encodeJsonInferResponse({ modelName: request.model_name, modelVersion: String(reply.version), id: decoded.id, outputs: reply.outputs }),
+      );
+    } catch (error) {
+      if (error instanceof DispatchTimeoutError) return failure(504, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Back-pressure: while no worker of the pool can take the request, consumption is paused (no
+   * new fetches) and the request waits, rather than failing a burst that a restarting pool would
+   * have served a moment later.
+   */
+  private async readyOrWait(pool: string, tenantId: string, model: string, version: number, pause: () => () => void): Promise<boolean> {
+    if (this.pools.isReady(pool, tenantId, model, version)) return true;
+    const resume = pause();
+    this.metrics.paused.set(1);
+    this.logger.warn({ pool, model, version }, 'no ready worker: pausing consumption');
+    try {
+      const deadline = Date.now() + READY_WAIT_MS;
+      while (Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        await this.pools.refresh([pool]);
+        if (this.pools.isReady(pool, tenantId, model, version)) return true;
+      }
+      return false;
+    } finally {
+      this.metrics.paused.set(0);
+      resume();
+    }
+  }
+
+  private async commit(topic: string, partition: number, lastOffset: string, outcomes: StreamOutcome[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    const add = (t: string, m: Message) => (byTopic.get(t) ?? byTopic.set(t, []).get(t)!).push(m);
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'response') {
+        add(outcome.topic, responseMessage(outcome));
+        if (outcome.audit) {
+          const audit = AuditEventSchema.parse(outcome.audit);
+          add(auditTopic(this.config.prefix), { key: audit.requestId, value: JSON.stringify(audit), headers: { tenant: audit.tenantId } });
+        }
+      } else if (outcome.kind === 'dead-letter') {
+        add(this.topics.dlq, deadLetterMessage(outcome));
+      }
+    }
+    const transaction = await this.producer!.transaction();
+    try {
+      if (byTopic.size > 0) await transaction.sendBatch({ topicMessages: [...byTopic].map(([t, messages]) => ({ topic: t, messages })) });
+      await transaction.sendOffsets({
+        consumerGroupId: this.groupId,
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+    this.metrics.batches.inc();
+    const answered = outcomes.filter((o) => o.kind !== 'duplicate');
+    if (answered.length > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const o of answered) pipeline.set(this.answeredKey(o.requestId), '1', 'EX', ANSWERED_TTL_SECONDS);
+      await pipeline.exec();
+    }
+  }
+
+  private answeredKey(requestId: string): string {
+    return `${this.config.prefix}:stream:answered:${requestId}`;
+  }
+
+  private routedPools(): Set<string> {
+    const pools = new Set<string>();
+    for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
+    return pools;
+  }
+
+  private async measureLag(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [this.topics.requests] });
+      const ends = await admin.fetchTopicOffsets(this.topics.requests);
+      for (const end of ends) {
+        const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        const lag = Number(end.high) - Math.max(Number(done), Number(end.low));
+        this.metrics.lag.set({ partition: String(end.partition) }, Math.max(0, lag));
+      }
+    } catch (error) {
+      this.logger.warn(`lag measurement failed: ${(error as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The streaming bridge's Prometheus metrics; the router serves them at /metrics. */
+export class StreamingMetrics {
+  readonly registry = new Registry();
+  readonly messages = new Counter({
+    name: 'falaj_stream_messages_total',
+    help: 'Streamed inference requests consumed, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'falaj_stream_request_seconds',
+    help: 'Time from consuming a streamed request to having its answer',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly batches = new Counter({
+    name: 'falaj_stream_batches_total',
+    help: 'Consumed batches committed in one Kafka transaction each',
+    registers: [this.registry],
+  });
+  readonly lag = new Gauge({
+    name: 'falaj_stream_consumer_lag',
+    help: 'Messages on the requests topic not yet consumed by the bridge, per partition',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+  readonly paused = new Gauge({
+    name: 'falaj_stream_paused',
+    help: '1 while the bridge holds back consumption because no worker can take the work',
+    registers: [this.registry],
+  });
+}
