@@ -81,7 +81,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       version = target.version;
       pool = target.pool;
       const request = decodeJsonInferRequest(call.body, signature);
-      if (!this.pools.isReady(target.pool, call.principal.tenantId, call.model, target.version)) {
+      if (!(await this.isReady(target.pool, call.principal.tenantId, call.model, target.version))) {
         throw InferenceError.noWorker(target.pool, call.model, target.version);
       }
       const reply = await this.dispatcher
@@ -132,6 +132,16 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const route = this.route(principal, model);
     const { target } = resolveTarget(model, route, version);
     return this.pools.isReady(target.pool, principal.tenantId, model, target.version);
+  }
+
+  /**
+   * The pool view is refreshed every second; right after a route switches to a new version it
+   * may not show that version ready yet, so a miss is checked once more against Redis.
+   */
+  private async isReady(pool: string, tenantId: string, model: string, version: number): Promise<boolean> {
+    if (this.pools.isReady(pool, tenantId, model, version)) return true;
+    await this.pools.refresh([pool]);
+    return this.pools.isReady(pool, tenantId, model, version);
   }
 
   async ping(): Promise<void> {
