@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
-import { registerAdminProxy } from './admin/admin-proxy';
+import { registerRegistryProxy } from './admin/registry-proxy';
 import { GatewayModule } from './gateway.module';
 import { loadGatewayConfig } from './gateway.config';
 
@@ -13,7 +13,7 @@ runMain('gateway', async () => {
     logLevel: config.logLevel,
     bodyLimit: config.maxRequestBytes,
     configure: (app) => {
-      registerAdminProxy(app.getHttpAdapter().getInstance(), config.registryUrl, app.get(Authenticator));
+      registerRegistryProxy(app.getHttpAdapter().getInstance(), config.registryUrl, app.get(Authenticator));
     },
   });
 });

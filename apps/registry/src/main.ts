@@ -16,7 +16,10 @@ runMain('registry', async () => {
       const fastify = app.getHttpAdapter().getInstance();
       // Uploads stream to the artifact store; the store enforces the size limit as bytes arrive.
       await app.register(multipart, { limits: { files: 1, fileSize: config.artifacts.maxUploadBytes + 1 } });
-      fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+      // Model uploads and batch inputs (NDJSON) are streamed, never buffered whole.
+      for (const type of ['application/octet-stream', 'application/x-ndjson']) {
+        fastify.addContentTypeParser(type, (_request, payload, done) => done(null, payload));
+      }
     },
   });
 });

@@ -7,6 +7,7 @@ import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck 
 import { KAFKA, KafkaModule, probeKafka } from '@falaj/messaging';
 import type { Kafka } from 'kafkajs';
 import { AuditModule } from './audit/audit.module';
+import { BatchModule } from './batch/batch.module';
 import { dataSourceOptions } from './database/data-source.options';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ModelsModule } from './models/models.module';
@@ -30,6 +31,7 @@ export class RegistryModule {
         ModelsModule,
         VersionsModule,
         AuditModule,
+        BatchModule,
       ],
       controllers: [HealthController],
       providers: [

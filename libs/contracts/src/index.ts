@@ -11,3 +11,4 @@ export * from './dispatch/inference-dispatch';
 export * from './topics';
 export * from './tensors/bytes-elements';
 export * from './streaming/inference-stream';
+export * from './batch/batch-jobs';

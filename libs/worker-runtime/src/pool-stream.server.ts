@@ -55,12 +55,7 @@ export class PoolStreamServer {
   }
 
   async start(): Promise<void> {
-    try {
-      // From '0': requests queued before the pool's first worker came up are still served.
-      await this.writer.xgroup('CREATE', this.key, this.group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
-    }
+    await this.ensureGroup();
     this.running = true;
     this.loopDone = this.loop();
     this.reclaimTimer = setInterval(() => void this.reclaim(), this.options.reclaimEveryMs ?? 5000);
@@ -74,6 +69,15 @@ export class PoolStreamServer {
     this.slotFreed?.();
     await this.loopDone;
     while (this.inFlight > 0) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      // From '0': requests queued before the pool's first worker came up are still served.
+      await this.writer.xgroup('CREATE', this.key, this.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
   }
 
   private async loop(): Promise<void> {
@@ -92,6 +96,8 @@ export class PoolStreamServer {
       } catch (error) {
         if (!this.running) break;
         this.logger.warn(`stream read failed: ${(error as Error).message}`);
+        // Redis lost the stream (a flush, a restart without persistence): make it again.
+        if (String((error as Error).message).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

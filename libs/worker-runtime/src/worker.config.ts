@@ -18,6 +18,10 @@ const schema = z.object({
   FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
   /** Upper bound of the CUDA memory arena in bytes; 0 = onnxruntime's default (no limit). */
   FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
+  /** Batch-job chunks one worker runs at once. */
+  FALAJ_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** A batch chunk whose worker died is handed to another after this long. */
+  FALAJ_BATCH_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Let a GPU worker without a working CUDA provider serve its pool on the CPU (tests, dev). */
   FALAJ_GPU_ALLOW_CPU_FALLBACK: envBoolean.default(false),
 });
@@ -40,6 +44,7 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
     workerId: e.FALAJ_WORKER_ID ?? `${app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     concurrency: e.FALAJ_WORKER_CONCURRENCY,
     intraOpThreads: e.FALAJ_INTRA_OP_THREADS,
+    batch: { concurrency: e.FALAJ_BATCH_CONCURRENCY, lockMs: e.FALAJ_BATCH_LOCK_MS },
     gpu: {
       deviceId: e.FALAJ_GPU_DEVICE_ID,
       memoryLimitBytes: e.FALAJ_GPU_MEMORY_LIMIT_BYTES,

@@ -5,6 +5,7 @@ import { SCOPES, TokenService } from '@falaj/auth';
 import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
 import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
 import { ArtifactCache } from './artifact-cache';
+import { BatchChunkProcessor } from './batch-chunk.processor';
 import type { ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
 import { ModelHost } from './model-host';
@@ -39,6 +40,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: Redis;
   private readonly lifecycle: EventConsumer<ModelLifecycleEvent>;
   private server?: PoolStreamServer;
+  private batch?: BatchChunkProcessor;
   private heartbeat?: HeartbeatPublisher;
   private reader?: Redis;
   private token?: { value: string; expires: number };
@@ -93,6 +95,14 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       concurrency: this.config.concurrency,
     });
     await this.server.start();
+    this.batch = new BatchChunkProcessor(this.host, {
+      redisUrl: this.config.redisUrl,
+      prefix: this.config.prefix,
+      pool: this.pool,
+      workerId: this.config.workerId,
+      ...this.config.batch,
+    });
+    this.batch.start();
     const pool = this.pool;
     this.heartbeat = new HeartbeatPublisher(this.redis, this.config.prefix, () => ({
       workerId: this.config.workerId,
@@ -108,6 +118,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.heartbeat?.stop();
+    await this.batch?.stop();
     await this.server?.stop();
     await this.lifecycle.stop();
     await this.host.close();

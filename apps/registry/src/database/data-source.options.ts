@@ -3,10 +3,14 @@ import { AuditRecordEntity } from '../audit/audit-record.entity';
 import { ModelEntity } from '../models/model.entity';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { ModelVersionEntity } from '../versions/model-version.entity';
+import { BatchChunkEntity } from '../batch/batch-chunk.entity';
+import { BatchJobEntity } from '../batch/batch-job.entity';
+import { BatchRowEntity } from '../batch/batch-row.entity';
 import { InitialSchema1764331200000 } from './migrations/1764331200000-initial-schema';
+import { BatchJobs1764400000000 } from './migrations/1764400000000-batch-jobs';
 
-export const ENTITIES = [TenantEntity, ModelEntity, ModelVersionEntity, AuditRecordEntity];
-export const MIGRATIONS = [InitialSchema1764331200000];
+export const ENTITIES = [TenantEntity, ModelEntity, ModelVersionEntity, AuditRecordEntity, BatchJobEntity, BatchChunkEntity, BatchRowEntity];
+export const MIGRATIONS = [InitialSchema1764331200000, BatchJobs1764400000000];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
 export function dataSourceOptions(url: string): DataSourceOptions {

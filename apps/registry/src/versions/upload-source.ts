@@ -15,7 +15,7 @@ export async function uploadSource(request: FastifyRequest): Promise<Readable> {
   }
   const body = request.body as Readable | undefined;
   if (!body || typeof body.pipe !== 'function') {
-    throw new VersionsError(415, 'send the model as application/octet-stream or multipart/form-data', 'unsupported_media_type');
+    throw new VersionsError(415, 'send the body as application/octet-stream, application/x-ndjson or multipart/form-data', 'unsupported_media_type');
   }
   return body;
 }

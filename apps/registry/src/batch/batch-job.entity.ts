@@ -1,0 +1,65 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export const BATCH_JOB_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type BatchJobState = (typeof BATCH_JOB_STATES)[number];
+export const TERMINAL_STATES: readonly BatchJobState[] = ['completed', 'failed', 'cancelled'];
+
+/** A batch job (or an async single inference, `kind = 'async'`): the source of truth of its progress. */
+@Entity({ name: 'batch_jobs' })
+@Index('batch_jobs_tenant_created_idx', ['tenantId', 'createdAt'])
+export class BatchJobEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 63 })
+  tenantId!: string;
+
+  @Column({ type: 'varchar', length: 8 })
+  kind!: 'batch' | 'async';
+
+  @Column({ type: 'varchar', length: 128 })
+  model!: string;
+
+  @Column({ type: 'int' })
+  version!: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  pool!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  state!: BatchJobState;
+
+  /** BullMQ priority: 1 is the highest. */
+  @Column({ type: 'int' })
+  priority!: number;
+
+  @Column({ name: 'fail_fast', type: 'boolean' })
+  failFast!: boolean;
+
+  @Column({ name: 'chunk_size', type: 'int' })
+  chunkSize!: number;
+
+  @Column({ type: 'int' })
+  total!: number;
+
+  @Column({ type: 'int', default: 0 })
+  processed!: number;
+
+  @Column({ type: 'int', default: 0 })
+  failed!: number;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 200 })
+  createdBy!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+}
