@@ -12,6 +12,8 @@ import { freePort } from './free-port';
 export interface SuiteOptions {
   /** Extra environment per app, e.g. a small upload limit for the registry. */
   env?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
+  /** CPU workers in the pool (default 1); the second is named `cpu-worker-2`, and so on. */
+  cpuWorkers?: number;
 }
 
 const KAFKA_BROKERS = process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -56,11 +58,14 @@ export class FalajSuite {
       FALAJ_ARTIFACT_DIR: join(this.workDir, 'artifacts'),
     }, `${this.registryUrl}/health/ready`);
     add('router', 'router', { FALAJ_ROUTER_PORT: String(router) }, `http://127.0.0.1:${router}/health/ready`);
-    add('cpu-worker', 'cpu-worker', {
-      FALAJ_WORKER_PORT: String(cpu),
-      FALAJ_REGISTRY_URL: this.registryUrl,
-      FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-cpu'),
-    }, `http://127.0.0.1:${cpu}/health/ready`);
+    for (let n = 1; n <= (options.cpuWorkers ?? 1); n++) {
+      const port = n === 1 ? cpu : await freePort();
+      add(n === 1 ? 'cpu-worker' : `cpu-worker-${n}`, 'cpu-worker', {
+        FALAJ_WORKER_PORT: String(port),
+        FALAJ_REGISTRY_URL: this.registryUrl,
+        FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-cpu-${n}`),
+      }, `http://127.0.0.1:${port}/health/ready`);
+    }
     add('gpu-worker', 'gpu-worker', {
       FALAJ_WORKER_PORT: String(gpu),
       FALAJ_REGISTRY_URL: this.registryUrl,
@@ -138,6 +143,11 @@ export class FalajSuite {
     } finally {
       await client.end();
     }
+  }
+
+  /** Deletes every Redis key of this run: what a Redis restart without persistence does to it. */
+  flushRedis(): Promise<void> {
+    return this.deleteKeys();
   }
 
   private async deleteKeys(): Promise<void> {
