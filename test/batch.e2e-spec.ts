@@ -146,6 +146,24 @@ describe('batch jobs and async inference (e2e)', () => {
     expect(after.processed).toBeLessThan(5000);
   }, 60_000);
 
+  it('serves a high-priority job ahead of a large low-priority one', async () => {
+    const low = await submit(Array.from({ length: 4000 }, (_, i) => rowOf(i)), '&chunkSize=10&priority=1000');
+    const high = await submit(Array.from({ length: 40 }, (_, i) => rowOf(i)), '&chunkSize=10&priority=1');
+    const done = await finished(high.json.id, 60_000);
+    const lowNow = (await suite.call('GET', `/v2/batch/jobs/${low.json.id}`, token)).json;
+    expect(done.state).toBe('completed');
+    expect(lowNow.processed).toBeLessThan(4000);
+    await finished(low.json.id);
+  }, 180_000);
+
+  it('takes the rows as an uploaded file too', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([ndjson([rowOf(1), rowOf(2)])]), 'rows.ndjson');
+    const submitted = await suite.call('POST', '/v2/batch/jobs?model=tiny-mlp', token, form);
+    expect(submitted.status).toBe(201);
+    expect(await finished(submitted.json.id)).toMatchObject({ state: 'completed', processed: 2 });
+  }, 60_000);
+
   it('answers `Prefer: respond-async` with 202 and a Location that yields the inference', async () => {
     const body = { id: 'async-1', inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rowOf(42) }] };
     const accepted = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, body, { prefer: 'respond-async' });

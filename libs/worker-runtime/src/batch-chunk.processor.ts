@@ -76,7 +76,7 @@ export class BatchChunkProcessor {
     await this.results.add(
       BatchJobName.ChunkResults,
       { jobId: chunk.jobId, chunk: chunk.chunk, workerId: this.options.workerId, rows },
-      { jobId: `${job.id}-results`, removeOnComplete: { age: 3600 }, attempts: 5, backoff: { type: 'exponential', delay: 500 } },
+      { jobId: `${job.id}-results`, priority: chunk.priority, removeOnComplete: { age: 3600 }, attempts: 5, backoff: { type: 'exponential', delay: 500 } },
     );
   }
 

@@ -184,7 +184,7 @@ export class BatchJobsService implements OnModuleInit, OnApplicationShutdown {
     }
     await this.queues.enqueue(
       job.pool,
-      { jobId: job.id, chunk: chunk.chunk, tenantId: job.tenantId, model: job.model, version: job.version, rows: rows.map((r) => ({ index: r.idx, request: r.input })) },
+      { jobId: job.id, chunk: chunk.chunk, tenantId: job.tenantId, model: job.model, version: job.version, priority: job.priority, rows: rows.map((r) => ({ index: r.idx, request: r.input })) },
       chunk.attempt,
       job.priority,
     );

@@ -23,6 +23,8 @@ export const BatchChunkPayloadSchema = z.object({
   tenantId: z.string().min(1),
   model: z.string().min(1),
   version: z.number().int().positive(),
+  /** The job's BullMQ priority (1 highest); its answers travel back at the same priority. */
+  priority: z.number().int().min(1).max(1000).default(100),
   rows: z.array(BatchRowSchema).min(1),
 });
 export type BatchChunkPayload = z.infer<typeof BatchChunkPayloadSchema>;
