@@ -38,7 +38,7 @@ describe('registry schema', () => {
   });
 
   it('migrates down to nothing and up again', async () => {
-    await db.undoLastMigration();
+    for (let i = 0; i < db.migrations.length; i++) await db.undoLastMigration();
     const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM information_schema.tables WHERE table_name IN ('models', 'audit_log')`);
     expect(count).toBe(0);
     await db.runMigrations();

@@ -6,12 +6,15 @@ import { platformTopics } from '@falaj/contracts';
 import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
 import { KAFKA, KafkaModule, probeKafka } from '@falaj/messaging';
 import type { Kafka } from 'kafkajs';
+import { AliasesModule } from './aliases/aliases.module';
 import { AuditModule } from './audit/audit.module';
 import { dataSourceOptions } from './database/data-source.options';
+import { DeploymentsModule } from './deployments/deployments.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ModelsModule } from './models/models.module';
 import { REGISTRY_CONFIG, type RegistryConfig } from './registry.config';
 import { TenantsModule } from './tenants/tenants.module';
+import { TransitionsModule } from './transitions/transitions.module';
 import { VersionsModule } from './versions/versions.module';
 
 @Module({})
@@ -23,12 +26,15 @@ export class RegistryModule {
       global: true,
       imports: [
         AuthModule.forRoot(config.jwtSecret),
-        KafkaModule.forRoot({ clientId: 'registry', brokers: config.kafka.brokers, topics: [topics.lifecycle, topics.audit] }),
+        KafkaModule.forRoot({ clientId: 'registry', brokers: config.kafka.brokers, topics: [topics.lifecycle, topics.commands, topics.audit] }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
         LifecycleModule,
         TenantsModule,
         ModelsModule,
         VersionsModule,
+        AliasesModule,
+        TransitionsModule,
+        DeploymentsModule,
         AuditModule,
       ],
       controllers: [HealthController],

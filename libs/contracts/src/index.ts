@@ -10,3 +10,5 @@ export * from './workers/worker-heartbeat';
 export * from './dispatch/inference-dispatch';
 export * from './topics';
 export * from './tensors/bytes-elements';
+export * from './commands/model-command';
+export * from './auth/api-key.record';
