@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import multipart from '@fastify/multipart';
 import { runMain, startHttpApp } from '@falaj/http';
 import { ensureDatabase } from './database/ensure-database';
+import { registerOpenApi } from './openapi/openapi';
 import { RegistryModule } from './registry.module';
 import { loadRegistryConfig } from './registry.config';
 
@@ -17,6 +18,7 @@ runMain('registry', async () => {
       // Uploads stream to the artifact store; the store enforces the size limit as bytes arrive.
       await app.register(multipart, { limits: { files: 1, fileSize: config.artifacts.maxUploadBytes + 1 } });
       fastify.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+      registerOpenApi(app);
     },
   });
 });

@@ -18,9 +18,12 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.FALAJ_LOG_LEVEL,
     jwtSecret: e.FALAJ_JWT_SECRET,
     kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
+    redisUrl: e.FALAJ_REDIS_URL,
     databaseUrl: e.FALAJ_DATABASE_URL,
     artifacts: { dir: e.FALAJ_ARTIFACT_DIR, maxUploadBytes: e.FALAJ_MAX_UPLOAD_BYTES },
   };
 }
 export type RegistryConfig = ReturnType<typeof loadRegistryConfig>;
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
+/** The registry's Redis connection: worker heartbeats (load state) and the API-key mirror. */
+export const REGISTRY_REDIS = Symbol('REGISTRY_REDIS');

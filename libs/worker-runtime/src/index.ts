@@ -7,3 +7,4 @@ export * from './heartbeat.publisher';
 export * from './worker.runtime';
 export * from './worker.module';
 export * from './bootstrap-worker';
+export * from './model-commands.listener';
