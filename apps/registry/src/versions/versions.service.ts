@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@falaj/auth';
@@ -56,7 +57,9 @@ export class VersionsService {
       const scan = await this.scan(staged);
       const inspected = await inspectOnnxModel(staged.localPath).catch((error: unknown) => {
         // onnxruntime names the file it read: a server path that is none of the caller's business.
-        if (error instanceof InvalidModelError) throw VersionsError.invalidModel(error.message.replaceAll(staged.localPath, 'the upload'));
+        if (error instanceof InvalidModelError) {
+          throw VersionsError.invalidModel(error.message.replaceAll(staged.localPath, 'the upload').replaceAll(dirname(staged.localPath), "the upload's folder"));
+        }
         throw error;
       });
       created = await this.db.transaction(async (tx) => {
