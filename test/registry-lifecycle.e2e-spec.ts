@@ -254,36 +254,34 @@ describe('Registry lifecycle (e2e)', () => {
   });
 
   describe('rollback', () => {
-    it('promoting a version makes it serve alone; rollback returns to the one before, in one call', async () => {
-      const promoted = await suite.call('POST', '/admin/models/scorer/versions/3/stage', alice, { stage: 'production', reason: 'v3 release' });
-      expect(promoted.json.stage).toBe('production');
-      expect((await suite.call('GET', '/admin/models/scorer/deployment', alice)).json).toMatchObject({ revision: 2, targets: [{ version: 3, weight: 100 }] });
-      await eventually('route to v3', async () => ((await route())?.targets[0]?.version === 3 ? true : undefined));
+    it('promoting the challenger gives it all the traffic; rollback returns to the version before, in one call', async () => {
+      const promoted = await suite.call('POST', '/admin/models/scorer/versions/challenger/stage', alice, { stage: 'production', reason: 'canary healthy' });
+      expect(promoted.status).toBe(200);
+      expect((await suite.call('GET', '/admin/models/scorer/deployment', alice)).json).toMatchObject({ revision: 2, targets: [{ version: 2, weight: 100 }] });
+      expect((await suite.call('POST', '/admin/models/scorer/versions/challenger/stage', alice, { stage: 'production' })).status).toBe(409);
+      await eventually('route to v2 alone', async () => ((await route())?.targets.length === 1 ? true : undefined));
+      expect((await route()).targets).toEqual([{ version: 2, pool: 'cpu.ae', weight: 100 }]);
 
       const rolled = await suite.call('POST', '/admin/models/scorer/rollback', alice, { reason: 'p95 regression' });
       expect(rolled.status).toBe(200);
-      expect(rolled.json).toEqual({ model: 'scorer', version: 2, from: [3] });
+      expect(rolled.json).toEqual({ model: 'scorer', version: 1, from: [2] });
       const versions = (await suite.call('GET', '/admin/models/scorer/versions', alice)).json.versions;
-      expect(versions.map((v: { stage: string }) => v.stage)).toEqual(['staging', 'production', 'staging']);
-      await eventually('route back to v2', async () => {
-        const r = await route();
-        return r?.targets.length === 1 && r.targets[0].version === 2 ? true : undefined;
-      });
+      expect(versions.map((v: { stage: string }) => v.stage)).toEqual(['production', 'staging', 'staging']);
+      await eventually('route back to v1', async () => ((await route())?.targets[0].version === 1 ? true : undefined));
       const revisions = (await suite.call('GET', '/admin/models/scorer/deployment/revisions', alice)).json.revisions;
-      expect(revisions.map((r: { revision: number; spec: { targets: unknown } }) => [r.revision, r.spec.targets])).toEqual([
-        [1, [{ version: 1, weight: 90 }, { version: 2, weight: 10 }]],
-        [2, [{ version: 3, weight: 100 }]],
-        [3, [{ version: 2, weight: 100 }]],
+      expect(revisions.map((r: { revision: number; reason: string; spec: { targets: unknown } }) => [r.revision, r.reason, r.spec.targets])).toEqual([
+        [1, 'canary', [{ version: 1, weight: 90 }, { version: 2, weight: 10 }]],
+        [2, 'canary healthy', [{ version: 2, weight: 100 }]],
+        [3, 'rollback: p95 regression', [{ version: 1, weight: 100 }]],
       ]);
     }, 60_000);
 
     it('records every transition: who, when, from, to, why', async () => {
-      const { transitions } = (await suite.call('GET', '/admin/models/scorer/transitions?version=2', alice)).json;
+      const { transitions } = (await suite.call('GET', '/admin/models/scorer/transitions?version=1', alice)).json;
       expect(transitions.map((t: { from: string | null; to: string; reason: string }) => [t.from, t.to, t.reason])).toEqual([
         [null, 'draft', 'registered'],
-        ['draft', 'staging', ''],
-        ['staging', 'production', 'deployment revision 1'],
-        ['production', 'staging', 'v3 release'],
+        ['draft', 'production', 'first release'],
+        ['production', 'staging', 'canary healthy'],
         ['staging', 'production', 'rollback: p95 regression'],
       ]);
       expect(transitions.every((t: { actor: string; occurredAt: string }) => t.actor === 'alice' && !Number.isNaN(Date.parse(t.occurredAt)))).toBe(true);
@@ -294,7 +292,7 @@ describe('Registry lifecycle (e2e)', () => {
     it('refuses to delete a model that serves, and deletes one that does not', async () => {
       const refused = await suite.call('DELETE', '/admin/models/scorer', alice);
       expect(refused.status).toBe(409);
-      expect(refused.json.error).toMatch(/version\(s\) 2 in production/);
+      expect(refused.json.error).toMatch(/version\(s\) 1 in production/);
       expect((await suite.call('DELETE', '/admin/models/ocr-a', alice)).status).toBe(204);
       expect((await suite.call('GET', '/admin/models/ocr-a', alice)).status).toBe(404);
     });
@@ -326,7 +324,7 @@ describe('Registry lifecycle (e2e)', () => {
       expect((await suite.call('POST', '/admin/models/scorer/rollback', globexKey, {})).status).toBe(404);
       expect((await suite.call('DELETE', '/admin/models/scorer', globexKey)).status).toBe(404);
       expect((await suite.call('POST', '/admin/models/scorer/versions', globexKey, bytes, octet)).status).toBe(404);
-      expect((await suite.call('GET', '/admin/models/scorer/versions/1', alice)).json.stage).toBe('staging');
+      expect((await suite.call('GET', '/admin/models/scorer/versions/1', alice)).json.stage).toBe('production');
     });
 
     it('lets the other tenant use the same model name, seeing only its own', async () => {
@@ -357,6 +355,25 @@ describe('Registry lifecycle (e2e)', () => {
       await eventually('revocation', async () => ((await call(`Bearer ${issued.key}`)).status === 401 ? true : undefined), 15_000, 250);
       expect(Date.now() - revokedAt).toBeLessThan(8_000);
     }, 30_000);
+  });
+
+  describe('retiring a model', () => {
+    it('removes the deployment, archives the last serving version, and then deletes the model', async () => {
+      expect((await suite.call('DELETE', '/admin/models/scorer/deployment', alice)).status).toBe(204);
+      expect((await suite.call('GET', '/admin/models/scorer/deployment', alice)).status).toBe(404);
+      const revisions = (await suite.call('GET', '/admin/models/scorer/deployment/revisions', alice)).json.revisions;
+      expect(revisions.at(-1)).toMatchObject({ revision: 4, spec: null, reason: 'deployment removed' });
+      expect((await suite.call('GET', '/admin/models/scorer/versions/1', alice)).json.stage).toBe('production');
+      expect((await suite.call('DELETE', '/admin/models/scorer', alice)).status).toBe(409);
+
+      expect((await suite.call('POST', '/admin/models/scorer/versions/1/stage', alice, { stage: 'archived', reason: 'retired' })).status).toBe(200);
+      await eventually('route removed', async () => ((await route()) === null ? true : undefined));
+      await eventually('unloaded everywhere', async () => ((await status('1')).json.state === 'unloaded' ? true : undefined), 30_000);
+      expect((await suite.call('DELETE', '/admin/models/scorer', alice)).status).toBe(204);
+      expect((await suite.call('GET', '/admin/models/scorer', alice)).status).toBe(404);
+      expect(await suite.query(`SELECT 1 FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.tenant_id = 'acme' AND m.name = 'scorer'`)).toEqual([]);
+      expect((await suite.call('GET', '/v2/models/scorer/ready', alice)).status).toBe(404);
+    }, 60_000);
   });
 
   describe('OpenAPI', () => {

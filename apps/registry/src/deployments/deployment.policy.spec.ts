@@ -1,5 +1,5 @@
 import type { ModelStage } from '@falaj/contracts';
-import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions } from './deployment.policy';
+import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions, servesAlone } from './deployment.policy';
 import { DeploymentInputSchema, servingSettingsOf, type DeploymentSpec } from './deployment-spec.schema';
 
 const spec = (targets: [number, number][], shadow: number | null = null): DeploymentSpec => ({
@@ -72,5 +72,13 @@ describe('promotedSpec', () => {
 
   it('drops a shadow that is the promoted version', () => {
     expect(promotedSpec(spec([[1, 100]], 3), 3).shadow).toBeNull();
+  });
+});
+
+describe('servesAlone', () => {
+  it('is true only for a single target of that version', () => {
+    expect(servesAlone(spec([[2, 100]]), 2)).toBe(true);
+    expect(servesAlone(spec([[1, 90], [2, 10]]), 2)).toBe(false);
+    expect(servesAlone(spec([[1, 100]], 2), 2)).toBe(false);
   });
 });

@@ -44,3 +44,7 @@ export function primaryVersion(spec: DeploymentSpec): number {
 export function promotedSpec(spec: DeploymentSpec, version: number): DeploymentSpec {
   return { ...spec, targets: [{ version, weight: 100 }], shadow: spec.shadow === version ? null : spec.shadow };
 }
+
+/** Whether the spec already sends all live traffic to `version`. */
+export const servesAlone = (spec: DeploymentSpec, version: number): boolean =>
+  spec.targets.length === 1 && spec.targets[0].version === version;

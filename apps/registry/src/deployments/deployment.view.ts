@@ -1,12 +1,17 @@
 import type { DeploymentRevisionEntity } from './deployment-revision.entity';
 import type { DeploymentEntity } from './deployment.entity';
 
+const orderedTargets = (targets: { version: number; weight: number }[]) => targets.map(({ version, weight }) => ({ version, weight }));
+
 export function toDeploymentView(model: string, d: DeploymentEntity) {
-  return { model, revision: d.revision, ...d.spec, updatedBy: d.updatedBy, updatedAt: d.updatedAt };
+  // Spelled out: jsonb does not keep the spec's key order.
+  const { shadow, hardware, serving, slaP95Ms, regions } = d.spec;
+  return { model, revision: d.revision, targets: orderedTargets(d.spec.targets), shadow, hardware, serving, slaP95Ms, regions, updatedBy: d.updatedBy, updatedAt: d.updatedAt };
 }
 
 export function toRevisionView(r: DeploymentRevisionEntity) {
-  return { revision: r.revision, spec: r.spec, reason: r.reason, actor: r.actor, createdAt: r.createdAt };
+  const spec = r.spec && { targets: orderedTargets(r.spec.targets), shadow: r.spec.shadow, hardware: r.spec.hardware, serving: r.spec.serving, slaP95Ms: r.spec.slaP95Ms, regions: r.spec.regions };
+  return { revision: r.revision, spec, reason: r.reason, actor: r.actor, createdAt: r.createdAt };
 }
 
 export const DEPLOYMENT_EXAMPLE = {

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
+import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
 import type { CreateModelDto, ListModelsQuery, UpdateModelDto } from './models.dto';
 import { ModelEntity } from './model.entity';
 import { ModelsError } from './models.exception';
@@ -16,6 +17,7 @@ export class ModelsService {
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     @InjectDataSource() private readonly db: DataSource,
     private readonly lifecycle: LifecyclePublisher,
+    private readonly commands: ModelCommandsPublisher,
   ) {}
 
   async create(principal: Principal, dto: CreateModelDto): Promise<ModelEntity> {
@@ -61,19 +63,24 @@ export class ModelsService {
    */
   async delete(principal: Principal, name: string): Promise<void> {
     const model = await this.get(principal, name);
-    await this.db.transaction(async (tx) => {
+    const versions = await this.db.transaction(async (tx) => {
       await lockModel(tx, model.id);
       const [production] = await tx.query(`SELECT string_agg(version::text, ', ' ORDER BY version) AS versions FROM model_versions WHERE model_id = $1 AND stage = 'production'`, [model.id]);
       if (production?.versions) throw ModelsError.serving(name, `version(s) ${production.versions} in production`);
       const deployed = await tx.query(`SELECT 1 FROM deployments WHERE model_id = $1`, [model.id]);
       if (deployed.length > 0) throw ModelsError.serving(name, 'it has a deployment; delete the deployment first');
+      const rows: { version: number }[] = await tx.query(`SELECT version FROM model_versions WHERE model_id = $1`, [model.id]);
       for (const table of ['model_aliases', 'stage_transitions', 'deployment_revisions', 'model_versions']) {
         await tx.query(`DELETE FROM ${table} WHERE model_id = $1`, [model.id]);
       }
       await tx.getRepository(ModelEntity).delete({ id: model.id });
+      return rows.map((r) => r.version);
     });
-    this.logger.log({ tenant: model.tenantId, model: model.name }, 'model deleted');
+    this.logger.log({ tenant: model.tenantId, model: model.name, versions: versions.length }, 'model deleted');
     await this.lifecycle.publishModelState(model, { type: 'model.deleted', version: null, stage: null, actor: principal.subject });
+    // The commands topic keeps each version's last override: clear them, or a worker replaying it
+    // later would load a version of a model that no longer exists (or of a namesake created since).
+    for (const version of versions) await this.commands.clear(model, version, principal.subject);
   }
 }
 

@@ -9,7 +9,7 @@ import { InvalidModelError, externalDataEscapes, inspectOnnxModel, scanOnnxModel
 import { AliasesService } from '../aliases/aliases.service';
 import type { VersionRef } from '../aliases/version-ref';
 import { ArtifactStore, ArtifactTooLargeError, type StagedArtifact } from '../artifacts/artifact-store';
-import { promotedSpec, referencedVersions } from '../deployments/deployment.policy';
+import { promotedSpec, referencedVersions, servesAlone } from '../deployments/deployment.policy';
 import { DeploymentsService, stagesOf } from '../deployments/deployments.service';
 import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
@@ -129,8 +129,10 @@ export class VersionsService {
     const changed = await this.db.transaction(async (tx) => {
       await lockModel(tx, model.id);
       const target = await this.find(tx, model, ref);
-      if (!canTransition(target.stage, stage)) throw VersionsError.badTransition(target.stage, stage);
       const deployment = await this.deployments.current(tx, model.id);
+      // A version already serving part of a split may still be promoted: to take all the traffic.
+      const splitMember = stage === 'production' && target.stage === 'production' && deployment !== null && !servesAlone(deployment.spec, target.version);
+      if (!splitMember && !canTransition(target.stage, stage)) throw VersionsError.badTransition(target.stage, stage);
       if (stage === 'production') {
         await this.serveAlone(tx, model, target.version, change);
       } else {

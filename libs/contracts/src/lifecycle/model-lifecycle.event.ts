@@ -83,8 +83,7 @@ export const ModelLifecycleEventSchema = z.object({
     'version.registered',
     'version.stage-changed',
     'model.deleted',
-    // Added by the registry lifecycle (issue 4); consumers key off `production`/`deployment`, not the type.
-    'model.updated',
+    // Added with deployments; consumers act on `production`/`deployment`, not on the type.
     'deployment.changed',
   ]),
   tenantId: z.string().min(1),
