@@ -1,5 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
+import { LENGTH_DELIMITED, ProtobufFileReader, VARINT, readVarint } from './protobuf-file.reader';
 
 export interface OnnxModelScan {
   /** Sum of the element counts of the main graph's initializers. */
@@ -24,10 +25,6 @@ const TENSOR_DIMS = 1;
 const TENSOR_EXTERNAL_DATA = 13;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH_DELIMITED = 2;
-const FIXED32 = 5;
 /** Deeper nesting than this is no real model: refuse to recurse further. */
 const MAX_DEPTH = 32;
 
@@ -40,7 +37,7 @@ const MAX_DEPTH = 32;
 export async function scanOnnxModel(path: string): Promise<OnnxModelScan> {
   const file = await open(path, 'r');
   try {
-    const reader = new PositionedReader(file);
+    const reader = new ProtobufFileReader(file);
     const scan: OnnxModelScan = { parameterCount: 0, externalDataLocations: [] };
     for await (const f of reader.fields(0, (await file.stat()).size)) {
       if (f.field === MODEL_GRAPH && f.wireType === LENGTH_DELIMITED) await walkGraph(reader, f.start, f.end, scan, 0, true);
@@ -63,7 +60,7 @@ export function externalDataEscapes(location: string): boolean {
   return normalized === '..' || normalized.startsWith('../');
 }
 
-async function walkGraph(reader: PositionedReader, start: number, end: number, scan: OnnxModelScan, depth: number, main: boolean): Promise<void> {
+async function walkGraph(reader: ProtobufFileReader, start: number, end: number, scan: OnnxModelScan, depth: number, main: boolean): Promise<void> {
   if (depth > MAX_DEPTH) throw new Error('model graphs nest too deeply');
   for await (const f of reader.fields(start, end)) {
     if (f.wireType !== LENGTH_DELIMITED) continue;
@@ -82,7 +79,7 @@ async function walkGraph(reader: PositionedReader, start: number, end: number, s
   }
 }
 
-async function walkAttribute(reader: PositionedReader, start: number, end: number, scan: OnnxModelScan, depth: number): Promise<void> {
+async function walkAttribute(reader: ProtobufFileReader, start: number, end: number, scan: OnnxModelScan, depth: number): Promise<void> {
   for await (const a of reader.fields(start, end)) {
     if (a.wireType !== LENGTH_DELIMITED) continue;
     if (a.field === ATTRIBUTE_T || a.field === ATTRIBUTE_TENSORS) await walkTensor(reader, a.start, a.end, scan);
@@ -91,7 +88,7 @@ async function walkAttribute(reader: PositionedReader, start: number, end: numbe
 }
 
 /** Records the tensor's external-data location, if any, and returns its element count. */
-async function walkTensor(reader: PositionedReader, start: number, end: number, scan: OnnxModelScan): Promise<number> {
+async function walkTensor(reader: ProtobufFileReader, start: number, end: number, scan: OnnxModelScan): Promise<number> {
   let elements = 1;
   for await (const t of reader.fields(start, end)) {
     if (t.field === TENSOR_DIMS && t.wireType === VARINT) {
@@ -110,84 +107,6 @@ async function walkTensor(reader: PositionedReader, start: number, end: number, 
     }
   }
   return elements;
-}
-
-interface Field {
-  field: number;
-  wireType: number;
-  /** The value of a varint field. */
-  varint: number;
-  /** Where a length-delimited value lies. */
-  start: number;
-  end: number;
-}
-
-/** Reads protobuf fields from a file at positions, through a small window, never the whole file. */
-class PositionedReader {
-  private window = Buffer.alloc(0);
-  private windowStart = 0;
-
-  constructor(private readonly file: FileHandle) {}
-
-  async *fields(start: number, end: number): AsyncGenerator<Field> {
-    let position = start;
-    while (position < end) {
-      const key = await this.varintAt(position);
-      position += key.bytes;
-      const field = Math.floor(key.value / 8);
-      const wireType = key.value % 8;
-      let varint = 0;
-      let valueStart = position;
-      if (wireType === VARINT) {
-        const value = await this.varintAt(position);
-        varint = value.value;
-        position += value.bytes;
-      } else if (wireType === FIXED64) {
-        position += 8;
-      } else if (wireType === FIXED32) {
-        position += 4;
-      } else if (wireType === LENGTH_DELIMITED) {
-        const length = await this.varintAt(position);
-        valueStart = position + length.bytes;
-        position = valueStart + length.value;
-      } else {
-        throw new Error(`unsupported protobuf wire type ${wireType}`);
-      }
-      if (position > end) throw new Error('truncated model file');
-      yield { field, wireType, varint, start: valueStart, end: position };
-    }
-  }
-
-  /** `length` bytes at `position` (fewer only when `exact` is false and the file ends first). */
-  async read(position: number, length: number, exact = true): Promise<Buffer> {
-    if (position >= this.windowStart && position + length <= this.windowStart + this.window.length) {
-      return this.window.subarray(position - this.windowStart, position - this.windowStart + length);
-    }
-    const size = Math.max(length, 64 * 1024);
-    const buffer = Buffer.alloc(size);
-    const { bytesRead } = await this.file.read(buffer, 0, size, position);
-    if (exact && bytesRead < length) throw new Error('truncated model file');
-    this.window = buffer.subarray(0, bytesRead);
-    this.windowStart = position;
-    return this.window.subarray(0, Math.min(length, bytesRead));
-  }
-
-  private async varintAt(position: number): Promise<{ value: number; bytes: number }> {
-    const varint = readVarint(await this.read(position, 10, false), 0);
-    if (!varint) throw new Error('malformed varint');
-    return varint;
-  }
-}
-
-function readVarint(bytes: Buffer, start: number): { value: number; bytes: number } | undefined {
-  let value = 0;
-  let scale = 1;
-  for (let i = start; i < bytes.length && i - start < 10; i++) {
-    value += (bytes[i] & 0x7f) * scale;
-    if ((bytes[i] & 0x80) === 0) return { value, bytes: i - start + 1 };
-    scale *= 128;
-  }
-  return undefined;
 }
 
 function parseEntry(bytes: Buffer): { key: string; value: string } | undefined {
