@@ -398,6 +398,7 @@ describe('Registry lifecycle (e2e)', () => {
       for (const { path, method, op } of operations) {
         expect({ path, method, summary: typeof op.summary }).toEqual({ path, method, summary: 'string' });
       }
+      expect(doc.json.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(doc.json.paths['/admin/models/{name}/deployment'].put.requestBody.content['application/json'].schema.example.targets).toHaveLength(2);
       const page = await fetch(`${suite.gatewayUrl}/docs`);
       expect(page.status).toBe(200);
