@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { AuthModule } from '@falaj/auth';
+import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
 import { platformTopics } from '@falaj/contracts';
 import { HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
-import { KAFKA, KafkaModule, probeKafka } from '@falaj/messaging';
+import { KAFKA, KafkaModule, createRedis, probeKafka } from '@falaj/messaging';
 import { AuditSink } from './audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { OipHealthController } from './health/oip-health.controller';
@@ -16,7 +16,10 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        AuthModule.forRoot(config.jwtSecret),
+        AuthModule.forRoot(config.jwtSecret, {
+          // API keys on every protocol, verified against the registry's Redis mirror.
+          apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redisUrl, `${config.gatewayId}:apikeys`), config.prefix, { ownsConnection: true }) },
+        }),
         KafkaModule.forRoot({ clientId: 'gateway', brokers: config.kafka.brokers, topics: [platformTopics(config.prefix).audit] }),
       ],
       controllers: [OipHealthController, InferenceController],

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerRegistryProxy } from './admin/registry-proxy';
+import { registerSwaggerUi } from './docs/swagger-ui';
 import { GatewayModule } from './gateway.module';
 import { loadGatewayConfig } from './gateway.config';
 
@@ -12,8 +13,9 @@ runMain('gateway', async () => {
     ...config.http,
     logLevel: config.logLevel,
     bodyLimit: config.maxRequestBytes,
-    configure: (app) => {
+    configure: async (app) => {
       registerRegistryProxy(app.getHttpAdapter().getInstance(), config.registryUrl, app.get(Authenticator));
+      await registerSwaggerUi(app);
     },
   });
 });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import multipart from '@fastify/multipart';
 import { runMain, startHttpApp } from '@falaj/http';
 import { ensureDatabase } from './database/ensure-database';
+import { registerOpenApi } from './openapi/openapi';
 import { RegistryModule } from './registry.module';
 import { loadRegistryConfig } from './registry.config';
 
@@ -20,6 +21,7 @@ runMain('registry', async () => {
       for (const type of ['application/octet-stream', 'application/x-ndjson']) {
         fastify.addContentTypeParser(type, (_request, payload, done) => done(null, payload));
       }
+      registerOpenApi(app);
     },
   });
 });

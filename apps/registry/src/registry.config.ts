@@ -25,3 +25,5 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 export type RegistryConfig = ReturnType<typeof loadRegistryConfig>;
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
+/** The registry's Redis connection: worker heartbeats (load state) and the API-key mirror. */
+export const REGISTRY_REDIS = Symbol('REGISTRY_REDIS');

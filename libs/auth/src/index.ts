@@ -6,3 +6,5 @@ export * from './auth.decorators';
 export * from './authenticator';
 export * from './auth.guard';
 export * from './auth.module';
+export * from './api-key';
+export * from './api-key.verifier';

@@ -3,6 +3,8 @@ export const SCOPES = {
   infer: 'infer',
   modelsRead: 'models:read',
   modelsWrite: 'models:write',
+  /** Sets a model's deployment spec (versions, weights, hardware, serving settings). */
+  deploymentsWrite: 'deployments:write',
   auditRead: 'audit:read',
   /** Creates tenants and mints their credentials. */
   platformAdmin: 'platform:admin',

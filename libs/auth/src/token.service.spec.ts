@@ -1,4 +1,4 @@
-import { InvalidTokenError, SCOPES, TokenService, bearerToken } from '@falaj/auth';
+import { InvalidTokenError, SCOPES, TokenService, bearerToken, credentialOf, generateApiKey, parseApiKey, secretMatches } from '@falaj/auth';
 
 const principal = { subject: 'alice', tenantId: 'acme', scopes: [SCOPES.infer, SCOPES.modelsRead], residency: 'ae' };
 
@@ -37,5 +37,31 @@ describe('bearerToken', () => {
     expect(bearerToken('Basic abc')).toBeNull();
     expect(bearerToken(undefined)).toBeNull();
     expect(bearerToken('Bearer ')).toBeNull();
+  });
+});
+
+describe('credentialOf', () => {
+  it('reads Bearer and ApiKey credentials, case-insensitively', () => {
+    expect(credentialOf('Bearer fj_abc_def')).toEqual({ scheme: 'bearer', value: 'fj_abc_def' });
+    expect(credentialOf('apikey fj_abc_def')).toEqual({ scheme: 'apikey', value: 'fj_abc_def' });
+  });
+
+  it('returns null for other schemes, and bearerToken ignores ApiKey', () => {
+    expect(credentialOf('Basic abc')).toBeNull();
+    expect(bearerToken('ApiKey fj_abc_def')).toBeNull();
+  });
+});
+
+describe('API keys', () => {
+  it('generates keys of the documented shape whose secret matches only its own hash', () => {
+    const key = generateApiKey();
+    const parsed = parseApiKey(key.key);
+    expect(parsed).toEqual({ id: key.id, secret: key.secret });
+    expect(secretMatches(key.secret, key.secretSha256)).toBe(true);
+    expect(secretMatches(generateApiKey().secret, key.secretSha256)).toBe(false);
+  });
+
+  it.each(['fj_short_secret', `fj_${'a'.repeat(12)}_${'b'.repeat(42)}`, `fj_${'A'.repeat(12)}_${'b'.repeat(43)}`, 'eyJhbGciOi.x.y'])('does not parse %j as a key', (value) => {
+    expect(parseApiKey(value)).toBeNull();
   });
 });

@@ -12,3 +12,5 @@ export * from './topics';
 export * from './tensors/bytes-elements';
 export * from './streaming/inference-stream';
 export * from './batch/batch-jobs';
+export * from './commands/model-command';
+export * from './auth/api-key.record';

@@ -1,4 +1,5 @@
 import { auditTopic } from './audit/audit.event';
+import { modelCommandsTopic } from './commands/model-command';
 import { modelLifecycleTopic } from './lifecycle/model-lifecycle.event';
 
 /** The Kafka topics of the platform, with their partitioning and retention. */
@@ -8,6 +9,12 @@ export function platformTopics(prefix: string) {
       topic: modelLifecycleTopic(prefix),
       numPartitions: 3,
       // Keyed by model: compaction keeps each model's latest state forever.
+      config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
+    },
+    commands: {
+      topic: modelCommandsTopic(prefix),
+      numPartitions: 3,
+      // Keyed by version: the latest override of each version is kept.
       config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
     },
     audit: { topic: auditTopic(prefix), numPartitions: 3, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } },

@@ -3,3 +3,4 @@ export * from './read-model-signature';
 export * from './inspect-onnx-model';
 export * from './ort-tensor.converter';
 export { OIP_TO_ORT_TYPE, oipDatatypeOf } from './ort-datatype';
+export * from './onnx-model-scan';

@@ -1,4 +1,4 @@
-import { productionRoute, routeField } from '@falaj/routing';
+import { deploymentRoute, productionRoute, routeField } from '@falaj/routing';
 
 const signature = { inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 4] }], outputs: [] };
 const production = {
@@ -23,5 +23,28 @@ describe('productionRoute', () => {
 describe('routeField', () => {
   it('names a model per tenant, so two tenants may use the same model name', () => {
     expect(routeField('acme', 'mlp')).not.toBe(routeField('globex', 'mlp'));
+  });
+});
+
+describe('deploymentRoute', () => {
+  it('splits traffic by the deployment weights, with every served signature', () => {
+    const other = { ...signature, outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [-1, 2] }] };
+    const deployment = {
+      revision: 2,
+      targets: [
+        { ...production, weight: 90 },
+        { ...production, version: 5, signature: other, weight: 10 },
+      ],
+      shadow: null,
+      hardware: 'cpu' as const,
+      regions: [],
+      slaP95Ms: null,
+    };
+    const route = deploymentRoute('acme', 'mlp', deployment, 'cpu.ae', new Date('2026-01-01T00:00:00Z'));
+    expect(route.targets).toEqual([
+      { version: 4, pool: 'cpu.ae', weight: 90 },
+      { version: 5, pool: 'cpu.ae', weight: 10 },
+    ]);
+    expect(route.signatures).toEqual({ '4': signature, '5': other });
   });
 });

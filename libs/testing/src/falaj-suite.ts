@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { SCOPES, TokenService, type Principal } from '@falaj/auth';
 import { AppProcess, type AppName } from './app-process';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 
 export interface SuiteOptions {
   /** Extra environment per app, e.g. a small upload limit for the registry. */
@@ -37,7 +37,8 @@ export class FalajSuite {
   registryUrl = '';
 
   async start(options: SuiteOptions = {}): Promise<void> {
-    const [gateway, registry, router, cpu, gpu] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const extraWorkers = Math.max(0, (options.cpuWorkers ?? 1) - 1);
+    const [gateway, registry, router, cpu, gpu, ...moreCpu] = await freePorts(5 + extraWorkers);
     this.gatewayUrl = `http://127.0.0.1:${gateway}`;
     this.registryUrl = `http://127.0.0.1:${registry}`;
     const common: NodeJS.ProcessEnv = {
@@ -59,7 +60,7 @@ export class FalajSuite {
     }, `${this.registryUrl}/health/ready`);
     add('router', 'router', { FALAJ_ROUTER_PORT: String(router) }, `http://127.0.0.1:${router}/health/ready`);
     for (let n = 1; n <= (options.cpuWorkers ?? 1); n++) {
-      const port = n === 1 ? cpu : await freePort();
+      const port = n === 1 ? cpu : moreCpu[n - 2];
       add(n === 1 ? 'cpu-worker' : `cpu-worker-${n}`, 'cpu-worker', {
         FALAJ_WORKER_PORT: String(port),
         FALAJ_REGISTRY_URL: this.registryUrl,

@@ -8,3 +8,4 @@ export * from './worker.runtime';
 export * from './worker.module';
 export * from './bootstrap-worker';
 export * from './batch-chunk.processor';
+export * from './model-commands.listener';

@@ -69,12 +69,16 @@ export class ModelHost {
     return [...this.slots.values()].map((s) => s.state);
   }
 
-  /** Makes `production` the one version served for the model (or none, when null). */
-  async serve(tenantId: string, model: string, production: ServingVersion | null): Promise<void> {
-    if (production) await this.load(tenantId, model, production);
-    const keep = production ? modelKey(tenantId, model, production.version) : null;
+  /**
+   * Makes exactly these versions the ones served for the model (none for null): a deployment
+   * may split traffic over several, or keep a shadow loaded beside them.
+   */
+  async serve(tenantId: string, model: string, serving: ServingVersion | readonly ServingVersion[] | null): Promise<void> {
+    const wanted = serving === null ? [] : 'version' in serving ? [serving] : serving;
+    for (const version of wanted) await this.load(tenantId, model, version);
+    const keep = new Set(wanted.map((v) => modelKey(tenantId, model, v.version)));
     for (const [key, slot] of this.slots) {
-      if (slot.state.tenantId === tenantId && slot.state.model === model && key !== keep) await this.unload(key, slot);
+      if (slot.state.tenantId === tenantId && slot.state.model === model && !keep.has(key)) await this.unload(key, slot);
     }
   }
 

@@ -9,6 +9,7 @@ import { BatchChunkProcessor } from './batch-chunk.processor';
 import type { ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
 import { ModelHost } from './model-host';
+import { ModelCommandsListener, ServingPlan, lifecycleVersions } from './model-commands.listener';
 import { PoolStreamServer } from './pool-stream.server';
 import { WORKER_CONFIG, type WorkerConfig } from './worker.config';
 
@@ -39,6 +40,9 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
   readonly pool: string | null;
   private readonly redis: Redis;
   private readonly lifecycle: EventConsumer<ModelLifecycleEvent>;
+  /** Lifecycle state and operators' load/unload commands, merged into what the host serves. */
+  private readonly plan: ServingPlan;
+  private commands?: ModelCommandsListener;
   private server?: PoolStreamServer;
   private batch?: BatchChunkProcessor;
   private heartbeat?: HeartbeatPublisher;
@@ -55,6 +59,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     this.pool = joins ? poolName(config.hardware, config.region) : null;
     const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken());
     this.host = new ModelHost(cache, provider, config.intraOpThreads);
+    this.plan = new ServingPlan(this.host);
     this.redis = createRedis(config.redisUrl, config.workerId);
     this.lifecycle = new EventConsumer({
       kafka,
@@ -66,7 +71,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       commitOffsets: false,
       handle: async (events) => {
         for (const { value } of events) {
-          await this.host.serve(value.tenantId, value.model, value.type === 'model.deleted' ? null : value.production);
+          await this.plan.setLifecycle(value.tenantId, value.model, lifecycleVersions(value), value.type === 'model.deleted');
         }
       },
     });
@@ -85,8 +90,11 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn({ reason: this.provider.reason }, `serving the ${this.pool} pool on the CPU (fallback allowed)`);
     }
     // The registry creates the topic too; whoever boots first must not find it missing.
-    await ensureTopics(this.kafka, [platformTopics(this.config.prefix).lifecycle]);
+    const topics = platformTopics(this.config.prefix);
+    await ensureTopics(this.kafka, [topics.lifecycle, topics.commands]);
     await this.lifecycle.start();
+    this.commands = new ModelCommandsListener({ kafka: this.kafka, prefix: this.config.prefix, workerId: this.config.workerId, pool: this.pool, plan: this.plan });
+    await this.commands.start();
     this.reader = createRedis(this.config.redisUrl, `${this.config.workerId}:reader`);
     this.server = new PoolStreamServer(this.reader, this.redis, this.host, {
       prefix: this.config.prefix,
@@ -121,6 +129,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.batch?.stop();
     await this.server?.stop();
     await this.lifecycle.stop();
+    await this.commands?.stop();
     await this.host.close();
     await this.reader?.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);

@@ -12,7 +12,10 @@ export interface StagedArtifact {
 
 /**
  * Content-addressed storage of model artifacts. The local folder is the default; the interface
- * is what an S3-compatible backend implements too (stage = multipart upload to a temp key).
+ * is what an S3-compatible backend implements too: `stage` streams the upload to a temp key
+ * (multipart upload) while hashing, keeping a local copy for validation; `commit` copies it to
+ * `sha256/<hash>` and deletes the temp key; `discard` deletes it; `open` streams a GetObject.
+ * Callers never build a path or key from user input, only from a hash the store computed.
  */
 export abstract class ArtifactStore {
   /** Streams `source` in, hashing as it goes; rejects with ArtifactTooLargeError past `maxBytes`. */

@@ -20,7 +20,7 @@ export class BatchJobsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const job = await this.jobs.submit(principal, query, await uploadSource(request));
+    const job = await this.jobs.submit(principal, query, (await uploadSource(request)).stream);
     void reply.header('location', `/v2/batch/jobs/${job.id}`);
     return job;
   }

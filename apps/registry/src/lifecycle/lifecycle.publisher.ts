@@ -6,21 +6,34 @@ import {
   ModelLifecycleEventSchema,
   modelLifecycleKey,
   modelLifecycleTopic,
+  type DeploymentState,
   type ModelLifecycleEvent,
+  type ServingSettings,
   type ServingVersion,
 } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
+import { DeploymentEntity } from '../deployments/deployment.entity';
 import { ModelEntity } from '../models/model.entity';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 
 type Change = Pick<ModelLifecycleEvent, 'type' | 'version' | 'stage' | 'actor'>;
 
+/** What a worker needs of a version to serve it, with the deployment's settings when it has some. */
+export function servingVersionOf(version: ModelVersionEntity, serving?: ServingSettings): ServingVersion {
+  return {
+    version: version.version,
+    signature: version.signature,
+    artifact: { sha256: version.sha256, sizeBytes: version.sizeBytes, downloadPath: `/internal/artifacts/${version.sha256}` },
+    ...(serving && Object.keys(serving).length > 0 ? { serving } : {}),
+  };
+}
+
 /**
- * Publishes `model.lifecycle` events. Each carries the model's whole serving state, read back
- * from Postgres after the change committed, so the compacted topic always converges on the
- * database. At boot it republishes every model's state: a publish lost to a Kafka outage
- * between commit and send is healed by the next start.
+ * Publishes `model.lifecycle` events. Each carries the model's whole serving state (production
+ * version and deployment), read back from Postgres after the change committed, so the compacted
+ * topic always converges on the database. At boot it republishes every model's state: a publish
+ * lost to a Kafka outage between commit and send is healed by the next start.
  */
 @Injectable()
 export class LifecyclePublisher implements OnApplicationBootstrap {
@@ -32,6 +45,7 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
+    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
   ) {
     this.publisher = new EventPublisher(producer, modelLifecycleTopic(config.prefix), ModelLifecycleEventSchema);
   }
@@ -45,23 +59,50 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
   }
 
   async publishModelState(model: ModelEntity, change: Change): Promise<void> {
+    const deleted = change.type === 'model.deleted';
+    const deployment = deleted ? undefined : await this.deploymentOf(model);
     const event: ModelLifecycleEvent = {
       ...change,
       tenantId: model.tenantId,
       model: model.name,
-      production: await this.productionOf(model),
+      production: deleted ? null : await this.productionOf(model, deployment),
+      ...(deployment ? { deployment } : {}),
       occurredAt: new Date().toISOString(),
     };
     await this.publisher.publish(modelLifecycleKey(model.tenantId, model.name), event, { 'event-type': change.type });
   }
 
-  private async productionOf(model: ModelEntity): Promise<ServingVersion | null> {
-    const version = await this.versions.findOneBy({ modelId: model.id, stage: 'production' });
-    if (!version) return null;
+  /**
+   * The production version (the one `production` has always meant); where a deployment splits
+   * traffic over several, the heaviest — the router and workers read `deployment` for the rest.
+   */
+  private async productionOf(model: ModelEntity, deployment: DeploymentState | undefined): Promise<ServingVersion | null> {
+    if (deployment) {
+      const { weight: _weight, ...primary } = deployment.targets.reduce((best, t) => (t.weight > best.weight ? t : best));
+      return primary;
+    }
+    const version = await this.versions.findOne({ where: { modelId: model.id, stage: 'production' }, order: { version: 'DESC' } });
+    return version ? servingVersionOf(version) : null;
+  }
+
+  private async deploymentOf(model: ModelEntity): Promise<DeploymentState | undefined> {
+    const deployment = await this.deployments.findOneBy({ modelId: model.id });
+    if (!deployment) return undefined;
+    const { spec } = deployment;
+    const rows = await this.versions.findBy({ modelId: model.id });
+    const byNumber = new Map(rows.map((r) => [r.version, r]));
+    const serving = (version: number): ServingVersion => {
+      const row = byNumber.get(version);
+      if (!row) throw new Error(`deployment of ${model.name} names missing version ${version}`);
+      return servingVersionOf(row, spec.serving);
+    };
     return {
-      version: version.version,
-      signature: version.signature,
-      artifact: { sha256: version.sha256, sizeBytes: version.sizeBytes, downloadPath: `/internal/artifacts/${version.sha256}` },
+      revision: deployment.revision,
+      targets: spec.targets.map((t) => ({ ...serving(t.version), weight: t.weight })),
+      shadow: spec.shadow === null ? null : serving(spec.shadow),
+      hardware: spec.hardware,
+      regions: spec.regions,
+      slaP95Ms: spec.slaP95Ms,
     };
   }
 }

@@ -1,7 +1,9 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'models' })
 @Index('models_tenant_name_uq', ['tenantId', 'name'], { unique: true })
+// GIN index on labels, built by the migration (TypeORM cannot describe its method).
+@Index('models_labels_idx', { synchronize: false })
 export class ModelEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -15,9 +17,20 @@ export class ModelEntity {
   @Column({ type: 'text', default: '' })
   description!: string;
 
+  /** Free-form key/value labels (`team: ocr`), filterable in listings. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  labels!: Record<string, string>;
+
+  /** Who answers for the model (a person or team); distinct from who created the record. */
+  @Column({ type: 'varchar', length: 200, default: '' })
+  owner!: string;
+
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
 }

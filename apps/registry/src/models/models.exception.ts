@@ -7,4 +7,7 @@ export class ModelsError extends DomainError {
   static exists(name: string): ModelsError {
     return new ModelsError(409, `model '${name}' already exists`, 'model_exists');
   }
+  static serving(name: string, why: string): ModelsError {
+    return new ModelsError(409, `model '${name}' cannot be deleted while it serves: ${why}`, 'model_serving');
+  }
 }

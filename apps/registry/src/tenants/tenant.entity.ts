@@ -1,3 +1,4 @@
+import type { PayloadLogging } from './tenants.dto';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'tenants' })
@@ -12,6 +13,10 @@ export class TenantEntity {
   /** Region the tenant's data must stay in (`ae`); bounds where its requests run. */
   @Column({ type: 'varchar', length: 32 })
   residency!: string;
+
+  /** How much of each request's payload the audit log may keep. */
+  @Column({ name: 'payload_logging', type: 'varchar', length: 16, default: 'none' })
+  payloadLogging!: PayloadLogging;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { ModelSignature, ModelStage } from '@falaj/contracts';
+import type { VersionLineage } from './versions.dto';
 
 @Entity({ name: 'model_versions' })
 @Index('model_versions_model_version_uq', ['modelId', 'version'], { unique: true })
@@ -24,6 +25,21 @@ export class ModelVersionEntity {
 
   @Column({ type: 'jsonb' })
   signature!: ModelSignature;
+
+  /** Opset of the default ONNX domain, when the file declares one. */
+  @Column({ type: 'int', nullable: true })
+  opset!: number | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  producer!: string | null;
+
+  /** Sum of the element counts of the graph's initializers. */
+  @Column({ name: 'parameter_count', type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  parameterCount!: number | null;
+
+  /** Where the version came from (source run, dataset, metrics): free-form, stored as given. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  lineage!: VersionLineage;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;

@@ -20,3 +20,27 @@ export function canTransition(from: ModelStage, to: ModelStage): boolean {
 export function stageOfPreviousProduction(): ModelStage {
   return 'staging';
 }
+
+export interface TransitionRecord {
+  version: number;
+  toStage: ModelStage;
+}
+
+/**
+ * The version a rollback returns to: the latest one, before those serving now, that entered
+ * production and may still go back there (not archived; archived ones return only via staging).
+ * `history` is oldest first.
+ */
+export function rollbackTarget(
+  history: readonly TransitionRecord[],
+  serving: ReadonlySet<number>,
+  stages: ReadonlyMap<number, ModelStage>,
+): number | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const { version, toStage } = history[i];
+    if (toStage !== 'production' || serving.has(version)) continue;
+    const stage = stages.get(version);
+    if (stage !== undefined && canTransition(stage, 'production')) return version;
+  }
+  return null;
+}

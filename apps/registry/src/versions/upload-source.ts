@@ -2,20 +2,35 @@ import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { VersionsError } from './versions.exception';
 
+export interface UploadSource {
+  stream: Readable;
+  /** The lineage JSON sent with the upload, unparsed; undefined when none was sent. */
+  lineage?: string;
+}
+
+/** Header carrying a raw-body upload's lineage (JSON). */
+export const LINEAGE_HEADER = 'x-falaj-lineage';
+
 /**
  * The artifact stream of an upload, never buffered whole: either a raw body
- * (`Content-Type: application/octet-stream`, `curl --data-binary @m.onnx`) or the first file
- * of a multipart form (`curl -F file=@m.onnx`).
+ * (`Content-Type: application/octet-stream`, `curl --data-binary @m.onnx`, lineage in the
+ * `x-falaj-lineage` header) or the first file of a multipart form (`curl -F lineage=… -F
+ * file=@m.onnx`; fields must come before the file, as the stream is read once).
  */
-export async function uploadSource(request: FastifyRequest): Promise<Readable> {
+export async function uploadSource(request: FastifyRequest): Promise<UploadSource> {
   if (request.isMultipart()) {
     const file = await request.file();
     if (!file) throw VersionsError.emptyUpload();
-    return file.file;
+    const field = file.fields.lineage;
+    const entry = Array.isArray(field) ? field[0] : field;
+    const lineage = entry && entry.type === 'field' ? String(entry.value) : undefined;
+    return { stream: file.file, ...(lineage !== undefined ? { lineage } : {}) };
   }
   const body = request.body as Readable | undefined;
   if (!body || typeof body.pipe !== 'function') {
     throw new VersionsError(415, 'send the body as application/octet-stream, application/x-ndjson or multipart/form-data', 'unsupported_media_type');
   }
-  return body;
+  const header = request.headers[LINEAGE_HEADER];
+  const lineage = Array.isArray(header) ? header[0] : header;
+  return { stream: body, ...(lineage !== undefined ? { lineage } : {}) };
 }

@@ -7,6 +7,16 @@ export class VersionsError extends DomainError {
   static invalidModel(reason: string): VersionsError {
     return new VersionsError(400, `not a valid ONNX model: ${reason}`, 'invalid_model');
   }
+  static externalDataEscapes(locations: string[]): VersionsError {
+    return new VersionsError(
+      400,
+      `not a valid ONNX model: external data must stay in the model's own folder, but the model names ${locations.map((l) => `'${l}'`).join(', ')}`,
+      'external_data_escapes',
+    );
+  }
+  static invalidLineage(reason: string): VersionsError {
+    return new VersionsError(400, `invalid lineage: ${reason}`, 'invalid_lineage');
+  }
   static tooLarge(maxBytes: number): VersionsError {
     return new VersionsError(413, `model artifact exceeds the upload limit of ${maxBytes} bytes`, 'artifact_too_large');
   }
@@ -15,5 +25,15 @@ export class VersionsError extends DomainError {
   }
   static badTransition(from: string, to: string): VersionsError {
     return new VersionsError(409, `a ${from} version cannot move to ${to}`, 'bad_transition');
+  }
+  static inDeployment(version: number, revision: number): VersionsError {
+    return new VersionsError(
+      409,
+      `version ${version} is part of the deployment (revision ${revision}); change or delete the deployment first`,
+      'version_deployed',
+    );
+  }
+  static nothingToRollBackTo(model: string): VersionsError {
+    return new VersionsError(409, `model '${model}' has no earlier production version to roll back to`, 'no_rollback_target');
   }
 }

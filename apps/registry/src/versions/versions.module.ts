@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AliasesModule } from '../aliases/aliases.module';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { ArtifactsController } from '../artifacts/artifacts.controller';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
+import { DeploymentsModule } from '../deployments/deployments.module';
 import { ModelsModule } from '../models/models.module';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { TransitionsModule } from '../transitions/transitions.module';
 import { ModelVersionEntity } from './model-version.entity';
 import { VersionsController } from './versions.controller';
 import { VersionsService } from './versions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelVersionEntity]), ModelsModule],
+  imports: [TypeOrmModule.forFeature([ModelVersionEntity]), ModelsModule, AliasesModule, DeploymentsModule, TransitionsModule],
   controllers: [VersionsController, ArtifactsController],
   providers: [
     VersionsService,
@@ -20,5 +23,6 @@ import { VersionsService } from './versions.service';
       useFactory: (config: RegistryConfig) => new LocalArtifactStore(config.artifacts.dir),
     },
   ],
+  exports: [VersionsService],
 })
 export class VersionsModule {}

@@ -1,17 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { DataSource, Repository } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import type { ModelStage } from '@falaj/contracts';
-import { InvalidModelError, inspectOnnxModel } from '@falaj/onnx';
+import { InvalidModelError, externalDataEscapes, inspectOnnxModel, scanOnnxModel, type OnnxModelScan } from '@falaj/onnx';
+import { AliasesService } from '../aliases/aliases.service';
+import type { VersionRef } from '../aliases/version-ref';
 import { ArtifactStore, ArtifactTooLargeError, type StagedArtifact } from '../artifacts/artifact-store';
+import { promotedSpec, referencedVersions, servesAlone } from '../deployments/deployment.policy';
+import { DeploymentsService, stagesOf } from '../deployments/deployments.service';
+import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
-import { ModelEntity } from '../models/model.entity';
-import { ModelsService } from '../models/models.service';
+import type { ModelEntity } from '../models/model.entity';
+import { ModelsService, lockModel } from '../models/models.service';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { StageTransitionEntity } from '../transitions/stage-transition.entity';
+import { StageWriter, type StageChange } from '../transitions/stage.writer';
 import { ModelVersionEntity } from './model-version.entity';
-import { canTransition, stageOfPreviousProduction } from './stage-transition.policy';
+import { canTransition, rollbackTarget } from './stage-transition.policy';
+import type { UploadSource } from './upload-source';
+import { VersionLineageSchema, type VersionLineage } from './versions.dto';
 import { VersionsError } from './versions.exception';
 
 @Injectable()
@@ -24,35 +34,44 @@ export class VersionsService {
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly store: ArtifactStore,
     private readonly models: ModelsService,
+    private readonly aliases: AliasesService,
+    private readonly deployments: DeploymentsService,
+    private readonly stages: StageWriter,
     private readonly lifecycle: LifecyclePublisher,
+    private readonly commands: ModelCommandsPublisher,
   ) {}
 
   /**
-   * Streams the artifact to the store while hashing it, loads it once in onnxruntime to prove it
-   * is a model and read its signature, and only then records the version. Anything that fails
-   * before the record leaves nothing stored.
+   * Streams the artifact to the store while hashing it, checks its structure (external data
+   * stays in its folder), loads it once in onnxruntime to prove it is a model and read its
+   * signature, and only then records the version. Anything that fails before the record leaves
+   * nothing stored. Versions are immutable: nothing changes their bytes or metadata after this.
    */
-  async register(principal: Principal, modelName: string, source: Readable): Promise<ModelVersionEntity> {
+  async register(principal: Principal, modelName: string, upload: UploadSource): Promise<ModelVersionEntity> {
     const model = await this.models.get(principal, modelName);
-    const staged = await this.stage(source);
+    const lineage = parseLineage(upload.lineage);
+    const staged = await this.stage(upload.stream);
     let created: ModelVersionEntity;
     try {
       if (staged.sizeBytes === 0) throw VersionsError.emptyUpload();
+      const scan = await this.scan(staged);
       const inspected = await inspectOnnxModel(staged.localPath).catch((error: unknown) => {
         // onnxruntime names the file it read: a server path that is none of the caller's business.
-        if (error instanceof InvalidModelError) throw VersionsError.invalidModel(error.message.replaceAll(staged.localPath, 'the upload'));
+        if (error instanceof InvalidModelError) {
+          throw VersionsError.invalidModel(error.message.replaceAll(staged.localPath, 'the upload').replaceAll(dirname(staged.localPath), "the upload's folder"));
+        }
         throw error;
       });
       created = await this.db.transaction(async (tx) => {
-        // Lock the model row so concurrent uploads get consecutive version numbers.
-        await tx.getRepository(ModelEntity).createQueryBuilder('m').setLock('pessimistic_write').where({ id: model.id }).getOne();
+        // The model's lock gives concurrent uploads consecutive version numbers.
+        await lockModel(tx, model.id);
         const { max } = (await tx
           .getRepository(ModelVersionEntity)
           .createQueryBuilder('v')
           .select('COALESCE(MAX(v.version), 0)', 'max')
           .where({ modelId: model.id })
           .getRawOne<{ max: number }>()) ?? { max: 0 };
-        return tx.getRepository(ModelVersionEntity).save(
+        const saved = await tx.getRepository(ModelVersionEntity).save(
           tx.getRepository(ModelVersionEntity).create({
             modelId: model.id,
             version: Number(max) + 1,
@@ -60,58 +79,114 @@ export class VersionsService {
             sha256: staged.sha256,
             sizeBytes: staged.sizeBytes,
             signature: inspected.signature,
+            opset: inspected.opset ?? null,
+            producer: inspected.producer?.slice(0, 200) ?? null,
+            parameterCount: scan.parameterCount,
+            lineage,
             createdBy: principal.subject,
             stageChangedAt: null,
             stageChangedBy: null,
           }),
         );
+        await this.stages.record(tx, model.id, saved.version, null, 'draft', { actor: principal.subject, reason: 'registered' });
+        return saved;
       });
       await staged.commit();
     } catch (error) {
       await staged.discard();
       throw error;
     }
-    this.logger.log({ tenant: model.tenantId, model: model.name, version: created.version, sha256: created.sha256 }, 'version registered');
-    await this.lifecycle.publishModelState(model, {
-      type: 'version.registered',
-      version: created.version,
-      stage: created.stage,
-      actor: principal.subject,
-    });
+    this.logger.log({ tenant: model.tenantId, model: model.name, version: created.version, sha256: created.sha256, sizeBytes: created.sizeBytes }, 'version registered');
+    await this.lifecycle.publishModelState(model, { type: 'version.registered', version: created.version, stage: created.stage, actor: principal.subject });
     return created;
   }
 
-  async list(principal: Principal, modelName: string): Promise<ModelVersionEntity[]> {
+  async list(principal: Principal, modelName: string): Promise<{ model: ModelEntity; versions: ModelVersionEntity[] }> {
     const model = await this.models.get(principal, modelName);
-    return this.versions.find({ where: { modelId: model.id }, order: { version: 'ASC' } });
+    return { model, versions: await this.versions.find({ where: { modelId: model.id }, order: { version: 'ASC' } }) };
   }
 
-  async get(principal: Principal, modelName: string, version: number): Promise<ModelVersionEntity> {
+  async get(principal: Principal, modelName: string, ref: VersionRef): Promise<{ model: ModelEntity; version: ModelVersionEntity }> {
     const model = await this.models.get(principal, modelName);
-    const found = await this.versions.findOneBy({ modelId: model.id, version });
-    if (!found) throw VersionsError.notFound(modelName, version);
+    return { model, version: await this.find(this.db.manager, model, ref) };
+  }
+
+  async openArtifact(principal: Principal, modelName: string, ref: VersionRef): Promise<{ version: ModelVersionEntity; stream: Readable }> {
+    const { version } = await this.get(principal, modelName, ref);
+    const stream = await this.store.open(version.sha256);
+    if (!stream) throw new VersionsError(410, `the artifact of version ${version.version} is missing from the store`, 'artifact_missing');
+    return { version, stream };
+  }
+
+  /**
+   * Moves a version to a stage. Into production it serves alone: the deployment, if any, is
+   * rewritten to send it all the traffic. Out of production (or into archive) it may not go
+   * while the deployment still names it.
+   */
+  async changeStage(principal: Principal, modelName: string, ref: VersionRef, stage: ModelStage, reason: string): Promise<ModelVersionEntity> {
+    const model = await this.models.get(principal, modelName);
+    const change: StageChange = { actor: principal.subject, reason };
+    const changed = await this.db.transaction(async (tx) => {
+      await lockModel(tx, model.id);
+      const target = await this.find(tx, model, ref);
+      const deployment = await this.deployments.current(tx, model.id);
+      // A version already serving part of a split may still be promoted: to take all the traffic.
+      const splitMember = stage === 'production' && target.stage === 'production' && deployment !== null && !servesAlone(deployment.spec, target.version);
+      if (!splitMember && !canTransition(target.stage, stage)) throw VersionsError.badTransition(target.stage, stage);
+      if (stage === 'production') {
+        await this.serveAlone(tx, model, target.version, change);
+      } else {
+        if (deployment && referencedVersions(deployment.spec).includes(target.version)) throw VersionsError.inDeployment(target.version, deployment.revision);
+        await this.stages.set(tx, target, stage, change);
+      }
+      return tx.getRepository(ModelVersionEntity).findOneByOrFail({ id: target.id });
+    });
+    this.logger.log({ tenant: model.tenantId, model: model.name, version: changed.version, stage }, 'stage changed');
+    await this.lifecycle.publishModelState(model, { type: 'version.stage-changed', version: changed.version, stage, actor: principal.subject });
+    // Archived versions never serve: an operator's explicit load of one is dropped too.
+    if (stage === 'archived') await this.commands.clear(model, changed.version, principal.subject);
+    return changed;
+  }
+
+  /** One call: the version that served production before the current one serves it again, alone. */
+  async rollback(principal: Principal, modelName: string, reason: string): Promise<{ version: ModelVersionEntity; from: number[] }> {
+    const model = await this.models.get(principal, modelName);
+    const result = await this.db.transaction(async (tx) => {
+      await lockModel(tx, model.id);
+      const stages = await stagesOf(tx, model.id);
+      const serving = [...stages].filter(([, s]) => s === 'production').map(([v]) => v);
+      const history = await tx.getRepository(StageTransitionEntity).find({ where: { modelId: model.id }, order: { occurredAt: 'ASC' } });
+      const target = rollbackTarget(history, new Set(serving), stages);
+      if (target === null) throw VersionsError.nothingToRollBackTo(model.name);
+      await this.serveAlone(tx, model, target, { actor: principal.subject, reason: reason ? `rollback: ${reason}` : 'rollback' });
+      return { version: await tx.getRepository(ModelVersionEntity).findOneByOrFail({ modelId: model.id, version: target }), from: serving };
+    });
+    this.logger.log({ tenant: model.tenantId, model: model.name, version: result.version.version, from: result.from }, 'rolled back');
+    await this.lifecycle.publishModelState(model, { type: 'version.stage-changed', version: result.version.version, stage: 'production', actor: principal.subject });
+    return result;
+  }
+
+  private async serveAlone(tx: EntityManager, model: ModelEntity, version: number, change: StageChange): Promise<void> {
+    const deployment = await this.deployments.current(tx, model.id);
+    if (deployment) await this.deployments.write(tx, model.id, promotedSpec(deployment.spec, version), { ...change, reason: change.reason || `version ${version} promoted` });
+    await this.stages.serveExactly(tx, model.id, [version], change);
+  }
+
+  private async find(tx: EntityManager, model: ModelEntity, ref: VersionRef): Promise<ModelVersionEntity> {
+    const version = await this.aliases.resolve(model, ref, tx);
+    const found = await tx.getRepository(ModelVersionEntity).findOneBy({ modelId: model.id, version });
+    if (!found) throw VersionsError.notFound(model.name, version);
     return found;
   }
 
-  async changeStage(principal: Principal, modelName: string, version: number, stage: ModelStage): Promise<ModelVersionEntity> {
-    const model = await this.models.get(principal, modelName);
-    const changed = await this.db.transaction(async (tx) => {
-      const repo = tx.getRepository(ModelVersionEntity);
-      const target = await repo.createQueryBuilder('v').setLock('pessimistic_write').where({ modelId: model.id, version }).getOne();
-      if (!target) throw VersionsError.notFound(modelName, version);
-      if (!canTransition(target.stage, stage)) throw VersionsError.badTransition(target.stage, stage);
-      const now = new Date();
-      if (stage === 'production') {
-        await repo.update(
-          { modelId: model.id, stage: 'production' },
-          { stage: stageOfPreviousProduction(), stageChangedAt: now, stageChangedBy: principal.subject },
-        );
-      }
-      Object.assign(target, { stage, stageChangedAt: now, stageChangedBy: principal.subject });
-      return repo.save(target);
+  private async scan(staged: StagedArtifact): Promise<OnnxModelScan> {
+    const scan = await scanOnnxModel(staged.localPath).catch((error: unknown) => {
+      // Checked before onnxruntime opens anything: a file we cannot walk is not one ORT may load.
+      throw VersionsError.invalidModel(`Protobuf parsing failed (${(error as Error).message})`);
     });
-    await this.lifecycle.publishModelState(model, { type: 'version.stage-changed', version, stage, actor: principal.subject });
-    return changed;
+    const escaping = scan.externalDataLocations.filter(externalDataEscapes);
+    if (escaping.length > 0) throw VersionsError.externalDataEscapes(escaping);
+    return scan;
   }
 
   private async stage(source: Readable): Promise<StagedArtifact> {
@@ -122,4 +197,17 @@ export class VersionsService {
       throw error;
     }
   }
+}
+
+function parseLineage(raw: string | undefined): VersionLineage {
+  if (raw === undefined || raw.trim() === '') return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw VersionsError.invalidLineage('not JSON');
+  }
+  const parsed = VersionLineageSchema.safeParse(json);
+  if (!parsed.success) throw VersionsError.invalidLineage(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  return parsed.data;
 }

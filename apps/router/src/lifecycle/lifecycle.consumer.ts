@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Kafka } from 'kafkajs';
 import { ModelLifecycleEventSchema, modelLifecycleTopic, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
 import { EventConsumer, KAFKA, type ConsumedEvent } from '@falaj/messaging';
-import { productionRoute } from '@falaj/routing';
+import { deploymentRoute, productionRoute } from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { RoutingTableWriter } from '../routing-table/routing-table.writer';
 
@@ -39,7 +39,15 @@ export class LifecycleConsumer implements OnModuleInit, OnApplicationShutdown {
 
   async apply(events: ConsumedEvent<ModelLifecycleEvent>[]): Promise<void> {
     for (const { value: event } of events) {
-      if (event.production && event.type !== 'model.deleted') {
+      if (event.deployment && event.type !== 'model.deleted') {
+        // Hardware `auto` and cross-region placement are the traffic manager's; until then, its pool here.
+        const hardware = event.deployment.hardware === 'gpu' ? 'gpu' : 'cpu';
+        const { regions } = event.deployment;
+        const region = regions.length === 0 || regions.includes(this.config.defaultRegion) ? this.config.defaultRegion : regions[0];
+        const pool = poolName(hardware, region);
+        await this.table.put(deploymentRoute(event.tenantId, event.model, event.deployment, pool));
+        this.logger.log({ tenant: event.tenantId, model: event.model, revision: event.deployment.revision, pool }, 'route set from the deployment');
+      } else if (event.production && event.type !== 'model.deleted') {
         const pool = poolName('cpu', this.config.defaultRegion);
         await this.table.put(productionRoute(event.tenantId, event.model, event.production, pool));
         this.logger.log({ tenant: event.tenantId, model: event.model, version: event.production.version, pool }, 'route set');

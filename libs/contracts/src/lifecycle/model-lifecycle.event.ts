@@ -47,13 +47,45 @@ export const ServingVersionSchema = z.object({
 });
 export type ServingVersion = z.infer<typeof ServingVersionSchema>;
 
+export const HARDWARE_POLICIES = ['cpu', 'gpu', 'auto'] as const;
+export const HardwarePolicySchema = z.enum(HARDWARE_POLICIES);
+export type HardwarePolicy = z.infer<typeof HardwarePolicySchema>;
+
+/** A version a deployment sends traffic to: the version to load, and its share (0–100). */
+export const DeploymentTargetSchema = ServingVersionSchema.extend({ weight: z.number().int().min(0).max(100) });
+export type DeploymentTarget = z.infer<typeof DeploymentTargetSchema>;
+
+/**
+ * A model's deployment as the router and the workers need it: every served version with its
+ * artifact, signature, serving settings and weight (weights sum to 100), the shadow version,
+ * and where it may run.
+ */
+export const DeploymentStateSchema = z.object({
+  revision: z.number().int().positive(),
+  targets: z.array(DeploymentTargetSchema).min(1),
+  shadow: ServingVersionSchema.nullable(),
+  hardware: HardwarePolicySchema,
+  /** Residency regions the deployment may run in; empty = the tenant's residency. */
+  regions: z.array(z.string().min(1)),
+  /** Target p95 latency in milliseconds, when the deployment sets one. */
+  slaP95Ms: z.number().int().positive().nullable(),
+});
+export type DeploymentState = z.infer<typeof DeploymentStateSchema>;
+
 /**
  * A model's lifecycle event. Each one carries the model's whole serving state (`production`),
  * not just the change, so compaction can drop every older event of the key and a consumer that
  * reads the topic from the start rebuilds the current state.
  */
 export const ModelLifecycleEventSchema = z.object({
-  type: z.enum(['model.created', 'version.registered', 'version.stage-changed', 'model.deleted']),
+  type: z.enum([
+    'model.created',
+    'version.registered',
+    'version.stage-changed',
+    'model.deleted',
+    // Added with deployments; consumers act on `production`/`deployment`, not on the type.
+    'deployment.changed',
+  ]),
   tenantId: z.string().min(1),
   model: z.string().min(1),
   /** The version the event is about, where it is about one. */
@@ -61,6 +93,11 @@ export const ModelLifecycleEventSchema = z.object({
   stage: ModelStageSchema.nullable(),
   /** The version serving production after this event, or null when none does. */
   production: ServingVersionSchema.nullable(),
+  /**
+   * The model's deployment, when it has one: then it, not `production` alone, says which versions
+   * serve and with what weights. Optional, so consumers that predate deployments keep working.
+   */
+  deployment: DeploymentStateSchema.optional(),
   actor: z.string().min(1),
   occurredAt: z.iso.datetime(),
 });

@@ -1,0 +1,62 @@
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { dirname } from 'node:path';
+
+/** Swagger UI's assets as @nestjs/swagger ships them (its own dependency, resolved from it). */
+const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json', { paths: [dirname(require.resolve('@nestjs/swagger'))] }));
+
+/**
+ * Swagger UI at `/docs`. The page and its scripts are static and hold no data; the admin API's
+ * document (`/admin/openapi.json`, proxied to the registry) needs a credential like every other
+ * admin call. The page asks for a token (or API key) first, fetches the document with it, and
+ * pre-authorizes Swagger's "Try it out" with the same credential; nothing is stored server-side.
+ */
+export async function registerSwaggerUi(app: NestFastifyApplication): Promise<void> {
+  await app.register(fastifyStatic, { root: SWAGGER_UI_DIR, prefix: '/docs/assets/', decorateReply: false, index: false });
+  app.getHttpAdapter().getInstance().get('/docs', (_request, reply) => {
+    void reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(PAGE);
+  });
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Falaj admin API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <style>
+    #login { font-family: sans-serif; max-width: 40rem; margin: 3rem auto; }
+    #login input { width: 100%; padding: .5rem; font-family: monospace; }
+    #login .error { color: #b00; }
+  </style>
+</head>
+<body>
+  <form id="login">
+    <h2>Falaj admin API</h2>
+    <p>The API description, like the API itself, needs a credential: paste a bearer token or an API key (<code>fj_…</code>).
+       It stays in this page and is sent only to this gateway.</p>
+    <input id="credential" type="password" autocomplete="off" placeholder="eyJhbGciOi… or fj_…" required>
+    <p><button type="submit">Open</button> <span class="error" id="error"></span></p>
+  </form>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script>
+    document.getElementById('login').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const credential = document.getElementById('credential').value.trim();
+      const response = await fetch('/admin/openapi.json', { headers: { authorization: 'Bearer ' + credential } });
+      if (!response.ok) {
+        document.getElementById('error').textContent = (await response.json().catch(() => ({}))).error || response.statusText;
+        return;
+      }
+      document.getElementById('login').remove();
+      const ui = SwaggerUIBundle({ spec: await response.json(), dom_id: '#swagger-ui' });
+      ui.preauthorizeApiKey('bearer', credential);
+    });
+  </script>
+</body>
+</html>
+`;

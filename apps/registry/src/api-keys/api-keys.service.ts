@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import { IsNull, type Repository } from 'typeorm';
+import { generateApiKey } from '@falaj/auth';
+import { ApiKeyRecordSchema, apiKeysKey, type ApiKeyRecord } from '@falaj/contracts';
+import { DomainError } from '@falaj/http';
+import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
+import type { CreateApiKeyDto } from '../tenants/tenants.dto';
+import { TenantsService } from '../tenants/tenants.service';
+import { ApiKeyEntity } from './api-key.entity';
+
+export const toApiKeyView = (k: ApiKeyEntity) => ({
+  id: k.id,
+  tenantId: k.tenantId,
+  name: k.name,
+  scopes: k.scopes,
+  createdBy: k.createdBy,
+  createdAt: k.createdAt,
+  revokedAt: k.revokedAt,
+});
+
+/**
+ * API keys: Postgres holds them (hashed); Redis holds a mirror of the active ones, which every
+ * app's Authenticator reads. Creation and revocation write both; each boot rebuilds the mirror
+ * from Postgres, so a write lost to a Redis outage heals on restart.
+ */
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly hash: string;
+
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    @Inject(REGISTRY_REDIS) private readonly redis: Redis,
+    @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+    private readonly tenants: TenantsService,
+  ) {
+    this.hash = apiKeysKey(config.prefix);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const active = await this.keys.find({ where: { revokedAt: IsNull() } });
+    const residency = new Map<string, string>();
+    for (const key of active) if (!residency.has(key.tenantId)) residency.set(key.tenantId, (await this.tenants.get(key.tenantId).catch(() => null))?.residency ?? '');
+    const mirrored = await this.redis.hkeys(this.hash);
+    const keep = new Set(active.map((k) => k.id));
+    const multi = this.redis.multi();
+    for (const key of active) multi.hset(this.hash, key.id, JSON.stringify(recordOf(key, residency.get(key.tenantId))));
+    for (const id of mirrored) if (!keep.has(id)) multi.hdel(this.hash, id);
+    await multi.exec();
+    this.logger.log({ active: active.length }, 'API key mirror rebuilt');
+  }
+
+  /** Creates a key; the returned `key` is the only time it is ever shown. */
+  async create(tenantId: string, dto: CreateApiKeyDto, actor: string) {
+    const tenant = await this.tenants.get(tenantId);
+    const generated = generateApiKey();
+    const entity = await this.keys.save(
+      this.keys.create({ id: generated.id, tenantId, name: dto.name, scopes: dto.scopes, secretSha256: generated.secretSha256, createdBy: actor, revokedAt: null }),
+    );
+    await this.redis.hset(this.hash, entity.id, JSON.stringify(recordOf(entity, tenant.residency)));
+    this.logger.log({ tenant: tenantId, keyId: entity.id, scopes: dto.scopes }, 'API key issued');
+    return { ...toApiKeyView(entity), key: generated.key };
+  }
+
+  async list(tenantId: string): Promise<ApiKeyEntity[]> {
+    await this.tenants.get(tenantId);
+    return this.keys.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  async revoke(tenantId: string, id: string): Promise<ApiKeyEntity> {
+    const key = await this.keys.findOneBy({ tenantId, id });
+    if (!key) throw new DomainError(404, `API key '${id}' of tenant '${tenantId}' not found`, 'api_key_not_found');
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await this.keys.save(key);
+    }
+    await this.redis.hdel(this.hash, id);
+    this.logger.log({ tenant: tenantId, keyId: id }, 'API key revoked');
+    return key;
+  }
+}
+
+function recordOf(key: ApiKeyEntity, residency: string | undefined): ApiKeyRecord {
+  return ApiKeyRecordSchema.parse({
+    secretSha256: key.secretSha256,
+    tenantId: key.tenantId,
+    subject: `apikey:${key.id}`,
+    scopes: key.scopes,
+    ...(residency ? { residency } : {}),
+  });
+}

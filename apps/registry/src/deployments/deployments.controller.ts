@@ -1,0 +1,78 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
+import { ZodPipe } from '@falaj/http';
+import { ModelsService } from '../models/models.service';
+import { ZodBody } from '../openapi/zod-openapi';
+import { DEPLOYMENT_EXAMPLE, toDeploymentView, toRevisionView } from './deployment.view';
+import { DeploymentInputSchema, type DeploymentInput } from './deployment-spec.schema';
+import { DeploymentsService } from './deployments.service';
+
+@ApiTags('deployments')
+@ApiBearerAuth()
+@Controller('admin/models/:name/deployment')
+export class DeploymentsController {
+  constructor(
+    private readonly models: ModelsService,
+    private readonly deployments: DeploymentsService,
+  ) {}
+
+  @Get()
+  @RequireScopes(SCOPES.modelsRead)
+  @ApiOperation({ summary: "A model's current deployment spec" })
+  @ApiOkResponse({ schema: { example: DEPLOYMENT_EXAMPLE } })
+  @ApiNotFoundResponse({ schema: { example: { error: "model 'fraud-scorer' has no deployment" } } })
+  async get(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
+    const model = await this.models.get(principal, name);
+    return toDeploymentView(name, await this.deployments.get(model));
+  }
+
+  @Put()
+  @RequireScopes(SCOPES.deploymentsWrite)
+  @ApiOperation({
+    summary: 'Set the deployment: versions and weights (sum 100), shadow, hardware, batching, instances, SLA, regions',
+    description:
+      'Versions may be numbers or aliases. The targets become exactly the production versions; ' +
+      'a new revision is recorded and the lifecycle event carries the whole deployment to the router and workers.',
+  })
+  @ZodBody(DeploymentInputSchema, {
+    targets: [
+      { version: 'champion', weight: 90 },
+      { version: 'challenger', weight: 10 },
+    ],
+    shadow: 5,
+    hardware: 'cpu',
+    batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMicros: 500 },
+    instanceCount: 1,
+    slaP95Ms: 50,
+    regions: ['ae'],
+    reason: 'canary 10%',
+  })
+  @ApiOkResponse({ schema: { example: DEPLOYMENT_EXAMPLE } })
+  @ApiBadRequestResponse({ schema: { example: { error: 'invalid deployment: version 4 is archived; archived versions never serve' } } })
+  async put(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(DeploymentInputSchema)) input: DeploymentInput) {
+    const model = await this.models.get(principal, name);
+    return toDeploymentView(name, await this.deployments.put(principal, model, input));
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @RequireScopes(SCOPES.deploymentsWrite)
+  @ApiOperation({ summary: 'Remove the deployment; its heaviest target stays the production version' })
+  @ApiNoContentResponse()
+  async remove(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<void> {
+    const model = await this.models.get(principal, name);
+    await this.deployments.remove(principal, model);
+  }
+
+  @Get('revisions')
+  @RequireScopes(SCOPES.modelsRead)
+  @ApiOperation({ summary: "Every revision of the model's deployment, oldest first (a null spec is a removal)" })
+  @ApiOkResponse({
+    schema: { example: { revisions: [{ revision: 1, spec: { targets: [{ version: 3, weight: 100 }] }, reason: '', actor: 'alice', createdAt: '2026-11-28T12:00:00.000Z' }] } },
+  })
+  async revisions(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
+    const model = await this.models.get(principal, name);
+    return { revisions: (await this.deployments.history(model)).map(toRevisionView) };
+  }
+}

@@ -1,0 +1,10 @@
+import { DomainError } from '@falaj/http';
+
+export class DeploymentsError extends DomainError {
+  static notFound(model: string): DeploymentsError {
+    return new DeploymentsError(404, `model '${model}' has no deployment`, 'deployment_not_found');
+  }
+  static invalid(problems: string[]): DeploymentsError {
+    return new DeploymentsError(400, `invalid deployment: ${problems.join('; ')}`, 'invalid_deployment');
+  }
+}

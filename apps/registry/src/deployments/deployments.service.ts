@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '@falaj/auth';
+import type { ModelStage } from '@falaj/contracts';
+import { AliasesService } from '../aliases/aliases.service';
+import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
+import type { ModelEntity } from '../models/model.entity';
+import { lockModel } from '../models/models.service';
+import { StageWriter } from '../transitions/stage.writer';
+import { ModelVersionEntity } from '../versions/model-version.entity';
+import { DeploymentRevisionEntity } from './deployment-revision.entity';
+import { deploymentProblems, primaryVersion, servedVersions } from './deployment.policy';
+import { servingSettingsOf, type DeploymentInput, type DeploymentSpec } from './deployment-spec.schema';
+import { DeploymentEntity } from './deployment.entity';
+import { DeploymentsError } from './deployments.exception';
+
+/**
+ * One deployment per model. While it stands, its targets are exactly the model's production
+ * versions (so "one production version unless the deployment splits traffic" holds by
+ * construction); every change is a new revision and a lifecycle event.
+ */
+@Injectable()
+export class DeploymentsService {
+  private readonly logger = new Logger(DeploymentsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly aliases: AliasesService,
+    private readonly stages: StageWriter,
+    private readonly lifecycle: LifecyclePublisher,
+  ) {}
+
+  async get(model: ModelEntity): Promise<DeploymentEntity> {
+    const found = await this.current(this.db.manager, model.id);
+    if (!found) throw DeploymentsError.notFound(model.name);
+    return found;
+  }
+
+  history(model: ModelEntity): Promise<DeploymentRevisionEntity[]> {
+    return this.db.getRepository(DeploymentRevisionEntity).find({ where: { modelId: model.id }, order: { revision: 'ASC' } });
+  }
+
+  async put(principal: Principal, model: ModelEntity, input: DeploymentInput): Promise<DeploymentEntity> {
+    const saved = await this.db.transaction(async (tx) => {
+      await lockModel(tx, model.id);
+      const spec: DeploymentSpec = {
+        targets: [],
+        shadow: input.shadow === null ? null : await this.aliases.resolve(model, input.shadow, tx),
+        hardware: input.hardware,
+        serving: servingSettingsOf(input),
+        slaP95Ms: input.slaP95Ms,
+        regions: input.regions,
+      };
+      for (const target of input.targets) spec.targets.push({ version: await this.aliases.resolve(model, target.version, tx), weight: target.weight });
+      const problems = deploymentProblems(spec, await stagesOf(tx, model.id));
+      if (problems.length > 0) throw DeploymentsError.invalid(problems);
+      const written = await this.write(tx, model.id, spec, { actor: principal.subject, reason: input.reason });
+      await this.stages.serveExactly(tx, model.id, servedVersions(spec), { actor: principal.subject, reason: `deployment revision ${written.revision}` });
+      return written;
+    });
+    this.logger.log({ tenant: model.tenantId, model: model.name, revision: saved.revision, targets: saved.spec.targets }, 'deployment set');
+    await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
+    return saved;
+  }
+
+  /** Removes the deployment; the heaviest target stays the one production version. */
+  async remove(principal: Principal, model: ModelEntity): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await lockModel(tx, model.id);
+      const current = await this.current(tx, model.id);
+      if (!current) throw DeploymentsError.notFound(model.name);
+      const change = { actor: principal.subject, reason: 'deployment removed' };
+      await this.write(tx, model.id, null, change);
+      await this.stages.serveExactly(tx, model.id, [primaryVersion(current.spec)], change);
+    });
+    await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
+  }
+
+  current(tx: EntityManager, modelId: string): Promise<DeploymentEntity | null> {
+    return tx.getRepository(DeploymentEntity).findOneBy({ modelId });
+  }
+
+  /** Writes the next revision (a null spec removes the deployment); the caller holds the model's lock. */
+  async write(tx: EntityManager, modelId: string, spec: DeploymentSpec | null, change: { actor: string; reason: string }): Promise<DeploymentEntity> {
+    const [{ max }] = await tx.query(`SELECT COALESCE(MAX(revision), 0)::int AS max FROM deployment_revisions WHERE model_id = $1`, [modelId]);
+    const revision = Number(max) + 1;
+    await tx.getRepository(DeploymentRevisionEntity).insert({ modelId, revision, spec, actor: change.actor, reason: change.reason });
+    const repo = tx.getRepository(DeploymentEntity);
+    if (spec === null) {
+      await repo.delete({ modelId });
+      return repo.create({ modelId, revision, spec: undefined, updatedBy: change.actor });
+    }
+    await repo.upsert({ modelId, revision, spec, updatedBy: change.actor }, ['modelId']);
+    return repo.findOneByOrFail({ modelId });
+  }
+}
+
+export async function stagesOf(tx: EntityManager, modelId: string): Promise<Map<number, ModelStage>> {
+  const rows = await tx.getRepository(ModelVersionEntity).find({ where: { modelId }, select: { version: true, stage: true } });
+  return new Map(rows.map((r) => [r.version, r.stage]));
+}

@@ -1,0 +1,35 @@
+import type { WorkerHeartbeat } from '@falaj/contracts';
+import { versionLoadState } from './load-state.policy';
+
+const beat = (workerId: string, pool: string, models: WorkerHeartbeat['models']): WorkerHeartbeat => ({
+  workerId,
+  pool,
+  region: 'ae',
+  hardware: 'cpu',
+  executionProvider: 'cpu',
+  models,
+  inFlight: 0,
+  sentAt: Date.now(),
+});
+const held = (version: number, state: 'loading' | 'ready' | 'failed', reason?: string) => ({ tenantId: 'acme', model: 'm', version, state, ...(reason ? { reason } : {}) });
+
+describe('versionLoadState', () => {
+  it('is ready when any worker of any pool is, and lists each worker', () => {
+    const result = versionLoadState([beat('w2', 'cpu.ae', [held(1, 'loading')]), beat('w1', 'cpu.ae', [held(1, 'ready')]), beat('g1', 'gpu.ae', [])], 'acme', 'm', 1);
+    expect(result.state).toBe('ready');
+    expect(result.pools).toEqual([
+      { pool: 'cpu.ae', state: 'ready', workers: [{ workerId: 'w1', state: 'ready', executionProvider: 'cpu' }, { workerId: 'w2', state: 'loading', executionProvider: 'cpu' }] },
+      { pool: 'gpu.ae', state: 'unloaded', workers: [{ workerId: 'g1', state: 'unloaded', executionProvider: 'cpu' }] },
+    ]);
+  });
+
+  it('carries a failure reason, and ignores other tenants and versions', () => {
+    const result = versionLoadState([beat('w1', 'cpu.ae', [held(1, 'failed', 'bad graph'), held(2, 'ready'), { ...held(1, 'ready'), tenantId: 'globex' }])], 'acme', 'm', 1);
+    expect(result.state).toBe('failed');
+    expect(result.pools[0].workers[0]).toMatchObject({ state: 'failed', reason: 'bad graph' });
+  });
+
+  it('is unloaded with no workers at all', () => {
+    expect(versionLoadState([], 'acme', 'm', 1)).toEqual({ state: 'unloaded', pools: [] });
+  });
+});

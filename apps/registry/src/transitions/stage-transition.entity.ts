@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ModelStage } from '@falaj/contracts';
+
+/** One stage change of one version: who, when, from, to, why. Append-only. */
+@Entity({ name: 'stage_transitions' })
+@Index('stage_transitions_model_time_idx', ['modelId', 'occurredAt'])
+export class StageTransitionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'model_id', type: 'uuid' })
+  modelId!: string;
+
+  @Column({ type: 'int' })
+  version!: number;
+
+  /** Null for the version's first stage (registration as a draft). */
+  @Column({ name: 'from_stage', type: 'varchar', length: 16, nullable: true })
+  fromStage!: ModelStage | null;
+
+  @Column({ name: 'to_stage', type: 'varchar', length: 16 })
+  toStage!: ModelStage;
+
+  @Column({ type: 'text', default: '' })
+  reason!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  actor!: string;
+
+  // clock_timestamp, not now(): several transitions of one transaction keep their order.
+  @Column({ name: 'occurred_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
+  occurredAt!: Date;
+}

@@ -1,0 +1,63 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { ApiKeyRecordSchema, apiKeysKey, type ApiKeyRecord } from '@falaj/contracts';
+import { parseApiKey, secretMatches } from './api-key';
+import type { Principal } from './principal';
+import { InvalidTokenError } from './token.service';
+
+/** Turns an API key into a principal, or throws InvalidTokenError. */
+export abstract class ApiKeyVerifier {
+  abstract verify(key: string): Promise<Principal>;
+}
+
+/** How long a looked-up key (or its absence) is trusted: a revocation is seen within this. */
+export const API_KEY_CACHE_MS = 5_000;
+
+/**
+ * Verifies API keys against the registry's mirror in Redis (`<prefix>:apikeys:v1`), never by
+ * calling the registry. Lookups are cached per key id for API_KEY_CACHE_MS, so the hot path
+ * costs a Redis read only every few seconds per key, and a revoked key stops working within
+ * that time.
+ */
+export class RedisApiKeyVerifier extends ApiKeyVerifier implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisApiKeyVerifier.name);
+  private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
+
+  constructor(
+    private readonly redis: Pick<Redis, 'hget' | 'quit'>,
+    private readonly prefix: string,
+    private readonly options: { cacheMs?: number; ownsConnection?: boolean } = {},
+  ) {
+    super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.options.ownsConnection) await this.redis.quit().catch(() => undefined);
+  }
+
+  async verify(key: string): Promise<Principal> {
+    const parsed = parseApiKey(key);
+    if (!parsed) throw new InvalidTokenError('malformed API key');
+    const record = await this.lookup(parsed.id);
+    if (!record || !secretMatches(parsed.secret, record.secretSha256)) throw new InvalidTokenError('unknown or revoked API key');
+    return { subject: record.subject, tenantId: record.tenantId, scopes: record.scopes, ...(record.residency ? { residency: record.residency } : {}) };
+  }
+
+  private async lookup(id: string): Promise<ApiKeyRecord | null> {
+    const cached = this.cache.get(id);
+    if (cached && cached.until > Date.now()) return cached.record;
+    let raw: string | null;
+    try {
+      raw = await this.redis.hget(apiKeysKey(this.prefix), id);
+    } catch (error) {
+      // Redis away: fail closed (401), never open.
+      this.logger.warn(`API key lookup failed: ${(error as Error).message}`);
+      throw new InvalidTokenError('API keys cannot be verified right now');
+    }
+    const parsed = raw ? ApiKeyRecordSchema.safeParse(JSON.parse(raw)) : null;
+    const record = parsed?.success ? parsed.data : null;
+    if (this.cache.size > 10_000) this.cache.clear(); // bound memory against key-id spraying
+    this.cache.set(id, { record, until: Date.now() + (this.options.cacheMs ?? API_KEY_CACHE_MS) });
+    return record;
+  }
+}

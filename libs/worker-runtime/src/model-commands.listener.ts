@@ -1,0 +1,114 @@
+import { Logger } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import {
+  ModelCommandSchema,
+  commandVersion,
+  modelCommandsTopic,
+  type ModelCommand,
+  type ModelLifecycleEvent,
+  type ServingVersion,
+} from '@falaj/contracts';
+import { EventConsumer } from '@falaj/messaging';
+import type { ModelHost } from './model-host';
+
+/** The versions the lifecycle asks a worker to hold: the deployment's targets and shadow, else production. */
+export function lifecycleVersions(event: ModelLifecycleEvent): ServingVersion[] {
+  if (event.type === 'model.deleted') return [];
+  if (event.deployment) {
+    const targets = event.deployment.targets.map(({ weight: _weight, ...version }) => version);
+    return event.deployment.shadow ? [...targets, event.deployment.shadow] : targets;
+  }
+  return event.production ? [event.production] : [];
+}
+
+type Override = { command: 'load'; serving: ServingVersion } | { command: 'unload' };
+
+/**
+ * What one worker serves per model: what the lifecycle asks for, plus the versions operators
+ * explicitly loaded, minus those they explicitly unloaded (Triton's explicit model control).
+ * Changes to one model are applied one after another, so two never race in the host.
+ */
+export class ServingPlan {
+  private readonly lifecycle = new Map<string, ServingVersion[]>();
+  private readonly overrides = new Map<string, Map<number, Override>>();
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(private readonly host: Pick<ModelHost, 'serve'>) {}
+
+  setLifecycle(tenantId: string, model: string, versions: ServingVersion[], deleted = false): Promise<void> {
+    const key = `${tenantId}/${model}`;
+    this.lifecycle.set(key, versions);
+    if (deleted) this.overrides.delete(key);
+    return this.apply(tenantId, model);
+  }
+
+  override(command: ModelCommand): Promise<void> {
+    const key = `${command.tenantId}/${command.model}`;
+    const overrides = this.overrides.get(key) ?? new Map<number, Override>();
+    const version = commandVersion(command);
+    if (command.command === 'load') overrides.set(version, { command: 'load', serving: command.serving });
+    else if (command.command === 'unload') overrides.set(version, { command: 'unload' });
+    else overrides.delete(version);
+    this.overrides.set(key, overrides);
+    return this.apply(command.tenantId, command.model);
+  }
+
+  /** The versions to hold for a model now. */
+  desired(tenantId: string, model: string): ServingVersion[] {
+    const key = `${tenantId}/${model}`;
+    const overrides = this.overrides.get(key) ?? new Map<number, Override>();
+    const byVersion = new Map<number, ServingVersion>();
+    for (const v of this.lifecycle.get(key) ?? []) byVersion.set(v.version, v);
+    for (const [version, o] of overrides) {
+      if (o.command === 'load' && !byVersion.has(version)) byVersion.set(version, o.serving);
+      if (o.command === 'unload') byVersion.delete(version);
+    }
+    return [...byVersion.values()];
+  }
+
+  private apply(tenantId: string, model: string): Promise<void> {
+    const key = `${tenantId}/${model}`;
+    const next = (this.queues.get(key) ?? Promise.resolve()).then(() => this.host.serve(tenantId, model, this.desired(tenantId, model)));
+    const settled = next.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return next;
+  }
+}
+
+/**
+ * Follows `model.commands.v1` (compacted, replayed from the start like the lifecycle) and hands
+ * the commands meant for this worker's pool to the serving plan.
+ */
+export class ModelCommandsListener {
+  private readonly logger = new Logger(ModelCommandsListener.name);
+  private readonly consumer: EventConsumer<ModelCommand>;
+
+  constructor(options: { kafka: Kafka; prefix: string; workerId: string; pool: string; plan: ServingPlan }) {
+    this.consumer = new EventConsumer({
+      kafka: options.kafka,
+      groupId: `${options.prefix}-worker-commands-${options.workerId}`,
+      topic: modelCommandsTopic(options.prefix),
+      schema: ModelCommandSchema,
+      fromBeginning: true,
+      commitOffsets: false,
+      handle: async (events) => {
+        for (const { value } of events) {
+          if (value.pool !== undefined && value.pool !== options.pool) continue;
+          this.logger.log({ tenant: value.tenantId, model: value.model, version: commandVersion(value), command: value.command }, 'model command');
+          await options.plan.override(value);
+        }
+      },
+    });
+  }
+
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
+  }
+}

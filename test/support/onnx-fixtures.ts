@@ -1,0 +1,41 @@
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+function floatInput(name: string, dims: number[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: onnx.TypeProto.create({
+      tensorType: onnx.TypeProto.Tensor.create({
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
+      }),
+    }),
+  });
+}
+
+/** `y = x + w` with `w` an initializer of `elements` floats: a valid model of any size (4 bytes per element). */
+export function addModel(elements: number, external?: string): Buffer {
+  const weight = onnx.TensorProto.create({
+    name: 'w',
+    dims: [elements],
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    ...(external === undefined
+      ? { rawData: Buffer.alloc(elements * 4) }
+      : { dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [onnx.StringStringEntryProto.create({ key: 'location', value: external })] }),
+  });
+  const graph = onnx.GraphProto.create({
+    name: 'add',
+    node: [onnx.NodeProto.create({ opType: 'Add', input: ['x', 'w'], output: ['y'], name: 'add' })],
+    initializer: [weight],
+    input: [floatInput('x', [elements])],
+    output: [floatInput('y', [elements])],
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'falaj-e2e',
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+    graph,
+  });
+  return Buffer.from(onnx.ModelProto.encode(model).finish());
+}
