@@ -4,3 +4,8 @@ export * from './json-infer-response.encoder';
 export { decodeJsonTensorData, type JsonTensorData } from './json-tensor-data.decoder';
 export { encodeJsonTensorData } from './json-tensor-data.encoder';
 export { fromHalfBits, toHalfBits } from './half-float';
+export * from './signature-checker';
+export * from './binary-tensor-data';
+export * from './binary-infer-response.encoder';
+export * from './grpc-infer.codec';
+export * from './grpc-proto-path';
