@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import compress from '@fastify/compress';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerAdminProxy } from './admin/admin-proxy';
@@ -12,8 +13,17 @@ runMain('gateway', async () => {
     ...config.http,
     logLevel: config.logLevel,
     bodyLimit: config.maxRequestBytes,
-    configure: (app) => {
-      registerAdminProxy(app.getHttpAdapter().getInstance(), config.registryUrl, app.get(Authenticator));
+    // Inference bodies are JSON or JSON + binary tensors (Triton's extension): the routes read raw bytes.
+    bodyParser: false,
+    configure: async (app) => {
+      const fastify = app.getHttpAdapter().getInstance();
+      // `Content-Encoding: gzip|deflate` bodies are inflated as they stream in, and Fastify counts
+      // the inflated bytes against bodyLimit (413), so a zip bomb stops at the limit.
+      // Responses are compressed when the client sends `Accept-Encoding`.
+      await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], requestEncodings: ['gzip', 'deflate'], threshold: 1024 });
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
+      registerAdminProxy(fastify, config.registryUrl, app.get(Authenticator));
     },
   });
 });

@@ -9,3 +9,4 @@ export * from './binary-tensor-data';
 export * from './binary-infer-response.encoder';
 export * from './grpc-infer.codec';
 export * from './grpc-proto-path';
+export * from './kserve-v1.codec';

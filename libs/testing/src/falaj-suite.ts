@@ -33,10 +33,13 @@ export class FalajSuite {
   readonly apps = new Map<string, AppProcess>();
   gatewayUrl = '';
   registryUrl = '';
+  /** The gateway's OIP gRPC service, `host:port`. */
+  grpcAddress = '';
 
   async start(options: SuiteOptions = {}): Promise<void> {
-    const [gateway, registry, router, cpu, gpu] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [gateway, registry, router, cpu, gpu, grpc] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     this.gatewayUrl = `http://127.0.0.1:${gateway}`;
+    this.grpcAddress = `127.0.0.1:${grpc}`;
     this.registryUrl = `http://127.0.0.1:${registry}`;
     const common: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -66,7 +69,7 @@ export class FalajSuite {
       FALAJ_REGISTRY_URL: this.registryUrl,
       FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
     }, `http://127.0.0.1:${gpu}/health/live`);
-    add('gateway', 'gateway', { FALAJ_GATEWAY_PORT: String(gateway), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
+    add('gateway', 'gateway', { FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpc), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
     for (const app of this.apps.values()) app.start();
     try {
       await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));

@@ -18,8 +18,10 @@ export function registerAdminProxy(fastify: FastifyInstance, registryUrl: string
     // Leave bodies unread: the registry parses them.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
-    scope.all('/admin', (request, reply) => forward(request, reply, registryUrl, authenticator));
-    scope.all('/admin/*', (request, reply) => forward(request, reply, registryUrl, authenticator));
+    // Bytes pass through untouched both ways: no inflating uploads, no recompressing answers.
+    const passThrough = { compress: false, decompress: false } as const;
+    scope.all('/admin', passThrough, (request, reply) => forward(request, reply, registryUrl, authenticator));
+    scope.all('/admin/*', passThrough, (request, reply) => forward(request, reply, registryUrl, authenticator));
   });
 }
 
