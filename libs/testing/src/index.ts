@@ -4,3 +4,4 @@ export * from './app-process';
 export * from './falaj-suite';
 export * from './oip-binary';
 export * from './oip-grpc-client';
+export * from './conformance';
