@@ -60,9 +60,10 @@ describe('OIP protocols (e2e)', () => {
     grpc = new OipGrpcClient(suite.grpcAddress, token);
   }, 180_000);
 
+  let stopped = false;
   afterAll(async () => {
     grpc?.close();
-    await suite.stop();
+    if (!stopped) await suite.stop();
   }, 60_000);
 
   describe('REST endpoints', () => {
@@ -140,6 +141,7 @@ describe('OIP protocols (e2e)', () => {
     it.each([
       ['gzip', gzipSync],
       ['deflate', deflateSync],
+      ['identity', (b: Buffer) => b],
     ])('inflates a %s request body', async (encoding, compressFn) => {
       const response = await infer('/v2/models/tiny-mlp/infer', compressFn(Buffer.from(json)), { 'content-type': 'application/json', 'content-encoding': encoding });
       expect(response.status).toBe(200);
@@ -293,5 +295,18 @@ describe('OIP protocols (e2e)', () => {
       const rows = MAX_REQUEST / 16 + 16;
       await expectCode(grpc.infer({ model: 'tiny-mlp', inputs: [fp32('input', [rows, 4], new Array(rows * 4).fill(0))] }), GrpcStatus.RESOURCE_EXHAUSTED);
     });
+  });
+
+  describe('shutdown', () => {
+    it('closes the gRPC port with the gateway, gracefully', async () => {
+      await expect(grpc.call('ServerLive')).resolves.toEqual({ live: true });
+      stopped = true;
+      const graceful = await suite.stop();
+      expect(graceful.gateway).toBe(true);
+      const late = new OipGrpcClient(suite.grpcAddress, token);
+      const error = (await late.call('ServerLive').then(() => null, (e: ServiceError) => e)) as ServiceError | null;
+      expect(error?.code).toBe(GrpcStatus.UNAVAILABLE);
+      late.close();
+    }, 60_000);
   });
 });

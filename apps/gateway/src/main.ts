@@ -20,7 +20,7 @@ runMain('gateway', async () => {
       // `Content-Encoding: gzip|deflate` bodies are inflated as they stream in, and Fastify counts
       // the inflated bytes against bodyLimit (413), so a zip bomb stops at the limit.
       // Responses are compressed when the client sends `Accept-Encoding`.
-      await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], requestEncodings: ['gzip', 'deflate'], threshold: 1024 });
+      await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], requestEncodings: ['gzip', 'deflate', 'identity'], threshold: 1024 });
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
       registerAdminProxy(fastify, config.registryUrl, app.get(Authenticator));

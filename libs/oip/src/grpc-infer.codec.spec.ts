@@ -60,6 +60,13 @@ describe(decodeGrpcInferRequest.name, () => {
     expect(ints.inputs[0].data).toEqual(IDS);
   });
 
+  it('carries NaN and infinities in typed float contents', () => {
+    const floats: ModelSignature = { inputs: [{ name: 'f', datatype: 'FP32', shape: [3] }], outputs: [] };
+    const request = decodeGrpcInferRequest({ inputs: [{ name: 'f', datatype: 'FP32', shape: ['3'], contents: { fp32_contents: [NaN, -Infinity, 1.5] } }] }, floats);
+    expect(Array.from(new Float32Array(request.inputs[0].data.buffer, request.inputs[0].data.byteOffset, 3))).toEqual([NaN, -Infinity, 1.5]);
+    expectStatus(() => decodeGrpcInferRequest({ inputs: [{ name: 'f', datatype: 'FP32', shape: ['3'], contents: { fp32_contents: [1] } }] }, floats), 400, /fp32_contents has 1 elements/);
+  });
+
   it.each([
     ['raw contents for only some inputs', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['3'] }, { name: 'scale', datatype: 'FP16', shape: ['1'] }], raw_input_contents: [IDS] }, /raw_input_contents has 1 entries for 2 inputs/],
     ['raw bytes that do not fit the shape', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['2'] }, { name: 'scale', datatype: 'FP16', shape: ['1'] }], raw_input_contents: [IDS, HALF] }, /input 'ids': 24 bytes of INT64 data, shape \[2\] needs 16/],

@@ -151,6 +151,13 @@ function contentsToBytes(name: string, datatype: OipDatatype, shape: number[], c
   }
   const field = CONTENTS_FIELD[datatype];
   const values = (contents?.[field] ?? []) as unknown[];
+  if (datatype === 'FP32' || datatype === 'FP64') {
+    // Written as they are: unlike JSON, protobuf floats carry NaN and infinities.
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (values.length !== count) throw bad(`input '${name}': ${field} has ${values.length} elements, shape [${shape.join(',')}] needs ${count}`);
+    const typed = datatype === 'FP32' ? Float32Array.from(values as number[]) : Float64Array.from(values as number[]);
+    return Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength);
+  }
   try {
     return encodeJsonTensorData(name, datatype, shape, values);
   } catch (error) {
