@@ -77,7 +77,8 @@ export function decodeGrpcInferRequest(message: GrpcModelInferRequest, signature
   if (raw.length > 0 && raw.length !== inputs.length) {
     throw bad(`raw_input_contents has ${raw.length} entries for ${inputs.length} inputs: give it for every input or for none`);
   }
-  const request: DecodedInferRequest = { inputs: [], outputs: [], binaryOutputs: { byName: {}, all: true } };
+  // gRPC answers every output in raw_output_contents: the REST binary choice does not apply.
+  const request: DecodedInferRequest = { inputs: [], outputs: [], binaryOutputs: { byName: {}, all: false } };
   if (message.id) request.id = message.id;
   const parameters = decodeGrpcParameters(message.parameters);
   if (parameters) request.parameters = parameters;

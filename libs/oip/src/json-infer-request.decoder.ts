@@ -71,15 +71,15 @@ function decodeInput(input: unknown, index: number, checker: SignatureChecker, s
   if (!isObject(input)) throw bad(`inputs[${index}] must be an object`);
   const { name, datatype, shape, data } = input;
   if (typeof name !== 'string' || name === '') throw bad(`inputs[${index}]: 'name' must be a non-empty string`);
-  const spec = checker.checkInput(name, datatype, shape);
+  const checked = checker.checkInput(name, datatype, shape);
   const binarySize = parseInputParameters(name, input.parameters);
   if (binarySize !== undefined) {
     if (data !== undefined) throw bad(`input '${name}': give either 'data' or a 'binary_data_size' parameter, not both`);
-    return { name, datatype: spec.datatype, shape: [...spec.shape], data: section.take(name, spec.datatype, spec.shape, binarySize) };
+    return { name, datatype: checked.datatype, shape: [...checked.shape], data: section.take(name, checked.datatype, checked.shape, binarySize) };
   }
   if (data === undefined) throw bad(`input '${name}': 'data' is required`);
   if (!Array.isArray(data)) throw bad(`input '${name}': 'data' must be an array`);
-  return { name, datatype: spec.datatype, shape: [...spec.shape], data: encodeJsonTensorData(name, spec.datatype, spec.shape, data) };
+  return { name, datatype: checked.datatype, shape: [...checked.shape], data: encodeJsonTensorData(name, checked.datatype, checked.shape, data) };
 }
 
 function bad(message: string): OipError {
