@@ -62,6 +62,7 @@ export function compareTensors(expected: TensorPayload, actual: TensorPayload, r
     const n = g as number;
     if (Number.isNaN(w) && Number.isNaN(n)) continue;
     if (w === n) continue; // also equal infinities
+    if (!Number.isFinite(w) || !Number.isFinite(n)) return `element ${i} is ${n}, expected ${w}`;
     if (!(Math.abs(n - w) <= atol + rtol * Math.abs(w))) return `element ${i} is ${n}, expected ${w} (rtol ${rtol}, atol ${atol})`;
   }
   return null;
