@@ -233,6 +233,23 @@ kafka_down() {
   log "kafka stopped"
 }
 
+# ---------------------------------------------------------------- ONNX backend test data
+# The conformance tests (npm test, npm run conformance) run ONNX's backend node tests from
+# Debian's libonnx-testdata. Installed once, quietly, when missing and apt-get can (root).
+ONNX_TESTDATA_DIR=/usr/share/libonnx-testdata/data/node
+
+onnx_testdata_up() {
+  if [[ -d "$ONNX_TESTDATA_DIR" ]]; then log "onnx test data at $ONNX_TESTDATA_DIR"; return 0; fi
+  have apt-get || die "ONNX backend test data missing at $ONNX_TESTDATA_DIR and apt-get is not available (Debian: apt-get install libonnx-testdata)"
+  local sudo=""
+  if [[ "$(id -u)" != 0 ]]; then have sudo || die "installing libonnx-testdata needs root: sudo apt-get install libonnx-testdata"; sudo="sudo -n"; fi
+  log "installing libonnx-testdata (ONNX backend test data)"
+  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libonnx-testdata >/dev/null || die "apt-get install libonnx-testdata failed"
+  [[ -d "$ONNX_TESTDATA_DIR" ]] || die "libonnx-testdata installed but $ONNX_TESTDATA_DIR is missing"
+  log "onnx test data at $ONNX_TESTDATA_DIR"
+}
+
 # ---------------------------------------------------------------- status
 status() {
   if pg_up; then echo "postgres  up    $PG_HOST:$PG_PORT"; else echo "postgres  down  $PG_HOST:$PG_PORT"; fi
@@ -247,7 +264,7 @@ status() {
 }
 
 case "${1:-}" in
-  up) postgres_up; redis_up; kafka_up ;;
+  up) postgres_up; redis_up; kafka_up; onnx_testdata_up ;;
   down) kafka_down ;;
   status) status ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;

@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 
 const env = process.env;
 const gatewayUrl = `http://127.0.0.1:${env.FALAJ_GATEWAY_PORT ?? 8080}`;
+const grpcAddress = `127.0.0.1:${env.FALAJ_GRPC_PORT ?? 8001}`;
 const secret = new TextEncoder().encode(env.FALAJ_JWT_SECRET);
 const MODEL = 'tiny-mlp';
 const MODEL_FILE = 'models/tiny-mlp.onnx';
@@ -112,12 +113,13 @@ const started = performance.now();
 const answer = expectStatus(await call('POST', `/v2/models/${MODEL}/infer`, token, body), [200], 'demo inference');
 const latencyMs = performance.now() - started;
 
-writeFileSync('.local/credentials.json', JSON.stringify({ gatewayUrl, token, tenant: TENANT.id, model: MODEL }, null, 2) + '\n', { mode: 0o600 });
+writeFileSync('.local/credentials.json', JSON.stringify({ gatewayUrl, grpcAddress, token, tenant: TENANT.id, model: MODEL }, null, 2) + '\n', { mode: 0o600 });
 
 const elapsed = env.FALAJ_STARTED_AT ? `${Math.round(Date.now() / 1000 - Number(env.FALAJ_STARTED_AT))} s` : 'n/a';
 console.log(`
 Falaj is up (started in ${elapsed}).
   gateway      ${gatewayUrl}
+  gRPC         ${grpcAddress} (inference.GRPCInferenceService)
   credentials  .local/credentials.json (tenant "${TENANT.id}", a bearer token with inference and admin rights)
   demo model   ${MODEL} v${version.version}: ${JSON.stringify(answer.outputs[0].data.map((x) => +x.toFixed(4)))} in ${latencyMs.toFixed(1)} ms
 

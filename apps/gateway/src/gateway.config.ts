@@ -5,6 +5,8 @@ import { commonEnv, envPort, loadEnv } from '@falaj/config';
 const schema = z.object({
   ...commonEnv,
   FALAJ_GATEWAY_PORT: envPort(8080),
+  /** The OIP gRPC service (inference.GRPCInferenceService), beside REST. */
+  FALAJ_GRPC_PORT: envPort(8001),
   FALAJ_REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8081'),
   /** Identifies this gateway instance: workers reply on its channel. */
   FALAJ_GATEWAY_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
@@ -18,6 +20,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     prefix: e.FALAJ_PREFIX,
     http: { host: e.FALAJ_HOST, port: e.FALAJ_GATEWAY_PORT },
+    grpc: { host: e.FALAJ_HOST, port: e.FALAJ_GRPC_PORT },
     logLevel: e.FALAJ_LOG_LEVEL,
     jwtSecret: e.FALAJ_JWT_SECRET,
     kafka: { brokers: e.FALAJ_KAFKA_BROKERS },

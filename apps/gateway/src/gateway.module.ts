@@ -9,6 +9,8 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { OipHealthController } from './health/oip-health.controller';
 import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
+import { GrpcInferenceServer } from './grpc/grpc-inference.server';
+import { KserveV1Controller } from './kserve-v1/kserve-v1.controller';
 
 @Module({})
 export class GatewayModule {
@@ -22,12 +24,13 @@ export class GatewayModule {
         }),
         KafkaModule.forRoot({ clientId: 'gateway', brokers: config.kafka.brokers, topics: [platformTopics(config.prefix).audit] }),
       ],
-      controllers: [OipHealthController, InferenceController],
+      controllers: [OipHealthController, InferenceController, KserveV1Controller],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         AuditSink,
         InferenceService,
         HealthService,
+        GrpcInferenceServer,
         {
           provide: READINESS_CHECKS,
           inject: [InferenceService, KAFKA],

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import compress from '@fastify/compress';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerRegistryProxy } from './admin/registry-proxy';
@@ -13,8 +14,17 @@ runMain('gateway', async () => {
     ...config.http,
     logLevel: config.logLevel,
     bodyLimit: config.maxRequestBytes,
+    // Inference bodies are JSON or JSON + binary tensors (Triton's extension): the routes read raw bytes.
+    bodyParser: false,
     configure: async (app) => {
-      registerRegistryProxy(app.getHttpAdapter().getInstance(), config.registryUrl, app.get(Authenticator));
+      const fastify = app.getHttpAdapter().getInstance();
+      // `Content-Encoding: gzip|deflate` bodies are inflated as they stream in, and Fastify counts
+      // the inflated bytes against bodyLimit (413), so a zip bomb stops at the limit.
+      // Responses are compressed when the client sends `Accept-Encoding`.
+      await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], requestEncodings: ['gzip', 'deflate', 'identity'], threshold: 1024 });
+      fastify.removeAllContentTypeParsers();
+      fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
+      registerRegistryProxy(fastify, config.registryUrl, app.get(Authenticator));
       await registerSwaggerUi(app);
     },
   });

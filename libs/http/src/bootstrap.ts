@@ -37,6 +37,8 @@ export interface HttpAppOptions {
   logLevel: LogLevel;
   /** Largest request body Fastify accepts, in bytes (413 beyond). */
   bodyLimit?: number;
+  /** Nest's JSON and urlencoded body parsers (default true); false when the app reads bodies itself. */
+  bodyParser?: boolean;
   /** Hook to register Fastify plugins or raw routes before Nest's own. */
   configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
@@ -53,6 +55,7 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppRoot.with(module, options.name, options.logLevel), adapter, {
     bufferLogs: true,
+    bodyParser: options.bodyParser ?? true,
   });
   app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -35,11 +35,14 @@ export class FalajSuite {
   readonly apps = new Map<string, AppProcess>();
   gatewayUrl = '';
   registryUrl = '';
+  /** The gateway's OIP gRPC service, `host:port`. */
+  grpcAddress = '';
 
   async start(options: SuiteOptions = {}): Promise<void> {
     const extraWorkers = Math.max(0, (options.cpuWorkers ?? 1) - 1);
-    const [gateway, registry, router, cpu, gpu, ...moreCpu] = await freePorts(5 + extraWorkers);
+    const [gateway, registry, router, cpu, gpu, grpc, ...moreCpu] = await freePorts(6 + extraWorkers);
     this.gatewayUrl = `http://127.0.0.1:${gateway}`;
+    this.grpcAddress = `127.0.0.1:${grpc}`;
     this.registryUrl = `http://127.0.0.1:${registry}`;
     const common: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -72,7 +75,7 @@ export class FalajSuite {
       FALAJ_REGISTRY_URL: this.registryUrl,
       FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
     }, `http://127.0.0.1:${gpu}/health/live`);
-    add('gateway', 'gateway', { FALAJ_GATEWAY_PORT: String(gateway), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
+    add('gateway', 'gateway', { FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpc), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
     for (const app of this.apps.values()) app.start();
     try {
       await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));

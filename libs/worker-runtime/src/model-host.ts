@@ -105,7 +105,7 @@ export class ModelHost {
         graphOptimizationLevel: 'all',
         ...(this.intraOpThreads > 0 ? { intraOpNumThreads: this.intraOpThreads } : {}),
       });
-      await session.run(warmupFeeds(serving.signature));
+      await this.warmUp(key, session, serving.signature);
       slot.hosted = { tenantId, model, version: serving.version, signature: serving.signature, session };
       slot.state = { ...slot.state, state: 'ready' };
       this.logger.log(
@@ -128,6 +128,19 @@ export class ModelHost {
       void this.loadInto(slot, key, serving, attempt);
     }, delayMs);
     timer.unref();
+  }
+
+  /**
+   * One run on zero-filled inputs so the first caller does not pay for arena allocation. Some
+   * valid models refuse zeros (a Reshape whose target shape is an input, an index that must be
+   * in range…): that says nothing about real requests, so the version is served anyway.
+   */
+  private async warmUp(key: string, session: InferenceSession, signature: ModelSignature): Promise<void> {
+    try {
+      await session.run(warmupFeeds(signature));
+    } catch (error) {
+      this.logger.warn({ key, error: (error as Error).message }, 'warm-up run failed on zero inputs; serving without warm-up');
+    }
   }
 
   private async unload(key: string, slot: Slot): Promise<void> {

@@ -23,9 +23,12 @@ export function registerRegistryProxy(fastify: FastifyInstance, registryUrl: str
     // Leave bodies unread: the registry parses them.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // Bytes pass through untouched both ways: no inflating uploads, no recompressing answers
+    // (which would also hold back a streamed NDJSON or server-sent-events answer).
+    const passThrough = { compress: false, decompress: false } as const;
     for (const prefix of PROXIED_PREFIXES) {
-      scope.all(prefix, (request, reply) => forward(request, reply, registryUrl, authenticator, request.url));
-      scope.all(`${prefix}/*`, (request, reply) => forward(request, reply, registryUrl, authenticator, request.url));
+      scope.all(prefix, passThrough, (request, reply) => forward(request, reply, registryUrl, authenticator, request.url));
+      scope.all(`${prefix}/*`, passThrough, (request, reply) => forward(request, reply, registryUrl, authenticator, request.url));
     }
   });
 

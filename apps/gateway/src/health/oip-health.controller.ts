@@ -2,8 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Public, RequireScopes, SCOPES } from '@falaj/auth';
 import { HealthService } from '@falaj/http';
-
-const SERVER_VERSION = '0.1.0';
+import { SERVER_METADATA } from './server-metadata';
 
 /** OIP server health and metadata. Health answers without credentials (Kubernetes probes). */
 @Controller('v2')
@@ -27,6 +26,6 @@ export class OipHealthController {
   @Get()
   @RequireScopes(SCOPES.infer)
   metadata() {
-    return { name: 'falaj', version: SERVER_VERSION, extensions: [] as string[] };
+    return { name: SERVER_METADATA.name, version: SERVER_METADATA.version, extensions: [...SERVER_METADATA.extensions] };
   }
 }

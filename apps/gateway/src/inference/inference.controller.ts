@@ -1,10 +1,21 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
-import { OipError, type JsonInferResponse } from '@falaj/oip';
+import {
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  OipError,
+  decodeJsonInferRequest,
+  encodeHttpInferResponse,
+  splitInferBody,
+  wantsBinaryOutput,
+} from '@falaj/oip';
 import { InferenceService, type ModelMetadata } from './inference.service';
 
-/** Open Inference Protocol v2: model metadata, readiness and inference. */
+/**
+ * Open Inference Protocol v2 over REST: model metadata, readiness and inference, with Triton's
+ * binary tensor data extension. Bodies arrive as raw bytes (see main.ts), already inflated when
+ * they came with `Content-Encoding: gzip` or `deflate`.
+ */
 @Controller('v2/models/:name')
 @RequireScopes(SCOPES.infer)
 export class InferenceController {
@@ -39,11 +50,10 @@ export class InferenceController {
   infer(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
-    @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<JsonInferResponse> {
-    return this.run(principal, name, undefined, body, request, reply);
+  ): Promise<Buffer> {
+    return this.run(principal, name, undefined, request, reply);
   }
 
   @Post('versions/:version/infer')
@@ -52,27 +62,47 @@ export class InferenceController {
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
     @Param('version') version: string,
-    @Body() body: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<JsonInferResponse> {
-    return this.run(principal, name, version, body, request, reply);
+  ): Promise<Buffer> {
+    return this.run(principal, name, version, request, reply);
   }
 
   private async run(
     principal: Principal,
     model: string,
     version: string | undefined,
-    body: unknown,
     request: FastifyRequest,
     reply: FastifyReply,
-  ): Promise<JsonInferResponse> {
-    const result = await this.inference.infer({ principal, requestId: String(request.id), model, version, body });
+  ): Promise<Buffer> {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const result = await this.inference.infer({
+      principal,
+      requestId: String(request.id),
+      model,
+      version,
+      protocol: 'rest',
+      decode: (signature) => {
+        const { header, binary } = splitInferBody(body, request.headers[INFERENCE_HEADER_CONTENT_LENGTH]);
+        return decodeJsonInferRequest(header, signature, binary);
+      },
+    });
+    const response = encodeHttpInferResponse(
+      { modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs },
+      (output) => wantsBinaryOutput(result.request, output),
+    );
     void reply
       .header('x-request-id', String(request.id))
       .header('x-falaj-model-version', String(result.version))
       .header('x-falaj-pool', result.pool);
-    return result.response;
+    if (response.headerLength === undefined) {
+      void reply.header('content-type', 'application/json; charset=utf-8');
+    } else {
+      void reply
+        .header('content-type', 'application/octet-stream')
+        .header(INFERENCE_HEADER_CONTENT_LENGTH, String(response.headerLength));
+    }
+    return response.body;
   }
 
   private readiness(principal: Principal, name: string, version?: string): { name: string; ready: true } {

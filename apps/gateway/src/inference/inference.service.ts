@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Principal } from '@falaj/auth';
-import { auditEventOf, type ModelSignature, type RouteEntry } from '@falaj/contracts';
+import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
-import { decodeJsonInferRequest, encodeJsonInferResponse, type JsonInferResponse } from '@falaj/oip';
+import type { DecodedInferRequest } from '@falaj/oip';
 import { RoutingTableReader, resolveTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -15,11 +15,17 @@ export interface InferCall {
   requestId: string;
   model: string;
   version?: string;
-  body: unknown;
+  protocol: AuditEvent['protocol'];
+  /**
+   * Decodes the protocol's request and checks it against the version's signature (REST JSON,
+   * REST binary, gRPC and KServe v1 each bring their own decoder; all give the same request).
+   */
+  decode(signature: ModelSignature): DecodedInferRequest;
 }
 
 export interface InferResult {
-  response: JsonInferResponse;
+  request: DecodedInferRequest;
+  outputs: TensorPayload[];
   version: number;
   pool: string;
 }
@@ -33,8 +39,9 @@ export interface ModelMetadata {
 }
 
 /**
- * The synchronous inference path: route lookup (in memory), validation against the version's
- * signature, dispatch to the pool's stream, reply, and one audit event — success or failure.
+ * The synchronous inference path every protocol shares: route lookup (in memory), the
+ * protocol's decoding and validation against the version's signature, dispatch to the pool's
+ * stream, reply, and one audit event — success or failure. Encoding the answer is the caller's.
  */
 @Injectable()
 export class InferenceService implements OnModuleInit, OnApplicationShutdown {
@@ -80,7 +87,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       const { target, signature } = resolveTarget(call.model, route, call.version);
       version = target.version;
       pool = target.pool;
-      const request = decodeJsonInferRequest(call.body, signature);
+      const request = call.decode(signature);
       if (!(await this.isReady(target.pool, call.principal.tenantId, call.model, target.version))) {
         throw InferenceError.noWorker(target.pool, call.model, target.version);
       }
@@ -102,14 +109,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
           throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
         });
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
-      const response = encodeJsonInferResponse({
-        modelName: call.model,
-        modelVersion: String(reply.version),
-        id: request.id,
-        outputs: reply.outputs,
-      });
       this.record(call, 200, null, version, pool, started);
-      return { response, version: reply.version, pool: target.pool };
+      return { request, outputs: reply.outputs, version: reply.version, pool: target.pool };
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
       this.record(call, status, (error as Error).message, version, pool, started);
@@ -174,7 +175,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       model: call.model,
       version,
       pool,
-      protocol: 'rest',
+      protocol: call.protocol,
       status,
       error,
       latencyMs: performance.now() - started,

@@ -1,0 +1,70 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { OipDatatype, TensorPayload } from '@falaj/contracts';
+import { OIP_GRPC_LOADER_OPTIONS, OIP_GRPC_PROTO_PATH, type GrpcModelInferRequest, type GrpcModelInferResponse } from '@falaj/oip';
+
+type Callback = (error: grpc.ServiceError | null, response: unknown) => void;
+type Method = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => void;
+
+/**
+ * A small client of `inference.GRPCInferenceService`, as `tritonclient.grpc` speaks it: the
+ * bearer token in the `authorization` metadata, tensors in `raw_input_contents`.
+ */
+export class OipGrpcClient {
+  private readonly client: grpc.Client & Record<string, Method>;
+
+  constructor(
+    address: string,
+    private readonly token?: string,
+    options: grpc.ChannelOptions = {},
+  ) {
+    const definition = protoLoader.loadSync(OIP_GRPC_PROTO_PATH, OIP_GRPC_LOADER_OPTIONS);
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } };
+    this.client = new loaded.inference.GRPCInferenceService(address, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': -1,
+      'grpc.max_send_message_length': -1,
+      ...options,
+    }) as unknown as grpc.Client & Record<string, Method>;
+  }
+
+  /** Calls one method; rejects with the grpc.ServiceError (its `code` is the gRPC status). */
+  call<T = Record<string, unknown>>(method: string, request: unknown = {}, token = this.token): Promise<T> {
+    const metadata = new grpc.Metadata();
+    if (token) metadata.set('authorization', `Bearer ${token}`);
+    return new Promise<T>((resolve, reject) =>
+      this.client[method].call(this.client, request, metadata, { deadline: Date.now() + 60_000 }, (error, response) =>
+        error ? reject(error) : resolve(response as T),
+      ),
+    );
+  }
+
+  /** ModelInfer with every input raw; the outputs come back as payloads. */
+  async infer(args: {
+    model: string;
+    version?: string;
+    id?: string;
+    inputs: TensorPayload[];
+    outputs?: string[];
+  }): Promise<{ response: GrpcModelInferResponse; outputs: TensorPayload[] }> {
+    const request: GrpcModelInferRequest = {
+      model_name: args.model,
+      model_version: args.version ?? '',
+      id: args.id ?? '',
+      inputs: args.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(String) })),
+      outputs: (args.outputs ?? []).map((name) => ({ name })),
+      raw_input_contents: args.inputs.map((t) => t.data),
+    };
+    const response = await this.call<GrpcModelInferResponse>('ModelInfer', request);
+    const outputs = response.outputs.map((o, i) => ({
+      name: o.name,
+      datatype: o.datatype as OipDatatype,
+      shape: o.shape.map(Number),
+      data: response.raw_output_contents[i] ?? Buffer.alloc(0),
+    }));
+    return { response, outputs };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
