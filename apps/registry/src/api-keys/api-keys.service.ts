@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { IsNull, type Repository } from 'typeorm';
@@ -20,15 +20,19 @@ export const toApiKeyView = (k: ApiKeyEntity) => ({
   revokedAt: k.revokedAt,
 });
 
+/** How often the mirror is rebuilt from Postgres, so a Redis that lost it heals without a restart. */
+const MIRROR_CHECK_MS = 30_000;
+
 /**
  * API keys: Postgres holds them (hashed); Redis holds a mirror of the active ones, which every
- * app's Authenticator reads. Creation and revocation write both; each boot rebuilds the mirror
- * from Postgres, so a write lost to a Redis outage heals on restart.
+ * app's Authenticator reads. Creation and revocation write both; the mirror is rebuilt from
+ * Postgres at boot and every MIRROR_CHECK_MS, so a write lost to a Redis outage heals.
  */
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
+export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly hash: string;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
@@ -40,6 +44,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.rebuildMirror();
+    this.timer = setInterval(() => void this.rebuildMirror().catch((e: Error) => this.logger.warn(`API key mirror check failed: ${e.message}`)), MIRROR_CHECK_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  private async rebuildMirror(): Promise<void> {
     const active = await this.keys.find({ where: { revokedAt: IsNull() } });
     const residency = new Map<string, string>();
     for (const key of active) if (!residency.has(key.tenantId)) residency.set(key.tenantId, (await this.tenants.get(key.tenantId).catch(() => null))?.residency ?? '');
@@ -49,7 +63,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     for (const key of active) multi.hset(this.hash, key.id, JSON.stringify(recordOf(key, residency.get(key.tenantId))));
     for (const id of mirrored) if (!keep.has(id)) multi.hdel(this.hash, id);
     await multi.exec();
-    this.logger.log({ active: active.length }, 'API key mirror rebuilt');
+    this.logger.debug({ active: active.length }, 'API key mirror rebuilt');
   }
 
   /** Creates a key; the returned `key` is the only time it is ever shown. */
