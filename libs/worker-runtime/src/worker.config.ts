@@ -11,10 +11,21 @@ const schema = z.object({
   FALAJ_REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8081'),
   FALAJ_MODEL_CACHE_DIR: z.string().min(1).default('.local/model-cache'),
   FALAJ_WORKER_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
-  /** Requests one worker runs at once; onnxruntime runs them on its own thread pool. */
-  FALAJ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Requests one worker holds at once (queued in its batchers or running); the batchers need many to batch. */
+  FALAJ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(64),
+  /** Most stream entries one XREADGROUP takes. */
+  FALAJ_STREAM_READ_COUNT: z.coerce.number().int().min(1).max(4096).default(64),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   FALAJ_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  // Operator overrides of every model's serving spec on this worker; unset = the spec, then Triton's defaults.
+  FALAJ_BATCHING: envBoolean.optional(),
+  FALAJ_BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(4096).optional(),
+  FALAJ_BATCH_MAX_QUEUE_DELAY_MICROS: z.coerce.number().int().min(0).max(10_000_000).optional(),
+  FALAJ_INSTANCE_COUNT: z.coerce.number().int().min(1).max(64).optional(),
+  /** Estimated session memory the worker may hold; past it the least recently used versions are evicted. 0 = no limit. */
+  FALAJ_MODEL_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
+  /** A session's estimated cost = artifact bytes × this (weights, their optimised copies, arena headroom). */
+  FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
   FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
   /** Upper bound of the CUDA memory arena in bytes; 0 = onnxruntime's default (no limit). */
   FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
@@ -40,6 +51,17 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
     workerId: e.FALAJ_WORKER_ID ?? `${app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     concurrency: e.FALAJ_WORKER_CONCURRENCY,
     intraOpThreads: e.FALAJ_INTRA_OP_THREADS,
+    readCount: e.FALAJ_STREAM_READ_COUNT,
+    execution: {
+      overrides: {
+        batchingEnabled: e.FALAJ_BATCHING,
+        maxBatchSize: e.FALAJ_BATCH_MAX_SIZE,
+        maxQueueDelayMicros: e.FALAJ_BATCH_MAX_QUEUE_DELAY_MICROS,
+        instanceCount: e.FALAJ_INSTANCE_COUNT,
+      },
+      memoryBudgetBytes: e.FALAJ_MODEL_MEMORY_BUDGET_BYTES,
+      memoryFactor: e.FALAJ_MODEL_MEMORY_FACTOR,
+    },
     gpu: {
       deviceId: e.FALAJ_GPU_DEVICE_ID,
       memoryLimitBytes: e.FALAJ_GPU_MEMORY_LIMIT_BYTES,

@@ -23,6 +23,10 @@ export interface WorkerStatus {
   executionProvider: string;
   reason?: string;
   inFlight: number;
+  queueDepth: number;
+  rssBytes: number;
+  modelMemoryBytes: number;
+  modelMemoryBudgetBytes: number;
   models: ReturnType<ModelHost['states']>;
 }
 
@@ -52,7 +56,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     const joins = provider.hardwareAvailable || config.gpu.allowCpuFallback;
     this.pool = joins ? poolName(config.hardware, config.region) : null;
     const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken());
-    this.host = new ModelHost(cache, provider, config.intraOpThreads);
+    this.host = new ModelHost(cache, provider, config.intraOpThreads, config.execution);
     this.redis = createRedis(config.redisUrl, config.workerId);
     this.lifecycle = new EventConsumer({
       kafka,
@@ -91,6 +95,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       pool: this.pool,
       workerId: this.config.workerId,
       concurrency: this.config.concurrency,
+      readCount: this.config.readCount,
     });
     await this.server.start();
     const pool = this.pool;
@@ -102,6 +107,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       executionProvider: this.provider.name,
       models: this.host.states(),
       inFlight: this.server?.busy ?? 0,
+      queueDepth: this.host.queueDepth,
+      rssBytes: process.memoryUsage.rss(),
+      modelMemoryBytes: this.host.memoryBytes,
+      modelMemoryBudgetBytes: this.host.memoryBudgetBytes,
     }));
     this.heartbeat.start();
   }
@@ -124,6 +133,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       executionProvider: this.provider.name,
       ...(this.provider.reason ? { reason: this.provider.reason } : {}),
       inFlight: this.server?.busy ?? 0,
+      queueDepth: this.host.queueDepth,
+      rssBytes: process.memoryUsage.rss(),
+      modelMemoryBytes: this.host.memoryBytes,
+      modelMemoryBudgetBytes: this.host.memoryBudgetBytes,
       models: this.host.states(),
     };
   }
