@@ -50,11 +50,25 @@ if [[ -z "$JAR" ]]; then
   JAR="$CACHE/onnxruntime_gpu-$ORT_VERSION.jar"
   if [[ ! -f "$JAR" ]]; then
     echo "fetch-cuda-provider: resolving com.microsoft.onnxruntime:onnxruntime_gpu:$ORT_VERSION with mvn (a few hundred MB)"
-    mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy -DoutputDirectory="$CACHE" >"$CACHE/mvn.log" 2>&1 \
-      || { tail -n 20 "$CACHE/mvn.log" >&2; die "mvn could not resolve onnxruntime_gpu $ORT_VERSION; full output in $CACHE/mvn.log"; }
+    if ! mvn -q -B -U -Dstyle.color=never -f "$POM" dependency:copy -DoutputDirectory="$CACHE" >"$CACHE/mvn.log" 2>&1; then
+      if grep -Eq "Could not find artifact|was not found in" "$CACHE/mvn.log"; then
+        die "com.microsoft.onnxruntime:onnxruntime_gpu:$ORT_VERSION is NOT on Maven Central (or your mirror).
+  The providers of another release will not load into onnxruntime-node $NODE_VERSION, so this script will not
+  take one. Either wait until ONNX Runtime publishes the Java GPU artifact of $ORT_VERSION, pin onnxruntime-node
+  to a release that has one (see https://repo.maven.apache.org/maven2/com/microsoft/onnxruntime/onnxruntime_gpu/),
+  or pass a jar of release $ORT_VERSION with FALAJ_ORT_GPU_JAR. mvn output: $CACHE/mvn.log"
+      fi
+      tail -n 20 "$CACHE/mvn.log" >&2
+      die "mvn could not resolve onnxruntime_gpu $ORT_VERSION (is Maven Central reachable?); full output in $CACHE/mvn.log"
+    fi
   fi
 fi
 [[ -f "$JAR" ]] || die "no jar at $JAR"
+# The jar names its own release; a jar handed in by path is checked like the pom.
+JAR_VERSION="$(unzip -p "$JAR" META-INF/maven/com.microsoft.onnxruntime/onnxruntime_gpu/pom.xml 2>/dev/null \
+  | sed -n 's:^  <version>\(.*\)</version>.*:\1:p' | head -1)"
+[[ "$JAR_VERSION" == "$ORT_VERSION" ]] \
+  || die "VERSION MISMATCH: $JAR is onnxruntime_gpu '${JAR_VERSION:-unknown}', onnxruntime-node is $NODE_VERSION"
 
 for lib in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do
   unzip -p "$JAR" "ai/onnxruntime/native/linux-x64/$lib" >"$TARGET_DIR/$lib.part" \

@@ -4,6 +4,17 @@ import { z } from 'zod';
 import type { Hardware } from '@falaj/contracts';
 import { commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
 
+/** The GPU settings, shared with `npm run gpu-check`. */
+export const gpuEnv = {
+  FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
+  /** Upper bound of the CUDA memory arena in bytes; 0 = onnxruntime's default (no limit). */
+  FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
+  /** Let a GPU worker without a working CUDA provider serve its pool on the CPU (tests, dev). */
+  FALAJ_GPU_ALLOW_CPU_FALLBACK: envBoolean.default(false),
+  /** Where scripts/gpu/fetch-cuda-provider.sh put the CUDA provider (it links them beside the binding). */
+  FALAJ_ORT_CUDA_PROVIDER_DIR: z.string().min(1).optional(),
+};
+
 const schema = z.object({
   ...commonEnv,
   FALAJ_WORKER_PORT: envPort(8083),
@@ -26,11 +37,7 @@ const schema = z.object({
   FALAJ_MODEL_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
   /** A session's estimated cost = artifact bytes × this (weights, their optimised copies, arena headroom). */
   FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
-  FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
-  /** Upper bound of the CUDA memory arena in bytes; 0 = onnxruntime's default (no limit). */
-  FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
-  /** Let a GPU worker without a working CUDA provider serve its pool on the CPU (tests, dev). */
-  FALAJ_GPU_ALLOW_CPU_FALLBACK: envBoolean.default(false),
+  ...gpuEnv,
 });
 
 export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = process.env) {
@@ -66,8 +73,20 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
       deviceId: e.FALAJ_GPU_DEVICE_ID,
       memoryLimitBytes: e.FALAJ_GPU_MEMORY_LIMIT_BYTES,
       allowCpuFallback: e.FALAJ_GPU_ALLOW_CPU_FALLBACK,
+      providerDir: e.FALAJ_ORT_CUDA_PROVIDER_DIR,
     },
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+
+/** Only the GPU settings, for `npm run gpu-check` (no secret or broker needed to probe a device). */
+export function loadGpuSettings(env: NodeJS.ProcessEnv = process.env) {
+  const e = loadEnv('gpu-check', z.object(gpuEnv), env);
+  return {
+    deviceId: e.FALAJ_GPU_DEVICE_ID,
+    memoryLimitBytes: e.FALAJ_GPU_MEMORY_LIMIT_BYTES,
+    allowCpuFallback: e.FALAJ_GPU_ALLOW_CPU_FALLBACK,
+    providerDir: e.FALAJ_ORT_CUDA_PROVIDER_DIR,
+  };
+}
