@@ -44,6 +44,8 @@ const fp32 = (name: string, shape: number[], fill: (i: number) => number): Tenso
 };
 const floats = (t: TensorPayload) => Array.from(new Float32Array(new Uint8Array(t.data).buffer));
 
+jest.setTimeout(60_000);
+
 describe('dynamic batching through the pool stream', () => {
   const prefix = `falajtest-${randomBytes(4).toString('hex')}`;
   const pool = 'cpu.test';

@@ -13,6 +13,8 @@ const signature: ModelSignature = {
   outputs: [{ name: 'softmax_0.tmp_0', datatype: 'FP32', shape: [-1, 2] }],
 };
 
+jest.setTimeout(60_000);
+
 describe(ModelHost.name, () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'falaj-cache-'));
   const cache = new ArtifactCache(cacheDir, 'http://127.0.0.1:1', async () => 'unused');
