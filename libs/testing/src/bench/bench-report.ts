@@ -1,0 +1,146 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchModel } from './bench-models';
+
+export interface Row {
+  model: string;
+  path: 'raw' | 'rest-json' | 'rest-binary' | 'echo';
+  batching: 'off' | 'on' | '-';
+  c: number;
+  p50?: number;
+  p99?: number;
+  throughput?: number;
+  samples?: number;
+  errors?: number;
+  non2xx?: number;
+  /** Why the cell has no numbers. */
+  na?: string;
+}
+
+export interface ReportInput {
+  rows: Row[];
+  raw: Map<string, { batch: number; throughput: number }>;
+  threads: number;
+  seconds: number;
+  rawSeconds: number;
+  machine: string;
+  startedAt: Date;
+  tookSeconds: number;
+  heartbeat: unknown;
+  models: BenchModel[];
+}
+
+const ms = (v?: number) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
+const rps = (v?: number) => (v === undefined ? '–' : v.toFixed(0));
+const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
+
+/** Renders the table and the targets, writes docs/benchmarks.md, returns the printed text. */
+export function writeReport(input: ReportInput): string {
+  const { rows } = input;
+  const find = (model: string, path: Row['path'], batching: Row['batching'], c: number) =>
+    rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
+  const table = [
+    '| model | path | batching | c | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | failed |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    if (r.na) {
+      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${r.na} | | | | | |`);
+      continue;
+    }
+    const raw = r.path === 'raw' || r.path === 'echo' ? undefined : find(r.model, 'raw', r.batching, r.c);
+    const vsRaw = raw?.throughput && r.throughput !== undefined ? pct(r.throughput / raw.throughput) : '';
+    const delta = raw?.p50 !== undefined && r.p50 !== undefined ? `+${(r.p50 - raw.p50).toFixed(2)} ms` : '';
+    const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
+    table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${failed || ''} |`);
+  }
+
+  const targets: string[] = [];
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'NOT MEASURED' : ok ? 'MET' : 'MISSED');
+  const rawTiny = find('tiny-mlp', 'raw', 'off', 1);
+  for (const batching of ['on', 'off'] as const) {
+    const g = find('tiny-mlp', 'rest-json', batching, 1);
+    const ok = g?.p50 !== undefined && rawTiny?.p50 !== undefined ? g.p50 <= rawTiny.p50 + 1 : undefined;
+    targets.push(
+      `- tiny MLP, c=1, REST JSON, batching ${batching}: gateway p50 ${ms(g?.p50)} ms vs raw p50 ${ms(rawTiny?.p50)} ms + 1.0 → **${verdict(ok)}**`,
+    );
+  }
+  const echo = find('fastify-echo', 'echo', '-', 64);
+  for (const path of ['rest-json', 'rest-binary'] as const) {
+    const g = find('tiny-mlp', path, 'on', 64);
+    const ok = g?.throughput !== undefined && echo?.throughput ? g.throughput >= 0.4 * echo.throughput : undefined;
+    const share = g?.throughput !== undefined && echo?.throughput ? ` = ${pct(g.throughput / echo.throughput)}` : '';
+    targets.push(`- tiny MLP, c=64, ${path}, batching on: ${rps(g?.throughput)} req/s vs Fastify echo ${rps(echo?.throughput)} req/s${share} (≥ 40 %) → **${verdict(ok)}**`);
+  }
+  const best = input.raw.get('ocr-cls');
+  for (const path of ['rest-binary', 'rest-json'] as const) {
+    const g = find('ocr-cls', path, 'on', 64);
+    const ok = g?.throughput !== undefined && best ? g.throughput >= 0.8 * best.throughput : undefined;
+    const share = g?.throughput !== undefined && best ? ` = ${pct(g.throughput / best.throughput)}` : '';
+    const note = path === 'rest-json' ? ' (JSON: for reference; the target is set for binary tensors)' : '';
+    targets.push(
+      `- mid CNN, c=64, ${path}, batching on: ${rps(g?.throughput)} req/s vs raw best batched ${rps(best?.throughput)} items/s (batch ${best?.batch}, ${input.threads} thread)${share} (≥ 80 %) → **${verdict(ok)}**${note}`,
+    );
+  }
+  for (const path of ['rest-json', 'rest-binary'] as const) {
+    const on = find('ocr-cls', path, 'on', 64);
+    const off = find('ocr-cls', path, 'off', 64);
+    const gain = on?.throughput !== undefined && off?.throughput ? on.throughput / off.throughput : undefined;
+    targets.push(
+      `- mid CNN, c=64, ${path}: batching on ${rps(on?.throughput)} vs off ${rps(off?.throughput)} req/s → ${gain === undefined ? 'NOT MEASURED' : `×${gain.toFixed(2)}`}`,
+    );
+  }
+
+  const printed = [
+    `Falaj benchmark — ${input.startedAt.toISOString()} — ${input.machine}`,
+    `onnxruntime-node ${input.threads} intra-op thread(s) in the worker and raw; ${input.seconds} s per gateway cell, ${input.rawSeconds} s per raw cell; took ${input.tookSeconds.toFixed(0)} s`,
+    '',
+    ...table,
+    '',
+    'Targets:',
+    ...targets,
+  ].join('\n');
+
+  const licences = input.models.map((m) => `- \`${m.name}\`: ${m.label} — ${m.licence}`).join('\n');
+  const markdown = `# Benchmarks
+
+Written by \`npm run bench\` (libs/testing/src/bench/main.ts) on ${input.startedAt.toISOString()}; the whole run took ${input.tookSeconds.toFixed(0)} s.
+
+- **Machine**: ${input.machine}. Everything ran on it at once: PostgreSQL, Redis, the Kafka broker, the five apps, the load generator (autocannon, in the bench process) — and, while this was measured, other sessions' work on the same two cores, so the numbers move from run to run.
+- **Command**: \`npm run bench\` (builds, starts the infrastructure with scripts/infra.sh and the five apps from \`dist/\` with FalajSuite, registers the three models over the admin API, waits until they are ready).
+- **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; one instance per model.
+- **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on one session; batching *on* = one caller running batches of c items (a perfect batcher; its latency is the batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses Triton's defaults (max batch 32, no queue delay).
+- **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body: the HTTP limit of the machine.
+- Latencies are per response (sub-millisecond), p99 by nearest rank. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
+
+${table.join('\n')}
+
+## Targets
+
+${targets.join('\n')}
+
+## The worker at the end of the run
+
+Batch sizes (runs by number of requests merged) and execution times per model, from the worker's \`/health/status\` (the same fields it beats to Redis every second):
+
+\`\`\`json
+${JSON.stringify(summarizeHeartbeat(input.heartbeat), null, 2)}
+\`\`\`
+
+## Models
+
+${licences}
+`;
+  const docs = join(__dirname, '../../../../docs');
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(join(docs, 'benchmarks.md'), markdown);
+  return `${printed}\n\nwrote docs/benchmarks.md`;
+}
+
+function summarizeHeartbeat(heartbeat: unknown): unknown {
+  const beat = heartbeat as { models?: { model: string; stats?: unknown; loadMs?: number; provider?: string }[]; rssBytes?: number };
+  return {
+    rssBytes: beat.rssBytes,
+    models: (beat.models ?? []).map((m) => ({ model: m.model, provider: m.provider, loadMs: m.loadMs, stats: m.stats })),
+  };
+}
