@@ -12,6 +12,8 @@ import { freePort } from './free-port';
 export interface SuiteOptions {
   /** Extra environment per app, e.g. a small upload limit for the registry. */
   env?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
+  /** Node flags per app, e.g. `--cpu-prof` for a profile. */
+  nodeArgs?: Partial<Record<AppName, string[]>>;
 }
 
 const KAFKA_BROKERS = process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -31,7 +33,7 @@ export class FalajSuite {
   readonly tokens = new TokenService(this.secret);
   readonly workDir = mkdtempSync(join(tmpdir(), 'falaj-e2e-'));
   readonly apps = new Map<string, AppProcess>();
-  private readonly appEnv = new Map<string, { app: AppName; env: NodeJS.ProcessEnv; logs: string; health: string }>();
+  private readonly appEnv = new Map<string, { app: AppName; env: NodeJS.ProcessEnv; logs: string; health: string; nodeArgs: string[] }>();
   gatewayUrl = '';
   registryUrl = '';
 
@@ -50,8 +52,9 @@ export class FalajSuite {
     };
     const logs = join(this.workDir, 'logs');
     const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) => {
-      this.appEnv.set(name, { app, env: { ...common, ...env, ...options.env?.[app] }, logs, health });
-      this.apps.set(name, new AppProcess(name, app, { ...common, ...env, ...options.env?.[app] }, logs, health));
+      const nodeArgs = options.nodeArgs?.[app] ?? [];
+      this.appEnv.set(name, { app, env: { ...common, ...env, ...options.env?.[app] }, logs, health, nodeArgs });
+      this.apps.set(name, new AppProcess(name, app, { ...common, ...env, ...options.env?.[app] }, logs, health, nodeArgs));
     };
     add('registry', 'registry', {
       FALAJ_REGISTRY_PORT: String(registry),
@@ -93,7 +96,7 @@ export class FalajSuite {
     if (!spec) throw new Error(`no app ${name}`);
     await this.app(name).stop();
     spec.env = { ...spec.env, ...env };
-    const app = new AppProcess(name, spec.app, spec.env, spec.logs, spec.health);
+    const app = new AppProcess(name, spec.app, spec.env, spec.logs, spec.health, spec.nodeArgs);
     this.apps.set(name, app);
     app.start();
     await app.waitHealthy();

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { TensorPayload } from '@falaj/contracts';
+import { repoRoot } from '../repo-root';
 
-const ROOT = join(__dirname, '../../../..');
+const ROOT = repoRoot();
 
 export interface BenchModel {
   /** Name it is registered under. */

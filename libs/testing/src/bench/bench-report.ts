@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../repo-root';
 import type { BenchModel } from './bench-models';
 
 export interface Row {
@@ -13,6 +14,9 @@ export interface Row {
   samples?: number;
   errors?: number;
   non2xx?: number;
+  /** CPU milliseconds per request the gateway and the worker spent (from /proc). */
+  gatewayCpuMs?: number;
+  workerCpuMs?: number;
   /** Why the cell has no numbers. */
   na?: string;
 }
@@ -32,6 +36,7 @@ export interface ReportInput {
 
 const ms = (v?: number) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
 const rps = (v?: number) => (v === undefined ? '–' : v.toFixed(0));
+const cpu = (v?: number) => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(2));
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 
 /** Renders the table and the targets, writes docs/benchmarks.md, returns the printed text. */
@@ -40,19 +45,19 @@ export function writeReport(input: ReportInput): string {
   const find = (model: string, path: Row['path'], batching: Row['batching'], c: number) =>
     rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
   const table = [
-    '| model | path | batching | c | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | failed |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | path | batching | c | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | CPU ms/req gateway | CPU ms/req worker | failed |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     if (r.na) {
-      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${r.na} | | | | | |`);
+      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${r.na} | | | | | | | |`);
       continue;
     }
     const raw = r.path === 'raw' || r.path === 'echo' ? undefined : find(r.model, 'raw', r.batching, r.c);
     const vsRaw = raw?.throughput && r.throughput !== undefined ? pct(r.throughput / raw.throughput) : '';
     const delta = raw?.p50 !== undefined && r.p50 !== undefined ? `+${(r.p50 - raw.p50).toFixed(2)} ms` : '';
     const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
-    table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${failed || ''} |`);
+    table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${cpu(r.gatewayCpuMs)} | ${cpu(r.workerCpuMs)} | ${failed || ''} |`);
   }
 
   const targets: string[] = [];
@@ -111,7 +116,7 @@ Written by \`npm run bench\` (libs/testing/src/bench/main.ts) on ${input.started
 - **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; one instance per model.
 - **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on one session; batching *on* = one caller running batches of c items (a perfect batcher; its latency is the batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses Triton's defaults (max batch 32, no queue delay).
 - **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body: the HTTP limit of the machine.
-- Latencies are per response (sub-millisecond), p99 by nearest rank. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
+- Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time the gateway and the cpu-worker processes used during the cell (from \`/proc\`), divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
 
 ${table.join('\n')}
 
@@ -131,7 +136,7 @@ ${JSON.stringify(summarizeHeartbeat(input.heartbeat), null, 2)}
 
 ${licences}
 `;
-  const docs = join(__dirname, '../../../../docs');
+  const docs = join(repoRoot(), 'docs');
   mkdirSync(docs, { recursive: true });
   writeFileSync(join(docs, 'benchmarks.md'), markdown);
   return `${printed}\n\nwrote docs/benchmarks.md`;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { eventually } from '../eventually';
 import { freePort } from '../free-port';
+import { repoRoot } from '../repo-root';
 
 /**
  * A bare Fastify server in its own process that answers a JSON POST with its body: the HTTP
@@ -14,7 +14,7 @@ export async function startEchoServer(): Promise<{ url: string; stop: () => Prom
     app.post('/echo', async (request) => request.body);
     app.listen({ port: ${port}, host: '127.0.0.1' });
   `;
-  const child: ChildProcess = spawn(process.execPath, ['-e', code], { cwd: join(__dirname, '../../../..'), stdio: 'ignore' });
+  const child: ChildProcess = spawn(process.execPath, ['-e', code], { cwd: repoRoot(), stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}/echo`;
   await eventually('echo server', async () => {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => null);

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { eventually } from '../eventually';
 import { FalajSuite } from '../falaj-suite';
+import { repoRoot } from '../repo-root';
 import { encodeBinaryInferRequest } from '../triton-binary';
 import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-models';
 import { startEchoServer } from './echo-server';
-import { load } from './http-load';
+import { cpuMs } from './cpu-time';
+import { load, type LoadResult } from './http-load';
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
 import { writeReport, type Row } from './bench-report';
 
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
   const began = performance.now();
   const load1 = loadavg()[0];
   step('infrastructure (scripts/infra.sh up)');
-  const infra = spawnSync('bash', ['scripts/infra.sh', 'up'], { cwd: `${__dirname}/../../../..`, stdio: ['ignore', 'ignore', 'inherit'] });
+  const infra = spawnSync('bash', ['scripts/infra.sh', 'up'], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
   if (infra.status !== 0) throw new Error('scripts/infra.sh up failed');
 
   const suite = new FalajSuite();
@@ -69,10 +71,10 @@ async function main(): Promise<void> {
         if (!binaryServed) await probe.arrayBuffer();
         for (const c of model.concurrencies) {
           step(`gateway ${model.name} batching ${batching} c=${c}`);
-          const j = await load(url, c, SECONDS, json, { ...auth, 'content-type': 'application/json' });
+          const j = await withCpu(suite, () => load(url, c, SECONDS, json, { ...auth, 'content-type': 'application/json' }));
           rows.push({ model: model.name, path: 'rest-json', batching, c, ...j });
           if (binaryServed) {
-            const b = await load(url, c, SECONDS, binary.body, { ...auth, ...binary.headers });
+            const b = await withCpu(suite, () => load(url, c, SECONDS, binary.body, { ...auth, ...binary.headers }));
             rows.push({ model: model.name, path: 'rest-binary', batching, c, ...b });
           } else {
             rows.push({ model: model.name, path: 'rest-binary', batching, c, na: `n/a (binary extension not on this branch: HTTP ${probe.status})` });
@@ -97,6 +99,16 @@ async function main(): Promise<void> {
   } finally {
     await suite.stop();
   }
+}
+
+/** Runs a load and adds the CPU milliseconds the gateway and the worker spent per request. */
+async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promise<LoadResult & Pick<Row, 'gatewayCpuMs' | 'workerCpuMs'>> {
+  const gateway = suite.app('gateway').pid;
+  const worker = suite.app('cpu-worker').pid;
+  const before = [cpuMs(gateway), cpuMs(worker)];
+  const result = await run();
+  const served = Math.max(1, result.samples);
+  return { ...result, gatewayCpuMs: (cpuMs(gateway) - before[0]) / served, workerCpuMs: (cpuMs(worker) - before[1]) / served };
 }
 
 function step(what: string): void {
