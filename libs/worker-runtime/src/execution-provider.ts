@@ -41,13 +41,11 @@ export interface ExecutionProviderReport {
 
 export function providerConfig(name: 'cpu' | 'cuda', settings: ProviderSettings): InferenceSession.ExecutionProviderConfig[] {
   if (name === 'cpu') return ['cpu'];
-  const cuda: InferenceSession.ExecutionProviderConfig & Record<string, unknown> = {
-    name: 'cuda',
-    deviceId: settings.deviceId,
-  };
-  if (settings.memoryLimitBytes > 0) cuda.gpuMemLimit = settings.memoryLimitBytes;
-  // No CPU entry after CUDA: a session that cannot run on the GPU must fail, not slip to the CPU.
-  return [cuda];
+  // onnxruntime-node 1.30's binding reads only `deviceId` for CUDA (no gpu_mem_limit, arena or
+  // cuDNN options reach the provider), so the memory limit is enforced by the worker's model cache
+  // instead (see gpuModelBudget). No CPU entry after CUDA: a session that cannot run on the GPU
+  // must fail, not slip to the CPU.
+  return [{ name: 'cuda', deviceId: settings.deviceId }];
 }
 
 /**
@@ -80,4 +78,14 @@ export async function detectExecutionProvider(hardware: Hardware, settings: Prov
       reason: `CUDA execution provider unavailable: ${why}${(error as Error).message.split('\n')[0]}`,
     };
   }
+}
+
+/**
+ * The model cache's budget on a worker: FALAJ_MODEL_MEMORY_BUDGET_BYTES when set, else, on a
+ * worker really running CUDA, FALAJ_GPU_MEMORY_LIMIT_BYTES (the binding cannot hand it to the
+ * provider, so the estimate of the sessions' memory is held to it).
+ */
+export function modelMemoryBudget(configured: number, report: ExecutionProviderReport, settings: ProviderSettings): number {
+  if (configured > 0) return configured;
+  return report.name === 'cuda' ? settings.memoryLimitBytes : 0;
 }

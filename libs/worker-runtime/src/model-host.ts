@@ -308,6 +308,14 @@ export class ModelHost {
     members: BatchMember<DispatchRequest, InferOutcome>[],
   ): Promise<void> {
     const session = hosted.sessions[instance];
+    // Under overload a request can outwait its caller in the queue: running it would only delay the live ones.
+    const now = Date.now();
+    const late = members.filter((m) => now > m.item.deadline);
+    if (late.length > 0) {
+      for (const m of late) m.resolve({ ok: false, status: 504, error: 'the deadline passed while the request was queued' });
+      members = members.filter((m) => now <= m.item.deadline);
+      if (members.length === 0) return;
+    }
     if (members.length > 1) {
       const started = performance.now();
       try {

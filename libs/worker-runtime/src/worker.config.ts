@@ -7,7 +7,7 @@ import { commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/confi
 /** The GPU settings, shared with `npm run gpu-check`. */
 export const gpuEnv = {
   FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
-  /** Upper bound of the CUDA memory arena in bytes; 0 = onnxruntime's default (no limit). */
+  /** GPU memory the worker's sessions may use, enforced by the model cache's budget (the binding cannot pass gpu_mem_limit); 0 = none. */
   FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
   /** Let a GPU worker without a working CUDA provider serve its pool on the CPU (tests, dev). */
   FALAJ_GPU_ALLOW_CPU_FALLBACK: envBoolean.default(false),

@@ -5,7 +5,7 @@ import { SCOPES, TokenService } from '@falaj/auth';
 import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
 import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
 import { ArtifactCache } from './artifact-cache';
-import type { ExecutionProviderReport } from './execution-provider';
+import { modelMemoryBudget, type ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
 import { ModelHost } from './model-host';
 import { PoolStreamServer } from './pool-stream.server';
@@ -56,7 +56,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     const joins = provider.hardwareAvailable || config.gpu.allowCpuFallback;
     this.pool = joins ? poolName(config.hardware, config.region) : null;
     const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken());
-    this.host = new ModelHost(cache, provider, config.intraOpThreads, config.execution);
+    this.host = new ModelHost(cache, provider, config.intraOpThreads, {
+      ...config.execution,
+      memoryBudgetBytes: modelMemoryBudget(config.execution.memoryBudgetBytes, provider, config.gpu),
+    });
     this.redis = createRedis(config.redisUrl, config.workerId);
     this.lifecycle = new EventConsumer({
       kafka,

@@ -17,15 +17,20 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
+
+/** V8 stamps samples with the monotonic clock in µs, the same clock as process.hrtime in every process. */
+const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'falaj-prof-'));
   const prof = (name: string) => ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`];
   const suite = new FalajSuite();
   const seconds = Number(process.env.FALAJ_BENCH_SECONDS ?? 6);
+  const windows: { label: string; from: number; to: number }[] = [];
   try {
     await suite.start({
       env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: '1' } },
@@ -39,10 +44,12 @@ async function main(): Promise<void> {
       await suite.call('POST', `/admin/models/${model.name}/versions`, token, readFileSync(model.path), { 'content-type': 'application/octet-stream' });
       await suite.call('POST', `/admin/models/${model.name}/versions/1/stage`, token, { stage: 'production' });
       await eventually(`${model.name} ready`, async () => ((await suite.call('GET', `/v2/models/${model.name}/ready`, token)).status === 200 ? true : undefined), 120_000);
+      const from = nowMicros();
       const r = await load(`${suite.gatewayUrl}/v2/models/${model.name}/infer`, 64, seconds, jsonBody(model), {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
       });
+      windows.push({ label: `${model.name} c=64 JSON`, from, to: nowMicros() });
       process.stdout.write(`${model.name} c=64 JSON: ${r.throughput.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms\n`);
     }
   } finally {
@@ -51,15 +58,22 @@ async function main(): Promise<void> {
   for (const app of ['gateway', 'cpu-worker']) {
     const file = readdirSync(join(dir, app)).find((f) => f.endsWith('.cpuprofile'));
     if (!file) continue;
-    process.stdout.write(`\n== ${app}: ${join(dir, app, file)}\n${summarize(JSON.parse(readFileSync(join(dir, app, file), 'utf8')))}\n`);
+    const profile = JSON.parse(readFileSync(join(dir, app, file), 'utf8')) as CpuProfile;
+    for (const w of windows) {
+      process.stdout.write(`\n== ${app} during ${w.label}: ${join(dir, app, file)}\n${summarize(profile, w.from, w.to)}\n`);
+    }
   }
 }
 
 /** Self time by function and by package, heaviest first. */
-function summarize(profile: CpuProfile): string {
+function summarize(profile: CpuProfile, from: number, to: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= from && at <= to) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const fn = new Map<string, number>();
   const pkg = new Map<string, number>();
