@@ -31,9 +31,21 @@ function harness(batching: Partial<typeof DEFAULT_EXECUTION.batching>, instances
 
 describe(DynamicBatcher.name, () => {
   describe('submit', () => {
+    it('batches the requests that arrive in one turn of the event loop', async () => {
+      const { batcher, batches, flush } = harness({ maxBatchSize: 8 });
+      void batcher.submit('a', 'k', 1);
+      void batcher.submit('b', 'k', 2);
+      expect(batches).toEqual([]);
+      await flush();
+      expect(batches).toEqual([['a', 'b']]);
+    });
+
     it('runs a lone request at once and batches what queues while the instance is busy', async () => {
-      const { batcher, batches, releaseNext } = harness({ maxBatchSize: 8 });
-      const results = [batcher.submit('a', 'k', 1), batcher.submit('b', 'k', 1), batcher.submit('c', 'k', 2), batcher.submit('x', 'other', 1)];
+      const { batcher, batches, releaseNext, flush } = harness({ maxBatchSize: 8 });
+      const first = batcher.submit('a', 'k', 1);
+      await flush();
+      const results = [first, batcher.submit('b', 'k', 1), batcher.submit('c', 'k', 2), batcher.submit('x', 'other', 1)];
+      await flush();
       expect(batches).toEqual([['a']]);
       expect(batcher.queueDepth).toBe(3);
       await releaseNext();
@@ -45,8 +57,9 @@ describe(DynamicBatcher.name, () => {
     });
 
     it('never puts more rows than maxBatchSize in a batch, except a single oversized request', async () => {
-      const { batcher, batches, releaseNext } = harness({ maxBatchSize: 4 });
+      const { batcher, batches, releaseNext, flush } = harness({ maxBatchSize: 4 });
       void batcher.submit('busy', 'k', 1);
+      await flush();
       for (const [item, rows] of [['a', 3], ['b', 2], ['c', 2], ['big', 9]] as const) void batcher.submit(item, 'k', rows);
       await releaseNext();
       await releaseNext();
@@ -55,8 +68,9 @@ describe(DynamicBatcher.name, () => {
     });
 
     it('cuts at the largest preferred batch size it can form', async () => {
-      const { batcher, batches, releaseNext } = harness({ maxBatchSize: 16, preferredBatchSizes: [2, 4] });
+      const { batcher, batches, releaseNext, flush } = harness({ maxBatchSize: 16, preferredBatchSizes: [2, 4] });
       void batcher.submit('busy', 'k', 1);
+      await flush();
       for (const item of ['a', 'b', 'c', 'd', 'e']) void batcher.submit(item, 'k', 1);
       await releaseNext();
       expect(batches[1]).toEqual(['a', 'b', 'c', 'd']);
@@ -73,16 +87,18 @@ describe(DynamicBatcher.name, () => {
       expect(batches).toEqual([['a', 'b']]);
     });
 
-    it('runs a full batch without waiting out the delay', () => {
-      const { batcher, batches } = harness({ maxBatchSize: 2, maxQueueDelayMicros: 10_000_000 });
+    it('runs a full batch without waiting out the delay', async () => {
+      const { batcher, batches, flush } = harness({ maxBatchSize: 2, maxQueueDelayMicros: 10_000_000 });
       void batcher.submit('a', 'k', 1);
       void batcher.submit('b', 'k', 1);
+      await flush();
       expect(batches).toEqual([['a', 'b']]);
     });
 
     it('runs requests one by one when batching is off or the model has no batch dimension', async () => {
       for (const h of [harness({ enabled: false }), harness({}, 1, false)]) {
         void h.batcher.submit('busy', 'k', 1);
+        await h.flush();
         void h.batcher.submit('a', 'k', 1);
         void h.batcher.submit('b', 'k', 1);
         await h.releaseNext();
@@ -91,11 +107,12 @@ describe(DynamicBatcher.name, () => {
       }
     });
 
-    it('gives each free instance its own batch', () => {
-      const { batcher, batches } = harness({ maxBatchSize: 8 }, 2);
+    it('gives each free instance its own batch', async () => {
+      const { batcher, batches, flush } = harness({ maxBatchSize: 1 }, 2);
       void batcher.submit('a', 'k', 1);
       void batcher.submit('b', 'k', 1);
       void batcher.submit('c', 'k', 1);
+      await flush();
       expect(batches).toEqual([['a'], ['b']]);
       expect(batcher.running).toBe(2);
     });
@@ -103,9 +120,10 @@ describe(DynamicBatcher.name, () => {
 
   describe('drained', () => {
     it('resolves only once nothing is queued or running', async () => {
-      const { batcher, releaseNext } = harness({ maxBatchSize: 1 });
+      const { batcher, releaseNext, flush } = harness({ maxBatchSize: 1 });
       void batcher.submit('a', 'k', 1);
       void batcher.submit('b', 'k', 1);
+      await flush();
       let done = false;
       void batcher.drained().then(() => (done = true));
       await releaseNext();

@@ -27,6 +27,7 @@ export class DynamicBatcher<T, R> {
   private queue: BatchMember<T, R>[] = [];
   private readonly free: number[];
   private timer?: NodeJS.Timeout;
+  private pending?: NodeJS.Immediate;
   private idle?: () => void;
 
   constructor(
@@ -50,7 +51,13 @@ export class DynamicBatcher<T, R> {
   submit(item: T, key: string | null, size: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, key, size, enqueuedAt: performance.now(), resolve, reject });
-      this.schedule();
+      // Scheduled at the end of this turn of the event loop, not now: every request that arrived
+      // in the same turn (one XREADGROUP reply holds many) joins the batch. onnxruntime-node
+      // starts a run in setImmediate anyway, so this costs no latency.
+      this.pending ??= setImmediate(() => {
+        this.pending = undefined;
+        this.schedule();
+      });
     });
   }
 
