@@ -5,7 +5,7 @@ import type { BenchModel } from './bench-models';
 
 export interface Row {
   model: string;
-  path: 'raw' | 'rest-json' | 'rest-binary' | 'echo';
+  path: 'raw' | 'stream' | 'rest-json' | 'rest-binary' | 'echo';
   batching: 'off' | 'on' | '-';
   c: number;
   p50?: number;
@@ -87,7 +87,14 @@ export function writeReport(input: ReportInput): string {
       `- mid CNN, c=64, ${path}, batching on: ${rps(g?.throughput)} req/s vs raw best batched ${rps(best?.throughput)} items/s (batch ${best?.batch}, ${input.threads} thread)${share} (≥ 80 %) → **${verdict(ok)}**${note}`,
     );
   }
-  for (const path of ['rest-json', 'rest-binary'] as const) {
+  {
+    const g = find('ocr-cls', 'stream', 'on', 64);
+    const share = g?.throughput !== undefined && best ? pct(g.throughput / best.throughput) : '–';
+    targets.push(
+      `- (for comparison) mid CNN, c=64, straight into the stream (no HTTP, no decoding: the ceiling of the binary path), batching on: ${rps(g?.throughput)} req/s = ${share} of raw best batched`,
+    );
+  }
+  for (const path of ['stream', 'rest-json', 'rest-binary'] as const) {
     const on = find('ocr-cls', path, 'on', 64);
     const off = find('ocr-cls', path, 'off', 64);
     const gain = on?.throughput !== undefined && off?.throughput ? on.throughput / off.throughput : undefined;
@@ -115,6 +122,7 @@ Written by \`npm run bench\` (libs/testing/src/bench/main.ts) on ${input.started
 - **Command**: \`npm run bench\` (builds, starts the infrastructure with scripts/infra.sh and the five apps from \`dist/\` with FalajSuite, registers the three models over the admin API, waits until they are ready).
 - **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; one instance per model.
 - **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on one session; batching *on* = one caller running batches of c items (a perfect batcher; its latency is the batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses Triton's defaults (max batch 32, no queue delay).
+- **stream** rows skip HTTP: the bench process writes dispatch entries straight into the pool's Redis stream and waits for the replies, as a gateway with no protocol decoding would. They measure the worker and Redis alone — the ceiling for any protocol in front, binary included.
 - **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body: the HTTP limit of the machine.
 - Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time the gateway and the cpu-worker processes used during the cell (from \`/proc\`), divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
 

@@ -9,6 +9,7 @@ import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-mo
 import { startEchoServer } from './echo-server';
 import { cpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
+import { streamLoad } from './stream-load';
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
 import { writeReport, type Row } from './bench-report';
 
@@ -21,6 +22,9 @@ import { writeReport, type Row } from './bench-report';
 const THREADS = Number(process.env.FALAJ_BENCH_THREADS ?? 1);
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 4);
 const RAW_SECONDS = Number(process.env.FALAJ_BENCH_RAW_SECONDS ?? 2);
+const REDIS_URL = process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The direct-to-stream row runs at the model's highest measured concurrency. */
+const STREAM_C = (model: BenchModel) => Math.max(...model.concurrencies);
 
 async function main(): Promise<void> {
   const startedAt = new Date();
@@ -69,6 +73,10 @@ async function main(): Promise<void> {
         const probe = await fetch(url, { method: 'POST', headers: { ...auth, ...binary.headers }, body: binary.body });
         const binaryServed = probe.ok;
         if (!binaryServed) await probe.arrayBuffer();
+        const direct = await withCpu(suite, () =>
+          streamLoad(REDIS_URL, suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, STREAM_C(model), SECONDS),
+        );
+        rows.push({ model: model.name, path: 'stream', batching, c: STREAM_C(model), ...direct });
         for (const c of model.concurrencies) {
           step(`gateway ${model.name} batching ${batching} c=${c}`);
           const j = await withCpu(suite, () => load(url, c, SECONDS, json, { ...auth, 'content-type': 'application/json' }));
