@@ -29,11 +29,14 @@ export interface ExecutionOverrides {
 }
 
 /**
- * Triton's defaults where the spec is silent: batching on with no queue delay (requests batch
- * only while an instance is busy, so a lone request never waits), one instance.
+ * Where the spec is silent: batching on with Triton's default of no queue delay (requests batch
+ * only while an instance is busy, so a lone request never waits), one instance. A maximum of 8:
+ * on this project's CPU machines a CNN's per-item cost rises past batch 4-8 with one intra-op
+ * thread (see docs/benchmarks.md), so larger batches buy latency, not throughput; a spec raises it
+ * for models that batch well (GPUs, MLPs).
  */
 export const DEFAULT_EXECUTION: ExecutionSettings = {
-  batching: { enabled: true, maxBatchSize: 32, maxQueueDelayMicros: 0, preferredBatchSizes: [] },
+  batching: { enabled: true, maxBatchSize: 8, maxQueueDelayMicros: 0, preferredBatchSizes: [] },
   instanceCount: 1,
   intraOpThreads: 0,
   graphOptimizationLevel: 'all',
