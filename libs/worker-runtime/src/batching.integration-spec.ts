@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import {
   decodeReply,
@@ -37,6 +38,43 @@ const clsSignature: ModelSignature = {
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, -1, -1] }],
   outputs: [{ name: 'softmax_0.tmp_0', datatype: 'FP32', shape: [-1, 2] }],
 };
+
+/**
+ * `out[b, 0, :] = table[idx[b, 0], :]` over a 4×2 table: an index past 3 passes every shape check
+ * and fails only inside onnxruntime — the member that sinks a merged run.
+ */
+function gatherModel(): Buffer {
+  const table = Buffer.from(new Float32Array([10, 11, 20, 21, 30, 31, 40, 41]).buffer);
+  const info = (name: string, type: number, dims: (string | number)[]) =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: {
+        tensorType: {
+          elemType: type,
+          shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
+        },
+      },
+    });
+  const graph = onnx.GraphProto.create({
+    name: 'gather',
+    node: [onnx.NodeProto.create({ opType: 'Gather', input: ['table', 'idx'], output: ['out'], name: 'gather' })],
+    initializer: [onnx.TensorProto.create({ name: 'table', dims: [4, 2], dataType: onnx.TensorProto.DataType.FLOAT, rawData: table })],
+    input: [info('idx', onnx.TensorProto.DataType.INT64, ['batch', 1])],
+    output: [info('out', onnx.TensorProto.DataType.FLOAT, ['batch', 1, 2])],
+  });
+  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph });
+  return Buffer.from(onnx.ModelProto.encode(model).finish());
+}
+const gatherSignature: ModelSignature = {
+  inputs: [{ name: 'idx', datatype: 'INT64', shape: [-1, 1] }],
+  outputs: [{ name: 'out', datatype: 'FP32', shape: [-1, 1, 2] }],
+};
+const int64 = (values: number[]): TensorPayload => ({
+  name: 'idx',
+  datatype: 'INT64',
+  shape: [values.length, 1],
+  data: Buffer.from(BigInt64Array.from(values.map(BigInt)).buffer),
+});
 
 const fp32 = (name: string, shape: number[], fill: (i: number) => number): TensorPayload => {
   const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => fill(i));
@@ -75,9 +113,9 @@ describe('dynamic batching through the pool stream', () => {
     inputs,
     outputs: [],
   });
-  /** All entries go in one pipeline before the server reads, so one XREADGROUP takes them together. */
+  /** All entries go in one MULTI: Redis serves the blocked XREADGROUP only after EXEC, so it takes them together. */
   const sendAll = async (requests: DispatchRequest[]) => {
-    const pipeline = redis.pipeline();
+    const pipeline = redis.multi();
     for (const r of requests) pipeline.xadd(stream, '*', ...encodeDispatchEntry(r));
     await pipeline.exec();
   };
@@ -95,6 +133,9 @@ describe('dynamic batching through the pool stream', () => {
     host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1);
     await host.serve('acme', 'mlp', version(MLP, mlpSignature, { batching: { maxBatchSize: 4 } }));
     await host.serve('acme', 'cls', version(CLS, clsSignature, { batching: { maxBatchSize: 16 } }));
+    const gatherPath = join(cacheDir, 'gather.onnx');
+    writeFileSync(gatherPath, gatherModel());
+    await host.serve('acme', 'gather', version(gatherPath, gatherSignature, { batching: { maxBatchSize: 16 } }));
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
       const reply = decodeReply(message);
       replies.set(reply.requestId, reply);
@@ -168,5 +209,25 @@ describe('dynamic batching through the pool stream', () => {
     const after = batchSizes('cls');
     const grew = Object.keys(after).some((k) => Number(k) > 1 && (after[k] ?? 0) > (before[k] ?? 0));
     expect(grew).toBe(true);
+  });
+
+  it('runs the members one by one when the merged run fails, so only the bad one fails', async () => {
+    const stats = () => host.states().find((st) => st.model === 'gather')?.stats;
+    const before = stats()?.executions ?? 0;
+    const good = [int64([0]), int64([3, 1]), int64([2])].map((t) => request('gather', [t]));
+    const bad = request('gather', [int64([7])]);
+    await sendAll([good[0], bad, good[1], good[2]]);
+    const failed = await replyTo(bad.requestId);
+    expect(failed).toMatchObject({ ok: false, status: 500, error: expect.stringMatching(/^model execution failed: .*idx=7/) });
+    const expected = [[10, 11], [40, 41, 20, 21], [30, 31]];
+    for (const [i, r] of good.entries()) {
+      const reply = await replyTo(r.requestId);
+      if (!reply.ok) throw new Error(reply.error);
+      expect(reply.outputs[0].shape).toEqual([r.inputs[0].shape[0], 1, 2]);
+      expect(floats(reply.outputs[0])).toEqual(expected[i]);
+    }
+    // The four arrived in one read and were merged; that run failed, then each ran alone (three succeeded).
+    expect(stats()?.fallbacks).toBe(1);
+    expect((stats()?.executions ?? 0) - before).toBe(3);
   });
 });

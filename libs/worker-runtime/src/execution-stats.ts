@@ -11,6 +11,8 @@ export interface ExecutionStatsSnapshot {
   p95Ms?: number;
   /** Runs by their size in requests: `{ "1": 120, "8": 30 }`. */
   batchSizes: Record<string, number>;
+  /** Merged runs that failed and were retried one request at a time. */
+  fallbacks: number;
 }
 
 /** Per-version run times and batch sizes, cheap to record on the hot path (no allocation). */
@@ -20,6 +22,7 @@ export class ExecutionStats {
   private filled = 0;
   private executions = 0;
   private requests = 0;
+  private fallbacks = 0;
   private readonly sizes = new Map<number, number>();
 
   record(ms: number, batchRequests: number): void {
@@ -31,10 +34,15 @@ export class ExecutionStats {
     this.sizes.set(batchRequests, (this.sizes.get(batchRequests) ?? 0) + 1);
   }
 
+  recordFallback(): void {
+    this.fallbacks++;
+  }
+
   snapshot(): ExecutionStatsSnapshot {
     const snapshot: ExecutionStatsSnapshot = {
       executions: this.executions,
       requests: this.requests,
+      fallbacks: this.fallbacks,
       batchSizes: Object.fromEntries([...this.sizes].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
     };
     if (this.filled > 0) {

@@ -328,6 +328,7 @@ export class ModelHost {
         members.forEach((m, i) => m.resolve({ ok: true, outputs: split[i], computeMs, batchRequests: members.length }));
         return;
       } catch (error) {
+        slot.stats?.recordFallback();
         const level = error instanceof BatchSplitError ? 'warn' : 'log';
         this.logger[level](
           { model: hosted.model, version: hosted.version, members: members.length, error: (error as Error).message },

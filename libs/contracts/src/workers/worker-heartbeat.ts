@@ -41,6 +41,8 @@ export const LoadedModelSchema = z.object({
       p95Ms: z.number().nonnegative().optional(),
       /** Runs by size in requests: `{ "1": 120, "8": 30 }`. */
       batchSizes: z.record(z.string(), z.number().int().nonnegative()),
+      /** Merged runs that failed and were retried one request at a time. */
+      fallbacks: z.number().int().nonnegative().optional(),
     })
     .optional(),
 });
