@@ -132,6 +132,31 @@ ${table.join('\n')}
 
 ${targets.join('\n')}
 
+## Reading the numbers (where the time goes)
+
+- **The gateway's CPU per request bounds the tiny model.** The tiny MLP runs in microseconds; every
+  millisecond in its rows is the serving path. Compare *CPU ms/req gateway* with the Fastify echo's
+  share of a core: the gateway adds Nest routing, JWT verification (jose, HMAC per call), OIP JSON
+  decoding and validation, an audit event to Kafka, one XADD and one pub/sub reply per request;
+  \`npm run bench:profile\` shows each under \`--cpu-prof\`. On loopback TCP the kernel time of every
+  send (the peer's receive path runs in the sender's context) is a large part of it, which is why
+  c=1 costs more CPU per request than c=64, where writes coalesce.
+- **JSON is the cost for real tensors.** A mid-CNN request is 27,648 numbers (~300 kB of JSON), a
+  heavy one 46,080: JSON.parse in the gateway (secure-json-parse → JSON.parse, ~45 % of the
+  gateway's CPU in the profile) costs milliseconds per request, more than the model. Binary tensors
+  remove that cost; the **stream** rows (no HTTP, no decoding) are the ceiling they can reach.
+- **The worker.** onnxruntime-node 1.30 runs a session synchronously on the worker's JavaScript
+  thread, so while a batch runs the worker neither reads the stream nor publishes replies, and
+  several instances take turns. Per request the worker's own work (stream entry decode, signature
+  check, tensor views, reply encode, one pipelined PUBLISH/XACK/XDEL per batch) is a small part of
+  *CPU ms/req worker* for the CNNs, which is mostly the model.
+- **Batching.** With one intra-op thread on this CPU the CNN's per-item cost grows with the batch
+  (raw *on* vs *off*), so batching gains come from amortising the per-request overhead (one run,
+  one pipelined reply flush per batch), not from the model; the histogram below shows the batch
+  sizes the worker actually formed.
+- **The machine is shared**: latency percentiles, p99 above all, move with other work on the two
+  cores; the CPU columns move less.
+
 ## The worker at the end of the run
 
 Batch sizes (runs by number of requests merged) and execution times per model, from the worker's \`/health/status\` (the same fields it beats to Redis every second):
