@@ -48,6 +48,8 @@ interface Slot {
   lastUsed: number;
   /** Direct `run` calls in progress (the batcher tracks its own). */
   running: number;
+  /** Resolves a release waiting for those runs. */
+  runsDone?: () => void;
   loading?: Promise<void>;
   loads: number;
   rr: number;
@@ -123,7 +125,7 @@ export class ModelHost {
     try {
       return await (fetches && fetches.length > 0 ? session.run(feeds, fetches) : session.run(feeds));
     } finally {
-      slot.running--;
+      if (--slot.running === 0) slot.runsDone?.();
     }
   }
 
@@ -281,7 +283,7 @@ export class ModelHost {
     slot.batcher = undefined;
     slot.state = { ...slot.state, state: 'unloaded' };
     await batcher?.drained();
-    while (slot.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.directRunsDone(slot);
     await Promise.all((hosted?.sessions ?? []).map((s) => s.release().catch(() => undefined)));
     this.logger.log({ key, freedBytes: slot.costBytes }, 'model version evicted (least recently used); loads again on demand');
   }
@@ -291,9 +293,14 @@ export class ModelHost {
     const hosted = slot.hosted;
     slot.hosted = undefined;
     await slot.batcher?.drained();
-    while (slot.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.directRunsDone(slot);
     await Promise.all((hosted?.sessions ?? []).map((s) => s.release().catch(() => undefined)));
     this.logger.log({ key, why }, 'model version unloaded');
+  }
+
+  private directRunsDone(slot: Slot): Promise<void> {
+    if (slot.running === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (slot.runsDone = resolve));
   }
 
   /**
