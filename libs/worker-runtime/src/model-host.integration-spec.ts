@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { DispatchRequest, ModelSignature, ServingVersion } from '@falaj/contracts';
 import { ArtifactCache } from './artifact-cache';
 import { ModelHost } from './model-host';
@@ -83,12 +84,30 @@ describe(ModelHost.name, () => {
     const host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1);
     afterAll(() => host.close());
 
-    it('creates and warms one session per instance from the serving spec, and serves concurrent requests', async () => {
-      await host.serve('acme', 'multi', serving({ instanceCount: 2, graphOptimizationLevel: 'basic', enableMemoryArena: false }));
+    it('creates and warms one session per instance (the second on a worker thread), and both answer what onnxruntime computes', async () => {
+      await host.serve('acme', 'multi', serving({ instanceCount: 2, batching: { enabled: false }, graphOptimizationLevel: 'basic', enableMemoryArena: false }));
       expect(state(host, 'multi')).toMatchObject({ state: 'ready', instances: 2, memoryBytes: 4 * size });
-      const outcomes = await Promise.all(Array.from({ length: 6 }, () => host.infer(request('multi'))));
-      expect(outcomes.every((o) => o.ok)).toBe(true);
-      expect(host.get('acme', 'multi', 1)?.sessions).toHaveLength(2);
+      const direct = await InferenceSession.create(CLS);
+      try {
+        const requests = Array.from({ length: 6 }, (_, k) => {
+          const r = request('multi');
+          const values = Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => ((i * (k + 2)) % 13) / 13);
+          r.inputs[0].data = Buffer.from(values.buffer);
+          return { r, values };
+        });
+        // Batching off: six single runs, shared by the two instances.
+        const outcomes = await Promise.all(requests.map(({ r }) => host.infer(r)));
+        for (const [i, outcome] of outcomes.entries()) {
+          if (!outcome.ok) throw new Error(outcome.error);
+          const expected = await direct.run({ x: new Tensor('float32', requests[i].values, [1, 3, 48, 192]) });
+          const got = new Float32Array(new Uint8Array(outcome.outputs[0].data).buffer);
+          Array.from(got).forEach((v, j) => expect(v).toBeCloseTo((expected['softmax_0.tmp_0'].data as Float32Array)[j], 5));
+        }
+        expect(host.get('acme', 'multi', 1)?.instances).toHaveLength(2);
+        expect(state(host, 'multi')?.stats?.executions).toBe(6);
+      } finally {
+        await direct.release();
+      }
     });
   });
 });

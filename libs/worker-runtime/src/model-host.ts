@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Logger } from '@nestjs/common';
-import { InferenceSession } from 'onnxruntime-node';
+import { InferenceSession, type Tensor } from 'onnxruntime-node';
 import type { DispatchRequest, LoadedModel, ModelSignature, ServingVersion, TensorPayload } from '@falaj/contracts';
 import { fromOrtTensor, toOrtTensor } from '@falaj/onnx';
 import type { ArtifactCache } from './artifact-cache';
@@ -10,6 +10,7 @@ import { RequestRejectedError, batchKey, checkRequest, hasBatchDimension } from 
 import type { ExecutionProviderReport } from './execution-provider';
 import { resolveExecutionSettings, type ExecutionOverrides, type ExecutionSettings } from './execution-settings';
 import { ExecutionStats } from './execution-stats';
+import { inProcessRunner, ThreadRunner, type InstanceRunner } from './session-thread';
 import { warmupFeeds } from './warmup-feeds';
 
 export interface HostedModel {
@@ -17,9 +18,10 @@ export interface HostedModel {
   model: string;
   version: number;
   signature: ModelSignature;
-  /** The first instance's session (every instance runs the same model). */
+  /** The first instance's session, on the worker's JavaScript thread. */
   session: InferenceSession;
-  sessions: InferenceSession[];
+  /** Every instance: the first on the JavaScript thread, the others each on a worker thread. */
+  instances: InstanceRunner[];
   settings: ExecutionSettings;
 }
 
@@ -118,12 +120,12 @@ export class ModelHost {
       const state = slot?.state.state ?? 'not hosted';
       throw new ModelNotLoadedError(`model '${model}' version ${version} is ${state} on this worker`);
     }
-    const { sessions } = slot.hosted;
-    const session = sessions[slot.rr++ % sessions.length];
+    const { instances } = slot.hosted;
+    const instance = instances[slot.rr++ % instances.length];
     slot.running++;
     slot.lastUsed = performance.now();
     try {
-      return await (fetches && fetches.length > 0 ? session.run(feeds, fetches) : session.run(feeds));
+      return await instance.run(feeds as Record<string, Tensor>, fetches && fetches.length > 0 ? fetches : undefined);
     } finally {
       if (--slot.running === 0) slot.runsDone?.();
     }
@@ -198,7 +200,7 @@ export class ModelHost {
   private describe(slot: Slot): LoadedModel {
     const state: LoadedModel = { ...slot.state, provider: this.provider.name, loads: slot.loads };
     if (slot.hosted) {
-      state.instances = slot.hosted.sessions.length;
+      state.instances = slot.hosted.instances.length;
       state.memoryBytes = slot.costBytes;
       state.batching = slot.hosted.settings.batching.enabled;
       state.queueDepth = slot.batcher?.queueDepth ?? 0;
@@ -223,38 +225,41 @@ export class ModelHost {
     });
     slot.state = { ...slot.state, state: 'loading', reason: undefined };
     const started = performance.now();
-    const sessions: InferenceSession[] = [];
+    const instances: InstanceRunner[] = [];
     try {
       const path = await this.cache.fetch(serving.artifact);
       const costBytes = Math.round((await stat(path)).size * this.factor * settings.instanceCount);
       await this.makeRoom(key, costBytes);
-      for (let i = 0; i < settings.instanceCount; i++) {
-        const session = await InferenceSession.create(path, {
-          executionProviders: this.provider.executionProviders,
-          graphOptimizationLevel: settings.graphOptimizationLevel,
-          enableCpuMemArena: settings.enableMemoryArena,
-          ...(settings.intraOpThreads > 0 ? { intraOpNumThreads: settings.intraOpThreads } : {}),
-        });
-        sessions.push(session);
-        await session.run(warmupFeeds(serving.signature));
-      }
-      const hosted: HostedModel = { ...slot.state, signature: serving.signature, session: sessions[0], sessions, settings };
+      const options: InferenceSession.SessionOptions = {
+        executionProviders: this.provider.executionProviders,
+        graphOptimizationLevel: settings.graphOptimizationLevel,
+        enableCpuMemArena: settings.enableMemoryArena,
+        ...(settings.intraOpThreads > 0 ? { intraOpNumThreads: settings.intraOpThreads } : {}),
+      };
+      // onnxruntime-node runs a session synchronously on its calling thread: the first instance
+      // lives on this thread (no hand-off for the common single-instance case), the others on
+      // worker threads so that instances really run side by side.
+      const session = await InferenceSession.create(path, options);
+      instances.push(inProcessRunner(session));
+      for (let i = 1; i < settings.instanceCount; i++) instances.push(await ThreadRunner.create(path, options));
+      for (const instance of instances) await instance.run(warmupFeeds(serving.signature));
+      const hosted: HostedModel = { ...slot.state, signature: serving.signature, session, instances, settings };
       if (!this.slots.has(key)) throw new Error('released while loading');
       slot.hosted = hosted;
       slot.costBytes = costBytes;
       slot.stats ??= new ExecutionStats();
-      slot.batcher = new DynamicBatcher(settings.batching, sessions.length, hasBatchDimension(serving.signature), (instance, members) =>
+      slot.batcher = new DynamicBatcher(settings.batching, instances.length, hasBatchDimension(serving.signature), (instance, members) =>
         this.runBatch(slot, hosted, instance, members),
       );
       slot.loads++;
       const loadMs = Math.round(performance.now() - started);
       slot.state = { ...slot.state, state: 'ready', loadMs };
       this.logger.log(
-        { key, provider: this.provider.name, loadMs, instances: sessions.length, memoryBytes: costBytes, batching: settings.batching, load: slot.loads },
+        { key, provider: this.provider.name, loadMs, instances: instances.length, memoryBytes: costBytes, batching: settings.batching, load: slot.loads },
         slot.loads > 1 ? 'model version reloaded on demand and warmed (cold start)' : 'model version loaded and warmed',
       );
     } catch (error) {
-      await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
+      await Promise.all(instances.map((s) => s.release().catch(() => undefined)));
       slot.state = { ...slot.state, state: 'failed', reason: (error as Error).message };
       this.logger.error({ key, error: (error as Error).message }, 'model version failed to load');
     }
@@ -284,7 +289,7 @@ export class ModelHost {
     slot.state = { ...slot.state, state: 'unloaded' };
     await batcher?.drained();
     await this.directRunsDone(slot);
-    await Promise.all((hosted?.sessions ?? []).map((s) => s.release().catch(() => undefined)));
+    await Promise.all((hosted?.instances ?? []).map((s) => s.release().catch(() => undefined)));
     this.logger.log({ key, freedBytes: slot.costBytes }, 'model version evicted (least recently used); loads again on demand');
   }
 
@@ -294,7 +299,7 @@ export class ModelHost {
     slot.hosted = undefined;
     await slot.batcher?.drained();
     await this.directRunsDone(slot);
-    await Promise.all((hosted?.sessions ?? []).map((s) => s.release().catch(() => undefined)));
+    await Promise.all((hosted?.instances ?? []).map((s) => s.release().catch(() => undefined)));
     this.logger.log({ key, why }, 'model version unloaded');
   }
 
@@ -314,7 +319,7 @@ export class ModelHost {
     instance: number,
     members: BatchMember<DispatchRequest, InferOutcome>[],
   ): Promise<void> {
-    const session = hosted.sessions[instance];
+    const session = hosted.instances[instance];
     // Under overload a request can outwait its caller in the queue: running it would only delay the live ones.
     const now = Date.now();
     const late = members.filter((m) => now > m.item.deadline);
@@ -327,8 +332,7 @@ export class ModelHost {
       const started = performance.now();
       try {
         const feeds = mergeFeeds(members.map((m) => m.item.inputs));
-        const fetches = fetchesOf(members[0].item);
-        const results = await (fetches ? session.run(feeds, fetches) : session.run(feeds));
+        const results = await session.run(feeds, fetchesOf(members[0].item));
         const computeMs = performance.now() - started;
         const split = splitOutputs(results, members.map((m) => m.size));
         slot.stats?.record(computeMs, members.length);
@@ -346,12 +350,11 @@ export class ModelHost {
     for (const member of members) member.resolve(await this.runOne(slot, session, member.item));
   }
 
-  private async runOne(slot: Slot, session: InferenceSession, request: DispatchRequest): Promise<InferOutcome> {
+  private async runOne(slot: Slot, session: InstanceRunner, request: DispatchRequest): Promise<InferOutcome> {
     const started = performance.now();
     try {
       const feeds = Object.fromEntries(request.inputs.map((t) => [t.name, toOrtTensor(t)]));
-      const fetches = fetchesOf(request);
-      const results = await (fetches ? session.run(feeds, fetches) : session.run(feeds));
+      const results = await session.run(feeds, fetchesOf(request));
       const computeMs = performance.now() - started;
       slot.stats?.record(computeMs, 1);
       return { ok: true, outputs: Object.entries(results).map(([name, t]) => fromOrtTensor(name, t)), computeMs, batchRequests: 1 };

@@ -25,6 +25,7 @@ export interface ReportInput {
   rows: Row[];
   raw: Map<string, { batch: number; throughput: number }>;
   threads: number;
+  instances: number;
   seconds: number;
   rawSeconds: number;
   machine: string;
@@ -120,7 +121,7 @@ Written by \`npm run bench\` (libs/testing/src/bench/main.ts) on ${input.started
 
 - **Machine**: ${input.machine}. Everything ran on it at once: PostgreSQL, Redis, the Kafka broker, the five apps, the load generator (autocannon, in the bench process) — and, while this was measured, other sessions' work on the same two cores, so the numbers move from run to run.
 - **Command**: \`npm run bench\` (builds, starts the infrastructure with scripts/infra.sh and the five apps from \`dist/\` with FalajSuite, registers the three models over the admin API, waits until they are ready).
-- **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; one instance per model.
+- **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; ${input.instances} instance(s) per model in the worker (\`FALAJ_BENCH_INSTANCES\`), one session in the raw runs.
 - **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on one session; batching *on* = one caller running batches of c items (a perfect batcher; its latency is the batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses the worker's defaults (max batch 8, no queue delay).
 - **stream** rows skip HTTP: the bench process writes dispatch entries straight into the pool's Redis stream and waits for the replies, as a gateway with no protocol decoding would. They measure the worker and Redis alone — the ceiling for any protocol in front, binary included.
 - **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body: the HTTP limit of the machine.

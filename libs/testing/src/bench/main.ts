@@ -21,6 +21,8 @@ import { writeReport, type Row } from './bench-report';
  */
 const THREADS = Number(process.env.FALAJ_BENCH_THREADS ?? 1);
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 4);
+/** Instances per model in the worker (FALAJ_INSTANCE_COUNT); raw is always one session. */
+const INSTANCES = Number(process.env.FALAJ_BENCH_INSTANCES ?? 1);
 const RAW_SECONDS = Number(process.env.FALAJ_BENCH_RAW_SECONDS ?? 2);
 const REDIS_URL = process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The direct-to-stream row runs at the model's highest measured concurrency. */
@@ -39,7 +41,9 @@ async function main(): Promise<void> {
   const raw = new Map<string, RawResult>();
   try {
     step('five apps from dist (batching off)');
-    await suite.start({ env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_BATCHING: 'false' } } });
+    await suite.start({
+      env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_INSTANCE_COUNT: String(INSTANCES), FALAJ_BATCHING: 'false' } },
+    });
     const token = await onboard(suite);
     for (const model of BENCH_MODELS) await register(suite, token, model);
 
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
       rows,
       raw: new Map([...raw].map(([name, r]) => [name, bestBatched(r)])),
       threads: THREADS,
+      instances: INSTANCES,
       seconds: SECONDS,
       rawSeconds: RAW_SECONDS,
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load1.toFixed(2)} at start (the machine is shared)`,
