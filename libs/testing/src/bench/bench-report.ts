@@ -146,9 +146,10 @@ ${targets.join('\n')}
   heavy one 46,080: JSON.parse in the gateway (secure-json-parse → JSON.parse, ~45 % of the
   gateway's CPU in the profile) costs milliseconds per request, more than the model. Binary tensors
   remove that cost; the **stream** rows (no HTTP, no decoding) are the ceiling they can reach.
-- **The worker.** onnxruntime-node 1.30 runs a session synchronously on the worker's JavaScript
-  thread, so while a batch runs the worker neither reads the stream nor publishes replies, and
-  several instances take turns. Per request the worker's own work (stream entry decode, signature
+- **The worker.** onnxruntime-node 1.30 runs a session synchronously on the thread that calls
+  it: with one instance (on the JavaScript thread) the worker neither reads the stream nor
+  publishes replies while a batch runs; further instances run on worker threads, side by side.
+  Per request the worker's own work (stream entry decode, signature
   check, tensor views, reply encode, one pipelined PUBLISH/XACK/XDEL per batch) is a small part of
   *CPU ms/req worker* for the CNNs, which is mostly the model.
 - **Batching.** With one intra-op thread on this CPU the CNN's per-item cost grows with the batch
