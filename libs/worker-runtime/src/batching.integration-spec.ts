@@ -230,4 +230,32 @@ describe('dynamic batching through the pool stream', () => {
     expect(stats()?.fallbacks).toBe(1);
     expect((stats()?.executions ?? 0) - before).toBe(3);
   });
+
+  it('leaves entries in the stream for other workers once its backlog is full', async () => {
+    const busyPool = 'cpu.busy';
+    const busyStream = poolStreamKey(prefix, busyPool);
+    await redis.xgroup('CREATE', busyStream, poolConsumerGroup(prefix), '0', 'MKSTREAM');
+    const busyReader = new Redis(REDIS_URL);
+    const busy = new PoolStreamServer(busyReader, redis, host, { prefix, pool: busyPool, workerId: 'busy-worker', concurrency: 64, readCount: 2 });
+    await busy.start();
+    try {
+      const sent = Array.from({ length: 10 }, (_, k) => request('cls', [fp32('x', [1, 3, 48, 192], (i) => ((i + k) % 5) / 5)]));
+      const tx = redis.multi();
+      for (const r of sent) tx.xadd(busyStream, '*', ...encodeDispatchEntry(r));
+      await tx.exec();
+      // Another worker of the pool asks right away: the busy one took only what its backlog allows.
+      const other = (await redis.xreadgroup('GROUP', poolConsumerGroup(prefix), 'other-worker', 'COUNT', 100, 'STREAMS', busyStream, '>')) as
+        | [string, [string, string[]][]][]
+        | null;
+      const taken = other?.[0]?.[1].length ?? 0;
+      expect(taken).toBeGreaterThanOrEqual(6);
+      const servedHere = sent.length - taken;
+      await eventually('the busy worker answers what it took', async () =>
+        sent.filter((r) => replies.get(r.requestId)?.ok).length === servedHere ? true : undefined,
+      );
+    } finally {
+      await busy.stop();
+      busyReader.disconnect();
+    }
+  });
 });

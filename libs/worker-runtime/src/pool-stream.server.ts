@@ -17,7 +17,10 @@ export interface PoolStreamServerOptions {
   workerId: string;
   /** Requests held at once (queued in batchers or running); past it the worker reads no more. */
   concurrency: number;
-  /** Most entries one XREADGROUP takes; they reach the batchers together. Defaults to `concurrency`. */
+  /**
+   * Most requests waiting for an instance (the batchers' backlog); the worker reads more only below
+   * it, and one XREADGROUP takes at most the difference. Unbounded (only `concurrency`) by default.
+   */
   readCount?: number;
   /** A pending entry idle this long belongs to a worker presumed dead; a live one claims it. */
   reclaimIdleMs?: number;
@@ -83,7 +86,9 @@ export class PoolStreamServer {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const free = Math.min(this.options.concurrency - this.inFlight, this.options.readCount ?? Infinity);
+      // Reads only while the batchers' backlog is short: entries a busy worker does not take stay in
+      // the stream for the pool's other workers instead of waiting here behind a long queue.
+      const free = Math.min(this.options.concurrency - this.inFlight, (this.options.readCount ?? Infinity) - this.host.queueDepth);
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;

@@ -24,8 +24,8 @@ const schema = z.object({
   FALAJ_WORKER_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
   /** Requests one worker holds at once (queued in its batchers or running); the batchers need many to batch. */
   FALAJ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(64),
-  /** Most stream entries one XREADGROUP takes. */
-  FALAJ_STREAM_READ_COUNT: z.coerce.number().int().min(1).max(4096).default(64),
+  /** Most requests waiting in the batchers before the worker reads more; bounds one XREADGROUP too. */
+  FALAJ_STREAM_READ_COUNT: z.coerce.number().int().min(1).max(4096).default(32),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   FALAJ_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   // Operator overrides of every model's serving spec on this worker; unset = the spec, then Triton's defaults.
