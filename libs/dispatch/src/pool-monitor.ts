@@ -34,7 +34,8 @@ export class PoolMonitor {
 
   isReady(pool: string, tenantId: string, model: string, version: number): boolean {
     return this.live(pool).some((w) =>
-      w.models.some((m) => m.tenantId === tenantId && m.model === model && m.version === version && m.state === 'ready'),
+      // `unloaded`: evicted by the worker's model cache, which loads it again for the request.
+      w.models.some((m) => m.tenantId === tenantId && m.model === model && m.version === version && (m.state === 'ready' || m.state === 'unloaded')),
     );
   }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { eventually } from './eventually';
+import { repoRoot } from './repo-root';
 
 export type AppName = 'gateway' | 'registry' | 'router' | 'cpu-worker' | 'gpu-worker';
 
@@ -16,15 +17,24 @@ export class AppProcess {
     private readonly env: NodeJS.ProcessEnv,
     private readonly logDir: string,
     readonly healthUrl: string,
+    /** Node flags before the script, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
+  /** The process id while it runs (to read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   start(): void {
-    const main = resolve(__dirname, '../../../dist/apps', this.app, 'src/main.js');
+    const main = resolve(repoRoot(), 'dist/apps', this.app, 'src/main.js');
     mkdirSync(this.logDir, { recursive: true });
     const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    this.child = spawn(process.execPath, [main], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout?.pipe(log);
-    this.child.stderr?.pipe(log);
+    this.child = spawn(process.execPath, [...this.nodeArgs, main], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Both streams feed one file: neither may end it while the other still writes.
+    this.child.stdout?.pipe(log, { end: false });
+    this.child.stderr?.pipe(log, { end: false });
+    this.child.once('close', () => log.end());
     this.exited = new Promise((done) => this.child?.once('exit', (code, signal) => done({ code, signal })));
   }
 

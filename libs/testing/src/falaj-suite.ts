@@ -14,6 +14,8 @@ export interface SuiteOptions {
   env?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
   /** CPU workers in the pool (default 1); the second is named `cpu-worker-2`, and so on. */
   cpuWorkers?: number;
+  /** Node flags per app, e.g. `--cpu-prof` for a profile. */
+  nodeArgs?: Partial<Record<AppName, string[]>>;
 }
 
 const KAFKA_BROKERS = process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -33,6 +35,7 @@ export class FalajSuite {
   readonly tokens = new TokenService(this.secret);
   readonly workDir = mkdtempSync(join(tmpdir(), 'falaj-e2e-'));
   readonly apps = new Map<string, AppProcess>();
+  private readonly appEnv = new Map<string, { app: AppName; env: NodeJS.ProcessEnv; logs: string; health: string; nodeArgs: string[] }>();
   gatewayUrl = '';
   registryUrl = '';
   /** The gateway's OIP gRPC service, `host:port`. */
@@ -54,8 +57,11 @@ export class FalajSuite {
       FALAJ_LOG_LEVEL: 'log',
     };
     const logs = join(this.workDir, 'logs');
-    const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) =>
-      this.apps.set(name, new AppProcess(name, app, { ...common, ...env, ...options.env?.[app] }, logs, health));
+    const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) => {
+      const nodeArgs = options.nodeArgs?.[app] ?? [];
+      this.appEnv.set(name, { app, env: { ...common, ...env, ...options.env?.[app] }, logs, health, nodeArgs });
+      this.apps.set(name, new AppProcess(name, app, { ...common, ...env, ...options.env?.[app] }, logs, health, nodeArgs));
+    };
     add('registry', 'registry', {
       FALAJ_REGISTRY_PORT: String(registry),
       FALAJ_DATABASE_URL: this.databaseUrl,
@@ -91,6 +97,18 @@ export class FalajSuite {
     await Promise.allSettled([this.dropDatabase(), this.deleteKeys(), this.deleteTopics()]);
     if (!process.env.FALAJ_KEEP_E2E) rmSync(this.workDir, { recursive: true, force: true });
     return graceful;
+  }
+
+  /** Stops one app and starts it again with some variables changed (e.g. a worker's batching switch). */
+  async restartApp(name: string, env: NodeJS.ProcessEnv): Promise<void> {
+    const spec = this.appEnv.get(name);
+    if (!spec) throw new Error(`no app ${name}`);
+    await this.app(name).stop();
+    spec.env = { ...spec.env, ...env };
+    const app = new AppProcess(name, spec.app, spec.env, spec.logs, spec.health, spec.nodeArgs);
+    this.apps.set(name, app);
+    app.start();
+    await app.waitHealthy();
   }
 
   app(name: string): AppProcess {

@@ -5,3 +5,4 @@ export * from './falaj-suite';
 export * from './oip-binary';
 export * from './oip-grpc-client';
 export * from './conformance';
+

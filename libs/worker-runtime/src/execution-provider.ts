@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Hardware } from '@falaj/contracts';
 
@@ -6,6 +8,20 @@ const PROBE_MODEL = Buffer.from(
   'CAgSC2ZhbGFqLXByb2JlOjsKEAoBeBIBeSIISWRlbnRpdHkSBXByb2JlWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQEQ==',
   'base64',
 );
+
+/** The CUDA provider's two libraries; libonnxruntime loads them from its own directory only. */
+export const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'] as const;
+
+/** The directory of onnxruntime-node's native binding and libonnxruntime. */
+export function ortBindingDir(): string {
+  return join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin/napi-v6', process.platform, process.arch);
+}
+
+/** The CUDA provider libraries missing beside the binding (scripts/gpu/fetch-cuda-provider.sh places them). */
+export function missingCudaLibraries(): string[] {
+  const dir = ortBindingDir();
+  return CUDA_PROVIDER_LIBRARIES.filter((lib) => !existsSync(join(dir, lib)));
+}
 
 export interface ProviderSettings {
   deviceId: number;
@@ -25,13 +41,11 @@ export interface ExecutionProviderReport {
 
 export function providerConfig(name: 'cpu' | 'cuda', settings: ProviderSettings): InferenceSession.ExecutionProviderConfig[] {
   if (name === 'cpu') return ['cpu'];
-  const cuda: InferenceSession.ExecutionProviderConfig & Record<string, unknown> = {
-    name: 'cuda',
-    deviceId: settings.deviceId,
-  };
-  if (settings.memoryLimitBytes > 0) cuda.gpuMemLimit = settings.memoryLimitBytes;
-  // No CPU entry after CUDA: a session that cannot run on the GPU must fail, not slip to the CPU.
-  return [cuda];
+  // onnxruntime-node 1.30's binding reads only `deviceId` for CUDA (no gpu_mem_limit, arena or
+  // cuDNN options reach the provider), so the memory limit is enforced by the worker's model cache
+  // instead (see gpuModelBudget). No CPU entry after CUDA: a session that cannot run on the GPU
+  // must fail, not slip to the CPU.
+  return [{ name: 'cuda', deviceId: settings.deviceId }];
 }
 
 /**
@@ -52,11 +66,26 @@ export async function detectExecutionProvider(hardware: Hardware, settings: Prov
     }
     return { executionProviders, name: 'cuda', hardwareAvailable: true };
   } catch (error) {
+    const missing = missingCudaLibraries();
+    const why =
+      missing.length > 0
+        ? `${missing.join(' and ')} not in ${ortBindingDir()} (run scripts/gpu/fetch-cuda-provider.sh); onnxruntime said: `
+        : '';
     return {
       executionProviders: ['cpu'],
       name: 'cpu',
       hardwareAvailable: false,
-      reason: `CUDA execution provider unavailable: ${(error as Error).message.split('\n')[0]}`,
+      reason: `CUDA execution provider unavailable: ${why}${(error as Error).message.split('\n')[0]}`,
     };
   }
+}
+
+/**
+ * The model cache's budget on a worker: FALAJ_MODEL_MEMORY_BUDGET_BYTES when set, else, on a
+ * worker really running CUDA, FALAJ_GPU_MEMORY_LIMIT_BYTES (the binding cannot hand it to the
+ * provider, so the estimate of the sessions' memory is held to it).
+ */
+export function modelMemoryBudget(configured: number, report: ExecutionProviderReport, settings: ProviderSettings): number {
+  if (configured > 0) return configured;
+  return report.name === 'cuda' ? settings.memoryLimitBytes : 0;
 }

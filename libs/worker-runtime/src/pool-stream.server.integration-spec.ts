@@ -77,7 +77,9 @@ describe(PoolStreamServer.name, () => {
   });
 
   it('reports the version ready after loading and warming it', () => {
-    expect(host.states()).toEqual([{ tenantId: 'acme', model: 'mlp', version: 1, state: 'ready' }]);
+    expect(host.states()).toEqual([
+      expect.objectContaining({ tenantId: 'acme', model: 'mlp', version: 1, state: 'ready', provider: 'cpu', instances: 1, loads: 1 }),
+    ]);
   });
 
   it('claims requests that a dead worker of the pool left pending, and answers them', async () => {
@@ -114,12 +116,11 @@ describe(PoolStreamServer.name, () => {
     expect(await replyTo(sent.requestId)).toMatchObject({ ok: false, status: 503, error: "model 'mlp' version 9 is not hosted on this worker" });
   });
 
-  it('answers 500 with onnxruntime\'s reason when the model cannot run the input', async () => {
+  it('answers 400 naming the problem when the input does not fit the model', async () => {
     const sent = request({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 5], data: Buffer.alloc(20) }] });
     await send(sent);
     const reply = await replyTo(sent.requestId);
-    expect(reply).toMatchObject({ ok: false, status: 500 });
-    expect(!reply.ok && reply.error).toMatch(/^model execution failed: /);
+    expect(reply).toMatchObject({ ok: false, status: 400, error: "input 'input': shape [1,5] does not match the model's [-1,4]" });
   });
 
   it('drops a request whose deadline has passed, and leaves nothing pending or stored', async () => {

@@ -9,14 +9,19 @@ import {
   type DispatchReply,
   type DispatchRequest,
 } from '@falaj/contracts';
-import { fromOrtTensor, toOrtTensor } from '@falaj/onnx';
-import { ModelNotLoadedError, type ModelHost } from './model-host';
+import type { ModelHost } from './model-host';
 
 export interface PoolStreamServerOptions {
   prefix: string;
   pool: string;
   workerId: string;
+  /** Requests held at once (queued in batchers or running); past it the worker reads no more. */
   concurrency: number;
+  /**
+   * Most requests waiting for an instance (the batchers' backlog); the worker reads more only below
+   * it, and one XREADGROUP takes at most the difference. Unbounded (only `concurrency`) by default.
+   */
+  readCount?: number;
   /** A pending entry idle this long belongs to a worker presumed dead; a live one claims it. */
   reclaimIdleMs?: number;
   /** How often to look for such entries. */
@@ -39,6 +44,8 @@ export class PoolStreamServer {
   private reclaimTimer?: NodeJS.Timeout;
   private inFlight = 0;
   private slotFreed?: () => void;
+  private outbox: { id: Buffer; channel?: string; reply?: Buffer }[] = [];
+  private flushing?: Promise<void>;
 
   constructor(
     private readonly reader: Redis,
@@ -50,6 +57,7 @@ export class PoolStreamServer {
     this.group = poolConsumerGroup(options.prefix);
   }
 
+  /** Requests held: queued in a batcher or running. */
   get busy(): number {
     return this.inFlight;
   }
@@ -82,7 +90,9 @@ export class PoolStreamServer {
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight;
+      // Reads only while the batchers' backlog is short: entries a busy worker does not take stay in
+      // the stream for the pool's other workers instead of waiting here behind a long queue.
+      const free = Math.min(this.options.concurrency - this.inFlight, (this.options.readCount ?? Infinity) - this.host.queueDepth);
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
@@ -119,37 +129,53 @@ export class PoolStreamServer {
       request = decodeDispatchEntry(fields);
     } catch (error) {
       this.logger.warn({ id: id.toString(), error: (error as Error).message }, 'dropping an undecodable stream entry');
-      await this.writer.multi().xack(this.key, this.group, id).xdel(this.key, id).exec();
-      return;
+      return this.finish(id);
     }
     if (Date.now() > request.deadline) {
       // Nobody waits for this answer any more: running it would only delay the live ones.
-      await this.writer.multi().xack(this.key, this.group, id).xdel(this.key, id).exec();
-      return;
+      return this.finish(id);
     }
     const reply = await this.execute(request);
-    await this.writer
-      .multi()
-      .publish(replyChannel(this.options.prefix, request.replyTo), encodeReply(reply))
-      .xack(this.key, this.group, id)
-      .xdel(this.key, id)
-      .exec();
+    return this.finish(id, replyChannel(this.options.prefix, request.replyTo), encodeReply(reply));
   }
 
   private async execute(request: DispatchRequest): Promise<DispatchReply> {
     const { requestId } = request;
     const workerId = this.options.workerId;
     try {
-      const feeds = Object.fromEntries(request.inputs.map((t) => [t.name, toOrtTensor(t)]));
-      const started = performance.now();
-      const results = await this.host.run(request.tenantId, request.model, request.version, feeds, request.outputs);
-      const computeMs = performance.now() - started;
-      const outputs = Object.entries(results).map(([name, tensor]) => fromOrtTensor(name, tensor));
-      return { ok: true, requestId, version: request.version, workerId, outputs, computeMs };
+      const outcome = await this.host.infer(request);
+      if (!outcome.ok) return { ok: false, requestId, workerId, status: outcome.status, error: outcome.error };
+      return { ok: true, requestId, version: request.version, workerId, outputs: outcome.outputs, computeMs: outcome.computeMs };
     } catch (error) {
-      if (error instanceof ModelNotLoadedError) return { ok: false, requestId, workerId, status: 503, error: error.message };
       this.logger.warn({ requestId, model: request.model, error: (error as Error).message }, 'inference failed');
       return { ok: false, requestId, workerId, status: 500, error: `model execution failed: ${(error as Error).message}` };
+    }
+  }
+
+  /**
+   * Acknowledges an entry (and publishes its reply). Everything finished in the same turn of the
+   * event loop — a batch's members finish together — goes in one pipeline with one XACK and one
+   * XDEL, instead of a MULTI round of five commands per request.
+   */
+  private finish(id: Buffer, channel?: string, reply?: Buffer): Promise<void> {
+    this.outbox.push({ id, channel, reply });
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(() => resolve(this.flush())));
+    return this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.outbox;
+    this.outbox = [];
+    this.flushing = undefined;
+    const pipeline = this.writer.pipeline();
+    for (const { channel, reply } of batch) if (channel && reply) pipeline.publish(channel, reply);
+    const ids = batch.map((b) => b.id);
+    pipeline.xack(this.key, this.group, ...ids).xdel(this.key, ...ids);
+    try {
+      await pipeline.exec();
+    } catch (error) {
+      // The entries stay pending; a live worker claims them after reclaimIdleMs.
+      this.logger.warn({ entries: batch.length, error: (error as Error).message }, 'could not publish replies');
     }
   }
 

@@ -4,6 +4,17 @@ import { z } from 'zod';
 import type { Hardware } from '@falaj/contracts';
 import { commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
 
+/** The GPU settings, shared with `npm run gpu-check`. */
+export const gpuEnv = {
+  FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
+  /** GPU memory the worker's sessions may use, enforced by the model cache's budget (the binding cannot pass gpu_mem_limit); 0 = none. */
+  FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
+  /** Let a GPU worker without a working CUDA provider serve its pool on the CPU (tests, dev). */
+  FALAJ_GPU_ALLOW_CPU_FALLBACK: envBoolean.default(false),
+  /** Where scripts/gpu/fetch-cuda-provider.sh put the CUDA provider (it links them beside the binding). */
+  FALAJ_ORT_CUDA_PROVIDER_DIR: z.string().min(1).optional(),
+};
+
 const schema = z.object({
   ...commonEnv,
   FALAJ_WORKER_PORT: envPort(8083),
@@ -11,19 +22,26 @@ const schema = z.object({
   FALAJ_REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8081'),
   FALAJ_MODEL_CACHE_DIR: z.string().min(1).default('.local/model-cache'),
   FALAJ_WORKER_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
-  /** Requests one worker runs at once; onnxruntime runs them on its own thread pool. */
-  FALAJ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Requests one worker holds at once (queued in its batchers or running); the batchers need many to batch. */
+  FALAJ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(64),
+  /** Most requests waiting in the batchers before the worker reads more; bounds one XREADGROUP too. */
+  FALAJ_STREAM_READ_COUNT: z.coerce.number().int().min(1).max(4096).default(32),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   FALAJ_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
-  FALAJ_GPU_DEVICE_ID: z.coerce.number().int().min(0).default(0),
-  /** Upper bound of the CUDA memory arena in bytes; 0 = onnxruntime's default (no limit). */
-  FALAJ_GPU_MEMORY_LIMIT_BYTES: z.coerce.number().int().min(0).default(0),
   /** Batch-job chunks one worker runs at once. */
   FALAJ_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** A batch chunk whose worker died is handed to another after this long. */
   FALAJ_BATCH_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
-  /** Let a GPU worker without a working CUDA provider serve its pool on the CPU (tests, dev). */
-  FALAJ_GPU_ALLOW_CPU_FALLBACK: envBoolean.default(false),
+  // Operator overrides of every model's serving spec on this worker; unset = the spec, then Triton's defaults.
+  FALAJ_BATCHING: envBoolean.optional(),
+  FALAJ_BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(4096).optional(),
+  FALAJ_BATCH_MAX_QUEUE_DELAY_MICROS: z.coerce.number().int().min(0).max(10_000_000).optional(),
+  FALAJ_INSTANCE_COUNT: z.coerce.number().int().min(1).max(64).optional(),
+  /** Estimated session memory the worker may hold; past it the least recently used versions are evicted. 0 = no limit. */
+  FALAJ_MODEL_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
+  /** A session's estimated cost = artifact bytes × this (weights, their optimised copies, arena headroom). */
+  FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  ...gpuEnv,
 });
 
 export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = process.env) {
@@ -45,12 +63,35 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
     concurrency: e.FALAJ_WORKER_CONCURRENCY,
     intraOpThreads: e.FALAJ_INTRA_OP_THREADS,
     batch: { concurrency: e.FALAJ_BATCH_CONCURRENCY, lockMs: e.FALAJ_BATCH_LOCK_MS },
+    readCount: e.FALAJ_STREAM_READ_COUNT,
+    execution: {
+      overrides: {
+        batchingEnabled: e.FALAJ_BATCHING,
+        maxBatchSize: e.FALAJ_BATCH_MAX_SIZE,
+        maxQueueDelayMicros: e.FALAJ_BATCH_MAX_QUEUE_DELAY_MICROS,
+        instanceCount: e.FALAJ_INSTANCE_COUNT,
+      },
+      memoryBudgetBytes: e.FALAJ_MODEL_MEMORY_BUDGET_BYTES,
+      memoryFactor: e.FALAJ_MODEL_MEMORY_FACTOR,
+    },
     gpu: {
       deviceId: e.FALAJ_GPU_DEVICE_ID,
       memoryLimitBytes: e.FALAJ_GPU_MEMORY_LIMIT_BYTES,
       allowCpuFallback: e.FALAJ_GPU_ALLOW_CPU_FALLBACK,
+      providerDir: e.FALAJ_ORT_CUDA_PROVIDER_DIR,
     },
   };
 }
 export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+
+/** Only the GPU settings, for `npm run gpu-check` (no secret or broker needed to probe a device). */
+export function loadGpuSettings(env: NodeJS.ProcessEnv = process.env) {
+  const e = loadEnv('gpu-check', z.object(gpuEnv), env);
+  return {
+    deviceId: e.FALAJ_GPU_DEVICE_ID,
+    memoryLimitBytes: e.FALAJ_GPU_MEMORY_LIMIT_BYTES,
+    allowCpuFallback: e.FALAJ_GPU_ALLOW_CPU_FALLBACK,
+    providerDir: e.FALAJ_ORT_CUDA_PROVIDER_DIR,
+  };
+}

@@ -6,7 +6,7 @@ import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolNam
 import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
 import { ArtifactCache } from './artifact-cache';
 import { BatchChunkProcessor } from './batch-chunk.processor';
-import type { ExecutionProviderReport } from './execution-provider';
+import { modelMemoryBudget, type ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
 import { ModelHost } from './model-host';
 import { ModelCommandsListener, ServingPlan, lifecycleVersions } from './model-commands.listener';
@@ -25,6 +25,10 @@ export interface WorkerStatus {
   executionProvider: string;
   reason?: string;
   inFlight: number;
+  queueDepth: number;
+  rssBytes: number;
+  modelMemoryBytes: number;
+  modelMemoryBudgetBytes: number;
   models: ReturnType<ModelHost['states']>;
 }
 
@@ -58,7 +62,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     const joins = provider.hardwareAvailable || config.gpu.allowCpuFallback;
     this.pool = joins ? poolName(config.hardware, config.region) : null;
     const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken());
-    this.host = new ModelHost(cache, provider, config.intraOpThreads);
+    this.host = new ModelHost(cache, provider, config.intraOpThreads, {
+      ...config.execution,
+      memoryBudgetBytes: modelMemoryBudget(config.execution.memoryBudgetBytes, provider, config.gpu),
+    });
     this.plan = new ServingPlan(this.host);
     this.redis = createRedis(config.redisUrl, config.workerId);
     this.lifecycle = new EventConsumer({
@@ -101,6 +108,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       pool: this.pool,
       workerId: this.config.workerId,
       concurrency: this.config.concurrency,
+      readCount: this.config.readCount,
     });
     await this.server.start();
     this.batch = new BatchChunkProcessor(this.host, {
@@ -120,6 +128,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       executionProvider: this.provider.name,
       models: this.host.states(),
       inFlight: this.server?.busy ?? 0,
+      queueDepth: this.host.queueDepth,
+      rssBytes: process.memoryUsage.rss(),
+      modelMemoryBytes: this.host.memoryBytes,
+      modelMemoryBudgetBytes: this.host.memoryBudgetBytes,
     }));
     this.heartbeat.start();
   }
@@ -144,6 +156,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       executionProvider: this.provider.name,
       ...(this.provider.reason ? { reason: this.provider.reason } : {}),
       inFlight: this.server?.busy ?? 0,
+      queueDepth: this.host.queueDepth,
+      rssBytes: process.memoryUsage.rss(),
+      modelMemoryBytes: this.host.memoryBytes,
+      modelMemoryBudgetBytes: this.host.memoryBudgetBytes,
       models: this.host.states(),
     };
   }

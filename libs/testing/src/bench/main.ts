@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { eventually } from '../eventually';
+import { FalajSuite } from '../falaj-suite';
+import { repoRoot } from '../repo-root';
+import { encodeBinaryInferRequest } from '../oip-binary';
+import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-models';
+import { startEchoServer } from './echo-server';
+import { cpuMs } from './cpu-time';
+import { load, type LoadResult } from './http-load';
+import { streamLoad } from './stream-load';
+import { bestBatched, measureRaw, type RawResult } from './raw-runner';
+import { writeReport, type Row } from './bench-report';
+
+/**
+ * `npm run bench`: one command, one run. Starts the infrastructure and the five built apps,
+ * registers the three benchmark models over the admin API, measures raw onnxruntime-node
+ * in-process, the gateway (REST JSON and Triton binary) with batching off and on, and a bare
+ * Fastify echo; prints the table and writes docs/benchmarks.md.
+ */
+const THREADS = Number(process.env.FALAJ_BENCH_THREADS ?? 1);
+const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 4);
+/** Instances per model in the worker (FALAJ_INSTANCE_COUNT); raw is always one session. */
+const INSTANCES = Number(process.env.FALAJ_BENCH_INSTANCES ?? 1);
+const RAW_SECONDS = Number(process.env.FALAJ_BENCH_RAW_SECONDS ?? 2);
+const REDIS_URL = process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The direct-to-stream row runs at the model's highest measured concurrency. */
+const STREAM_C = (model: BenchModel) => Math.max(...model.concurrencies);
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const began = performance.now();
+  const load1 = loadavg()[0];
+  step('infrastructure (scripts/infra.sh up)');
+  const infra = spawnSync('bash', ['scripts/infra.sh', 'up'], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (infra.status !== 0) throw new Error('scripts/infra.sh up failed');
+
+  const suite = new FalajSuite();
+  const rows: Row[] = [];
+  const raw = new Map<string, RawResult>();
+  try {
+    step('five apps from dist (batching off)');
+    await suite.start({
+      env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_INSTANCE_COUNT: String(INSTANCES), FALAJ_BATCHING: 'false' } },
+    });
+    const token = await onboard(suite);
+    for (const model of BENCH_MODELS) await register(suite, token, model);
+
+    for (const model of BENCH_MODELS) {
+      step(`raw onnxruntime-node, ${model.name}, ${THREADS} intra-op thread(s)`);
+      const r = await measureRaw(model, THREADS, RAW_SECONDS);
+      raw.set(model.name, r);
+      for (const c of model.concurrencies) {
+        rows.push({ model: model.name, path: 'raw', batching: 'off', c, ...r.concurrent.get(c) });
+        rows.push({ model: model.name, path: 'raw', batching: 'on', c, ...r.batched.get(c) });
+      }
+    }
+
+    step('bare Fastify echo, c=64');
+    const echo = await startEchoServer();
+    const echoResult = await load(echo.url, 64, SECONDS, jsonBody(BENCH_MODELS[0]), { 'content-type': 'application/json' });
+    await echo.stop();
+    rows.push({ model: 'fastify-echo', path: 'echo', batching: '-', c: 64, ...echoResult });
+
+    for (const batching of ['off', 'on'] as const) {
+      if (batching === 'on') {
+        step('restarting the cpu-worker with batching on');
+        await suite.restartApp('cpu-worker', { FALAJ_BATCHING: 'true' });
+        for (const model of BENCH_MODELS) await waitReady(suite, token, model);
+      }
+      for (const model of BENCH_MODELS) {
+        const url = `${suite.gatewayUrl}/v2/models/${model.name}/infer`;
+        const auth = { authorization: `Bearer ${token}` };
+        const json = jsonBody(model);
+        const binary = encodeBinaryInferRequest({ inputs: [sampleInput(model)], binaryDataOutput: true });
+        const probe = await fetch(url, { method: 'POST', headers: { ...auth, ...binary.headers }, body: binary.body });
+        const binaryServed = probe.ok;
+        if (!binaryServed) await probe.arrayBuffer();
+        const direct = await withCpu(suite, () =>
+          streamLoad(REDIS_URL, suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, STREAM_C(model), SECONDS),
+        );
+        rows.push({ model: model.name, path: 'stream', batching, c: STREAM_C(model), ...direct });
+        for (const c of model.concurrencies) {
+          step(`gateway ${model.name} batching ${batching} c=${c}`);
+          const j = await withCpu(suite, () => load(url, c, SECONDS, json, { ...auth, 'content-type': 'application/json' }));
+          rows.push({ model: model.name, path: 'rest-json', batching, c, ...j });
+          if (binaryServed) {
+            const b = await withCpu(suite, () => load(url, c, SECONDS, binary.body, { ...auth, ...binary.headers }));
+            rows.push({ model: model.name, path: 'rest-binary', batching, c, ...b });
+          } else {
+            rows.push({ model: model.name, path: 'rest-binary', batching, c, na: `n/a (binary extension not on this branch: HTTP ${probe.status})` });
+          }
+        }
+      }
+    }
+    const heartbeat = await workerHeartbeat(suite);
+    const report = writeReport({
+      rows,
+      raw: new Map([...raw].map(([name, r]) => [name, bestBatched(r)])),
+      threads: THREADS,
+      instances: INSTANCES,
+      seconds: SECONDS,
+      rawSeconds: RAW_SECONDS,
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load1.toFixed(2)} at start (the machine is shared)`,
+      startedAt,
+      tookSeconds: (performance.now() - began) / 1000,
+      heartbeat,
+      models: BENCH_MODELS,
+    });
+    process.stdout.write(`\n${report}\n`);
+  } finally {
+    await suite.stop();
+  }
+}
+
+/** Runs a load and adds the CPU milliseconds the gateway and the worker spent per request. */
+async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promise<LoadResult & Pick<Row, 'gatewayCpuMs' | 'workerCpuMs'>> {
+  const gateway = suite.app('gateway').pid;
+  const worker = suite.app('cpu-worker').pid;
+  const before = [cpuMs(gateway), cpuMs(worker)];
+  const result = await run();
+  const served = Math.max(1, result.samples);
+  return { ...result, gatewayCpuMs: (cpuMs(gateway) - before[0]) / served, workerCpuMs: (cpuMs(worker) - before[1]) / served };
+}
+
+function step(what: string): void {
+  process.stderr.write(`bench: ${what}\n`);
+}
+
+async function onboard(suite: FalajSuite): Promise<string> {
+  const admin = await suite.platformAdminToken();
+  const tenant = await suite.call('POST', '/admin/tenants', admin, { id: 'bench', name: 'Benchmark', residency: 'ae' });
+  if (tenant.status !== 201) throw new Error(`creating the tenant: ${tenant.status} ${tenant.text}`);
+  const issued = await suite.call('POST', '/admin/tenants/bench/tokens', admin, { subject: 'bench', scopes: ['infer', 'models:read', 'models:write'] });
+  if (issued.status !== 201) throw new Error(`issuing a token: ${issued.status} ${issued.text}`);
+  return issued.json.token as string;
+}
+
+async function register(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
+  step(`registering ${model.name}`);
+  const created = await suite.call('POST', '/admin/models', token, { name: model.name, description: model.label });
+  if (created.status !== 201) throw new Error(`creating ${model.name}: ${created.status} ${created.text}`);
+  const version = await suite.call('POST', `/admin/models/${model.name}/versions`, token, readFileSync(model.path), {
+    'content-type': 'application/octet-stream',
+  });
+  if (version.status !== 201) throw new Error(`uploading ${model.name}: ${version.status} ${version.text}`);
+  const promoted = await suite.call('POST', `/admin/models/${model.name}/versions/1/stage`, token, { stage: 'production' });
+  if (promoted.status !== 200) throw new Error(`promoting ${model.name}: ${promoted.status} ${promoted.text}`);
+  await waitReady(suite, token, model);
+}
+
+async function waitReady(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
+  await eventually(`${model.name} ready`, async () => ((await suite.call('GET', `/v2/models/${model.name}/ready`, token)).status === 200 ? true : undefined), 120_000, 200);
+}
+
+/** The cpu-worker's last heartbeat, for the batch-size histogram in the report. */
+async function workerHeartbeat(suite: FalajSuite): Promise<unknown> {
+  const status = await fetch(suite.app('cpu-worker').healthUrl.replace('/health/ready', '/health/status'));
+  return status.json();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
