@@ -5,7 +5,7 @@ import type { BenchModel } from './bench-models';
 
 export interface Row {
   model: string;
-  path: 'raw' | 'stream' | 'rest-json' | 'rest-binary' | 'echo';
+  path: 'raw' | 'stream' | 'rest-json' | 'rest-binary' | 'grpc' | 'echo';
   batching: 'off' | 'on' | '-';
   c: number;
   p50?: number;
@@ -33,6 +33,8 @@ export interface ReportInput {
   tookSeconds: number;
   heartbeat: unknown;
   models: BenchModel[];
+  /** Further sections (markdown), appended after the main table's notes. */
+  sections?: string[];
 }
 
 const ms = (v?: number) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
@@ -158,6 +160,8 @@ ${targets.join('\n')}
   sizes the worker actually formed.
 - **The machine is shared**: latency percentiles, p99 above all, move with other work on the two
   cores; the CPU columns move less.
+
+${(input.sections ?? []).join('\n\n')}
 
 ## The worker at the end of the run
 

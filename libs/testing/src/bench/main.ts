@@ -10,6 +10,8 @@ import { startEchoServer } from './echo-server';
 import { cpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
 import { streamLoad } from './stream-load';
+import { grpcLoad } from './grpc-load';
+import { batchThroughput, streamingThroughput, type PipelineResult } from './pipelines';
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
 import { writeReport, type Row } from './bench-report';
 
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    const sections = [await protocols(suite, token, rows), await pipelines(suite, token, raw)];
     const heartbeat = await workerHeartbeat(suite);
     const report = writeReport({
       rows,
@@ -107,12 +110,66 @@ async function main(): Promise<void> {
       tookSeconds: (performance.now() - began) / 1000,
       heartbeat,
       models: BENCH_MODELS,
+      sections,
     });
     process.stdout.write(`\n${report}\n`);
   } finally {
     await suite.stop();
   }
 }
+
+/**
+ * The three protocols side by side on one model, batching on: p50/p99 at concurrency 1 and
+ * throughput at concurrency 32 (the protocol issue's figures). REST rows reuse the same load.
+ */
+async function protocols(suite: FalajSuite, token: string, rows: Row[]): Promise<string> {
+  const lines = ['## Protocols: REST JSON, REST binary and gRPC (batching on)', '', '| model | path | c | p50 ms | p99 ms | req/s | failed |', '|---|---|---:|---:|---:|---:|---:|'];
+  for (const model of BENCH_MODELS.filter((m) => m.name !== 'ocr-rec')) {
+    const url = `${suite.gatewayUrl}/v2/models/${model.name}/infer`;
+    const auth = { authorization: `Bearer ${token}` };
+    const binary = encodeBinaryInferRequest({ inputs: [sampleInput(model)], binaryDataOutput: true });
+    for (const c of [1, 32]) {
+      step(`protocols ${model.name} c=${c}`);
+      const cells: [string, LoadResult][] = [
+        ['rest-json', await load(url, c, SECONDS, jsonBody(model), { ...auth, 'content-type': 'application/json' })],
+        ['rest-binary', await load(url, c, SECONDS, binary.body, { ...auth, ...binary.headers })],
+        ['grpc', await grpcLoad(suite.grpcAddress, token, model.name, sampleInput(model), c, SECONDS)],
+      ];
+      for (const [path, r] of cells) {
+        rows.push({ model: model.name, path: path as Row['path'], batching: 'on', c, ...r });
+        lines.push(`| ${model.name} | ${path} | ${c} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${r.errors + r.non2xx} |`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Streaming (Kafka → router → pool → Kafka, transactions included) and batch jobs (Postgres →
+ * BullMQ → workers → Postgres) on the tiny MLP, beside raw onnxruntime's rows/s in this run.
+ */
+async function pipelines(suite: FalajSuite, token: string, raw: Map<string, RawResult>): Promise<string> {
+  const model = BENCH_MODELS[0];
+  const rawBest = bestBatched(raw.get(model.name)!);
+  const rawSingle = raw.get(model.name)!.concurrent.get(1)?.throughput ?? NaN;
+  step('streaming: 10,000 requests over Kafka');
+  const input = (JSON.parse(jsonBody(model)) as { inputs: object[] }).inputs[0];
+  const streamed: PipelineResult = await streamingThroughput(suite, token, model.name, input, 10_000);
+  step('batch: a 10,000-row job');
+  const batched: PipelineResult = await batchThroughput(suite, token, model.name, { inputs: [input] }, 10_000);
+  return [
+    `## Pipelines: streaming and batch (${model.name})`,
+    '',
+    '| path | items | seconds | items/s | vs raw one-by-one | vs raw best batched |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| raw onnxruntime, one item per run | | | ${rawSingle.toFixed(0)} | | |`,
+    `| raw onnxruntime, best batch (${rawBest.batch}) | | | ${rawBest.throughput.toFixed(0)} | | |`,
+    `| Kafka streaming (10,000 messages, end to end) | ${streamed.items} | ${streamed.seconds.toFixed(1)} | ${streamed.perSecond.toFixed(0)} | ${pct(streamed.perSecond / rawSingle)} | ${pct(streamed.perSecond / rawBest.throughput)} |`,
+    `| batch job (10,000 rows, submit to completed) | ${batched.items} | ${batched.seconds.toFixed(1)} | ${batched.perSecond.toFixed(0)} | ${pct(batched.perSecond / rawSingle)} | ${pct(batched.perSecond / rawBest.throughput)} |`,
+  ].join('\n');
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
 /** Runs a load and adds the CPU milliseconds the gateway and the worker spent per request. */
 async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promise<LoadResult & Pick<Row, 'gatewayCpuMs' | 'workerCpuMs'>> {
