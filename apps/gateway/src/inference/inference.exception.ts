@@ -4,6 +4,12 @@ export class InferenceError extends DomainError {
   static noWorker(pool: string, model: string, version: number): InferenceError {
     return new InferenceError(503, `model '${model}' version ${version} is not ready on any worker of pool ${pool}`, 'not_ready');
   }
+  static forbidden(message: string): InferenceError {
+    return new InferenceError(403, message, 'forbidden');
+  }
+  static badRequest(message: string): InferenceError {
+    return new InferenceError(400, message, 'bad_request');
+  }
   static timeout(message: string): InferenceError {
     return new InferenceError(504, message, 'timeout');
   }

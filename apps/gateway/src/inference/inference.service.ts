@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { Principal } from '@falaj/auth';
+import { SCOPES, type Principal } from '@falaj/auth';
 import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
-import { RoutingTableReader, resolveTarget } from '@falaj/routing';
+import { RoutingTableReader, fallbackTargets, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
@@ -16,6 +16,10 @@ export interface InferCall {
   model: string;
   version?: string;
   protocol: AuditEvent['protocol'];
+  /** The caller's sticky key (`x-routing-key`); the token's subject when absent. */
+  routingKey?: string;
+  /** A version pinned by header (`x-falaj-pin-version`): only for `versions:pin` or platform admins. */
+  pin?: string;
   /**
    * Decodes the protocol's request and checks it against the version's signature (REST JSON,
    * REST binary, gRPC and KServe v1 each bring their own decoder; all give the same request).
@@ -83,14 +87,12 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     let version: number | null = null;
     let pool: string | null = null;
     try {
-      const route = this.route(call.principal, call.model);
-      const { target, signature } = resolveTarget(call.model, route, call.version);
+      const asked = call.version ?? this.pinned(call);
+      const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
+      const target = await this.readyTarget(call, resolved, asked !== undefined);
       version = target.version;
       pool = target.pool;
-      const request = call.decode(signature);
-      if (!(await this.isReady(target.pool, call.principal.tenantId, call.model, target.version))) {
-        throw InferenceError.noWorker(target.pool, call.model, target.version);
-      }
+      const request = call.decode(resolved.route.signatures[String(target.version)]);
       const reply = await this.dispatcher
         .dispatch(
           target.pool,
@@ -133,6 +135,33 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const route = this.route(principal, model);
     const { target } = resolveTarget(model, route, version);
     return this.pools.isReady(target.pool, principal.tenantId, model, target.version);
+  }
+
+  private pinned(call: InferCall): string | undefined {
+    if (call.pin === undefined) return undefined;
+    const { scopes } = call.principal;
+    if (!scopes.includes(SCOPES.versionsPin) && !scopes.includes(SCOPES.platformAdmin)) {
+      throw InferenceError.forbidden(`pinning a version requires scope ${SCOPES.versionsPin}`);
+    }
+    if (!/^[1-9][0-9]{0,9}$/.test(call.pin)) throw InferenceError.badRequest(`x-falaj-pin-version must be a version number, not '${call.pin}'`);
+    return call.pin;
+  }
+
+  /**
+   * The split's target when a worker has it ready; otherwise, unless the caller asked for that
+   * version, another target of the route that is ready. A version the router just moved traffic
+   * to may still be loading (a blue-green switch): its requests go to the version it replaces
+   * until a worker reports it ready, so no request fails during the switch.
+   */
+  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean) {
+    const { tenantId } = call.principal;
+    const { target, route } = resolved;
+    if (await this.isReady(target.pool, tenantId, call.model, target.version)) return target;
+    if (!asked) {
+      const fallback = fallbackTargets(route, target).find((t) => this.pools.isReady(t.pool, tenantId, call.model, t.version));
+      if (fallback) return fallback;
+    }
+    throw InferenceError.noWorker(target.pool, call.model, target.version);
   }
 
   /**

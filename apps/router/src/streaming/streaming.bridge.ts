@@ -147,7 +147,9 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     const model = message.request.model_name;
     let resolved;
     try {
-      resolved = resolveTarget(model, this.routes.lookup(principal.tenantId, model), message.request.model_version);
+      // Sticky like REST and gRPC: the message key is the routing key, else the token's subject.
+      const routingKey = original.key?.toString('utf8') || principal.subject;
+      resolved = resolveTarget(model, this.routes.lookup(principal.tenantId, model), message.request.model_version, routingKey);
     } catch (error) {
       if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`);
       throw error;
