@@ -52,3 +52,10 @@ export function servingSettingsOf(input: DeploymentInput): ServingSettings {
   if (input.enableMemoryArena !== undefined) settings.enableMemoryArena = input.enableMemoryArena;
   return settings;
 }
+
+/** A blue-green switch: all traffic to `version` (a number or alias). */
+export const SwitchInputSchema = z.object({ version: VersionRefSchema, reason: z.string().max(1000).default('') }).strict();
+export type SwitchInput = z.infer<typeof SwitchInputSchema>;
+
+export const SwitchBackInputSchema = z.object({ reason: z.string().max(1000).default('') }).strict().default({ reason: '' });
+export type SwitchBackInput = z.infer<typeof SwitchBackInputSchema>;

@@ -1,11 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
 import { ModelsService } from '../models/models.service';
 import { ZodBody } from '../openapi/zod-openapi';
 import { DEPLOYMENT_EXAMPLE, toDeploymentView, toRevisionView } from './deployment.view';
-import { DeploymentInputSchema, type DeploymentInput } from './deployment-spec.schema';
+import {
+  DeploymentInputSchema,
+  SwitchBackInputSchema,
+  SwitchInputSchema,
+  type DeploymentInput,
+  type SwitchBackInput,
+  type SwitchInput,
+} from './deployment-spec.schema';
 import { DeploymentsService } from './deployments.service';
 
 @ApiTags('deployments')
@@ -53,6 +60,32 @@ export class DeploymentsController {
   async put(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(DeploymentInputSchema)) input: DeploymentInput) {
     const model = await this.models.get(principal, name);
     return toDeploymentView(name, await this.deployments.put(principal, model, input));
+  }
+
+  @Post('switch')
+  @HttpCode(200)
+  @RequireScopes(SCOPES.deploymentsWrite)
+  @ApiOperation({
+    summary: 'Blue-green: all traffic to one version at once; the version it replaces stays loaded at weight 0',
+    description: 'One revision, one route change: the gateway keeps sending to the old version until a worker has the new one ready.',
+  })
+  @ZodBody(SwitchInputSchema, { version: 'challenger', reason: 'go green' })
+  @ApiOkResponse({ schema: { example: DEPLOYMENT_EXAMPLE } })
+  async switch(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(SwitchInputSchema)) input: SwitchInput) {
+    const model = await this.models.get(principal, name);
+    return toDeploymentView(name, await this.deployments.switchTo(principal, model, input));
+  }
+
+  @Post('switch-back')
+  @HttpCode(200)
+  @RequireScopes(SCOPES.deploymentsWrite)
+  @ApiOperation({ summary: 'Blue-green: all traffic back to the primary version of the previous revision' })
+  @ZodBody(SwitchBackInputSchema, { reason: 'roll back' })
+  @ApiOkResponse({ schema: { example: DEPLOYMENT_EXAMPLE } })
+  @ApiConflictResponse({ schema: { example: { error: "model 'fraud-scorer' has no earlier deployment revision to switch back to" } } })
+  async switchBack(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(SwitchBackInputSchema)) input: SwitchBackInput) {
+    const model = await this.models.get(principal, name);
+    return toDeploymentView(name, await this.deployments.switchTo(principal, model, { reason: input.reason }));
   }
 
   @Delete()
