@@ -11,6 +11,7 @@ import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { KserveV1Controller } from './kserve-v1/kserve-v1.controller';
+import { QuotaService } from './quota/quota.service';
 
 @Module({})
 export class GatewayModule {
@@ -29,6 +30,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         AuditSink,
         InferenceService,
+        QuotaService,
         HealthService,
         GrpcInferenceServer,
         {

@@ -7,6 +7,7 @@ import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
 import { RoutingTableReader, fallbackTargets, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
+import { QuotaService } from '../quota/quota.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
 
@@ -57,6 +58,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly audit: AuditSink,
+    private readonly quotas: QuotaService,
   ) {
     this.redis = createRedis(config.redisUrl, `${config.gatewayId}`);
     this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
@@ -86,9 +88,11 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const started = performance.now();
     let version: number | null = null;
     let pool: string | null = null;
+    let release = (): void => undefined;
     try {
       const asked = call.version ?? this.pinned(call);
       const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
+      release = await this.quotas.admit(call.principal.tenantId, call.model);
       const target = await this.readyTarget(call, resolved, asked !== undefined);
       version = target.version;
       pool = target.pool;
@@ -117,6 +121,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       const status = (error as { status?: number }).status ?? 500;
       this.record(call, status, (error as Error).message, version, pool, started);
       throw error;
+    } finally {
+      release();
     }
   }
 
