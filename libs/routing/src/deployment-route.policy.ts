@@ -11,6 +11,7 @@ export function deploymentRoute(tenantId: string, model: string, deployment: Dep
     model,
     targets: deployment.targets.map((t) => ({ version: t.version, pool, weight: t.weight })),
     signatures: Object.fromEntries(deployment.targets.map((t) => [String(t.version), t.signature])),
+    regions: deployment.regions,
     updatedAt: now.toISOString(),
   };
 }

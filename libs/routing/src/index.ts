@@ -3,3 +3,4 @@ export * from './production-route.policy';
 export * from './routing-table.reader';
 export * from './route-resolver';
 export * from './deployment-route.policy';
+export * from './residency.policy';

@@ -14,6 +14,8 @@ export interface SuiteOptions {
   env?: Partial<Record<AppName, NodeJS.ProcessEnv>>;
   /** CPU workers in the pool (default 1); the second is named `cpu-worker-2`, and so on. */
   cpuWorkers?: number;
+  /** Extra environment per CPU worker, first worker first (e.g. `{ FALAJ_REGION: 'eu' }`). */
+  cpuWorkerEnv?: NodeJS.ProcessEnv[];
 }
 
 const KAFKA_BROKERS = process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -68,6 +70,7 @@ export class FalajSuite {
         FALAJ_WORKER_PORT: String(port),
         FALAJ_REGISTRY_URL: this.registryUrl,
         FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-cpu-${n}`),
+        ...options.cpuWorkerEnv?.[n - 1],
       }, `http://127.0.0.1:${port}/health/ready`);
     }
     add('gpu-worker', 'gpu-worker', {

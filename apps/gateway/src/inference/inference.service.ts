@@ -5,7 +5,7 @@ import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, ty
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
-import { RoutingTableReader, fallbackTargets, resolveTarget, type ResolvedTarget } from '@falaj/routing';
+import { RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -54,6 +54,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
   private readonly redis: Redis;
+  /** Pools requests were placed on by residency, watched beside the routes' own pools. */
+  private readonly placedPools = new Set<string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -159,15 +161,24 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
    * to may still be loading (a blue-green switch): its requests go to the version it replaces
    * until a worker reports it ready, so no request fails during the switch.
    */
-  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean) {
-    const { tenantId } = call.principal;
+  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean): Promise<{ version: number; pool: string }> {
+    const { tenantId, residency } = call.principal;
     const { target, route } = resolved;
-    if (await this.isReady(target.pool, tenantId, call.model, target.version)) return target;
+    // Residency first: a request is only ever placed in its tenant's region (503 otherwise).
+    const place = (t: typeof target) => {
+      const pool = placeTarget(route, t, residency);
+      this.placedPools.add(pool);
+      return { version: t.version, pool };
+    };
+    const chosen = place(target);
+    if (await this.isReady(chosen.pool, tenantId, call.model, chosen.version)) return chosen;
     if (!asked) {
-      const fallback = fallbackTargets(route, target).find((t) => this.pools.isReady(t.pool, tenantId, call.model, t.version));
+      const fallback = fallbackTargets(route, target)
+        .map(place)
+        .find((t) => this.pools.isReady(t.pool, tenantId, call.model, t.version));
       if (fallback) return fallback;
     }
-    throw InferenceError.noWorker(target.pool, call.model, target.version);
+    throw InferenceError.noWorker(chosen.pool, call.model, chosen.version);
   }
 
   /**
@@ -189,7 +200,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private routedPools(): Set<string> {
-    const pools = new Set<string>();
+    const pools = new Set<string>(this.placedPools);
     for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
     return pools;
   }

@@ -19,6 +19,11 @@ export const RouteEntrySchema = z.object({
   targets: z.array(RouteTargetSchema).min(1),
   /** Signatures per served version, so the gateway validates without calling the registry. */
   signatures: z.record(z.string(), ModelSignatureSchema),
+  /**
+   * Regions the deployment may run in (empty or absent: any). A request is placed in its
+   * tenant's residency region, on the target pool's hardware, only if the deployment allows it.
+   */
+  regions: z.array(z.string().min(1)).optional(),
   updatedAt: z.iso.datetime(),
 });
 export type RouteEntry = z.infer<typeof RouteEntrySchema>;
