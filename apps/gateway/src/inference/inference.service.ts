@@ -178,7 +178,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
         .find((t) => this.pools.isReady(t.pool, tenantId, call.model, t.version));
       if (fallback) return fallback;
     }
-    throw InferenceError.noWorker(chosen.pool, call.model, chosen.version);
+    throw InferenceError.noWorker(chosen.pool, call.model, chosen.version, residency);
   }
 
   /**
