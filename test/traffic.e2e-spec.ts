@@ -191,6 +191,26 @@ describe('Traffic management (e2e)', () => {
       // Other tenants are not touched by the limited one's bucket.
       expect((await infer('acme')).status).toBe(200);
     }, 90_000);
+
+    it('sheds with 503 and Retry-After, never hanging, when the queue would miss the SLA', async () => {
+      const tight = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], slaP95Ms: 1, reason: 'impossible SLA' });
+      expect(tight.status).toBe(200);
+      try {
+        const answers = await eventually('shedding', async () => {
+          const burst = await hammer(200, 16, () => infer('acme'));
+          return burst.some((a) => a.status === 503) ? burst : undefined;
+        }, 60_000);
+        const shed = answers.filter((a) => a.status === 503);
+        expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
+        expect(answers.some((a) => a.status === 200)).toBe(true);
+        expect(Number(shed[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(shed[0].json.error).toMatch(/pool cpu.ae is shedding load: recent latency \d+ ms is over the SLA of 1 ms/);
+        process.stdout.write(`shedding at a 1 ms SLA: ${shed.length} of ${answers.length} shed\n`);
+      } finally {
+        expect((await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], reason: 'no SLA' })).status).toBe(200);
+      }
+      await eventually('no SLA, no shedding', async () => ((await hammer(40, 8, () => infer('acme'))).every((a) => a.status === 200) ? true : undefined), 30_000);
+    }, 120_000);
   });
 
   describe('residency', () => {

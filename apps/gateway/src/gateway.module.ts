@@ -12,6 +12,7 @@ import { InferenceService } from './inference/inference.service';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { KserveV1Controller } from './kserve-v1/kserve-v1.controller';
 import { QuotaService } from './quota/quota.service';
+import { LoadShedder } from './shedding/load-shedder';
 
 @Module({})
 export class GatewayModule {
@@ -31,6 +32,7 @@ export class GatewayModule {
         AuditSink,
         InferenceService,
         QuotaService,
+        LoadShedder,
         HealthService,
         GrpcInferenceServer,
         {

@@ -12,6 +12,7 @@ export function deploymentRoute(tenantId: string, model: string, deployment: Dep
     targets: deployment.targets.map((t) => ({ version: t.version, pool, weight: t.weight })),
     signatures: Object.fromEntries(deployment.targets.map((t) => [String(t.version), t.signature])),
     regions: deployment.regions,
+    slaP95Ms: deployment.slaP95Ms,
     updatedAt: now.toISOString(),
   };
 }

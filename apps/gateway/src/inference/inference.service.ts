@@ -8,6 +8,7 @@ import type { DecodedInferRequest } from '@falaj/oip';
 import { RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
+import { LoadShedder } from '../shedding/load-shedder';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
 
@@ -61,6 +62,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly audit: AuditSink,
     private readonly quotas: QuotaService,
+    private readonly shedder: LoadShedder,
   ) {
     this.redis = createRedis(config.redisUrl, `${config.gatewayId}`);
     this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
@@ -99,6 +101,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       version = target.version;
       pool = target.pool;
       const request = call.decode(resolved.route.signatures[String(target.version)]);
+      const answered = this.shedder.admit(target.pool, this.pools.live(target.pool).length, resolved.route.slaP95Ms);
+      const dispatched = performance.now();
       const reply = await this.dispatcher
         .dispatch(
           target.pool,
@@ -115,7 +119,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
         )
         .catch((error: Error) => {
           throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
-        });
+        })
+        .finally(() => answered(performance.now() - dispatched));
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
       this.record(call, 200, null, version, pool, started);
       return { request, outputs: reply.outputs, version: reply.version, pool: target.pool };

@@ -24,6 +24,8 @@ export const RouteEntrySchema = z.object({
    * tenant's residency region, on the target pool's hardware, only if the deployment allows it.
    */
   regions: z.array(z.string().min(1)).optional(),
+  /** The deployment's p95 latency target: requests that would miss it are shed (503). */
+  slaP95Ms: z.number().int().positive().nullable().optional(),
   updatedAt: z.iso.datetime(),
 });
 export type RouteEntry = z.infer<typeof RouteEntrySchema>;
