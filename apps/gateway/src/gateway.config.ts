@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { commonEnv, envPort, loadEnv } from '@falaj/config';
-import { QuotaEnvSchema } from './quota/quota.config';
+import { QuotaEnvSchema } from '@falaj/routing';
 
 const schema = z.object({
   ...commonEnv,

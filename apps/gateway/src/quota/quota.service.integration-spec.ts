@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { resolveTarget } from '@falaj/routing';
+import { QuotaConfigSchema, resolveTarget } from '@falaj/routing';
 import type { GatewayConfig } from '../gateway.config';
-import { QuotaConfigSchema } from './quota.config';
 import { QuotaError } from './quota.error';
 import { QuotaService } from './quota.service';
 

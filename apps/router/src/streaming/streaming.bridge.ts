@@ -6,7 +6,7 @@ import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics } fro
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
 import { OipError, decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
-import { ResidencyError, RoutingTableReader, UnroutableError, placeTarget, resolveTarget } from '@falaj/routing';
+import { ResidencyError, RoutingTableReader, TokenBuckets, UnroutableError, placeTarget, resolveTarget } from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { runKeyed } from './keyed-runner';
 import { parseStreamMessage, type ParsedStreamMessage } from './stream-message.parser';
@@ -37,6 +37,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private readonly routes: RoutingTableReader;
   private readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
+  private readonly buckets: TokenBuckets;
   /** Pools requests were placed on by residency, watched beside the routes' own pools. */
   private readonly placedPools = new Set<string>();
   private consumer?: Consumer;
@@ -60,6 +61,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       config.routerId,
     );
     this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
+    this.buckets = new TokenBuckets(this.redis, config.prefix, config.quotas);
   }
 
   async onModuleInit(): Promise<void> {
@@ -193,6 +195,9 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     const failure = (status: number, error: string) => answer(status, { id: request.id, model_name: request.model_name, error });
 
     if (refused !== undefined) return failure(503, refused);
+    // The gateway's buckets: a streamed request over its tenant's or model's rate is answered 429.
+    const waitMs = await this.buckets.take(principal.tenantId, request.model_name);
+    if (waitMs > 0) return failure(429, `rate limit exceeded for tenant '${principal.tenantId}' on model '${request.model_name}'; retry after ${Math.ceil(waitMs / 1000)} s`);
     let decoded;
     try {
       decoded = decodeJsonInferRequest(request, signature);
