@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { FalajSuite, OipGrpcClient, eventually } from '@falaj/testing';
+import { addModel } from './support/onnx-fixtures';
 
 /**
  * Traffic management against the five built apps and two real CPU workers in two regions (ae,
@@ -210,6 +211,49 @@ describe('Traffic management (e2e)', () => {
         expect((await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], reason: 'no SLA' })).status).toBe(200);
       }
       await eventually('no SLA, no shedding', async () => ((await hammer(40, 8, () => infer('acme'))).every((a) => a.status === 200) ? true : undefined), 30_000);
+    }, 120_000);
+  });
+
+  describe('shadow', () => {
+    const report = async () => (await suite.call('GET', '/admin/models/scorer/deployment/shadow-report', tokens.acme)).json;
+
+    it('mirrors to the shadow off the caller path: answers byte-identical, the report fills with agreement and latency', async () => {
+      const before = await hammer(20, 4, () => infer('acme', { 'x-routing-key': 'shadowed' }));
+      const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], shadow: 2, shadowPercent: 100, reason: 'shadow v2' });
+      expect(put.status).toBe(200);
+      expect(put.json).toMatchObject({ shadow: 2, shadowPercent: 100 });
+      await eventually('shadow pairs recorded', async () => {
+        await infer('acme', { 'x-routing-key': 'shadowed' });
+        return (await report()).pairs >= 1 ? true : undefined;
+      }, 60_000);
+      const during = await hammer(100, 4, () => infer('acme', { 'x-routing-key': 'shadowed' }));
+      expect(during.every((a) => a.status === 200 && a.text === before[0].text)).toBe(true);
+      expect(before.every((a) => a.text === before[0].text)).toBe(true);
+      const filled = await eventually('report filled', async () => {
+        const r = await report();
+        return r.pairs >= 100 ? r : undefined;
+      }, 30_000);
+      process.stdout.write(`shadow report: ${JSON.stringify(filled)}\n`);
+      // Version 2 is the same network as version 1: every pair agrees exactly.
+      expect(filled).toMatchObject({ shadowVersion: 2, shadowErrors: 0, exactMatchRate: 1, agreementRate: 1, maxAbsDiff: 0 });
+      expect(filled.latencyMs.primary.p50).toBeGreaterThan(0);
+      expect(filled.latencyMs.shadow.p95).toBeGreaterThan(0);
+    }, 120_000);
+
+    it('never fails the caller when the shadow fails, and counts the failures', async () => {
+      // A version whose input is not the live one's: every mirrored request fails on the worker.
+      const other = await suite.call('POST', '/admin/models/scorer/versions', tokens.acme, addModel(4), octet);
+      expect(other.status).toBe(201);
+      const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], shadow: other.json.version, reason: 'broken shadow' });
+      expect(put.status).toBe(200);
+      await eventually('shadow failures counted', async () => {
+        const answers = await hammer(10, 2, () => infer('acme'));
+        expect(answers.every((a) => a.status === 200)).toBe(true);
+        return (await report()).shadowErrors >= 5 ? true : undefined;
+      }, 60_000);
+      expect((await report()).pairs).toBe(0);
+      expect((await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }] })).status).toBe(200);
+      expect((await suite.call('GET', '/admin/models/scorer/deployment/shadow-report', tokens.acme)).status).toBe(404);
     }, 120_000);
   });
 

@@ -13,6 +13,7 @@ import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { KserveV1Controller } from './kserve-v1/kserve-v1.controller';
 import { QuotaService } from './quota/quota.service';
 import { LoadShedder } from './shedding/load-shedder';
+import { ShadowMirror } from './shadow/shadow-mirror';
 
 @Module({})
 export class GatewayModule {
@@ -33,6 +34,7 @@ export class GatewayModule {
         InferenceService,
         QuotaService,
         LoadShedder,
+        ShadowMirror,
         HealthService,
         GrpcInferenceServer,
         {

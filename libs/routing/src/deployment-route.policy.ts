@@ -13,6 +13,7 @@ export function deploymentRoute(tenantId: string, model: string, deployment: Dep
     signatures: Object.fromEntries(deployment.targets.map((t) => [String(t.version), t.signature])),
     regions: deployment.regions,
     slaP95Ms: deployment.slaP95Ms,
+    ...(deployment.shadow && { shadow: { version: deployment.shadow.version, pool, percent: deployment.shadowPercent ?? 100 } }),
     updatedAt: now.toISOString(),
   };
 }

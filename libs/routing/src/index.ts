@@ -6,3 +6,5 @@ export * from './deployment-route.policy';
 export * from './residency.policy';
 export * from './quota/quota.config';
 export * from './quota/token-buckets';
+export * from './shadow/output-agreement';
+export * from './shadow/shadow-report';

@@ -8,6 +8,7 @@ import type { DecodedInferRequest } from '@falaj/oip';
 import { RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
+import { ShadowMirror } from '../shadow/shadow-mirror';
 import { LoadShedder } from '../shedding/load-shedder';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
@@ -63,6 +64,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly audit: AuditSink,
     private readonly quotas: QuotaService,
     private readonly shedder: LoadShedder,
+    private readonly shadow: ShadowMirror,
   ) {
     this.redis = createRedis(config.redisUrl, `${config.gatewayId}`);
     this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
@@ -123,6 +125,19 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
         .finally(() => answered(performance.now() - dispatched));
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
       this.record(call, 200, null, version, pool, started);
+      if (this.shadow.selected(resolved.route, call.requestId)) {
+        this.shadow.mirror({
+          route: resolved.route,
+          requestId: call.requestId,
+          tenantId: call.principal.tenantId,
+          residency: call.principal.residency,
+          inputs: request.inputs,
+          outputs: request.outputs,
+          primary: { outputs: reply.outputs, latencyMs: performance.now() - dispatched },
+          dispatch: (p, r, timeoutMs) => this.dispatcher.dispatch(p, r, timeoutMs),
+          isReady: (p, v) => this.pools.isReady(p, call.principal.tenantId, call.model, v),
+        });
+      }
       return { request, outputs: reply.outputs, version: reply.version, pool: target.pool };
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
@@ -206,7 +221,10 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
 
   private routedPools(): Set<string> {
     const pools = new Set<string>(this.placedPools);
-    for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
+    for (const route of this.routes.all()) {
+      for (const target of route.targets) pools.add(target.pool);
+      if (route.shadow) pools.add(route.shadow.pool);
+    }
     return pools;
   }
 

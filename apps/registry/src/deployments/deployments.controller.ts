@@ -14,6 +14,8 @@ import {
   type SwitchInput,
 } from './deployment-spec.schema';
 import { DeploymentsService } from './deployments.service';
+import { DeploymentsError } from './deployments.exception';
+import { ShadowReportReader } from './shadow-report.reader';
 
 @ApiTags('deployments')
 @ApiBearerAuth()
@@ -22,6 +24,7 @@ export class DeploymentsController {
   constructor(
     private readonly models: ModelsService,
     private readonly deployments: DeploymentsService,
+    private readonly shadowReports: ShadowReportReader,
   ) {}
 
   @Get()
@@ -96,6 +99,28 @@ export class DeploymentsController {
   async remove(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<void> {
     const model = await this.models.get(principal, name);
     await this.deployments.remove(principal, model);
+  }
+
+  @Get('shadow-report')
+  @RequireScopes(SCOPES.modelsRead)
+  @ApiOperation({
+    summary: "The shadow's report: mirrored pairs, exact and argmax agreement, max abs difference, p50/p95 of both sides",
+    description: 'Aggregated by the gateways in Redis from live traffic; the latency delta is shadow minus primary, per pair.',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        shadowVersion: 5, pairs: 1200, shadowErrors: 0, exactMatches: 1200, argmaxAgreements: 1200, exactMatchRate: 1, agreementRate: 1, maxAbsDiff: 0,
+        latencyMs: { primary: { p50: 2.1, p95: 4.3 }, shadow: { p50: 2.3, p95: 4.9 }, delta: { p50: 0.1, p95: 1.2 } },
+      },
+    },
+  })
+  @ApiNotFoundResponse({ schema: { example: { error: "model 'fraud-scorer' has no shadow version in its deployment" } } })
+  async shadowReport(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
+    const model = await this.models.get(principal, name);
+    const { spec } = await this.deployments.get(model);
+    if (spec.shadow === null) throw DeploymentsError.noShadow(name);
+    return this.shadowReports.read(model.tenantId, name, spec.shadow);
   }
 
   @Get('revisions')

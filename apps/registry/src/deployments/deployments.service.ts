@@ -47,6 +47,7 @@ export class DeploymentsService {
       const spec: DeploymentSpec = {
         targets: [],
         shadow: input.shadow === null ? null : await this.aliases.resolve(model, input.shadow, tx),
+        shadowPercent: input.shadowPercent,
         hardware: input.hardware,
         serving: servingSettingsOf(input),
         slaP95Ms: input.slaP95Ms,

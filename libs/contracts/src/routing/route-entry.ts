@@ -24,6 +24,8 @@ export const RouteEntrySchema = z.object({
    * tenant's residency region, on the target pool's hardware, only if the deployment allows it.
    */
   regions: z.array(z.string().min(1)).optional(),
+  /** The version that gets a mirrored share of requests off the caller's path, and where it runs. */
+  shadow: z.object({ version: z.number().int().positive(), pool: z.string().min(1), percent: z.number().int().min(0).max(100) }).optional(),
   /** The deployment's p95 latency target: requests that would miss it are shed (503). */
   slaP95Ms: z.number().int().positive().nullable().optional(),
   updatedAt: z.iso.datetime(),
