@@ -5,7 +5,7 @@ import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, ty
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
-import { RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
+import { ResidencyError, RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
 import { ShadowMirror } from '../shadow/shadow-mirror';
@@ -160,9 +160,17 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   isModelReady(principal: Principal, model: string, version?: string): boolean {
-    const route = this.route(principal, model);
-    const { target } = resolveTarget(model, route, version);
-    return this.pools.isReady(target.pool, principal.tenantId, model, target.version);
+    const { route, target } = resolveTarget(model, this.route(principal, model), version);
+    // Ready means ready where this caller may be served: in its residency region.
+    let pool: string;
+    try {
+      pool = placeTarget(route, target, principal.residency);
+      this.placedPools.add(pool);
+    } catch (error) {
+      if (error instanceof ResidencyError) return false;
+      throw error;
+    }
+    return this.pools.isReady(pool, principal.tenantId, model, target.version);
   }
 
   private pinned(call: InferCall): string | undefined {
