@@ -125,19 +125,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
         .finally(() => answered(performance.now() - dispatched));
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
       this.record(call, 200, null, version, pool, started);
-      if (this.shadow.selected(resolved.route, call.requestId)) {
-        this.shadow.mirror({
-          route: resolved.route,
-          requestId: call.requestId,
-          tenantId: call.principal.tenantId,
-          residency: call.principal.residency,
-          inputs: request.inputs,
-          outputs: request.outputs,
-          primary: { outputs: reply.outputs, latencyMs: performance.now() - dispatched },
-          dispatch: (p, r, timeoutMs) => this.dispatcher.dispatch(p, r, timeoutMs),
-          isReady: (p, v) => this.pools.isReady(p, call.principal.tenantId, call.model, v),
-        });
-      }
+      this.mirror(call, resolved.route, request, reply.outputs, performance.now() - dispatched);
       return { request, outputs: reply.outputs, version: reply.version, pool: target.pool };
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
@@ -146,6 +134,22 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     } finally {
       release();
     }
+  }
+
+  /** The deployment's shadow share, mirrored after the caller's answer (never awaited). */
+  private mirror(call: InferCall, route: RouteEntry, request: DecodedInferRequest, outputs: TensorPayload[], latencyMs: number): void {
+    if (!this.shadow.selected(route, call.requestId)) return;
+    this.shadow.mirror({
+      route,
+      requestId: call.requestId,
+      tenantId: call.principal.tenantId,
+      residency: call.principal.residency,
+      inputs: request.inputs,
+      outputs: request.outputs,
+      primary: { outputs, latencyMs },
+      dispatch: (pool, dispatched, timeoutMs) => this.dispatcher.dispatch(pool, dispatched, timeoutMs),
+      isReady: (pool, version) => this.pools.isReady(pool, call.principal.tenantId, call.model, version),
+    });
   }
 
   metadata(principal: Principal, model: string, version?: string): ModelMetadata {
