@@ -98,8 +98,9 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     try {
       const asked = call.version ?? this.pinned(call);
       const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
-      release = await this.quotas.admit(call.principal.tenantId, call.model);
+      // Placement (residency, readiness) first: a request that cannot be served takes no token.
       const target = await this.readyTarget(call, resolved, asked !== undefined);
+      release = await this.quotas.admit(call.principal.tenantId, call.model);
       version = target.version;
       pool = target.pool;
       const request = call.decode(resolved.route.signatures[String(target.version)]);
