@@ -100,9 +100,9 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
       // Placement (residency, readiness) first: a request that cannot be served takes no token.
       const target = await this.readyTarget(call, resolved, asked !== undefined);
-      release = await this.quotas.admit(call.principal.tenantId, call.model);
       version = target.version;
       pool = target.pool;
+      release = await this.quotas.admit(call.principal.tenantId, call.model);
       const request = call.decode(resolved.route.signatures[String(target.version)]);
       const answered = this.shedder.admit(target.pool, this.pools.live(target.pool).length, resolved.route.slaP95Ms);
       const dispatched = performance.now();
