@@ -2,8 +2,9 @@ import type { DeploymentState, RouteEntry } from '@falaj/contracts';
 
 /**
  * The route of a model with a deployment: one target per served version with the deployment's
- * weight, all on `pool` (placement across pools and regions, weighted and sticky picking, and
- * shadows are the traffic manager's). Signatures of every served version ride along.
+ * weight, all on `pool`, with the shadow, the allowed regions and the SLA. The gateway picks a
+ * target by sticky key (resolveTarget) and places it in the caller's region (placeTarget).
+ * Signatures of every served version ride along.
  */
 export function deploymentRoute(tenantId: string, model: string, deployment: DeploymentState, pool: string, now: Date = new Date()): RouteEntry {
   return {
