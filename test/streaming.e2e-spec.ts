@@ -45,13 +45,17 @@ describe('streaming inference over Kafka (e2e)', () => {
   };
 
   beforeAll(async () => {
-    await suite.start();
+    // A per-model bucket on a second model, drawn from by streamed requests like REST ones.
+    await suite.start({ env: { router: { FALAJ_QUOTAS: JSON.stringify({ models: { 'acme/capped': { rps: 1, burst: 5 } } }) } } });
     const admin = await suite.platformAdminToken();
     await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' });
     token = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'svc', scopes: ['infer', 'models:write', 'models:read'] })).json.token;
     await suite.call('POST', '/admin/models', token, { name: 'tiny-mlp' });
     await suite.call('POST', '/admin/models/tiny-mlp/versions', token, readFileSync(MODEL), { 'content-type': 'application/octet-stream' });
     await suite.call('POST', '/admin/models/tiny-mlp/versions/1/stage', token, { stage: 'production' });
+    await suite.call('POST', '/admin/models', token, { name: 'capped' });
+    await suite.call('POST', '/admin/models/capped/versions', token, readFileSync(MODEL), { 'content-type': 'application/octet-stream' });
+    await suite.call('POST', '/admin/models/capped/versions/1/stage', token, { stage: 'production' });
     await eventually('model ready', async () => ((await suite.call('GET', '/v2/models/tiny-mlp/ready', token)).status === 200 ? true : undefined));
     await producer.connect();
     const listen = async (topic: string, onMessage: (m: KafkaMessage) => void) => {
@@ -162,4 +166,26 @@ describe('streaming inference over Kafka (e2e)', () => {
     expect(text).toMatch(/falaj_stream_messages_total\{outcome="status_200"\} \d+/);
     expect(text).toContain('falaj_stream_request_seconds_bucket');
   }, 60_000);
+
+  it('answers 429 on the responses topic beyond the model quota, like REST', async () => {
+    await eventually('capped ready', async () => ((await suite.call('GET', '/v2/models/capped/ready', token)).status === 200 ? true : undefined), 60_000);
+    await producer.send({
+      topic: topics.requests,
+      messages: Array.from({ length: 20 }, (_, i) => ({
+        key: `capped-${i}`,
+        value: JSON.stringify({ model_name: 'capped', inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 1, 2, 3] }] }),
+        headers: { authorization: `Bearer ${token}` },
+      })),
+    });
+    const got = await eventually('20 capped answers', async () => {
+      const all = Array.from({ length: 20 }, (_, i) => responses.get(`capped-${i}`)?.[0]);
+      return all.every(Boolean) ? (all as Received[]) : undefined;
+    }, 60_000);
+    const ok = got.filter((r) => r.status === '200').length;
+    const limited = got.filter((r) => r.status === '429');
+    expect(ok).toBeGreaterThanOrEqual(5);
+    expect(ok).toBeLessThanOrEqual(10);
+    expect(limited.length).toBe(20 - ok);
+    expect(limited[0].body.error).toContain("rate limit exceeded for tenant 'acme' on model 'capped'");
+  }, 90_000);
 });

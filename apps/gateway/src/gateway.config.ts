@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { commonEnv, envPort, loadEnv } from '@falaj/config';
+import { QuotaEnvSchema } from '@falaj/routing';
 
 const schema = z.object({
   ...commonEnv,
@@ -13,6 +14,8 @@ const schema = z.object({
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
   /** Largest inference request body, in bytes (413 beyond). */
   FALAJ_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  /** Token buckets and in-flight limits per tenant and model, as JSON (README: Traffic management). */
+  FALAJ_QUOTAS: QuotaEnvSchema,
 });
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -29,6 +32,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     gatewayId: e.FALAJ_GATEWAY_ID ?? `gateway-${process.pid}-${randomBytes(4).toString('hex')}`,
     inferTimeoutMs: e.FALAJ_INFER_TIMEOUT_MS,
     maxRequestBytes: e.FALAJ_MAX_REQUEST_BYTES,
+    quotas: e.FALAJ_QUOTAS,
   };
 }
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

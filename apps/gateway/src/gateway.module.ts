@@ -11,6 +11,9 @@ import { InferenceController } from './inference/inference.controller';
 import { InferenceService } from './inference/inference.service';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { KserveV1Controller } from './kserve-v1/kserve-v1.controller';
+import { QuotaService } from './quota/quota.service';
+import { LoadShedder } from './shedding/load-shedder';
+import { ShadowMirror } from './shadow/shadow-mirror';
 
 @Module({})
 export class GatewayModule {
@@ -29,6 +32,9 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         AuditSink,
         InferenceService,
+        QuotaService,
+        LoadShedder,
+        ShadowMirror,
         HealthService,
         GrpcInferenceServer,
         {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { PrefixSchema } from '@falaj/contracts';
 import { commonEnv, envPort, envRegion, loadEnv } from '@falaj/config';
+import { QuotaEnvSchema } from '@falaj/routing';
 
 const schema = z.object({
   ...commonEnv,
@@ -16,6 +17,8 @@ const schema = z.object({
   /** Streamed requests in flight at once (across keys; one key is always one at a time). */
   FALAJ_STREAM_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  /** The same token buckets as the gateway's (README: Traffic management); streamed requests draw from them too. */
+  FALAJ_QUOTAS: QuotaEnvSchema,
 });
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -34,6 +37,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
       concurrency: e.FALAJ_STREAM_CONCURRENCY,
       inferTimeoutMs: e.FALAJ_INFER_TIMEOUT_MS,
     },
+    quotas: e.FALAJ_QUOTAS,
   };
 }
 export type RouterConfig = ReturnType<typeof loadRouterConfig>;

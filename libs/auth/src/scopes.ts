@@ -10,5 +10,7 @@ export const SCOPES = {
   platformAdmin: 'platform:admin',
   /** Service identities (workers) fetching model artifacts from the registry. */
   artifactsRead: 'artifacts:read',
+  /** Pins a request to a version with `x-falaj-pin-version`, over the weighted split (testing). */
+  versionsPin: 'versions:pin',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];

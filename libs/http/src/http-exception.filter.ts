@@ -23,6 +23,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (status >= 500) {
       this.logger.error({ requestId: request.id, url: request.url, err: String(exception) }, (exception as Error)?.stack);
     }
+    // Quotas and shedding say when to come back (429/503 with `Retry-After`).
+    const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ModelSignature, RouteEntry, RouteTarget } from '@falaj/contracts';
 
 /** No route serves the model or version asked for: a 404 in every protocol. */
@@ -12,15 +13,50 @@ export interface ResolvedTarget {
 }
 
 /**
- * Picks the version and pool of a request from the model's route: the version asked for, or
- * the heaviest-weighted target. (Weighted and sticky splits arrive with traffic management.)
+ * A routing key's point in [0, 100): a hash of model and key, so one key lands on the same point
+ * of every model's split without all of a caller's models moving together.
  */
-export function resolveTarget(model: string, route: RouteEntry | undefined, version?: string): ResolvedTarget {
+export function stickyPoint(model: string, routingKey: string): number {
+  const digest = createHash('sha256').update(model).update('\0').update(routingKey).digest();
+  return (digest.readUInt32BE(0) / 0x1_0000_0000) * 100;
+}
+
+/**
+ * The target whose cumulative weight range holds the point. Targets are taken in version order,
+ * so the ranges depend only on the weights: a change of weights moves only the keys in the part
+ * of a range that changed hands (90/10 → 80/20 moves the points in [80, 90), nothing else).
+ */
+export function weightedTarget(targets: readonly RouteTarget[], point: number): RouteTarget | undefined {
+  const ordered = [...targets].filter((t) => t.weight > 0).sort((a, b) => a.version - b.version);
+  let upper = 0;
+  for (const target of ordered) {
+    upper += target.weight;
+    if (point < upper) return target;
+  }
+  return ordered.at(-1);
+}
+
+/**
+ * Picks the version and pool of a request from the model's route: the version asked for (or
+ * pinned), else the weighted split by the routing key (sticky while the weights stand), else,
+ * without a key, the heaviest-weighted target.
+ */
+export function resolveTarget(model: string, route: RouteEntry | undefined, version?: string, routingKey?: string): ResolvedTarget {
   if (!route) throw new UnroutableError(`model '${model}' not found`);
   const target = version
     ? route.targets.find((t) => String(t.version) === version)
-    : route.targets.reduce((best, t) => (t.weight > best.weight ? t : best));
+    : routingKey !== undefined
+      ? weightedTarget(route.targets, stickyPoint(model, routingKey))
+      : route.targets.reduce((best, t) => (t.weight > best.weight ? t : best));
   const signature = target && route.signatures[String(target.version)];
   if (!target || !signature) throw new UnroutableError(`version ${version ?? '?'} of model '${model}' is not serving`);
   return { route, target, signature };
+}
+
+/**
+ * The other targets of the route that may take a request whose chosen version is not loaded
+ * yet (a blue-green switch to a version still loading): heaviest first, never the chosen one.
+ */
+export function fallbackTargets(route: RouteEntry, chosen: RouteTarget): RouteTarget[] {
+  return route.targets.filter((t) => t !== chosen).sort((a, b) => b.weight - a.weight);
 }

@@ -47,4 +47,19 @@ describe('deploymentRoute', () => {
     ]);
     expect(route.signatures).toEqual({ '4': signature, '5': other });
   });
+
+  it('carries the shadow with its share, the allowed regions and the SLA', () => {
+    const deployment = {
+      revision: 3,
+      targets: [{ ...production, weight: 100 }],
+      shadow: { ...production, version: 6 },
+      shadowPercent: 25,
+      hardware: 'cpu' as const,
+      regions: ['ae', 'eu'],
+      slaP95Ms: 50,
+    };
+    const route = deploymentRoute('acme', 'mlp', deployment, 'cpu.ae');
+    expect(route).toMatchObject({ shadow: { version: 6, pool: 'cpu.ae', percent: 25 }, regions: ['ae', 'eu'], slaP95Ms: 50 });
+    expect(deploymentRoute('acme', 'mlp', { ...deployment, shadow: null }, 'cpu.ae').shadow).toBeUndefined();
+  });
 });

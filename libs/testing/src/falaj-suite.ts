@@ -16,6 +16,8 @@ export interface SuiteOptions {
   cpuWorkers?: number;
   /** Node flags per app, e.g. `--cpu-prof` for a profile. */
   nodeArgs?: Partial<Record<AppName, string[]>>;
+  /** Extra environment per CPU worker, first worker first (e.g. `{ FALAJ_REGION: 'eu' }`). */
+  cpuWorkerEnv?: NodeJS.ProcessEnv[];
 }
 
 const KAFKA_BROKERS = process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -74,6 +76,7 @@ export class FalajSuite {
         FALAJ_WORKER_PORT: String(port),
         FALAJ_REGISTRY_URL: this.registryUrl,
         FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-cpu-${n}`),
+        ...options.cpuWorkerEnv?.[n - 1],
       }, `http://127.0.0.1:${port}/health/ready`);
     }
     add('gpu-worker', 'gpu-worker', {

@@ -28,9 +28,10 @@ export class OipGrpcClient {
   }
 
   /** Calls one method; rejects with the grpc.ServiceError (its `code` is the gRPC status). */
-  call<T = Record<string, unknown>>(method: string, request: unknown = {}, token = this.token): Promise<T> {
+  call<T = Record<string, unknown>>(method: string, request: unknown = {}, token = this.token, extra: Record<string, string> = {}): Promise<T> {
     const metadata = new grpc.Metadata();
     if (token) metadata.set('authorization', `Bearer ${token}`);
+    for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
     return new Promise<T>((resolve, reject) =>
       this.client[method].call(this.client, request, metadata, { deadline: Date.now() + 60_000 }, (error, response) =>
         error ? reject(error) : resolve(response as T),
@@ -45,6 +46,8 @@ export class OipGrpcClient {
     id?: string;
     inputs: TensorPayload[];
     outputs?: string[];
+    /** Extra call metadata, e.g. `x-routing-key`. */
+    metadata?: Record<string, string>;
   }): Promise<{ response: GrpcModelInferResponse; outputs: TensorPayload[] }> {
     const request: GrpcModelInferRequest = {
       model_name: args.model,
@@ -54,7 +57,7 @@ export class OipGrpcClient {
       outputs: (args.outputs ?? []).map((name) => ({ name })),
       raw_input_contents: args.inputs.map((t) => t.data),
     };
-    const response = await this.call<GrpcModelInferResponse>('ModelInfer', request);
+    const response = await this.call<GrpcModelInferResponse>('ModelInfer', request, this.token, args.metadata);
     const outputs = response.outputs.map((o, i) => ({
       name: o.name,
       datatype: o.datatype as OipDatatype,

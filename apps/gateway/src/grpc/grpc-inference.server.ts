@@ -84,6 +84,8 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
           model,
           version: message.model_version || undefined,
           protocol: 'grpc',
+          routingKey: metadataOf(call.metadata, 'x-routing-key'),
+          pin: metadataOf(call.metadata, 'x-falaj-pin-version'),
           decode: (signature) => decodeGrpcInferRequest(message, signature),
         });
         return encodeGrpcInferResponse({ modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs });
@@ -145,6 +147,11 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
 
 function versionOf(request: Record<string, unknown>): string | undefined {
   return typeof request.version === 'string' && request.version !== '' ? request.version : undefined;
+}
+
+function metadataOf(metadata: grpc.Metadata, name: string): string | undefined {
+  const given = metadata.get(name)[0];
+  return typeof given === 'string' && given !== '' ? given.slice(0, 256) : undefined;
 }
 
 function requestIdOf(metadata: grpc.Metadata): string {

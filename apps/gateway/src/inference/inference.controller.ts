@@ -10,6 +10,7 @@ import {
   wantsBinaryOutput,
 } from '@falaj/oip';
 import { InferenceService, type ModelMetadata } from './inference.service';
+import { trafficHeaders } from './traffic-headers';
 
 /**
  * Open Inference Protocol v2 over REST: model metadata, readiness and inference, with Triton's
@@ -82,6 +83,7 @@ export class InferenceController {
       model,
       version,
       protocol: 'rest',
+      ...trafficHeaders(request),
       decode: (signature) => {
         const { header, binary } = splitInferBody(body, request.headers[INFERENCE_HEADER_CONTENT_LENGTH]);
         return decodeJsonInferRequest(header, signature, binary);

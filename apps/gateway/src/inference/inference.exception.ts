@@ -1,8 +1,16 @@
 import { DomainError } from '@falaj/http';
 
 export class InferenceError extends DomainError {
-  static noWorker(pool: string, model: string, version: number): InferenceError {
-    return new InferenceError(503, `model '${model}' version ${version} is not ready on any worker of pool ${pool}`, 'not_ready');
+  static noWorker(pool: string, model: string, version: number, residency?: string): InferenceError {
+    // Under residency the pool is the only one allowed: say so, so nobody expects a spill elsewhere.
+    const rule = residency === undefined ? '' : ` (residency: the tenant's data stays in region '${residency}')`;
+    return new InferenceError(503, `model '${model}' version ${version} is not ready on any worker of pool ${pool}${rule}`, 'not_ready');
+  }
+  static forbidden(message: string): InferenceError {
+    return new InferenceError(403, message, 'forbidden');
+  }
+  static badRequest(message: string): InferenceError {
+    return new InferenceError(400, message, 'bad_request');
   }
   static timeout(message: string): InferenceError {
     return new InferenceError(504, message, 'timeout');

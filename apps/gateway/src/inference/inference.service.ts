@@ -1,12 +1,15 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { Principal } from '@falaj/auth';
+import { SCOPES, type Principal } from '@falaj/auth';
 import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
-import { RoutingTableReader, resolveTarget } from '@falaj/routing';
+import { ResidencyError, RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
+import { QuotaService } from '../quota/quota.service';
+import { ShadowMirror } from '../shadow/shadow-mirror';
+import { LoadShedder } from '../shedding/load-shedder';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { InferenceError } from './inference.exception';
 
@@ -16,6 +19,10 @@ export interface InferCall {
   model: string;
   version?: string;
   protocol: AuditEvent['protocol'];
+  /** The caller's sticky key (`x-routing-key`); the token's subject when absent. */
+  routingKey?: string;
+  /** A version pinned by header (`x-falaj-pin-version`): only for `versions:pin` or platform admins. */
+  pin?: string;
   /**
    * Decodes the protocol's request and checks it against the version's signature (REST JSON,
    * REST binary, gRPC and KServe v1 each bring their own decoder; all give the same request).
@@ -49,10 +56,15 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
   private readonly redis: Redis;
+  /** Pools requests were placed on by residency, watched beside the routes' own pools. */
+  private readonly placedPools = new Set<string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly audit: AuditSink,
+    private readonly quotas: QuotaService,
+    private readonly shedder: LoadShedder,
+    private readonly shadow: ShadowMirror,
   ) {
     this.redis = createRedis(config.redisUrl, `${config.gatewayId}`);
     this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
@@ -82,15 +94,18 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const started = performance.now();
     let version: number | null = null;
     let pool: string | null = null;
+    let release = (): void => undefined;
     try {
-      const route = this.route(call.principal, call.model);
-      const { target, signature } = resolveTarget(call.model, route, call.version);
+      const asked = call.version ?? this.pinned(call);
+      const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
+      // Placement (residency, readiness) first: a request that cannot be served takes no token.
+      const target = await this.readyTarget(call, resolved, asked !== undefined);
       version = target.version;
       pool = target.pool;
-      const request = call.decode(signature);
-      if (!(await this.isReady(target.pool, call.principal.tenantId, call.model, target.version))) {
-        throw InferenceError.noWorker(target.pool, call.model, target.version);
-      }
+      release = await this.quotas.admit(call.principal.tenantId, call.model);
+      const request = call.decode(resolved.route.signatures[String(target.version)]);
+      const answered = this.shedder.admit(target.pool, this.pools.live(target.pool).length, resolved.route.slaP95Ms);
+      const dispatched = performance.now();
       const reply = await this.dispatcher
         .dispatch(
           target.pool,
@@ -107,15 +122,35 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
         )
         .catch((error: Error) => {
           throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
-        });
+        })
+        .finally(() => answered(performance.now() - dispatched));
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
       this.record(call, 200, null, version, pool, started);
+      this.mirror(call, resolved.route, request, reply.outputs, performance.now() - dispatched);
       return { request, outputs: reply.outputs, version: reply.version, pool: target.pool };
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
       this.record(call, status, (error as Error).message, version, pool, started);
       throw error;
+    } finally {
+      release();
     }
+  }
+
+  /** The deployment's shadow share, mirrored after the caller's answer (never awaited). */
+  private mirror(call: InferCall, route: RouteEntry, request: DecodedInferRequest, outputs: TensorPayload[], latencyMs: number): void {
+    if (!this.shadow.selected(route, call.requestId)) return;
+    this.shadow.mirror({
+      route,
+      requestId: call.requestId,
+      tenantId: call.principal.tenantId,
+      residency: call.principal.residency,
+      inputs: request.inputs,
+      outputs: request.outputs,
+      primary: { outputs, latencyMs },
+      dispatch: (pool, dispatched, timeoutMs) => this.dispatcher.dispatch(pool, dispatched, timeoutMs),
+      isReady: (pool, version) => this.pools.isReady(pool, call.principal.tenantId, call.model, version),
+    });
   }
 
   metadata(principal: Principal, model: string, version?: string): ModelMetadata {
@@ -130,9 +165,53 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   isModelReady(principal: Principal, model: string, version?: string): boolean {
-    const route = this.route(principal, model);
-    const { target } = resolveTarget(model, route, version);
-    return this.pools.isReady(target.pool, principal.tenantId, model, target.version);
+    const { route, target } = resolveTarget(model, this.route(principal, model), version);
+    // Ready means ready where this caller may be served: in its residency region.
+    let pool: string;
+    try {
+      pool = placeTarget(route, target, principal.residency);
+      this.placedPools.add(pool);
+    } catch (error) {
+      if (error instanceof ResidencyError) return false;
+      throw error;
+    }
+    return this.pools.isReady(pool, principal.tenantId, model, target.version);
+  }
+
+  private pinned(call: InferCall): string | undefined {
+    if (call.pin === undefined) return undefined;
+    const { scopes } = call.principal;
+    if (!scopes.includes(SCOPES.versionsPin) && !scopes.includes(SCOPES.platformAdmin)) {
+      throw InferenceError.forbidden(`pinning a version requires scope ${SCOPES.versionsPin}`);
+    }
+    if (!/^[1-9][0-9]{0,9}$/.test(call.pin)) throw InferenceError.badRequest(`x-falaj-pin-version must be a version number, not '${call.pin}'`);
+    return call.pin;
+  }
+
+  /**
+   * The split's target when a worker has it ready; otherwise, unless the caller asked for that
+   * version, another target of the route that is ready. A version the router just moved traffic
+   * to may still be loading (a blue-green switch): its requests go to the version it replaces
+   * until a worker reports it ready, so no request fails during the switch.
+   */
+  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean): Promise<{ version: number; pool: string }> {
+    const { tenantId, residency } = call.principal;
+    const { target, route } = resolved;
+    // Residency first: a request is only ever placed in its tenant's region (503 otherwise).
+    const place = (t: typeof target) => {
+      const pool = placeTarget(route, t, residency);
+      this.placedPools.add(pool);
+      return { version: t.version, pool };
+    };
+    const chosen = place(target);
+    if (await this.isReady(chosen.pool, tenantId, call.model, chosen.version)) return chosen;
+    if (!asked) {
+      const fallback = fallbackTargets(route, target)
+        .map(place)
+        .find((t) => this.pools.isReady(t.pool, tenantId, call.model, t.version));
+      if (fallback) return fallback;
+    }
+    throw InferenceError.noWorker(chosen.pool, call.model, chosen.version, residency);
   }
 
   /**
@@ -154,8 +233,11 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private routedPools(): Set<string> {
-    const pools = new Set<string>();
-    for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
+    const pools = new Set<string>(this.placedPools);
+    for (const route of this.routes.all()) {
+      for (const target of route.targets) pools.add(target.pool);
+      if (route.shadow) pools.add(route.shadow.pool);
+    }
     return pools;
   }
 

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { OipError, decodeKserveV1Request, encodeKserveV1Response, splitInferBody } from '@falaj/oip';
 import { InferenceService } from '../inference/inference.service';
+import { trafficHeaders } from '../inference/traffic-headers';
 
 const PREDICT = ':predict';
 
@@ -34,6 +35,7 @@ export class KserveV1Controller {
       requestId: String(request.id),
       model,
       protocol: 'rest',
+      ...trafficHeaders(request),
       decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature),
     });
     return encodeKserveV1Response(result.outputs);

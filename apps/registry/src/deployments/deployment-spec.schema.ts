@@ -15,6 +15,8 @@ export const DeploymentInputSchema = z
       .min(1)
       .max(16),
     shadow: VersionRefSchema.nullable().default(null),
+    /** Share of requests mirrored to the shadow, in percent. */
+    shadowPercent: z.number().int().min(0).max(100).default(100),
     hardware: HardwarePolicySchema.default('cpu'),
     batching: servingFields.batching,
     instanceCount: servingFields.instanceCount,
@@ -36,6 +38,8 @@ export type DeploymentInput = z.infer<typeof DeploymentInputSchema>;
 export interface DeploymentSpec {
   targets: { version: number; weight: number }[];
   shadow: number | null;
+  /** Absent in specs written before shadow shares: all requests. */
+  shadowPercent?: number;
   hardware: z.infer<typeof HardwarePolicySchema>;
   serving: ServingSettings;
   slaP95Ms: number | null;
@@ -52,3 +56,10 @@ export function servingSettingsOf(input: DeploymentInput): ServingSettings {
   if (input.enableMemoryArena !== undefined) settings.enableMemoryArena = input.enableMemoryArena;
   return settings;
 }
+
+/** A blue-green switch: all traffic to `version` (a number or alias). */
+export const SwitchInputSchema = z.object({ version: VersionRefSchema, reason: z.string().max(1000).default('') }).strict();
+export type SwitchInput = z.infer<typeof SwitchInputSchema>;
+
+export const SwitchBackInputSchema = z.object({ reason: z.string().max(1000).default('') }).strict().default({ reason: '' });
+export type SwitchBackInput = z.infer<typeof SwitchBackInputSchema>;

@@ -1,5 +1,5 @@
 import type { ModelStage } from '@falaj/contracts';
-import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions, servesAlone } from './deployment.policy';
+import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions, servesAlone, switchedSpec } from './deployment.policy';
 import { DeploymentInputSchema, servingSettingsOf, type DeploymentSpec } from './deployment-spec.schema';
 
 const spec = (targets: [number, number][], shadow: number | null = null): DeploymentSpec => ({
@@ -80,5 +80,21 @@ describe('servesAlone', () => {
     expect(servesAlone(spec([[2, 100]]), 2)).toBe(true);
     expect(servesAlone(spec([[1, 90], [2, 10]]), 2)).toBe(false);
     expect(servesAlone(spec([[1, 100]], 2), 2)).toBe(false);
+  });
+});
+
+describe('switchedSpec', () => {
+  const base = { shadow: null, hardware: 'cpu' as const, serving: {}, slaP95Ms: null, regions: [] };
+
+  it('sends all traffic to the version and keeps the replaced one as a weight-0 standby', () => {
+    const spec = switchedSpec({ ...base, targets: [{ version: 1, weight: 90 }, { version: 2, weight: 10 }] }, 3);
+    expect(spec.targets).toEqual([{ version: 3, weight: 100 }, { version: 1, weight: 0 }]);
+    expect(deploymentProblems(spec, new Map([[1, 'production'], [3, 'staging']]))).toEqual([]);
+  });
+
+  it('switches back to the standby and drops a shadow that becomes the primary', () => {
+    const green = { ...base, shadow: 1, targets: [{ version: 2, weight: 100 }] };
+    expect(switchedSpec(green, 1)).toMatchObject({ shadow: null, targets: [{ version: 1, weight: 100 }, { version: 2, weight: 0 }] });
+    expect(switchedSpec(green, 2).targets).toEqual([{ version: 2, weight: 100 }]);
   });
 });

@@ -48,3 +48,14 @@ export function promotedSpec(spec: DeploymentSpec, version: number): DeploymentS
 /** Whether the spec already sends all live traffic to `version`. */
 export const servesAlone = (spec: DeploymentSpec, version: number): boolean =>
   spec.targets.length === 1 && spec.targets[0].version === version;
+
+/**
+ * Blue-green: every request goes to `version`, and the version that carried the traffic until
+ * now stays loaded as a weight-0 standby, so switching back is one more route change with no
+ * model to load. Shadow and serving settings stay.
+ */
+export function switchedSpec(spec: DeploymentSpec, version: number): DeploymentSpec {
+  const from = primaryVersion(spec);
+  const targets = from === version ? [{ version, weight: 100 }] : [{ version, weight: 100 }, { version: from, weight: 0 }];
+  return { ...spec, targets, shadow: spec.shadow === version ? null : spec.shadow };
+}

@@ -6,7 +6,8 @@ const orderedTargets = (targets: { version: number; weight: number }[]) => targe
 export function toDeploymentView(model: string, d: DeploymentEntity) {
   // Spelled out: jsonb does not keep the spec's key order.
   const { shadow, hardware, serving, slaP95Ms, regions } = d.spec;
-  return { model, revision: d.revision, targets: orderedTargets(d.spec.targets), shadow, hardware, serving, slaP95Ms, regions, updatedBy: d.updatedBy, updatedAt: d.updatedAt };
+  const shadowPercent = d.spec.shadowPercent ?? 100;
+  return { model, revision: d.revision, targets: orderedTargets(d.spec.targets), shadow, shadowPercent, hardware, serving, slaP95Ms, regions, updatedBy: d.updatedBy, updatedAt: d.updatedAt };
 }
 
 export function toRevisionView(r: DeploymentRevisionEntity) {
@@ -22,6 +23,7 @@ export const DEPLOYMENT_EXAMPLE = {
     { version: 4, weight: 10 },
   ],
   shadow: 5,
+  shadowPercent: 100,
   hardware: 'cpu',
   serving: { batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMicros: 500 }, instanceCount: 1 },
   slaP95Ms: 50,

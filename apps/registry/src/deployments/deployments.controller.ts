@@ -1,12 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
 import { ModelsService } from '../models/models.service';
 import { ZodBody } from '../openapi/zod-openapi';
 import { DEPLOYMENT_EXAMPLE, toDeploymentView, toRevisionView } from './deployment.view';
-import { DeploymentInputSchema, type DeploymentInput } from './deployment-spec.schema';
+import {
+  DeploymentInputSchema,
+  SwitchBackInputSchema,
+  SwitchInputSchema,
+  type DeploymentInput,
+  type SwitchBackInput,
+  type SwitchInput,
+} from './deployment-spec.schema';
 import { DeploymentsService } from './deployments.service';
+import { DeploymentsError } from './deployments.exception';
+import { ShadowReportReader } from './shadow-report.reader';
 
 @ApiTags('deployments')
 @ApiBearerAuth()
@@ -15,6 +24,7 @@ export class DeploymentsController {
   constructor(
     private readonly models: ModelsService,
     private readonly deployments: DeploymentsService,
+    private readonly shadowReports: ShadowReportReader,
   ) {}
 
   @Get()
@@ -55,6 +65,32 @@ export class DeploymentsController {
     return toDeploymentView(name, await this.deployments.put(principal, model, input));
   }
 
+  @Post('switch')
+  @HttpCode(200)
+  @RequireScopes(SCOPES.deploymentsWrite)
+  @ApiOperation({
+    summary: 'Blue-green: all traffic to one version at once; the version it replaces stays loaded at weight 0',
+    description: 'One revision, one route change: the gateway keeps sending to the old version until a worker has the new one ready.',
+  })
+  @ZodBody(SwitchInputSchema, { version: 'challenger', reason: 'go green' })
+  @ApiOkResponse({ schema: { example: DEPLOYMENT_EXAMPLE } })
+  async switch(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(SwitchInputSchema)) input: SwitchInput) {
+    const model = await this.models.get(principal, name);
+    return toDeploymentView(name, await this.deployments.switchTo(principal, model, input));
+  }
+
+  @Post('switch-back')
+  @HttpCode(200)
+  @RequireScopes(SCOPES.deploymentsWrite)
+  @ApiOperation({ summary: 'Blue-green: all traffic back to the primary version of the previous revision' })
+  @ZodBody(SwitchBackInputSchema, { reason: 'roll back' })
+  @ApiOkResponse({ schema: { example: DEPLOYMENT_EXAMPLE } })
+  @ApiConflictResponse({ schema: { example: { error: "model 'fraud-scorer' has no earlier deployment revision to switch back to" } } })
+  async switchBack(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(SwitchBackInputSchema)) input: SwitchBackInput) {
+    const model = await this.models.get(principal, name);
+    return toDeploymentView(name, await this.deployments.switchTo(principal, model, { reason: input.reason }));
+  }
+
   @Delete()
   @HttpCode(204)
   @RequireScopes(SCOPES.deploymentsWrite)
@@ -63,6 +99,28 @@ export class DeploymentsController {
   async remove(@CurrentPrincipal() principal: Principal, @Param('name') name: string): Promise<void> {
     const model = await this.models.get(principal, name);
     await this.deployments.remove(principal, model);
+  }
+
+  @Get('shadow-report')
+  @RequireScopes(SCOPES.modelsRead)
+  @ApiOperation({
+    summary: "The shadow's report: mirrored pairs, exact and argmax agreement, max abs difference, p50/p95 of both sides",
+    description: 'Aggregated by the gateways in Redis from live traffic; the latency delta is shadow minus primary, per pair.',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        shadowVersion: 5, pairs: 1200, shadowErrors: 0, exactMatches: 1200, argmaxAgreements: 1200, exactMatchRate: 1, agreementRate: 1, maxAbsDiff: 0,
+        latencyMs: { primary: { p50: 2.1, p95: 4.3 }, shadow: { p50: 2.3, p95: 4.9 }, delta: { p50: 0.1, p95: 1.2 } },
+      },
+    },
+  })
+  @ApiNotFoundResponse({ schema: { example: { error: "model 'fraud-scorer' has no shadow version in its deployment" } } })
+  async shadowReport(@CurrentPrincipal() principal: Principal, @Param('name') name: string) {
+    const model = await this.models.get(principal, name);
+    const { spec } = await this.deployments.get(model);
+    if (spec.shadow === null) throw DeploymentsError.noShadow(name);
+    return this.shadowReports.read(model.tenantId, name, spec.shadow);
   }
 
   @Get('revisions')

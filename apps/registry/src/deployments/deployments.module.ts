@@ -7,11 +7,12 @@ import { DeploymentRevisionEntity } from './deployment-revision.entity';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsController } from './deployments.controller';
 import { DeploymentsService } from './deployments.service';
+import { ShadowReportReader } from './shadow-report.reader';
 
 @Module({
   imports: [TypeOrmModule.forFeature([DeploymentEntity, DeploymentRevisionEntity]), ModelsModule, AliasesModule, TransitionsModule],
   controllers: [DeploymentsController],
-  providers: [DeploymentsService],
+  providers: [DeploymentsService, ShadowReportReader],
   exports: [DeploymentsService],
 })
 export class DeploymentsModule {}

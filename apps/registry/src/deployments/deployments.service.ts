@@ -10,8 +10,8 @@ import { lockModel } from '../models/models.service';
 import { StageWriter } from '../transitions/stage.writer';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 import { DeploymentRevisionEntity } from './deployment-revision.entity';
-import { deploymentProblems, primaryVersion, servedVersions } from './deployment.policy';
-import { servingSettingsOf, type DeploymentInput, type DeploymentSpec } from './deployment-spec.schema';
+import { deploymentProblems, primaryVersion, servedVersions, switchedSpec } from './deployment.policy';
+import { servingSettingsOf, type DeploymentInput, type DeploymentSpec, type SwitchInput } from './deployment-spec.schema';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsError } from './deployments.exception';
 
@@ -47,6 +47,7 @@ export class DeploymentsService {
       const spec: DeploymentSpec = {
         targets: [],
         shadow: input.shadow === null ? null : await this.aliases.resolve(model, input.shadow, tx),
+        shadowPercent: input.shadowPercent,
         hardware: input.hardware,
         serving: servingSettingsOf(input),
         slaP95Ms: input.slaP95Ms,
@@ -62,6 +63,35 @@ export class DeploymentsService {
     this.logger.log({ tenant: model.tenantId, model: model.name, revision: saved.revision, targets: saved.spec.targets }, 'deployment set');
     await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
     return saved;
+  }
+
+  /**
+   * Blue-green: all traffic to one version in a single revision (the router swaps the whole
+   * route at once). Without a version, back to the primary of the revision before this one.
+   */
+  async switchTo(principal: Principal, model: ModelEntity, input: Partial<SwitchInput> & { reason: string }): Promise<DeploymentEntity> {
+    const saved = await this.db.transaction(async (tx) => {
+      await lockModel(tx, model.id);
+      const current = await this.current(tx, model.id);
+      if (!current) throw DeploymentsError.notFound(model.name);
+      const version = input.version === undefined ? await this.previousPrimary(tx, model, current.revision) : await this.aliases.resolve(model, input.version, tx);
+      const spec = switchedSpec(current.spec, version);
+      const problems = deploymentProblems(spec, await stagesOf(tx, model.id));
+      if (problems.length > 0) throw DeploymentsError.invalid(problems);
+      const reason = input.reason || (input.version === undefined ? `switch back to version ${version}` : `switch to version ${version}`);
+      const written = await this.write(tx, model.id, spec, { actor: principal.subject, reason });
+      await this.stages.serveExactly(tx, model.id, servedVersions(spec), { actor: principal.subject, reason: `deployment revision ${written.revision}` });
+      return written;
+    });
+    this.logger.log({ tenant: model.tenantId, model: model.name, revision: saved.revision, version: primaryVersion(saved.spec) }, 'blue-green switch');
+    await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
+    return saved;
+  }
+
+  private async previousPrimary(tx: EntityManager, model: ModelEntity, revision: number): Promise<number> {
+    const previous = await tx.getRepository(DeploymentRevisionEntity).findOneBy({ modelId: model.id, revision: revision - 1 });
+    if (!previous?.spec) throw DeploymentsError.nothingToSwitchBack(model.name);
+    return primaryVersion(previous.spec);
   }
 
   /** Removes the deployment; the heaviest target stays the one production version. */

@@ -100,6 +100,7 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
       revision: deployment.revision,
       targets: spec.targets.map((t) => ({ ...serving(t.version), weight: t.weight })),
       shadow: spec.shadow === null ? null : serving(spec.shadow),
+      shadowPercent: spec.shadowPercent ?? 100,
       hardware: spec.hardware,
       regions: spec.regions,
       slaP95Ms: spec.slaP95Ms,

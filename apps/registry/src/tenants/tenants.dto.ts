@@ -15,7 +15,7 @@ export const CreateTenantSchema = z.object({
 export type CreateTenantDto = z.infer<typeof CreateTenantSchema>;
 
 /** Scopes a platform admin may hand a tenant's credentials (never platform or service scopes). */
-export const TENANT_SCOPES = ['infer', 'models:read', 'models:write', 'deployments:write', 'audit:read'] as const;
+export const TENANT_SCOPES = ['infer', 'models:read', 'models:write', 'deployments:write', 'audit:read', 'versions:pin'] as const;
 
 export const IssueTokenSchema = z.object({
   subject: z.string().min(1).max(200),

@@ -6,7 +6,7 @@ import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics } fro
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
 import { OipError, decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
-import { RoutingTableReader, UnroutableError, resolveTarget } from '@falaj/routing';
+import { ResidencyError, RoutingTableReader, TokenBuckets, UnroutableError, placeTarget, resolveTarget } from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { runKeyed } from './keyed-runner';
 import { parseStreamMessage, type ParsedStreamMessage } from './stream-message.parser';
@@ -37,6 +37,9 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private readonly routes: RoutingTableReader;
   private readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
+  private readonly buckets: TokenBuckets;
+  /** Pools requests were placed on by residency, watched beside the routes' own pools. */
+  private readonly placedPools = new Set<string>();
   private consumer?: Consumer;
   private producer?: Producer;
   private lagTimer?: NodeJS.Timeout;
@@ -58,6 +61,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       config.routerId,
     );
     this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
+    this.buckets = new TokenBuckets(this.redis, config.prefix, config.quotas);
   }
 
   async onModuleInit(): Promise<void> {
@@ -147,12 +151,24 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     const model = message.request.model_name;
     let resolved;
     try {
-      resolved = resolveTarget(model, this.routes.lookup(principal.tenantId, model), message.request.model_version);
+      // Sticky like REST and gRPC: the message key is the routing key, else the token's subject.
+      const routingKey = original.key?.toString('utf8') || principal.subject;
+      resolved = resolveTarget(model, this.routes.lookup(principal.tenantId, model), message.request.model_version, routingKey);
     } catch (error) {
       if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`);
       throw error;
     }
-    return this.infer(message, principal, resolved.target, resolved.signature, pause);
+    // Residency as on REST and gRPC: placed in the tenant's region, or answered 503, never elsewhere.
+    let pool = resolved.target.pool;
+    let refused: string | undefined;
+    try {
+      pool = placeTarget(resolved.route, resolved.target, principal.residency);
+      this.placedPools.add(pool);
+    } catch (error) {
+      if (!(error instanceof ResidencyError)) throw error;
+      refused = error.message;
+    }
+    return this.infer(message, principal, { version: resolved.target.version, pool }, resolved.signature, pause, refused);
   }
 
   private async infer(
@@ -161,6 +177,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     target: { version: number; pool: string },
     signature: Parameters<typeof decodeJsonInferRequest>[1],
     pause: () => () => void,
+    refused?: string,
   ): Promise<StreamOutcome> {
     const started = performance.now();
     const { request, requestId } = message;
@@ -177,6 +194,10 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     };
     const failure = (status: number, error: string) => answer(status, { id: request.id, model_name: request.model_name, error });
 
+    if (refused !== undefined) return failure(503, refused);
+    // The gateway's buckets: a streamed request over its tenant's or model's rate is answered 429.
+    const waitMs = await this.buckets.take(principal.tenantId, request.model_name);
+    if (waitMs > 0) return failure(429, `rate limit exceeded for tenant '${principal.tenantId}' on model '${request.model_name}'; retry after ${Math.ceil(waitMs / 1000)} s`);
     let decoded;
     try {
       decoded = decodeJsonInferRequest(request, signature);
@@ -276,7 +297,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   }
 
   private routedPools(): Set<string> {
-    const pools = new Set<string>();
+    const pools = new Set<string>(this.placedPools);
     for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
     return pools;
   }

@@ -64,6 +64,8 @@ export const DeploymentStateSchema = z.object({
   revision: z.number().int().positive(),
   targets: z.array(DeploymentTargetSchema).min(1),
   shadow: ServingVersionSchema.nullable(),
+  /** Share of live requests mirrored to the shadow, in percent (absent: all). */
+  shadowPercent: z.number().int().min(0).max(100).optional(),
   hardware: HardwarePolicySchema,
   /** Residency regions the deployment may run in; empty = the tenant's residency. */
   regions: z.array(z.string().min(1)),

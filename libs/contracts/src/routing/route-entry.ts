@@ -19,6 +19,15 @@ export const RouteEntrySchema = z.object({
   targets: z.array(RouteTargetSchema).min(1),
   /** Signatures per served version, so the gateway validates without calling the registry. */
   signatures: z.record(z.string(), ModelSignatureSchema),
+  /**
+   * Regions the deployment may run in (empty or absent: any). A request is placed in its
+   * tenant's residency region, on the target pool's hardware, only if the deployment allows it.
+   */
+  regions: z.array(z.string().min(1)).optional(),
+  /** The version that gets a mirrored share of requests off the caller's path, and where it runs. */
+  shadow: z.object({ version: z.number().int().positive(), pool: z.string().min(1), percent: z.number().int().min(0).max(100) }).optional(),
+  /** The deployment's p95 latency target: requests that would miss it are shed (503). */
+  slaP95Ms: z.number().int().positive().nullable().optional(),
   updatedAt: z.iso.datetime(),
 });
 export type RouteEntry = z.infer<typeof RouteEntrySchema>;

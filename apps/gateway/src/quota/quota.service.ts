@@ -1,0 +1,45 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { createRedis } from '@falaj/messaging';
+import { TokenBuckets, concurrencyFor } from '@falaj/routing';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { QuotaError } from './quota.error';
+
+/**
+ * Admission before dispatch: per-tenant and per-model token buckets shared by every gateway
+ * (and the streaming bridge), and a per-gateway limit on a tenant's requests in flight.
+ */
+@Injectable()
+export class QuotaService implements OnApplicationShutdown {
+  private readonly redis: Redis;
+  private readonly buckets: TokenBuckets;
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    this.redis = createRedis(config.redisUrl, `${config.gatewayId}:quota`);
+    this.buckets = new TokenBuckets(this.redis, config.prefix, config.quotas);
+  }
+
+  /** Admits the request or throws a 429; the returned function ends its in-flight slot. */
+  async admit(tenantId: string, model: string): Promise<() => void> {
+    const waitMs = await this.buckets.take(tenantId, model);
+    if (waitMs > 0) throw new QuotaError(429, `rate limit exceeded for tenant '${tenantId}' on model '${model}'`, waitMs / 1000);
+    const limit = concurrencyFor(this.config.quotas, tenantId);
+    if (limit === undefined) return () => undefined;
+    const current = this.inFlight.get(tenantId) ?? 0;
+    if (current >= limit) throw new QuotaError(429, `tenant '${tenantId}' has ${limit} requests in flight, its limit`, 1);
+    this.inFlight.set(tenantId, current + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(tenantId) ?? 1) - 1;
+      if (left <= 0) this.inFlight.delete(tenantId);
+      else this.inFlight.set(tenantId, left);
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
