@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { commonEnv, envPort, loadEnv } from '@falaj/config';
+import { commonConfig, commonEnv, envPort, loadEnv } from '@falaj/config';
 import { QuotaEnvSchema } from '@falaj/routing';
 
 const schema = z.object({
@@ -21,13 +21,9 @@ const schema = z.object({
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = loadEnv('gateway', schema, env);
   return {
-    prefix: e.FALAJ_PREFIX,
+    ...commonConfig(e),
     http: { host: e.FALAJ_HOST, port: e.FALAJ_GATEWAY_PORT },
     grpc: { host: e.FALAJ_HOST, port: e.FALAJ_GRPC_PORT },
-    logLevel: e.FALAJ_LOG_LEVEL,
-    jwtSecret: e.FALAJ_JWT_SECRET,
-    kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
-    redisUrl: e.FALAJ_REDIS_URL,
     registryUrl: e.FALAJ_REGISTRY_URL.replace(/\/$/, ''),
     gatewayId: e.FALAJ_GATEWAY_ID ?? `gateway-${process.pid}-${randomBytes(4).toString('hex')}`,
     inferTimeoutMs: e.FALAJ_INFER_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, envPort, loadEnv } from '@falaj/config';
+import { commonConfig, commonEnv, envPort, loadEnv } from '@falaj/config';
 
 const schema = z.object({
   ...commonEnv,
@@ -13,12 +13,8 @@ const schema = z.object({
 export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = loadEnv('registry', schema, env);
   return {
-    prefix: e.FALAJ_PREFIX,
+    ...commonConfig(e),
     http: { host: e.FALAJ_HOST, port: e.FALAJ_REGISTRY_PORT },
-    logLevel: e.FALAJ_LOG_LEVEL,
-    jwtSecret: e.FALAJ_JWT_SECRET,
-    kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
-    redisUrl: e.FALAJ_REDIS_URL,
     databaseUrl: e.FALAJ_DATABASE_URL,
     artifacts: { dir: e.FALAJ_ARTIFACT_DIR, maxUploadBytes: e.FALAJ_MAX_UPLOAD_BYTES },
   };

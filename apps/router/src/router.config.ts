@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { PrefixSchema } from '@falaj/contracts';
-import { commonEnv, envPort, envRegion, loadEnv } from '@falaj/config';
+import { commonConfig, commonEnv, envPort, envRegion, loadEnv } from '@falaj/config';
 import { QuotaEnvSchema } from '@falaj/routing';
 
 const schema = z.object({
@@ -24,12 +24,8 @@ const schema = z.object({
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = loadEnv('router', schema, env);
   return {
-    prefix: e.FALAJ_PREFIX,
+    ...commonConfig(e),
     http: { host: e.FALAJ_HOST, port: e.FALAJ_ROUTER_PORT },
-    logLevel: e.FALAJ_LOG_LEVEL,
-    jwtSecret: e.FALAJ_JWT_SECRET,
-    kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
-    redisUrl: e.FALAJ_REDIS_URL,
     defaultRegion: e.FALAJ_DEFAULT_REGION,
     routerId: e.FALAJ_ROUTER_ID ?? `router-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     streaming: {

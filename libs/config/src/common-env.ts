@@ -20,3 +20,17 @@ export const commonEnv = {
 export const envPort = port;
 export const envRegion = RegionSchema;
 export const envBoolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+type CommonEnv = { [K in keyof typeof commonEnv]: z.output<(typeof commonEnv)[K]> };
+
+/** The part of every app's typed configuration that comes from the common variables. */
+export function commonConfig(e: CommonEnv) {
+  return {
+    prefix: e.FALAJ_PREFIX,
+    host: e.FALAJ_HOST,
+    logLevel: e.FALAJ_LOG_LEVEL,
+    jwtSecret: e.FALAJ_JWT_SECRET,
+    kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
+    redisUrl: e.FALAJ_REDIS_URL,
+  };
+}

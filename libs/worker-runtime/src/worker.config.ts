@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Hardware } from '@falaj/contracts';
-import { commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
+import { commonConfig, commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
 
 /** The GPU settings, shared with `npm run gpu-check`. */
 export const gpuEnv = {
@@ -50,12 +50,8 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
   return {
     app,
     hardware,
-    prefix: e.FALAJ_PREFIX,
+    ...commonConfig(e),
     http: { host: e.FALAJ_HOST, port: e.FALAJ_WORKER_PORT },
-    logLevel: e.FALAJ_LOG_LEVEL,
-    jwtSecret: e.FALAJ_JWT_SECRET,
-    kafka: { brokers: e.FALAJ_KAFKA_BROKERS },
-    redisUrl: e.FALAJ_REDIS_URL,
     region: e.FALAJ_REGION,
     registryUrl: e.FALAJ_REGISTRY_URL.replace(/\/$/, ''),
     modelCacheDir: e.FALAJ_MODEL_CACHE_DIR,
