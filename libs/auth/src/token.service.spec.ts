@@ -21,6 +21,25 @@ describe(TokenService.name, () => {
       await expect(tokens.verify(token)).rejects.toThrow('token has expired');
     });
 
+    it('answers a token it has verified from memory, and still refuses it once expired', async () => {
+      const token = await tokens.sign(principal, 1);
+      await expect(tokens.verify(token)).resolves.toEqual(principal);
+      await expect(tokens.verify(token)).resolves.toEqual(principal);
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }).setSystemTime(Date.now() + 2000);
+      try {
+        await expect(tokens.verify(token)).rejects.toThrow('token has expired');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('does not accept a token that differs from a verified one by its signature', async () => {
+      const token = await tokens.sign(principal, 60);
+      await tokens.verify(token);
+      const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}A`;
+      await expect(tokens.verify(tampered)).rejects.toBeInstanceOf(InvalidTokenError);
+    });
+
     it('rejects garbage', async () => {
       await expect(tokens.verify('not.a.jwt')).rejects.toBeInstanceOf(InvalidTokenError);
     });
