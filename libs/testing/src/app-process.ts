@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { eventually } from './eventually';
 import { repoRoot } from './repo-root';
@@ -39,13 +39,34 @@ export class AppProcess {
   }
 
   async waitHealthy(timeoutMs = 60_000): Promise<void> {
-    let exit: { code: number | null } | undefined;
-    void this.exited?.then((e) => (exit = e));
-    await eventually(`${this.name} at ${this.healthUrl}`, async () => {
-      if (exit) throw new Error(`${this.name} exited with ${exit.code}; see ${this.logDir}/${this.name}.log`);
-      const response = await fetch(this.healthUrl).catch(() => null);
-      return response?.ok ? true : undefined;
-    }, timeoutMs, 200);
+    // An app that exits will never be healthy: say so at once, with the end of its log (CI keeps
+    // only what the test prints, not the log files).
+    let stopWaiting = false;
+    const died = this.exited?.then(async (exit) => {
+      if (stopWaiting) return;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the log's last writes
+      if (stopWaiting) return;
+      throw new Error(`${this.name} exited with ${exit.code ?? exit.signal} while starting; the end of its log:\n${this.logTail()}`);
+    });
+    try {
+      await Promise.race([
+        eventually(`${this.name} at ${this.healthUrl}`, async () => {
+          const response = await fetch(this.healthUrl).catch(() => null);
+          return response?.ok ? true : undefined;
+        }, timeoutMs, 200),
+        ...(died ? [died] : []),
+      ]);
+    } finally {
+      stopWaiting = true;
+    }
+  }
+
+  /** The last lines of the app's log. */
+  logTail(lines = 40): string {
+    const file = join(this.logDir, `${this.name}.log`);
+    if (!existsSync(file)) return '(no log)';
+    // eslint-disable-next-line no-control-regex
+    return readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n');
   }
 
   /** SIGKILL: a crash, with no chance to drain or commit anything. */
