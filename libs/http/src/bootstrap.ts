@@ -21,6 +21,10 @@ class AppRoot {
             level: PINO_LEVEL[level],
             // Per-request logs would sit on the inference hot path; the audit log covers calls.
             autoLogging: false,
+            // A line logged while a request is handled names the request, never its headers:
+            // they carry credentials (bearer tokens, API keys), which must not reach a log.
+            serializers: { req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }) },
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'], censor: '[redacted]' },
             ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'HH:MM:ss.l' } } } : {}),
           },
         }),
