@@ -80,6 +80,30 @@ describe(ModelHost.name, () => {
     });
   });
 
+  describe('unload grace', () => {
+    const host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1, { unloadGraceMs: 400 });
+    afterAll(() => host.close());
+
+    it('keeps serving a version taken out of the plan until its grace ends, then releases it', async () => {
+      await host.serve('acme', 'd', serving());
+      await host.serve('acme', 'd', null);
+      // Gateways that have not seen the route change yet still reach it.
+      await expect(host.infer(request('d'))).resolves.toMatchObject({ ok: true });
+      expect(state(host, 'd')).toMatchObject({ state: 'ready' });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(state(host, 'd')).toBeUndefined();
+      await expect(host.infer(request('d'))).resolves.toMatchObject({ ok: false, status: 503 });
+    });
+
+    it('keeps a draining version that comes back into the plan, with no reload', async () => {
+      await host.serve('acme', 'e', serving());
+      await host.serve('acme', 'e', null);
+      await host.serve('acme', 'e', serving());
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(state(host, 'e')).toMatchObject({ state: 'ready', loads: 1 });
+    });
+  });
+
   describe('instances', () => {
     const host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1);
     afterAll(() => host.close());

@@ -37,6 +37,12 @@ export interface ModelHostOptions {
   memoryBudgetBytes?: number;
   /** Estimated cost of one session = artifact size × this factor. */
   memoryFactor?: number;
+  /**
+   * How long a version that leaves the plan keeps serving before it is released (0: at once).
+   * Gateways learn of a route change a moment after the workers do; without this drain, the
+   * requests they send the old version in that moment would find it gone.
+   */
+  unloadGraceMs?: number;
 }
 
 interface Slot {
@@ -74,6 +80,8 @@ export const modelKey = (tenantId: string, model: string, version: number): stri
 export class ModelHost {
   private readonly logger = new Logger(ModelHost.name);
   private readonly slots = new Map<string, Slot>();
+  /** Versions out of the plan, still serving until their grace ends. */
+  private readonly draining = new Map<string, NodeJS.Timeout>();
   private readonly budget: number;
   private readonly factor: number;
 
@@ -172,6 +180,9 @@ export class ModelHost {
     const wanted = serving === null ? [] : 'version' in serving ? [serving] : serving;
     for (const version of wanted) {
       const key = modelKey(tenantId, model, version.version);
+      // Wanted again while draining: it simply stays.
+      clearTimeout(this.draining.get(key));
+      this.draining.delete(key);
       let slot = this.slots.get(key);
       if (!slot || slot.state.state === 'failed') {
         slot = {
@@ -189,14 +200,33 @@ export class ModelHost {
     }
     const keep = new Set(wanted.map((v) => modelKey(tenantId, model, v.version)));
     for (const [key, slot] of this.slots) {
-      if (slot.state.tenantId === tenantId && slot.state.model === model && !keep.has(key)) {
-        this.slots.delete(key);
-        await this.release(key, slot, 'no longer served');
-      }
+      if (slot.state.tenantId === tenantId && slot.state.model === model && !keep.has(key)) await this.retire(key, slot);
     }
   }
 
+  /** Releases a version the plan no longer holds, after the grace in which gateways catch up. */
+  private async retire(key: string, slot: Slot): Promise<void> {
+    const grace = this.options.unloadGraceMs ?? 0;
+    if (grace === 0 || !slot.hosted) {
+      this.slots.delete(key);
+      await this.release(key, slot, 'no longer served');
+      return;
+    }
+    if (this.draining.has(key)) return;
+    this.logger.log({ key, graceMs: grace }, 'version left the plan; draining before release');
+    const timer = setTimeout(() => {
+      this.draining.delete(key);
+      if (this.slots.get(key) !== slot) return;
+      this.slots.delete(key);
+      void this.release(key, slot, 'no longer served (drained)');
+    }, grace);
+    timer.unref();
+    this.draining.set(key, timer);
+  }
+
   async close(): Promise<void> {
+    for (const timer of this.draining.values()) clearTimeout(timer);
+    this.draining.clear();
     for (const [key, slot] of this.slots) {
       this.slots.delete(key);
       await this.release(key, slot, 'worker closing');

@@ -41,6 +41,8 @@ const schema = z.object({
   FALAJ_MODEL_MEMORY_BUDGET_BYTES: z.coerce.number().int().min(0).default(0),
   /** A session's estimated cost = artifact bytes × this (weights, their optimised copies, arena headroom). */
   FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  /** How long a version taken out of the plan keeps serving (gateways may still route to it), in ms. */
+  FALAJ_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   ...gpuEnv,
 });
 
@@ -69,6 +71,7 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
       },
       memoryBudgetBytes: e.FALAJ_MODEL_MEMORY_BUDGET_BYTES,
       memoryFactor: e.FALAJ_MODEL_MEMORY_FACTOR,
+      unloadGraceMs: e.FALAJ_UNLOAD_GRACE_MS,
     },
     gpu: {
       deviceId: e.FALAJ_GPU_DEVICE_ID,
