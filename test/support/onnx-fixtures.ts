@@ -39,3 +39,37 @@ export function addModel(elements: number, external?: string): Buffer {
   });
   return Buffer.from(onnx.ModelProto.encode(model).finish());
 }
+
+/**
+ * A model that loads and reports ready, with the tiny MLP's input (`input` FP32 `[batch, 4]`),
+ * and fails every run: it reshapes 4·batch values to `[3]`, which onnxruntime refuses at run
+ * time. The canary a rollout must roll back by itself.
+ */
+export function brokenModel(): Buffer {
+  const batchInput = onnx.ValueInfoProto.create({
+    name: 'input',
+    type: onnx.TypeProto.create({
+      tensorType: onnx.TypeProto.Tensor.create({
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: onnx.TensorShapeProto.create({
+          dim: [onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' }), onnx.TensorShapeProto.Dimension.create({ dimValue: 4 })],
+        }),
+      }),
+    }),
+  });
+  const shape = onnx.TensorProto.create({ name: 'shape', dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [3] });
+  const graph = onnx.GraphProto.create({
+    name: 'broken',
+    node: [onnx.NodeProto.create({ opType: 'Reshape', input: ['input', 'shape'], output: ['probabilities'], name: 'reshape' })],
+    initializer: [shape],
+    input: [batchInput],
+    output: [floatInput('probabilities', [3])],
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'falaj-e2e',
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+    graph,
+  });
+  return Buffer.from(onnx.ModelProto.encode(model).finish());
+}

@@ -8,6 +8,8 @@ const schema = z.object({
   FALAJ_ARTIFACT_DIR: z.string().min(1).default('.local/artifacts'),
   /** Largest model artifact accepted, in bytes (default 2 GiB). */
   FALAJ_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+  /** How often active rollouts are judged on their live traffic, in ms. */
+  FALAJ_ROLLOUT_TICK_MS: z.coerce.number().int().min(100).max(600_000).default(1000),
 });
 
 export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -17,6 +19,7 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
     http: { host: e.FALAJ_HOST, port: e.FALAJ_REGISTRY_PORT },
     databaseUrl: e.FALAJ_DATABASE_URL,
     artifacts: { dir: e.FALAJ_ARTIFACT_DIR, maxUploadBytes: e.FALAJ_MAX_UPLOAD_BYTES },
+    rolloutTickMs: e.FALAJ_ROLLOUT_TICK_MS,
   };
 }
 export type RegistryConfig = ReturnType<typeof loadRegistryConfig>;

@@ -17,6 +17,7 @@ import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoadStateModule } from './load-state/load-state.module';
 import { ModelsModule } from './models/models.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
+import { RolloutsModule } from './rollouts/rollouts.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TransitionsModule } from './transitions/transitions.module';
 import { VersionsModule } from './versions/versions.module';
@@ -41,7 +42,7 @@ export class RegistryModule {
         AuthModule.forRoot(config.jwtSecret, {
           apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redisUrl, 'registry:apikeys'), config.prefix, { ownsConnection: true }) },
         }),
-        KafkaModule.forRoot({ clientId: 'registry', brokers: config.kafka.brokers, topics: [topics.lifecycle, topics.commands, topics.audit] }),
+        KafkaModule.forRoot({ clientId: 'registry', brokers: config.kafka.brokers, topics: [topics.lifecycle, topics.commands, topics.audit, topics.rollouts] }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
         LifecycleModule,
         TenantsModule,
@@ -54,6 +55,7 @@ export class RegistryModule {
         ApiKeysModule,
         AuditModule,
         BatchModule,
+        RolloutsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -14,3 +14,4 @@ export * from './streaming/inference-stream';
 export * from './batch/batch-jobs';
 export * from './commands/model-command';
 export * from './auth/api-key.record';
+export * from './rollouts/rollout-event';

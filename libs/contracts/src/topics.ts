@@ -1,6 +1,7 @@
 import { auditTopic } from './audit/audit.event';
 import { modelCommandsTopic } from './commands/model-command';
 import { modelLifecycleTopic } from './lifecycle/model-lifecycle.event';
+import { rolloutTopic } from './rollouts/rollout-event';
 
 /** The Kafka topics of the platform, with their partitioning and retention. */
 export function platformTopics(prefix: string) {
@@ -17,6 +18,8 @@ export function platformTopics(prefix: string) {
       // Keyed by version: the latest override of each version is kept.
       config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' },
     },
+    // Keyed by model; a record of every rollout step, kept like the audit trail.
+    rollouts: { topic: rolloutTopic(prefix), numPartitions: 3, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
     audit: { topic: auditTopic(prefix), numPartitions: 3, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } },
   };
 }

@@ -7,6 +7,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'audit_log' })
 // Created DESC on occurred_at by the migration: listings read newest first.
 @Index('audit_log_tenant_time_idx', ['tenantId', 'occurredAt'])
+// A model version's answers over a time window: the rollout analysis reads these.
+@Index('audit_log_version_time_idx', ['tenantId', 'model', 'version', 'occurredAt'])
 export class AuditRecordEntity {
   @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 200 })
   requestId!: string;

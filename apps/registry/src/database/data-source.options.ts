@@ -14,6 +14,9 @@ import { StageTransitionEntity } from '../transitions/stage-transition.entity';
 import { InitialSchema1764331200000 } from './migrations/1764331200000-initial-schema';
 import { BatchJobs1764400000000 } from './migrations/1764400000000-batch-jobs';
 import { RegistryLifecycle1764500000000 } from './migrations/1764500000000-registry-lifecycle';
+import { Rollouts1764700000000 } from './migrations/1764700000000-rollouts';
+import { RolloutEventEntity } from '../rollouts/rollout-event.entity';
+import { RolloutEntity } from '../rollouts/rollout.entity';
 
 export const ENTITIES = [
   TenantEntity,
@@ -28,8 +31,10 @@ export const ENTITIES = [
   BatchJobEntity,
   BatchChunkEntity,
   BatchRowEntity,
+  RolloutEntity,
+  RolloutEventEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764331200000, BatchJobs1764400000000, RegistryLifecycle1764500000000];
+export const MIGRATIONS = [InitialSchema1764331200000, BatchJobs1764400000000, RegistryLifecycle1764500000000, Rollouts1764700000000];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -54,14 +54,10 @@ export class DeploymentsService {
         regions: input.regions,
       };
       for (const target of input.targets) spec.targets.push({ version: await this.aliases.resolve(model, target.version, tx), weight: target.weight });
-      const problems = deploymentProblems(spec, await stagesOf(tx, model.id));
-      if (problems.length > 0) throw DeploymentsError.invalid(problems);
-      const written = await this.write(tx, model.id, spec, { actor: principal.subject, reason: input.reason });
-      await this.stages.serveExactly(tx, model.id, servedVersions(spec), { actor: principal.subject, reason: `deployment revision ${written.revision}` });
-      return written;
+      return this.apply(tx, model, spec, { actor: principal.subject, reason: input.reason });
     });
     this.logger.log({ tenant: model.tenantId, model: model.name, revision: saved.revision, targets: saved.spec.targets }, 'deployment set');
-    await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
+    await this.published(model, principal.subject);
     return saved;
   }
 
@@ -75,16 +71,11 @@ export class DeploymentsService {
       const current = await this.current(tx, model.id);
       if (!current) throw DeploymentsError.notFound(model.name);
       const version = input.version === undefined ? await this.previousPrimary(tx, model, current.revision) : await this.aliases.resolve(model, input.version, tx);
-      const spec = switchedSpec(current.spec, version);
-      const problems = deploymentProblems(spec, await stagesOf(tx, model.id));
-      if (problems.length > 0) throw DeploymentsError.invalid(problems);
       const reason = input.reason || (input.version === undefined ? `switch back to version ${version}` : `switch to version ${version}`);
-      const written = await this.write(tx, model.id, spec, { actor: principal.subject, reason });
-      await this.stages.serveExactly(tx, model.id, servedVersions(spec), { actor: principal.subject, reason: `deployment revision ${written.revision}` });
-      return written;
+      return this.apply(tx, model, switchedSpec(current.spec, version), { actor: principal.subject, reason });
     });
     this.logger.log({ tenant: model.tenantId, model: model.name, revision: saved.revision, version: primaryVersion(saved.spec) }, 'blue-green switch');
-    await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
+    await this.published(model, principal.subject);
     return saved;
   }
 
@@ -100,11 +91,33 @@ export class DeploymentsService {
       await lockModel(tx, model.id);
       const current = await this.current(tx, model.id);
       if (!current) throw DeploymentsError.notFound(model.name);
-      const change = { actor: principal.subject, reason: 'deployment removed' };
-      await this.write(tx, model.id, null, change);
-      await this.stages.serveExactly(tx, model.id, [primaryVersion(current.spec)], change);
+      await this.removeIn(tx, model, primaryVersion(current.spec), { actor: principal.subject, reason: 'deployment removed' });
     });
-    await this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor: principal.subject });
+    await this.published(model, principal.subject);
+  }
+
+  /**
+   * Validates `spec` against the model's versions, writes it as the next revision, and makes its
+   * targets exactly the production versions. The caller's transaction holds the model's lock;
+   * after it commits, the caller announces the change (`published`).
+   */
+  async apply(tx: EntityManager, model: ModelEntity, spec: DeploymentSpec, change: { actor: string; reason: string }): Promise<DeploymentEntity> {
+    const problems = deploymentProblems(spec, await stagesOf(tx, model.id));
+    if (problems.length > 0) throw DeploymentsError.invalid(problems);
+    const written = await this.write(tx, model.id, spec, change);
+    await this.stages.serveExactly(tx, model.id, servedVersions(spec), { actor: change.actor, reason: `deployment revision ${written.revision}` });
+    return written;
+  }
+
+  /** Removes the deployment in the caller's transaction, `production` staying the one production version. */
+  async removeIn(tx: EntityManager, model: ModelEntity, production: number, change: { actor: string; reason: string }): Promise<void> {
+    await this.write(tx, model.id, null, change);
+    await this.stages.serveExactly(tx, model.id, [production], change);
+  }
+
+  /** Announces a committed deployment change: the lifecycle event the router and workers act on. */
+  published(model: ModelEntity, actor: string): Promise<void> {
+    return this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor });
   }
 
   current(tx: EntityManager, modelId: string): Promise<DeploymentEntity | null> {

@@ -70,7 +70,8 @@ export class ModelsService {
       const deployed = await tx.query(`SELECT 1 FROM deployments WHERE model_id = $1`, [model.id]);
       if (deployed.length > 0) throw ModelsError.serving(name, 'it has a deployment; delete the deployment first');
       const rows: { version: number }[] = await tx.query(`SELECT version FROM model_versions WHERE model_id = $1`, [model.id]);
-      for (const table of ['model_aliases', 'stage_transitions', 'deployment_revisions', 'model_versions']) {
+      await tx.query(`DELETE FROM rollout_events WHERE rollout_id IN (SELECT id FROM rollouts WHERE model_id = $1)`, [model.id]);
+      for (const table of ['rollouts', 'model_aliases', 'stage_transitions', 'deployment_revisions', 'model_versions']) {
         await tx.query(`DELETE FROM ${table} WHERE model_id = $1`, [model.id]);
       }
       await tx.getRepository(ModelEntity).delete({ id: model.id });
