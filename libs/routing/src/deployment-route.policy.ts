@@ -2,9 +2,10 @@ import type { DeploymentState, RouteEntry } from '@falaj/contracts';
 
 /**
  * The route of a model with a deployment: one target per served version with the deployment's
- * weight, all on `pool`, with the shadow, the allowed regions and the SLA. The gateway picks a
- * target by sticky key (resolveTarget) and places it in the caller's region (placeTarget).
- * Signatures of every served version ride along.
+ * weight, all on `pool`, with the shadow, the allowed regions, the SLA and the hardware policy.
+ * The gateway picks a target by sticky key (resolveTarget) and places it in the caller's region
+ * (placeRequest); for hardware `auto`, `pool` is only nominal and each request goes to that
+ * region's CPU or GPU pool by hybridPlacement. Signatures of every served version ride along.
  */
 export function deploymentRoute(tenantId: string, model: string, deployment: DeploymentState, pool: string, now: Date = new Date()): RouteEntry {
   return {
@@ -14,6 +15,7 @@ export function deploymentRoute(tenantId: string, model: string, deployment: Dep
     signatures: Object.fromEntries(deployment.targets.map((t) => [String(t.version), t.signature])),
     regions: deployment.regions,
     slaP95Ms: deployment.slaP95Ms,
+    hardware: deployment.hardware,
     ...(deployment.shadow && { shadow: { version: deployment.shadow.version, pool, percent: deployment.shadowPercent ?? 100 } }),
     updatedAt: now.toISOString(),
   };

@@ -8,3 +8,6 @@ export * from './quota/quota.config';
 export * from './quota/token-buckets';
 export * from './shadow/output-agreement';
 export * from './shadow/shadow-report';
+export * from './placement/placement';
+export * from './placement/hybrid-placement.policy';
+export * from './placement/request-placement';

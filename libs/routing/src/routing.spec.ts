@@ -1,3 +1,4 @@
+import { RouteEntrySchema } from '@falaj/contracts';
 import { deploymentRoute, productionRoute, routeField } from '@falaj/routing';
 
 const signature = { inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 4] }], outputs: [] };
@@ -61,5 +62,18 @@ describe('deploymentRoute', () => {
     const route = deploymentRoute('acme', 'mlp', deployment, 'cpu.ae');
     expect(route).toMatchObject({ shadow: { version: 6, pool: 'cpu.ae', percent: 25 }, regions: ['ae', 'eu'], slaP95Ms: 50 });
     expect(deploymentRoute('acme', 'mlp', { ...deployment, shadow: null }, 'cpu.ae').shadow).toBeUndefined();
+  });
+
+  it('carries the hardware policy, so the gateway places `auto` per request', () => {
+    const deployment = { revision: 1, targets: [{ ...production, weight: 100 }], shadow: null, hardware: 'auto' as const, regions: [], slaP95Ms: 20 };
+    const route = deploymentRoute('acme', 'mlp', deployment, 'cpu.ae');
+    expect(route).toMatchObject({ hardware: 'auto', targets: [{ version: 4, pool: 'cpu.ae', weight: 100 }] });
+    expect(RouteEntrySchema.parse(route).hardware).toBe('auto');
+  });
+
+  it('parses a route written before the hardware policy', () => {
+    const { hardware, ...older } = deploymentRoute('acme', 'mlp', { revision: 1, targets: [{ ...production, weight: 100 }], shadow: null, hardware: 'cpu', regions: [], slaP95Ms: null }, 'cpu.ae');
+    expect(hardware).toBe('cpu');
+    expect(RouteEntrySchema.parse(older).hardware).toBeUndefined();
   });
 });

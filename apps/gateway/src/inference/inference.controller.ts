@@ -10,7 +10,7 @@ import {
   wantsBinaryOutput,
 } from '@falaj/oip';
 import { InferenceService, type ModelMetadata } from './inference.service';
-import { trafficHeaders } from './traffic-headers';
+import { servedHeaders, trafficHeaders } from './traffic-headers';
 
 /**
  * Open Inference Protocol v2 over REST: model metadata, readiness and inference, with Triton's
@@ -93,10 +93,7 @@ export class InferenceController {
       { modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs },
       (output) => wantsBinaryOutput(result.request, output),
     );
-    void reply
-      .header('x-request-id', String(request.id))
-      .header('x-falaj-model-version', String(result.version))
-      .header('x-falaj-pool', result.pool);
+    void reply.headers(servedHeaders(String(request.id), result));
     if (response.headerLength === undefined) {
       void reply.header('content-type', 'application/json; charset=utf-8');
     } else {

@@ -1,11 +1,20 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { SCOPES, type Principal } from '@falaj/auth';
-import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
+import { auditEventOf, parsePoolName, type AuditEvent, type ModelSignature, type RouteEntry, type RouteTarget, type TensorPayload } from '@falaj/contracts';
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
-import { ResidencyError, RoutingTableReader, fallbackTargets, placeTarget, resolveTarget, type ResolvedTarget } from '@falaj/routing';
+import {
+  ResidencyError,
+  RoutingTableReader,
+  fallbackTargets,
+  hybridPools,
+  placeRequest,
+  resolveTarget,
+  type Placement,
+  type ResolvedTarget,
+} from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
 import { ShadowMirror } from '../shadow/shadow-mirror';
@@ -35,6 +44,15 @@ export interface InferResult {
   outputs: TensorPayload[];
   version: number;
   pool: string;
+  /** Why that pool: the placement's one-line explanation (`x-falaj-placement`). */
+  placement: string;
+}
+
+/** A target placed on a pool that has its version ready. */
+interface PlacedTarget {
+  version: number;
+  pool: string;
+  placement: string;
 }
 
 export interface ModelMetadata {
@@ -56,7 +74,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
   private readonly redis: Redis;
-  /** Pools requests were placed on by residency, watched beside the routes' own pools. */
+  /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
   private readonly placedPools = new Set<string>();
 
   constructor(
@@ -94,14 +112,14 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const started = performance.now();
     let version: number | null = null;
     let pool: string | null = null;
+    let placement: string | null = null;
     let release = (): void => undefined;
     try {
       const asked = call.version ?? this.pinned(call);
       const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
       // Placement (residency, readiness) first: a request that cannot be served takes no token.
       const target = await this.readyTarget(call, resolved, asked !== undefined);
-      version = target.version;
-      pool = target.pool;
+      ({ version, pool, placement } = target);
       release = await this.quotas.admit(call.principal.tenantId, call.model);
       const request = call.decode(resolved.route.signatures[String(target.version)]);
       const answered = this.shedder.admit(target.pool, this.pools.live(target.pool).length, resolved.route.slaP95Ms);
@@ -125,12 +143,12 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
         })
         .finally(() => answered(performance.now() - dispatched));
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
-      this.record(call, 200, null, version, pool, started);
+      this.record(call, 200, null, { version, pool, placement }, started);
       this.mirror(call, resolved.route, request, reply.outputs, performance.now() - dispatched);
-      return { request, outputs: reply.outputs, version: reply.version, pool: target.pool };
+      return { request, outputs: reply.outputs, version: reply.version, pool: target.pool, placement: target.placement };
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
-      this.record(call, status, (error as Error).message, version, pool, started);
+      this.record(call, status, (error as Error).message, { version, pool, placement }, started);
       throw error;
     } finally {
       release();
@@ -166,16 +184,13 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
 
   isModelReady(principal: Principal, model: string, version?: string): boolean {
     const { route, target } = resolveTarget(model, this.route(principal, model), version);
-    // Ready means ready where this caller may be served: in its residency region.
-    let pool: string;
+    // Ready means ready where this caller may be served: in its residency region (either pool for `auto`).
     try {
-      pool = placeTarget(route, target, principal.residency);
-      this.placedPools.add(pool);
+      return this.place(route, target, principal.residency).pool !== null;
     } catch (error) {
       if (error instanceof ResidencyError) return false;
       throw error;
     }
-    return this.pools.isReady(pool, principal.tenantId, model, target.version);
   }
 
   private pinned(call: InferCall): string | undefined {
@@ -194,34 +209,32 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
    * to may still be loading (a blue-green switch): its requests go to the version it replaces
    * until a worker reports it ready, so no request fails during the switch.
    */
-  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean): Promise<{ version: number; pool: string }> {
-    const { tenantId, residency } = call.principal;
+  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean): Promise<PlacedTarget> {
+    const { residency } = call.principal;
     const { target, route } = resolved;
     // Residency first: a request is only ever placed in its tenant's region (503 otherwise).
-    const place = (t: typeof target) => {
-      const pool = placeTarget(route, t, residency);
-      this.placedPools.add(pool);
-      return { version: t.version, pool };
-    };
-    const chosen = place(target);
-    if (await this.isReady(chosen.pool, tenantId, call.model, chosen.version)) return chosen;
-    if (!asked) {
-      const fallback = fallbackTargets(route, target)
-        .map(place)
-        .find((t) => this.pools.isReady(t.pool, tenantId, call.model, t.version));
-      if (fallback) return fallback;
+    let chosen = this.place(route, target, residency);
+    if (chosen.pool === null) {
+      // The pool view is refreshed every second; right after a route switches to a new version
+      // it may not show that version ready yet, so a miss is checked once more against Redis.
+      await this.pools.refresh(chosen.candidates);
+      chosen = this.place(route, target, residency);
     }
-    throw InferenceError.noWorker(chosen.pool, call.model, chosen.version, residency);
+    if (chosen.pool !== null) return { version: target.version, pool: chosen.pool, placement: chosen.explanation };
+    if (!asked) {
+      for (const other of fallbackTargets(route, target)) {
+        const fallback = this.place(route, other, residency);
+        if (fallback.pool !== null) return { version: other.version, pool: fallback.pool, placement: fallback.explanation };
+      }
+    }
+    throw InferenceError.noWorker(chosen.candidates.join(' or '), call.model, target.version, residency);
   }
 
-  /**
-   * The pool view is refreshed every second; right after a route switches to a new version it
-   * may not show that version ready yet, so a miss is checked once more against Redis.
-   */
-  private async isReady(pool: string, tenantId: string, model: string, version: number): Promise<boolean> {
-    if (this.pools.isReady(pool, tenantId, model, version)) return true;
-    await this.pools.refresh([pool]);
-    return this.pools.isReady(pool, tenantId, model, version);
+  /** placeRequest over the in-memory heartbeats; the pools it considered are watched from now on. */
+  private place(route: RouteEntry, target: RouteTarget, residency: string | undefined): Placement {
+    const placement = placeRequest(route, target, residency, (pool) => this.pools.live(pool));
+    for (const pool of placement.candidates) this.placedPools.add(pool);
+    return placement;
   }
 
   async ping(): Promise<void> {
@@ -237,6 +250,9 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     for (const route of this.routes.all()) {
       for (const target of route.targets) pools.add(target.pool);
       if (route.shadow) pools.add(route.shadow.pool);
+      // `auto` runs on either pool of the region: both are watched before its first request.
+      const region = route.hardware === 'auto' ? parsePoolName(route.targets[0].pool)?.region : undefined;
+      if (region !== undefined) for (const pool of hybridPools(region)) pools.add(pool);
     }
     return pools;
   }
@@ -245,8 +261,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     call: InferCall,
     status: number,
     error: string | null,
-    version: number | null,
-    pool: string | null,
+    placed: { version: number | null; pool: string | null; placement: string | null },
     started: number,
   ): void {
     const event = auditEventOf({
@@ -255,8 +270,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       subject: call.principal.subject,
       residency: call.principal.residency,
       model: call.model,
-      version,
-      pool,
+      ...placed,
       protocol: call.protocol,
       status,
       error,

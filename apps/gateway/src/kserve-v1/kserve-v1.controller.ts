@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { OipError, decodeKserveV1Request, encodeKserveV1Response, splitInferBody } from '@falaj/oip';
 import { InferenceService } from '../inference/inference.service';
-import { trafficHeaders } from '../inference/traffic-headers';
+import { servedHeaders, trafficHeaders } from '../inference/traffic-headers';
 
 const PREDICT = ':predict';
 
@@ -24,7 +24,12 @@ export class KserveV1Controller {
   /** `{name}:predict` is one path segment: the verb is split off here. */
   @Post(':target')
   @HttpCode(200)
-  async predict(@CurrentPrincipal() principal: Principal, @Param('target') target: string, @Req() request: FastifyRequest) {
+  async predict(
+    @CurrentPrincipal() principal: Principal,
+    @Param('target') target: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     if (!target.endsWith(PREDICT) || target.length === PREDICT.length) {
       throw new OipError(404, `no such route: POST /v1/models/${target} (use /v1/models/{name}:predict)`);
     }
@@ -38,6 +43,7 @@ export class KserveV1Controller {
       ...trafficHeaders(request),
       decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature),
     });
+    void reply.headers(servedHeaders(String(request.id), result));
     return encodeKserveV1Response(result.outputs);
   }
 }

@@ -46,6 +46,10 @@ export class AuditRecordEntity {
   @Column({ name: 'served_region', type: 'varchar', length: 32, nullable: true })
   servedRegion!: string | null;
 
+  /** Why the request ran on its pool (`cheapest: gpu.ae ~3 ms …`, `fixed: deployment hardware cpu`); null when it was not placed. */
+  @Column({ type: 'text', nullable: true })
+  placement!: string | null;
+
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
 }

@@ -8,7 +8,7 @@ import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 
 const COLUMNS = [
   'request_id', 'residency_region', 'tenant_id', 'subject', 'model', 'version', 'pool',
-  'protocol', 'status', 'error', 'latency_ms', 'served_region', 'occurred_at',
+  'protocol', 'status', 'error', 'latency_ms', 'served_region', 'placement', 'occurred_at',
 ] as const;
 
 /**
@@ -50,7 +50,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     const rows = events.map(({ value: e }) => {
       const values = [
         e.requestId, e.residencyRegion, e.tenantId, e.subject, e.model, e.version, e.pool,
-        e.protocol, e.status, e.error, e.latencyMs, e.servedRegion, e.occurredAt,
+        e.protocol, e.status, e.error, e.latencyMs, e.servedRegion, e.placement ?? null, e.occurredAt,
       ];
       const placeholders = values.map((v) => `$${params.push(v)}`);
       return `(${placeholders.join(', ')})`;

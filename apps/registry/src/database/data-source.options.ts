@@ -14,6 +14,7 @@ import { StageTransitionEntity } from '../transitions/stage-transition.entity';
 import { InitialSchema1764331200000 } from './migrations/1764331200000-initial-schema';
 import { BatchJobs1764400000000 } from './migrations/1764400000000-batch-jobs';
 import { RegistryLifecycle1764500000000 } from './migrations/1764500000000-registry-lifecycle';
+import { AuditPlacement1764650000000 } from './migrations/1764650000000-audit-placement';
 import { Rollouts1764700000000 } from './migrations/1764700000000-rollouts';
 import { RolloutEventEntity } from '../rollouts/rollout-event.entity';
 import { RolloutEntity } from '../rollouts/rollout.entity';
@@ -34,7 +35,13 @@ export const ENTITIES = [
   RolloutEntity,
   RolloutEventEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764331200000, BatchJobs1764400000000, RegistryLifecycle1764500000000, Rollouts1764700000000];
+export const MIGRATIONS = [
+  InitialSchema1764331200000,
+  BatchJobs1764400000000,
+  RegistryLifecycle1764500000000,
+  AuditPlacement1764650000000,
+  Rollouts1764700000000,
+];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
 export function dataSourceOptions(url: string): DataSourceOptions {

@@ -6,7 +6,11 @@ import { deploymentRoute, productionRoute } from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { RoutingTableWriter } from '../routing-table/routing-table.writer';
 
-/** Turns each model's lifecycle state into its route: production version → the CPU pool. */
+/**
+ * Turns each model's lifecycle state into its route: a deployment → its hardware's pool (for
+ * `auto` the CPU pool, nominal: the gateway places each request), else the production version →
+ * the CPU pool.
+ */
 @Injectable()
 export class LifecycleConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(LifecycleConsumer.name);
@@ -40,13 +44,16 @@ export class LifecycleConsumer implements OnModuleInit, OnApplicationShutdown {
   async apply(events: ConsumedEvent<ModelLifecycleEvent>[]): Promise<void> {
     for (const { value: event } of events) {
       if (event.deployment && event.type !== 'model.deleted') {
-        // Hardware `auto` and cross-region placement are the traffic manager's; until then, its pool here.
+        // `auto` rides on the route (deploymentRoute): the CPU pool is only its nominal pool.
         const hardware = event.deployment.hardware === 'gpu' ? 'gpu' : 'cpu';
         const { regions } = event.deployment;
         const region = regions.length === 0 || regions.includes(this.config.defaultRegion) ? this.config.defaultRegion : regions[0];
         const pool = poolName(hardware, region);
         await this.table.put(deploymentRoute(event.tenantId, event.model, event.deployment, pool));
-        this.logger.log({ tenant: event.tenantId, model: event.model, revision: event.deployment.revision, pool }, 'route set from the deployment');
+        this.logger.log(
+          { tenant: event.tenantId, model: event.model, revision: event.deployment.revision, pool, hardware: event.deployment.hardware },
+          'route set from the deployment',
+        );
       } else if (event.production && event.type !== 'model.deleted') {
         const pool = poolName('cpu', this.config.defaultRegion);
         await this.table.put(productionRoute(event.tenantId, event.model, event.production, pool));

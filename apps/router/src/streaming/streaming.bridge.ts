@@ -2,11 +2,21 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics } from '@falaj/contracts';
+import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics, parsePoolName } from '@falaj/contracts';
 import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
 import { KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
 import { OipError, decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
-import { ResidencyError, RoutingTableReader, TokenBuckets, UnroutableError, placeTarget, resolveTarget } from '@falaj/routing';
+import {
+  ResidencyError,
+  RoutingTableReader,
+  TokenBuckets,
+  UnroutableError,
+  hybridPools,
+  placeRequest,
+  resolveTarget,
+  type Placement,
+  type ResolvedTarget,
+} from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { runKeyed } from './keyed-runner';
 import { parseStreamMessage, type ParsedStreamMessage } from './stream-message.parser';
@@ -38,7 +48,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
   private readonly buckets: TokenBuckets;
-  /** Pools requests were placed on by residency, watched beside the routes' own pools. */
+  /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
   private readonly placedPools = new Set<string>();
   private consumer?: Consumer;
   private producer?: Producer;
@@ -149,7 +159,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     if (message.tenant && message.tenant !== principal.tenantId) return deadLetter('unauthorized: the tenant header does not match the token');
 
     const model = message.request.model_name;
-    let resolved;
+    let resolved: ResolvedTarget;
     try {
       // Sticky like REST and gRPC: the message key is the routing key, else the token's subject.
       const routingKey = original.key?.toString('utf8') || principal.subject;
@@ -158,64 +168,64 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`);
       throw error;
     }
-    // Residency as on REST and gRPC: placed in the tenant's region, or answered 503, never elsewhere.
-    let pool = resolved.target.pool;
-    let refused: string | undefined;
-    try {
-      pool = placeTarget(resolved.route, resolved.target, principal.residency);
-      this.placedPools.add(pool);
-    } catch (error) {
-      if (!(error instanceof ResidencyError)) throw error;
-      refused = error.message;
-    }
-    return this.infer(message, principal, { version: resolved.target.version, pool }, resolved.signature, pause, refused);
+    return this.infer(message, principal, resolved, pause);
   }
 
-  private async infer(
-    message: Ready,
-    principal: Principal,
-    target: { version: number; pool: string },
-    signature: Parameters<typeof decodeJsonInferRequest>[1],
-    pause: () => () => void,
-    refused?: string,
-  ): Promise<StreamOutcome> {
+  private async infer(message: Ready, principal: Principal, resolved: ResolvedTarget, pause: () => () => void): Promise<StreamOutcome> {
     const started = performance.now();
     const { request, requestId } = message;
+    const { version } = resolved.target;
     const topic = message.replyTopic ?? this.topics.responses;
+    let placed: Placement | undefined;
     const answer = (status: number, body: object): StreamOutcome => {
       const latencyMs = performance.now() - started;
       this.metrics.latency.observe(latencyMs / 1000);
       const error = status === 200 ? null : (body as { error?: string }).error ?? null;
       const audit = auditEventOf({
         requestId, tenantId: principal.tenantId, subject: principal.subject, residency: principal.residency,
-        model: request.model_name, version: target.version, pool: target.pool, protocol: 'kafka', status, error, latencyMs,
+        model: request.model_name, version, pool: placed?.pool ?? null, placement: placed?.pool ? placed.explanation : null,
+        protocol: 'kafka', status, error, latencyMs,
       });
       return { kind: 'response', requestId, topic, status, body, traceparent: message.traceparent, audit };
     };
     const failure = (status: number, error: string) => answer(status, { id: request.id, model_name: request.model_name, error });
 
-    if (refused !== undefined) return failure(503, refused);
+    // Placed as on REST and gRPC (placeRequest): in the tenant's region or answered 503, never
+    // elsewhere; an `auto` deployment on that region's CPU or GPU pool.
+    const place = (): Placement => {
+      const placement = placeRequest(resolved.route, resolved.target, principal.residency, (pool) => this.pools.live(pool));
+      for (const pool of placement.candidates) this.placedPools.add(pool);
+      return placement;
+    };
+    try {
+      placed = place();
+    } catch (error) {
+      if (!(error instanceof ResidencyError)) throw error;
+      return failure(503, error.message);
+    }
     // The gateway's buckets: a streamed request over its tenant's or model's rate is answered 429.
     const waitMs = await this.buckets.take(principal.tenantId, request.model_name);
     if (waitMs > 0) return failure(429, `rate limit exceeded for tenant '${principal.tenantId}' on model '${request.model_name}'; retry after ${Math.ceil(waitMs / 1000)} s`);
     let decoded;
     try {
-      decoded = decodeJsonInferRequest(request, signature);
+      decoded = decodeJsonInferRequest(request, resolved.signature);
     } catch (error) {
       if (error instanceof OipError) return failure(error.status, error.message);
       throw error;
     }
-    if (!(await this.readyOrWait(target.pool, principal.tenantId, request.model_name, target.version, pause))) {
-      return failure(503, `model '${request.model_name}' version ${target.version} is not ready on any worker of pool ${target.pool}`);
+    if (placed.pool === null) placed = await this.placedOrWait(place, placed, pause);
+    const pool = placed.pool;
+    if (pool === null) {
+      return failure(503, `model '${request.model_name}' version ${version} is not ready on any worker of pool ${placed.candidates.join(' or ')}`);
     }
     try {
       const reply = await this.dispatcher.dispatch(
-        target.pool,
+        pool,
         {
           requestId,
           tenantId: principal.tenantId,
           model: request.model_name,
-          version: target.version,
+          version,
           deadline: Date.now() + this.config.streaming.inferTimeoutMs,
           inputs: decoded.inputs,
           outputs: decoded.outputs,
@@ -234,23 +244,23 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Back-pressure: while no worker of the pool can take the request, consumption is paused (no
-   * new fetches) and the request waits, rather than failing a burst that a restarting pool would
-   * have served a moment later.
+   * Back-pressure: while no worker of the candidate pools can take the request, consumption is
+   * paused (no new fetches) and the request waits, placed again as the pools refresh, rather than
+   * failing a burst that a restarting pool would have served a moment later.
    */
-  private async readyOrWait(pool: string, tenantId: string, model: string, version: number, pause: () => () => void): Promise<boolean> {
-    if (this.pools.isReady(pool, tenantId, model, version)) return true;
+  private async placedOrWait(place: () => Placement, missed: Placement, pause: () => () => void): Promise<Placement> {
     const resume = pause();
     this.metrics.paused.set(1);
-    this.logger.warn({ pool, model, version }, 'no ready worker: pausing consumption');
+    this.logger.warn({ pools: missed.candidates, reason: missed.explanation }, 'no ready worker: pausing consumption');
     try {
       const deadline = Date.now() + READY_WAIT_MS;
       while (Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        await this.pools.refresh([pool]);
-        if (this.pools.isReady(pool, tenantId, model, version)) return true;
+        await this.pools.refresh(missed.candidates);
+        const placed = place();
+        if (placed.pool !== null) return placed;
       }
-      return false;
+      return missed;
     } finally {
       this.metrics.paused.set(0);
       resume();
@@ -298,7 +308,12 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
 
   private routedPools(): Set<string> {
     const pools = new Set<string>(this.placedPools);
-    for (const route of this.routes.all()) for (const target of route.targets) pools.add(target.pool);
+    for (const route of this.routes.all()) {
+      for (const target of route.targets) pools.add(target.pool);
+      // `auto` runs on either pool of the region: both are watched before its first request.
+      const region = route.hardware === 'auto' ? parsePoolName(route.targets[0].pool)?.region : undefined;
+      if (region !== undefined) for (const pool of hybridPools(region)) pools.add(pool);
+    }
     return pools;
   }
 

@@ -17,6 +17,8 @@ export const AuditEventSchema = z.object({
   residencyRegion: z.string().min(1),
   /** Where the request was served, when it was. */
   servedRegion: z.string().nullable(),
+  /** Why that pool (`cheapest: gpu.ae ~3 ms …`, `fixed: deployment hardware cpu`); absent in older events. */
+  placement: z.string().max(500).nullable().optional(),
   occurredAt: z.iso.datetime(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
@@ -29,6 +31,8 @@ export interface AuditFacts {
   model: string;
   version: number | null;
   pool: string | null;
+  /** The placement's explanation, when the request was placed. */
+  placement?: string | null;
   protocol: AuditEvent['protocol'];
   status: number;
   error: string | null;
@@ -51,6 +55,7 @@ export function auditEventOf(facts: AuditFacts, now: Date = new Date()): AuditEv
     residencyRegion: facts.residency ?? 'unknown',
     // Pools are named `<hardware>.<region>`.
     servedRegion: facts.pool ? (facts.pool.split('.')[1] ?? null) : null,
+    placement: facts.placement ? facts.placement.slice(0, 500) : null,
     occurredAt: now.toISOString(),
   };
 }

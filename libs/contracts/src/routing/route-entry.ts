@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HardwarePolicySchema } from '../lifecycle/model-lifecycle.event';
 import { ModelSignatureSchema } from '../models/model-signature';
 
 /** Redis hash holding the routing table, one field per `tenantId/model`. Written by the router. */
@@ -28,6 +29,13 @@ export const RouteEntrySchema = z.object({
   shadow: z.object({ version: z.number().int().positive(), pool: z.string().min(1), percent: z.number().int().min(0).max(100) }).optional(),
   /** The deployment's p95 latency target: requests that would miss it are shed (503). */
   slaP95Ms: z.number().int().positive().nullable().optional(),
+  /**
+   * The deployment's hardware policy. `auto`: the gateway places each request on the CPU or GPU
+   * pool of the caller's region by measured cost, live load and the SLA (hybridPlacement), the
+   * targets' pool being only nominal. Absent (routes written before it, production routes):
+   * the targets' pool hardware, fixed.
+   */
+  hardware: HardwarePolicySchema.optional(),
   updatedAt: z.iso.datetime(),
 });
 export type RouteEntry = z.infer<typeof RouteEntrySchema>;

@@ -9,9 +9,13 @@ export const RegionSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a lowerc
 /** A pool is one hardware kind in one region: `cpu.ae`, `gpu.eu-west`. */
 export const poolName = (hardware: Hardware, region: string): string => `${hardware}.${region}`;
 
+/** On the request path (placement): a plain lookup, not a schema parse. */
 export function parsePoolName(pool: string): { hardware: Hardware; region: string } | null {
-  const [hardware, region, ...rest] = pool.split('.');
-  const parsed = HardwareSchema.safeParse(hardware);
-  if (!parsed.success || !region || rest.length > 0) return null;
-  return { hardware: parsed.data, region };
+  const dot = pool.indexOf('.');
+  const hardware = pool.slice(0, dot);
+  const region = pool.slice(dot + 1);
+  if (dot < 0 || !isHardware(hardware) || region === '' || region.includes('.')) return null;
+  return { hardware, region };
 }
+
+const isHardware = (value: string): value is Hardware => (HARDWARE_KINDS as readonly string[]).includes(value);
