@@ -1,10 +1,20 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 
+export interface RedisOptions {
+  /**
+   * Commands issued in one event-loop turn leave in one socket write (ioredis auto-pipelining).
+   * For hot-path connections that many concurrent requests share: a write per command was the
+   * gateway's largest single cost under load. Never on a connection that blocks (XREADGROUP
+   * BLOCK) or subscribes.
+   */
+  autoPipelining?: boolean;
+}
+
 /** One Redis connection; blocking readers and subscribers need their own, so call once per use. */
-export function createRedis(url: string, name: string): Redis {
+export function createRedis(url: string, name: string, options: RedisOptions = {}): Redis {
   const logger = new Logger(`redis:${name}`);
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 3, enableAutoPipelining: false });
+  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 3, enableAutoPipelining: options.autoPipelining ?? false });
   let lastError = '';
   redis.on('error', (error: Error) => {
     // ioredis retries on its own; log each distinct failure once rather than every retry.

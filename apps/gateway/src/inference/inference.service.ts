@@ -84,7 +84,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     private readonly shedder: LoadShedder,
     private readonly shadow: ShadowMirror,
   ) {
-    this.redis = createRedis(config.redisUrl, `${config.gatewayId}`);
+    this.redis = createRedis(config.redisUrl, `${config.gatewayId}`, { autoPipelining: true });
     this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
     this.dispatcher = new PoolDispatcher(
       this.redis,

@@ -16,7 +16,7 @@ export class QuotaService implements OnApplicationShutdown {
   private readonly inFlight = new Map<string, number>();
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    this.redis = createRedis(config.redisUrl, `${config.gatewayId}:quota`);
+    this.redis = createRedis(config.redisUrl, `${config.gatewayId}:quota`, { autoPipelining: true });
     this.buckets = new TokenBuckets(this.redis, config.prefix, config.quotas);
   }
 
