@@ -2,13 +2,16 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-function floatInput(name: string, dims: number[]) {
+/** An FP32 tensor's name and shape; a string is a named dynamic dimension. */
+function floatInput(name: string, dims: (number | string)[]) {
   return onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({
       tensorType: onnx.TypeProto.Tensor.create({
         elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
+        shape: onnx.TensorShapeProto.create({
+          dim: dims.map((d) => (typeof d === 'string' ? onnx.TensorShapeProto.Dimension.create({ dimParam: d }) : onnx.TensorShapeProto.Dimension.create({ dimValue: d }))),
+        }),
       }),
     }),
   });
@@ -46,23 +49,12 @@ export function addModel(elements: number, external?: string): Buffer {
  * time. The canary a rollout must roll back by itself.
  */
 export function brokenModel(): Buffer {
-  const batchInput = onnx.ValueInfoProto.create({
-    name: 'input',
-    type: onnx.TypeProto.create({
-      tensorType: onnx.TypeProto.Tensor.create({
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: onnx.TensorShapeProto.create({
-          dim: [onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' }), onnx.TensorShapeProto.Dimension.create({ dimValue: 4 })],
-        }),
-      }),
-    }),
-  });
   const shape = onnx.TensorProto.create({ name: 'shape', dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [3] });
   const graph = onnx.GraphProto.create({
     name: 'broken',
     node: [onnx.NodeProto.create({ opType: 'Reshape', input: ['input', 'shape'], output: ['probabilities'], name: 'reshape' })],
     initializer: [shape],
-    input: [batchInput],
+    input: [floatInput('input', ['batch', 4])],
     output: [floatInput('probabilities', [3])],
   });
   const model = onnx.ModelProto.create({

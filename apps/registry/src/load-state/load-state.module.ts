@@ -7,5 +7,6 @@ import { WorkerHeartbeatsReader } from './worker-heartbeats.reader';
   imports: [VersionsModule],
   controllers: [LoadStateController],
   providers: [WorkerHeartbeatsReader],
+  exports: [WorkerHeartbeatsReader],
 })
 export class LoadStateModule {}

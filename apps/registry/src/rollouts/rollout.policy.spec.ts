@@ -44,6 +44,14 @@ describe('rollout policy', () => {
     expect(judgeStep(plan(), seen(metrics(40, 0, 12), { paused: true }))).toEqual({ action: 'hold', reason: 'paused by an operator' });
   });
 
+  it('rolls back a canary that failed to load on every worker, naming why; loading or ready is no verdict', () => {
+    expect(judgeStep(plan(), seen(metrics(0, 0, null), { elapsedMs: 0, canaryLoad: { state: 'failed', reason: 'artifact sha256 mismatch' } }))).toEqual({
+      action: 'rollback',
+      reason: 'canary failed to load on every worker: artifact sha256 mismatch',
+    });
+    expect(judgeStep(plan(), seen(metrics(0, 0, null), { canaryLoad: { state: 'loading' } })).action).toBe('hold');
+  });
+
   it('allows exactly the error rate bound (≤, not <)', () => {
     expect(judgeStep(plan({ maxErrorRate: 0.1 }), seen(metrics(40, 4, 12))).action).toBe('advance');
   });

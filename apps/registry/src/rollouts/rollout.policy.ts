@@ -1,4 +1,4 @@
-import type { VersionMetrics } from '@falaj/contracts';
+import type { ModelLoadState, VersionMetrics } from '@falaj/contracts';
 import type { DeploymentSpec } from '../deployments/deployment-spec.schema';
 import type { RolloutAnalysis, RolloutPlan } from './rollout-plan.schema';
 
@@ -14,6 +14,8 @@ export interface StepObservation {
   /** Live traffic since the step began, from the audit log. */
   canary: VersionMetrics;
   baseline: VersionMetrics | null;
+  /** The canary's load state over the workers (versionLoadState), when known. */
+  canaryLoad?: { state: ModelLoadState; reason?: string };
 }
 
 const percent = (rate: number): string => `${(rate * 100).toFixed(1)}%`;
@@ -45,12 +47,17 @@ export function breaches(analysis: RolloutAnalysis, canary: VersionMetrics, base
 }
 
 /**
- * One step of a rollout judged on live traffic. A breach rolls back at once, whenever it is
+ * One step of a rollout judged on live traffic. A canary that failed to load everywhere, or a breach, rolls back at once, whenever it is
  * seen (paused or not, before the pause is over or not). A step advances only when it has
  * held its pause, seen enough canary traffic, and stayed within the SLO; otherwise it holds.
  */
 export function judgeStep(plan: RolloutPlan, seen: StepObservation): Verdict {
   const { analysis } = plan;
+  // A canary no worker could load never gets traffic (gateways send its share to the baseline),
+  // so no analysis would ever judge it: that is a failure of its own.
+  if (seen.canaryLoad?.state === 'failed') {
+    return { action: 'rollback', reason: `canary failed to load on every worker${seen.canaryLoad.reason ? `: ${seen.canaryLoad.reason}` : ''}` };
+  }
   const found = breaches(analysis, seen.canary, seen.baseline);
   if (found.length > 0) return { action: 'rollback', reason: `SLO breached at ${plan.steps[seen.step]}%: ${found.join('; ')}` };
   if (seen.paused) return { action: 'hold', reason: 'paused by an operator' };

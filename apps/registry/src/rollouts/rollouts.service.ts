@@ -4,13 +4,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Producer } from 'kafkajs';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '@falaj/auth';
-import { ACTIVE_ROLLOUT_STATES, RolloutEventSchema, rolloutTopic, type RolloutEvent, type RolloutState, type VersionMetrics } from '@falaj/contracts';
+import { ACTIVE_ROLLOUT_STATES, RolloutEventSchema, rolloutTopic, type ModelLoadState, type RolloutEvent, type RolloutState, type VersionMetrics } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
 import { AliasesService } from '../aliases/aliases.service';
 import { promotedSpec } from '../deployments/deployment.policy';
 import { DeploymentsService } from '../deployments/deployments.service';
 import { ModelEntity } from '../models/model.entity';
 import { lockModel } from '../models/models.service';
+import { versionLoadState } from '../load-state/load-state.policy';
+import { WorkerHeartbeatsReader } from '../load-state/worker-heartbeats.reader';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 import { RolloutEventEntity } from './rollout-event.entity';
@@ -24,7 +26,13 @@ import { RolloutsError } from './rollouts.exception';
 export interface RolloutDetail {
   rollout: RolloutEntity;
   events: RolloutEventEntity[];
-  live: { canary: VersionMetrics; baseline: VersionMetrics; verdict: Verdict } | null;
+  live: { canary: VersionMetrics; baseline: VersionMetrics; canaryLoad: { state: ModelLoadState; reason?: string }; verdict: Verdict } | null;
+}
+
+interface Observed {
+  canary: VersionMetrics;
+  baseline: VersionMetrics;
+  canaryLoad: { state: ModelLoadState; reason?: string };
 }
 
 interface Change {
@@ -61,6 +69,7 @@ export class RolloutsService {
     private readonly aliases: AliasesService,
     private readonly deployments: DeploymentsService,
     private readonly metrics: RolloutMetricsReader,
+    private readonly heartbeats: WorkerHeartbeatsReader,
   ) {
     this.publisher = new EventPublisher(producer, rolloutTopic(config.prefix), RolloutEventSchema);
   }
@@ -215,9 +224,16 @@ export class RolloutsService {
     return production[0].version;
   }
 
-  private async observe(tx: EntityManager, rollout: RolloutEntity): Promise<{ canary: VersionMetrics; baseline: VersionMetrics }> {
+  /** The step's live traffic from the audit log, and where the workers stand with the canary. */
+  private async observe(tx: EntityManager, rollout: RolloutEntity): Promise<Observed> {
     const byVersion = await this.metrics.read(tx, rollout.tenantId, rollout.model, [rollout.canaryVersion, rollout.baselineVersion], rollout.stepStartedAt);
-    return { canary: byVersion.get(rollout.canaryVersion)!, baseline: byVersion.get(rollout.baselineVersion)! };
+    const load = versionLoadState(await this.heartbeats.live(), rollout.tenantId, rollout.model, rollout.canaryVersion);
+    const failed = load.pools.flatMap((p) => p.workers).find((w) => w.state === 'failed');
+    return {
+      canary: byVersion.get(rollout.canaryVersion)!,
+      baseline: byVersion.get(rollout.baselineVersion)!,
+      canaryLoad: { state: load.state, ...(failed?.reason ? { reason: failed.reason } : {}) },
+    };
   }
 
   /** Puts the deployment back as it was before the rollout (no deployment, if there was none). */
