@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import compress from '@fastify/compress';
+import { RequestMethod } from '@nestjs/common';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerRegistryProxy } from './admin/registry-proxy';
@@ -16,6 +17,11 @@ runMain('gateway', async () => {
     bodyLimit: config.maxRequestBytes,
     // Inference bodies are JSON or JSON + binary tensors (Triton's extension): the routes read raw bytes.
     bodyParser: false,
+    // The inference hot path: its calls are in the audit log, not the app log.
+    unloggedRoutes: [
+      { path: 'v2/models/:name/infer', method: RequestMethod.POST },
+      { path: 'v2/models/:name/versions/:version/infer', method: RequestMethod.POST },
+    ],
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
       // `Content-Encoding: gzip|deflate` bodies are inflated as they stream in, and Fastify counts

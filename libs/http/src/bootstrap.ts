@@ -1,4 +1,5 @@
 import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel } from '@nestjs/common';
+import type { RouteInfo } from '@nestjs/common/interfaces';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,12 +11,13 @@ const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', w
 /** The root every app starts from: structured JSON logs (pino), then the app's own module. */
 @Module({})
 class AppRoot {
-  static with(module: DynamicModule | (new () => unknown), name: string, level: LogLevel): DynamicModule {
+  static with(module: DynamicModule | (new () => unknown), name: string, level: LogLevel, unlogged: RouteInfo[] = []): DynamicModule {
     const pretty = process.env.FALAJ_LOG_PRETTY === 'true';
     return {
       module: AppRoot,
       imports: [
         LoggerModule.forRoot({
+          ...(unlogged.length > 0 ? { exclude: unlogged } : {}),
           pinoHttp: {
             name,
             level: PINO_LEVEL[level],
@@ -43,6 +45,11 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Nest's JSON and urlencoded body parsers (default true); false when the app reads bodies itself. */
   bodyParser?: boolean;
+  /**
+   * Hot routes that get no request-scoped logger (pino-http's child logger and the async-local
+   * context it runs in cost every request; lines logged there still go out, without the request).
+   */
+  unloggedRoutes?: RouteInfo[];
   /** Hook to register Fastify plugins or raw routes before Nest's own. */
   configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
@@ -57,7 +64,7 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppRoot.with(module, options.name, options.logLevel), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppRoot.with(module, options.name, options.logLevel, options.unloggedRoutes), adapter, {
     bufferLogs: true,
     bodyParser: options.bodyParser ?? true,
   });
