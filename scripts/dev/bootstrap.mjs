@@ -52,14 +52,14 @@ for (const [app, url] of Object.entries(health)) {
   console.log(`    ${app} is up`);
 }
 
-const mint = (claims, subject) =>
+const mint = (claims, subject, ttl = '10m') =>
   new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(subject)
     .setIssuer('falaj')
     .setAudience('falaj')
     .setIssuedAt()
-    .setExpirationTime('10m')
+    .setExpirationTime(ttl)
     .sign(secret);
 const admin = await mint({ tenant: '_platform', scope: 'platform:admin' }, 'npm-start');
 
@@ -76,7 +76,7 @@ expectStatus(await call('POST', '/admin/tenants', admin, TENANT), [201, 409], 'c
 const { token } = expectStatus(
   await call('POST', `/admin/tenants/${TENANT.id}/tokens`, admin, {
     subject: 'dev-user',
-    scopes: ['infer', 'models:read', 'models:write', 'audit:read'],
+    scopes: ['infer', 'models:read', 'models:write', 'deployments:write', 'versions:pin', 'audit:read'],
     ttlSeconds: 30 * 24 * 3600,
   }),
   [201],
@@ -113,14 +113,17 @@ const started = performance.now();
 const answer = expectStatus(await call('POST', `/v2/models/${MODEL}/infer`, token, body), [200], 'demo inference');
 const latencyMs = performance.now() - started;
 
-writeFileSync('.local/credentials.json', JSON.stringify({ gatewayUrl, grpcAddress, token, tenant: TENANT.id, model: MODEL }, null, 2) + '\n', { mode: 0o600 });
+// A platform admin's token for this machine's operator (tenants, their tokens and API keys): no
+// more than the JWT secret beside it in .local/ already grants, and readable by its owner only.
+const adminToken = await mint({ tenant: '_platform', scope: 'platform:admin' }, 'local-admin', '30d');
+writeFileSync('.local/credentials.json', JSON.stringify({ gatewayUrl, grpcAddress, token, adminToken, tenant: TENANT.id, model: MODEL }, null, 2) + '\n', { mode: 0o600 });
 
 const elapsed = env.FALAJ_STARTED_AT ? `${Math.round(Date.now() / 1000 - Number(env.FALAJ_STARTED_AT))} s` : 'n/a';
 console.log(`
 Falaj is up (started in ${elapsed}).
   gateway      ${gatewayUrl}
   gRPC         ${grpcAddress} (inference.GRPCInferenceService)
-  credentials  .local/credentials.json (tenant "${TENANT.id}", a bearer token with inference and admin rights)
+  credentials  .local/credentials.json (token: tenant "${TENANT.id}", inference, models and deployments; adminToken: platform admin)
   demo model   ${MODEL} v${version.version}: ${JSON.stringify(answer.outputs[0].data.map((x) => +x.toFixed(4)))} in ${latencyMs.toFixed(1)} ms
 
 Try it:
