@@ -95,12 +95,14 @@ describe('Traffic management (e2e)', () => {
           const key = `sticky-${i}`;
           const versions = new Set<string>();
           for (let n = 0; n < 3; n++) versions.add((await infer('acme', { 'x-routing-key': key })).headers.get('x-falaj-model-version')!);
-          const { response } = await grpc.infer({
+          const { response, metadata } = await grpc.infer({
             model: 'scorer',
             inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.from(new Float32Array([1, 2, 3, 4]).buffer) }],
             metadata: { 'x-routing-key': key },
           });
           versions.add(response.model_version);
+          // gRPC says what served it as REST does, in the response metadata.
+          expect(metadata).toMatchObject({ 'x-falaj-model-version': response.model_version, 'x-falaj-pool': 'cpu.ae', 'x-falaj-placement': 'fixed: deployment hardware cpu' });
           expect(versions.size).toBe(1);
         }
       } finally {

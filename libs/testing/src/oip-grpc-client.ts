@@ -28,15 +28,29 @@ export class OipGrpcClient {
   }
 
   /** Calls one method; rejects with the grpc.ServiceError (its `code` is the gRPC status). */
-  call<T = Record<string, unknown>>(method: string, request: unknown = {}, token = this.token, extra: Record<string, string> = {}): Promise<T> {
+  async call<T = Record<string, unknown>>(method: string, request: unknown = {}, token = this.token, extra: Record<string, string> = {}): Promise<T> {
+    return (await this.callWithMetadata<T>(method, request, token, extra)).response;
+  }
+
+  /** Calls one method and keeps the server's response metadata (its initial metadata) too. */
+  callWithMetadata<T = Record<string, unknown>>(
+    method: string,
+    request: unknown = {},
+    token = this.token,
+    extra: Record<string, string> = {},
+  ): Promise<{ response: T; metadata: Record<string, string> }> {
     const metadata = new grpc.Metadata();
     if (token) metadata.set('authorization', `Bearer ${token}`);
     for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
-    return new Promise<T>((resolve, reject) =>
-      this.client[method].call(this.client, request, metadata, { deadline: Date.now() + 60_000 }, (error, response) =>
-        error ? reject(error) : resolve(response as T),
-      ),
-    );
+    const received: Record<string, string> = {};
+    return new Promise((resolve, reject) => {
+      const call = this.client[method].call(this.client, request, metadata, { deadline: Date.now() + 60_000 }, (error, response) =>
+        error ? reject(error) : resolve({ response: response as T, metadata: received }),
+      ) as unknown as grpc.ClientUnaryCall;
+      call.on('metadata', (md: grpc.Metadata) => {
+        for (const [key, value] of Object.entries(md.getMap())) received[key] = String(value);
+      });
+    });
   }
 
   /** ModelInfer with every input raw; the outputs come back as payloads. */
@@ -48,7 +62,7 @@ export class OipGrpcClient {
     outputs?: string[];
     /** Extra call metadata, e.g. `x-routing-key`. */
     metadata?: Record<string, string>;
-  }): Promise<{ response: GrpcModelInferResponse; outputs: TensorPayload[] }> {
+  }): Promise<{ response: GrpcModelInferResponse; outputs: TensorPayload[]; metadata: Record<string, string> }> {
     const request: GrpcModelInferRequest = {
       model_name: args.model,
       model_version: args.version ?? '',
@@ -57,14 +71,14 @@ export class OipGrpcClient {
       outputs: (args.outputs ?? []).map((name) => ({ name })),
       raw_input_contents: args.inputs.map((t) => t.data),
     };
-    const response = await this.call<GrpcModelInferResponse>('ModelInfer', request, this.token, args.metadata);
+    const { response, metadata } = await this.callWithMetadata<GrpcModelInferResponse>('ModelInfer', request, this.token, args.metadata);
     const outputs = response.outputs.map((o, i) => ({
       name: o.name,
       datatype: o.datatype as OipDatatype,
       shape: o.shape.map(Number),
       data: response.raw_output_contents[i] ?? Buffer.alloc(0),
     }));
-    return { response, outputs };
+    return { response, outputs, metadata };
   }
 
   close(): void {

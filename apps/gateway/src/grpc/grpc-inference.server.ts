@@ -13,6 +13,7 @@ import {
 } from '@falaj/oip';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { SERVER_METADATA } from '../health/server-metadata';
+import { servedHeaders } from '../inference/traffic-headers';
 import { InferenceService } from '../inference/inference.service';
 import { grpcStatusOf } from './grpc-status';
 
@@ -78,9 +79,10 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
         const principal = await this.authorize(call);
         const message = call.request as GrpcModelInferRequest;
         const model = message.model_name ?? '';
+        const requestId = requestIdOf(call.metadata);
         const result = await this.inference.infer({
           principal,
-          requestId: requestIdOf(call.metadata),
+          requestId,
           model,
           version: message.model_version || undefined,
           protocol: 'grpc',
@@ -88,6 +90,10 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
           pin: metadataOf(call.metadata, 'x-falaj-pin-version'),
           decode: (signature) => decodeGrpcInferRequest(message, signature),
         });
+        // What served it and why, as on REST: the response's initial metadata.
+        const served = new grpc.Metadata();
+        for (const [key, value] of Object.entries(servedHeaders(requestId, result))) served.set(key, value);
+        call.sendMetadata(served);
         return encodeGrpcInferResponse({ modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs });
       }),
     });
