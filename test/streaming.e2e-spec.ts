@@ -14,6 +14,7 @@ const MODEL = join(__dirname, '..', 'models', 'tiny-mlp.onnx');
 interface Received {
   key: string;
   status: string;
+  retryAfter?: string;
   body: { id?: string; model_version?: string; outputs?: { data: number[] }[]; error?: string };
 }
 
@@ -74,7 +75,7 @@ describe('streaming inference over Kafka (e2e)', () => {
     await listen(topics.responses, (message) => {
       const key = message.key!.toString();
       const list = responses.get(key) ?? [];
-      list.push({ key, status: message.headers!.status!.toString(), body: JSON.parse(message.value!.toString()) });
+      list.push({ key, status: message.headers!.status!.toString(), retryAfter: message.headers!['retry-after']?.toString(), body: JSON.parse(message.value!.toString()) });
       responses.set(key, list);
     });
     await listen(topics.dlq, (message) => deadLetters.push(message));
@@ -187,5 +188,8 @@ describe('streaming inference over Kafka (e2e)', () => {
     expect(ok).toBeLessThanOrEqual(10);
     expect(limited.length).toBe(20 - ok);
     expect(limited[0].body.error).toContain("rate limit exceeded for tenant 'acme' on model 'capped'");
+    // As HTTP's Retry-After, in a header of the response message.
+    expect(Number(limited[0].retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(got.find((r) => r.status === '200')?.retryAfter).toBeUndefined();
   }, 90_000);
 });

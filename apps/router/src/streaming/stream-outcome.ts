@@ -3,7 +3,7 @@ import { STREAM_HEADERS, type AuditEvent } from '@falaj/contracts';
 
 /** What became of one streamed request; turned into Kafka messages in the batch's transaction. */
 export type StreamOutcome =
-  | { kind: 'response'; requestId: string; topic: string; status: number; body: object; traceparent?: string; audit?: AuditEvent }
+  | { kind: 'response'; requestId: string; topic: string; status: number; body: object; traceparent?: string; retryAfterSeconds?: number; audit?: AuditEvent }
   | { kind: 'dead-letter'; requestId: string; reason: string; original: Message; source: string }
   /** Answered already (a redelivery, or the same request id published twice). */
   | { kind: 'duplicate'; requestId: string };
@@ -16,6 +16,7 @@ export function responseMessage(outcome: Extract<StreamOutcome, { kind: 'respons
       [STREAM_HEADERS.requestId]: outcome.requestId,
       [STREAM_HEADERS.status]: String(outcome.status),
       ...(outcome.traceparent ? { [STREAM_HEADERS.traceparent]: outcome.traceparent } : {}),
+      ...(outcome.retryAfterSeconds !== undefined ? { [STREAM_HEADERS.retryAfter]: String(outcome.retryAfterSeconds) } : {}),
     },
   };
 }

@@ -177,7 +177,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     const { version } = resolved.target;
     const topic = message.replyTopic ?? this.topics.responses;
     let placed: Placement | undefined;
-    const answer = (status: number, body: object): StreamOutcome => {
+    const answer = (status: number, body: object, retryAfterSeconds?: number): StreamOutcome => {
       const latencyMs = performance.now() - started;
       this.metrics.latency.observe(latencyMs / 1000);
       const error = status === 200 ? null : (body as { error?: string }).error ?? null;
@@ -186,9 +186,10 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
         model: request.model_name, version, pool: placed?.pool ?? null, placement: placed?.pool ? placed.explanation : null,
         protocol: 'kafka', status, error, latencyMs,
       });
-      return { kind: 'response', requestId, topic, status, body, traceparent: message.traceparent, audit };
+      return { kind: 'response', requestId, topic, status, body, traceparent: message.traceparent, retryAfterSeconds, audit };
     };
-    const failure = (status: number, error: string) => answer(status, { id: request.id, model_name: request.model_name, error });
+    const failure = (status: number, error: string, retryAfterSeconds?: number) =>
+      answer(status, { id: request.id, model_name: request.model_name, error }, retryAfterSeconds);
 
     // Placed as on REST and gRPC (placeRequest): in the tenant's region or answered 503, never
     // elsewhere; an `auto` deployment on that region's CPU or GPU pool.
@@ -205,7 +206,10 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     }
     // The gateway's buckets: a streamed request over its tenant's or model's rate is answered 429.
     const waitMs = await this.buckets.take(principal.tenantId, request.model_name);
-    if (waitMs > 0) return failure(429, `rate limit exceeded for tenant '${principal.tenantId}' on model '${request.model_name}'; retry after ${Math.ceil(waitMs / 1000)} s`);
+    if (waitMs > 0) {
+      const retryAfter = Math.ceil(waitMs / 1000);
+      return failure(429, `rate limit exceeded for tenant '${principal.tenantId}' on model '${request.model_name}'; retry after ${retryAfter} s`, retryAfter);
+    }
     let decoded;
     try {
       decoded = decodeJsonInferRequest(request, resolved.signature);

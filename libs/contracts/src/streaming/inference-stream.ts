@@ -18,6 +18,8 @@ export const STREAM_HEADERS = {
   tenant: 'tenant',
   traceparent: 'traceparent',
   status: 'status',
+  /** On a 429 or 503 answer: seconds to wait before publishing again, as HTTP's Retry-After. */
+  retryAfter: 'retry-after',
   dlqReason: 'dlq-reason',
   dlqSource: 'dlq-source',
 } as const;
