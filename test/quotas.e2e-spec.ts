@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { inferenceStreamTopics, quotasKey, tenantQuotaField } from '@falaj/contracts';
+import { inferenceStreamTopics, modelQuotaField, quotasKey, tenantQuotaField } from '@falaj/contracts';
 import { FalajSuite, eventually } from '@falaj/testing';
 
 /**
@@ -168,6 +168,23 @@ describe('Quotas as records (e2e)', () => {
       expect(model.status).toBe(404);
       expect(model.json.error).toBe("model 'ghost' not found");
       expect((await suite.call('DELETE', '/admin/models/ghost/quota', operator)).status).toBe(404);
+    });
+  });
+
+  describe('model deletion', () => {
+    it("takes the model's record out of the mirror, so a namesake starts without it", async () => {
+      expect((await suite.call('POST', '/admin/models', operator, { name: 'brief' })).status).toBe(201);
+      expect((await suite.call('PUT', '/admin/models/brief/quota', operator, { rps: 1, burst: 1 })).status).toBe(200);
+      const redis = new Redis(process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      try {
+        expect(await redis.hexists(quotasKey(suite.prefix), modelQuotaField('acme', 'brief'))).toBe(1);
+        expect((await suite.call('DELETE', '/admin/models/brief', operator)).status).toBe(204);
+        expect(await redis.hexists(quotasKey(suite.prefix), modelQuotaField('acme', 'brief'))).toBe(0);
+      } finally {
+        redis.disconnect();
+      }
+      expect((await suite.call('POST', '/admin/models', operator, { name: 'brief' })).status).toBe(201);
+      expect((await suite.call('GET', '/admin/models/brief/quota', reader)).status).toBe(404);
     });
   });
 
