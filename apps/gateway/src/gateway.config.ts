@@ -14,7 +14,7 @@ const schema = z.object({
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
   /** Largest inference request body, in bytes (413 beyond). */
   FALAJ_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
-  /** Token buckets and in-flight limits per tenant and model, as JSON (README: Traffic management). */
+  /** Token buckets and in-flight limits per tenant and model, as JSON (README: Traffic management); the registry's quota records override it. */
   FALAJ_QUOTAS: QuotaEnvSchema,
 });
 

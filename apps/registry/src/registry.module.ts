@@ -16,6 +16,8 @@ import { DeploymentsModule } from './deployments/deployments.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoadStateModule } from './load-state/load-state.module';
 import { ModelsModule } from './models/models.module';
+import { QuotaMirrorModule } from './quotas/quota-mirror.module';
+import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -56,6 +58,8 @@ export class RegistryModule {
         AuditModule,
         BatchModule,
         RolloutsModule,
+        QuotaMirrorModule,
+        QuotasModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -17,7 +17,7 @@ const schema = z.object({
   /** Streamed requests in flight at once (across keys; one key is always one at a time). */
   FALAJ_STREAM_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
-  /** The same token buckets as the gateway's (README: Traffic management); streamed requests draw from them too. */
+  /** The same token buckets as the gateway's (README: Traffic management), the registry's records over them; streamed requests draw from them too. */
   FALAJ_QUOTAS: QuotaEnvSchema,
 });
 

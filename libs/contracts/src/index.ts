@@ -15,3 +15,4 @@ export * from './batch/batch-jobs';
 export * from './commands/model-command';
 export * from './auth/api-key.record';
 export * from './rollouts/rollout-event';
+export * from './quotas/quota.record';

@@ -6,6 +6,8 @@ export * from './deployment-route.policy';
 export * from './residency.policy';
 export * from './quota/quota.config';
 export * from './quota/token-buckets';
+export * from './quota/quota-records';
+export * from './quota/quota.reader';
 export * from './shadow/output-agreement';
 export * from './shadow/shadow-report';
 export * from './placement/placement';

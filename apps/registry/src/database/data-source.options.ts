@@ -16,6 +16,7 @@ import { BatchJobs1764400000000 } from './migrations/1764400000000-batch-jobs';
 import { RegistryLifecycle1764500000000 } from './migrations/1764500000000-registry-lifecycle';
 import { AuditPlacement1764650000000 } from './migrations/1764650000000-audit-placement';
 import { Rollouts1764700000000 } from './migrations/1764700000000-rollouts';
+import { Quotas1764800000000 } from './migrations/1764800000000-quotas';
 import { RolloutEventEntity } from '../rollouts/rollout-event.entity';
 import { RolloutEntity } from '../rollouts/rollout.entity';
 
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   RegistryLifecycle1764500000000,
   AuditPlacement1764650000000,
   Rollouts1764700000000,
+  Quotas1764800000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

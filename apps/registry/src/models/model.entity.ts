@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { ModelQuotaRecord } from '@falaj/contracts';
 
 @Entity({ name: 'models' })
 @Index('models_tenant_name_uq', ['tenantId', 'name'], { unique: true })
@@ -24,6 +25,10 @@ export class ModelEntity {
   /** Who answers for the model (a person or team); distinct from who created the record. */
   @Column({ type: 'varchar', length: 200, default: '' })
   owner!: string;
+
+  /** Its own token bucket (admin API), beside the tenant's; null: the gateways' FALAJ_QUOTAS applies. */
+  @Column({ type: 'jsonb', nullable: true })
+  quota!: ModelQuotaRecord | null;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
+import { QuotaMirror } from '../quotas/quota.mirror';
 import type { CreateModelDto, ListModelsQuery, UpdateModelDto } from './models.dto';
 import { ModelEntity } from './model.entity';
 import { ModelsError } from './models.exception';
@@ -18,6 +19,7 @@ export class ModelsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly lifecycle: LifecyclePublisher,
     private readonly commands: ModelCommandsPublisher,
+    private readonly quotas: QuotaMirror,
   ) {}
 
   async create(principal: Principal, dto: CreateModelDto): Promise<ModelEntity> {
@@ -82,6 +84,8 @@ export class ModelsService {
     // The commands topic keeps each version's last override: clear them, or a worker replaying it
     // later would load a version of a model that no longer exists (or of a namesake created since).
     for (const version of versions) await this.commands.clear(model, version, principal.subject);
+    // Its quota record went with the row; a namesake created later must not inherit the mirror's.
+    await this.quotas.removeModel(model.tenantId, model.name);
   }
 }
 

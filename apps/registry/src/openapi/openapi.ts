@@ -9,7 +9,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   const config = new DocumentBuilder()
     .setTitle('Falaj admin API')
     .setDescription(
-      'Models, versions, stages, aliases, deployments, load state, tenants and credentials. ' +
+      'Models, versions, stages, aliases, deployments, load state, tenants, quotas and credentials. ' +
         'Every call needs `Authorization: Bearer <token or fj_ API key>`; errors are `{"error": "..."}`.',
     )
     .setVersion('1')

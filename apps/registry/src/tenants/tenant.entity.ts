@@ -1,3 +1,4 @@
+import type { TenantQuotaRecord } from '@falaj/contracts';
 import type { PayloadLogging } from './tenants.dto';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
@@ -17,6 +18,10 @@ export class TenantEntity {
   /** How much of each request's payload the audit log may keep. */
   @Column({ name: 'payload_logging', type: 'varchar', length: 16, default: 'none' })
   payloadLogging!: PayloadLogging;
+
+  /** Its quota record (admin API); null: the gateways' FALAJ_QUOTAS applies. */
+  @Column({ type: 'jsonb', nullable: true })
+  quota!: TenantQuotaRecord | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

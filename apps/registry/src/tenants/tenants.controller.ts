@@ -6,7 +6,7 @@ import { ZodBody } from '../openapi/zod-openapi';
 import { CreateTenantSchema, IssueTokenSchema, type CreateTenantDto, type IssueTokenDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
-const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hashed', createdAt: '2026-11-28T12:00:00.000Z' };
+const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hashed', quota: null, createdAt: '2026-11-28T12:00:00.000Z' };
 
 /** Platform administration: tenants and their credentials. */
 @ApiTags('tenants')

@@ -15,7 +15,7 @@ export class TenantsService {
 
   async create(dto: CreateTenantDto): Promise<TenantEntity> {
     if (await this.tenants.existsBy({ id: dto.id })) throw TenantsError.exists(dto.id);
-    return this.tenants.save(this.tenants.create(dto));
+    return this.tenants.save(this.tenants.create({ ...dto, quota: null }));
   }
 
   async get(id: string): Promise<TenantEntity> {

@@ -7,6 +7,7 @@ import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispat
 import { KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
 import { OipError, decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
 import {
+  QuotaReader,
   ResidencyError,
   RoutingTableReader,
   TokenBuckets,
@@ -47,6 +48,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private readonly routes: RoutingTableReader;
   private readonly pools: PoolMonitor;
   private readonly dispatcher: PoolDispatcher;
+  private readonly quotas: QuotaReader;
   private readonly buckets: TokenBuckets;
   /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
   private readonly placedPools = new Set<string>();
@@ -71,7 +73,8 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       config.routerId,
     );
     this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
-    this.buckets = new TokenBuckets(this.redis, config.prefix, config.quotas);
+    this.quotas = new QuotaReader(this.redis, createRedis(config.redisUrl, `${config.routerId}:quotas`), config.prefix, config.quotas);
+    this.buckets = new TokenBuckets(this.redis, config.prefix, this.quotas.current);
   }
 
   async onModuleInit(): Promise<void> {
@@ -81,6 +84,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       { topic: this.topics.dlq, numPartitions: 1 },
     ]);
     await this.routes.start();
+    await this.quotas.start();
     await this.dispatcher.start();
     await this.pools.start();
     this.producer = this.kafka.producer({
@@ -106,6 +110,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     this.pools.stop();
     await this.dispatcher.stop();
     await this.routes.stop();
+    await this.quotas.stop();
     await this.redis.quit().catch(() => undefined);
   }
 

@@ -16,7 +16,8 @@ export class TokenBuckets {
   constructor(
     redis: Redis,
     private readonly prefix: string,
-    private readonly config: QuotaConfig,
+    /** The quotas in force, read per request: a change applies to the next one (QuotaReader). */
+    private readonly config: () => QuotaConfig,
   ) {
     this.redis = redis as BucketRedis;
     this.redis.defineCommand('takeTokens', { lua: TOKEN_BUCKET_LUA });
@@ -24,7 +25,7 @@ export class TokenBuckets {
 
   /** 0 when the request may go, else the milliseconds until it could. */
   async take(tenantId: string, model: string): Promise<number> {
-    const buckets = bucketsFor(this.config, tenantId, model);
+    const buckets = bucketsFor(this.config(), tenantId, model);
     if (buckets.length === 0) return 0;
     try {
       return await this.redis.takeTokens(

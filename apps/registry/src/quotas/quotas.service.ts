@@ -1,0 +1,61 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ModelQuotaRecord, TenantQuotaRecord } from '@falaj/contracts';
+import { ModelEntity } from '../models/model.entity';
+import { ModelsError } from '../models/models.exception';
+import { lockModel } from '../models/models.service';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantsError } from '../tenants/tenants.exception';
+import { QuotaMirror } from './quota.mirror';
+import { QuotasError } from './quotas.exception';
+
+/**
+ * Quota records: a tenant's on its row, a model's on the model's, each change mirrored to Redis
+ * inside the transaction that makes it. The row lock orders concurrent changes of one record the
+ * same way in both stores, and a Redis that refuses the write rolls the change back, so an error
+ * answered to the caller means nothing changed.
+ */
+@Injectable()
+export class QuotasService {
+  private readonly logger = new Logger(QuotasService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly mirror: QuotaMirror,
+  ) {}
+
+  async tenantQuota(tenantId: string): Promise<TenantQuotaRecord> {
+    const tenant = await this.db.getRepository(TenantEntity).findOneBy({ id: tenantId });
+    if (!tenant) throw TenantsError.notFound(tenantId);
+    if (!tenant.quota) throw QuotasError.noTenantQuota(tenantId);
+    return tenant.quota;
+  }
+
+  async setTenantQuota(tenantId: string, quota: TenantQuotaRecord | null, actor: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const tenants = tx.getRepository(TenantEntity);
+      const locked = await tenants.createQueryBuilder('t').setLock('pessimistic_write').where({ id: tenantId }).getOne();
+      if (!locked) throw TenantsError.notFound(tenantId);
+      await tenants.update({ id: tenantId }, { quota });
+      await (quota ? this.mirror.setTenant(tenantId, quota) : this.mirror.removeTenant(tenantId));
+    });
+    this.logger.log({ tenant: tenantId, quota, actor }, quota ? 'tenant quota set' : 'tenant quota removed');
+  }
+
+  modelQuota(model: ModelEntity): ModelQuotaRecord {
+    if (!model.quota) throw QuotasError.noModelQuota(model.name);
+    return model.quota;
+  }
+
+  async setModelQuota(model: ModelEntity, quota: ModelQuotaRecord | null, actor: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await lockModel(tx, model.id);
+      // Deleted since it was read: nothing to set, and nothing must reach the mirror.
+      const { affected } = await tx.getRepository(ModelEntity).update({ id: model.id }, { quota });
+      if (!affected) throw ModelsError.notFound(model.name);
+      await (quota ? this.mirror.setModel(model.tenantId, model.name, quota) : this.mirror.removeModel(model.tenantId, model.name));
+    });
+    this.logger.log({ tenant: model.tenantId, model: model.name, quota, actor }, quota ? 'model quota set' : 'model quota removed');
+  }
+}
