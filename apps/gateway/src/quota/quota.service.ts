@@ -18,7 +18,7 @@ export class QuotaService implements OnModuleInit, OnApplicationShutdown {
   private readonly inFlight = new Map<string, number>();
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
-    this.redis = createRedis(config.redisUrl, `${config.gatewayId}:quota`, { autoPipelining: true });
+    this.redis = createRedis(config.redisUrl, `${config.gatewayId}:quota`);
     this.quotas = new QuotaReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:quotas`), config.prefix, config.quotas);
     this.buckets = new TokenBuckets(this.redis, config.prefix, this.quotas.current);
   }
