@@ -79,10 +79,28 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
 
 /** Runs an app's bootstrap, printing a configuration error plainly instead of a stack. */
 export function runMain(name: string, main: () => Promise<INestApplication | void>): void {
+  exitWithParent(name);
   main().catch((error: unknown) => {
     const message = error instanceof Error && error.name === 'ConfigError' ? error.message : error;
     // eslint-disable-next-line no-console -- the logger may not exist yet when configuration fails
     console.error(`[${name}] failed to start:`, message);
     process.exit(1);
   });
+}
+
+/**
+ * With `FALAJ_EXIT_WITH_PARENT=true` (set by the test and benchmark harness), the app shuts down
+ * as on Ctrl-C once the process that started it is gone: a harness killed mid-run (a CI timeout,
+ * a closed pipe) would otherwise leave five apps running, holding ports and CPU.
+ */
+function exitWithParent(name: string): void {
+  if (process.env.FALAJ_EXIT_WITH_PARENT !== 'true') return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    new Logger(name).warn(`the process that started ${name} (pid ${parent}) is gone; shutting down`);
+    process.kill(process.pid, 'SIGTERM');
+  }, 1000);
+  timer.unref();
 }

@@ -57,6 +57,7 @@ export class FalajSuite {
       FALAJ_KAFKA_BROKERS: KAFKA_BROKERS,
       FALAJ_REDIS_URL: REDIS_URL,
       FALAJ_LOG_LEVEL: 'log',
+      FALAJ_EXIT_WITH_PARENT: 'true',
     };
     const logs = join(this.workDir, 'logs');
     const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) => {

@@ -6,3 +6,4 @@ export * from './oip-binary';
 export * from './oip-grpc-client';
 export * from './conformance';
 
+export * from './repo-root';
