@@ -1,42 +1,35 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { SCOPES, type Principal } from '@falaj/auth';
-import { auditEventOf, parsePoolName, type AuditEvent, type ModelSignature, type RouteEntry, type RouteTarget, type TensorPayload } from '@falaj/contracts';
-import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
+import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
+import {
+  InferenceError,
+  InferencePipeline,
+  statusOf,
+  type InferenceCall,
+  type InferenceFacts,
+  type InferenceSteps,
+  type PoolMonitor,
+} from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest } from '@falaj/oip';
-import {
-  ResidencyError,
-  RoutingTableReader,
-  fallbackTargets,
-  hybridPools,
-  placeRequest,
-  resolveTarget,
-  type Placement,
-  type ResolvedTarget,
-} from '@falaj/routing';
+import { ResidencyError, resolveTarget, type RoutingTableReader } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
 import { ShadowMirror } from '../shadow/shadow-mirror';
 import { LoadShedder } from '../shedding/load-shedder';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { InferenceError } from './inference.exception';
 
-export interface InferCall {
-  principal: Principal;
-  requestId: string;
-  model: string;
+/**
+ * One protocol's request: REST JSON, REST binary, gRPC and KServe v1 each bring their own
+ * `decode`, all giving the same request; `routingKey` is `x-routing-key`.
+ */
+export interface InferCall extends InferenceCall {
+  /** The version in the path or message, if any. */
   version?: string;
   protocol: AuditEvent['protocol'];
-  /** The caller's sticky key (`x-routing-key`); the token's subject when absent. */
-  routingKey?: string;
   /** A version pinned by header (`x-falaj-pin-version`): only for `versions:pin` or platform admins. */
   pin?: string;
-  /**
-   * Decodes the protocol's request and checks it against the version's signature (REST JSON,
-   * REST binary, gRPC and KServe v1 each bring their own decoder; all give the same request).
-   */
-  decode(signature: ModelSignature): DecodedInferRequest;
 }
 
 export interface InferResult {
@@ -48,13 +41,6 @@ export interface InferResult {
   placement: string;
 }
 
-/** A target placed on a pool that has its version ready. */
-interface PlacedTarget {
-  version: number;
-  pool: string;
-  placement: string;
-}
-
 export interface ModelMetadata {
   name: string;
   versions: string[];
@@ -63,96 +49,82 @@ export interface ModelMetadata {
   outputs: ModelSignature['outputs'];
 }
 
+/** A request refused before it reached the pipeline (a pin it may not use): placed nowhere. */
+const UNPLACED: InferenceFacts = { version: null, pool: null, placement: null };
+
 /**
- * The synchronous inference path every protocol shares: route lookup (in memory), the
- * protocol's decoding and validation against the version's signature, dispatch to the pool's
- * stream, reply, and one audit event — success or failure. Encoding the answer is the caller's.
+ * The synchronous inference path every protocol shares: the pipeline (@falaj/dispatch) with the
+ * gateway's own steps around it — pinning by header, quotas with a per-gateway concurrency limit,
+ * load shedding, the shadow mirror — and one audit event per request, success or failure.
+ * Decoding is the protocol's, and so is encoding the answer.
  */
 @Injectable()
 export class InferenceService implements OnModuleInit, OnApplicationShutdown {
-  readonly routes: RoutingTableReader;
-  readonly pools: PoolMonitor;
-  private readonly dispatcher: PoolDispatcher;
+  private readonly pipeline: InferencePipeline;
+  private readonly steps: InferenceSteps;
   private readonly redis: Redis;
-  /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
-  private readonly placedPools = new Set<string>();
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly audit: AuditSink,
-    private readonly quotas: QuotaService,
-    private readonly shedder: LoadShedder,
+    quotas: QuotaService,
+    shedder: LoadShedder,
     private readonly shadow: ShadowMirror,
   ) {
     this.redis = createRedis(config.redisUrl, `${config.gatewayId}`, { autoPipelining: true });
-    this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.gatewayId}:routes`), config.prefix);
-    this.dispatcher = new PoolDispatcher(
-      this.redis,
-      createRedis(config.redisUrl, `${config.gatewayId}:replies`),
-      config.prefix,
-      config.gatewayId,
-    );
-    this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
+    this.pipeline = new InferencePipeline({
+      redis: this.redis,
+      routesSubscriber: createRedis(config.redisUrl, `${config.gatewayId}:routes`),
+      repliesSubscriber: createRedis(config.redisUrl, `${config.gatewayId}:replies`),
+      prefix: config.prefix,
+      replyTo: config.gatewayId,
+      timeoutMs: config.inferTimeoutMs,
+      watchShadowPools: true,
+    });
+    this.steps = {
+      admit: (tenantId, model) => quotas.admit(tenantId, model),
+      // Shed (503) rather than queue when the pool would answer past the route's SLA.
+      beforeDispatch: (pool, route) => shedder.admit(pool, this.pools.live(pool).length, route.slaP95Ms),
+    };
+  }
+
+  get routes(): RoutingTableReader {
+    return this.pipeline.routes;
+  }
+
+  get pools(): PoolMonitor {
+    return this.pipeline.pools;
   }
 
   async onModuleInit(): Promise<void> {
-    await this.routes.start();
-    await this.dispatcher.start();
-    await this.pools.start();
+    await this.pipeline.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.pools.stop();
-    await this.dispatcher.stop();
-    await this.routes.stop();
+    await this.pipeline.stop();
     await this.redis.quit().catch(() => undefined);
   }
 
   async infer(call: InferCall): Promise<InferResult> {
     const started = performance.now();
-    let version: number | null = null;
-    let pool: string | null = null;
-    let placement: string | null = null;
-    let release = (): void => undefined;
+    let asked: string | undefined;
     try {
-      const asked = call.version ?? this.pinned(call);
-      const resolved = resolveTarget(call.model, this.route(call.principal, call.model), asked, call.routingKey ?? call.principal.subject);
-      // Placement (residency, readiness) first: a request that cannot be served takes no token.
-      const target = await this.readyTarget(call, resolved, asked !== undefined);
-      ({ version, pool, placement } = target);
-      release = await this.quotas.admit(call.principal.tenantId, call.model);
-      const request = call.decode(resolved.route.signatures[String(target.version)]);
-      const answered = this.shedder.admit(target.pool, this.pools.live(target.pool).length, resolved.route.slaP95Ms);
-      const dispatched = performance.now();
-      const reply = await this.dispatcher
-        .dispatch(
-          target.pool,
-          {
-            requestId: call.requestId,
-            tenantId: call.principal.tenantId,
-            model: call.model,
-            version: target.version,
-            deadline: Date.now() + this.config.inferTimeoutMs,
-            inputs: request.inputs,
-            outputs: request.outputs,
-          },
-          this.config.inferTimeoutMs,
-        )
-        .catch((error: Error) => {
-          throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
-        })
-        .finally(() => answered(performance.now() - dispatched));
-      if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
-      this.record(call, 200, null, { version, pool, placement }, started);
-      this.mirror(call, resolved.route, request, reply.outputs, performance.now() - dispatched);
-      return { request, outputs: reply.outputs, version: reply.version, pool: target.pool, placement: target.placement };
+      asked = call.version ?? this.pinned(call);
     } catch (error) {
-      const status = (error as { status?: number }).status ?? 500;
-      this.record(call, status, (error as Error).message, { version, pool, placement }, started);
+      this.record(call, statusOf(error as Error) ?? 500, (error as Error).message, UNPLACED, started);
       throw error;
-    } finally {
-      release();
     }
+    const outcome = await this.pipeline.infer(call, asked, this.steps);
+    if (!outcome.ok) {
+      // A refusal before placement names no version here, as it always has on the gateway: the
+      // rollout analysis (audit rows per version) counts only requests a version was placed for.
+      const facts = outcome.pool === null ? UNPLACED : outcome;
+      this.record(call, statusOf(outcome.error) ?? 500, outcome.error.message, facts, started);
+      throw outcome.error;
+    }
+    this.record(call, 200, null, outcome, started);
+    this.mirror(call, outcome.route, outcome.request, outcome.reply.outputs, performance.now() - outcome.dispatchedAt);
+    return { request: outcome.request, outputs: outcome.reply.outputs, version: outcome.reply.version, pool: outcome.pool, placement: outcome.placement };
   }
 
   /** The deployment's shadow share, mirrored after the caller's answer (never awaited). */
@@ -166,7 +138,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       inputs: request.inputs,
       outputs: request.outputs,
       primary: { outputs, latencyMs },
-      dispatch: (pool, dispatched, timeoutMs) => this.dispatcher.dispatch(pool, dispatched, timeoutMs),
+      dispatch: (pool, dispatched, timeoutMs) => this.pipeline.dispatcher.dispatch(pool, dispatched, timeoutMs),
       isReady: (pool, version) => this.pools.isReady(pool, call.principal.tenantId, call.model, version),
     });
   }
@@ -186,7 +158,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const { route, target } = resolveTarget(model, this.route(principal, model), version);
     // Ready means ready where this caller may be served: in its residency region (either pool for `auto`).
     try {
-      return this.place(route, target, principal.residency).pool !== null;
+      return this.pipeline.place(route, target, principal.residency).pool !== null;
     } catch (error) {
       if (error instanceof ResidencyError) return false;
       throw error;
@@ -203,40 +175,6 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     return call.pin;
   }
 
-  /**
-   * The split's target when a worker has it ready; otherwise, unless the caller asked for that
-   * version, another target of the route that is ready. A version the router just moved traffic
-   * to may still be loading (a blue-green switch): its requests go to the version it replaces
-   * until a worker reports it ready, so no request fails during the switch.
-   */
-  private async readyTarget(call: InferCall, resolved: ResolvedTarget, asked: boolean): Promise<PlacedTarget> {
-    const { residency } = call.principal;
-    const { target, route } = resolved;
-    // Residency first: a request is only ever placed in its tenant's region (503 otherwise).
-    let chosen = this.place(route, target, residency);
-    if (chosen.pool === null) {
-      // The pool view is refreshed every second; right after a route switches to a new version
-      // it may not show that version ready yet, so a miss is checked once more against Redis.
-      await this.pools.refresh(chosen.candidates);
-      chosen = this.place(route, target, residency);
-    }
-    if (chosen.pool !== null) return { version: target.version, pool: chosen.pool, placement: chosen.explanation };
-    if (!asked) {
-      for (const other of fallbackTargets(route, target)) {
-        const fallback = this.place(route, other, residency);
-        if (fallback.pool !== null) return { version: other.version, pool: fallback.pool, placement: fallback.explanation };
-      }
-    }
-    throw InferenceError.noWorker(chosen.candidates.join(' or '), call.model, target.version, residency);
-  }
-
-  /** placeRequest over the in-memory heartbeats; the pools it considered are watched from now on. */
-  private place(route: RouteEntry, target: RouteTarget, residency: string | undefined): Placement {
-    const placement = placeRequest(route, target, residency, (pool) => this.pools.live(pool));
-    for (const pool of placement.candidates) this.placedPools.add(pool);
-    return placement;
-  }
-
   async ping(): Promise<void> {
     await this.redis.ping();
   }
@@ -245,32 +183,16 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     return this.routes.lookup(principal.tenantId, model);
   }
 
-  private routedPools(): Set<string> {
-    const pools = new Set<string>(this.placedPools);
-    for (const route of this.routes.all()) {
-      for (const target of route.targets) pools.add(target.pool);
-      if (route.shadow) pools.add(route.shadow.pool);
-      // `auto` runs on either pool of the region: both are watched before its first request.
-      const region = route.hardware === 'auto' ? parsePoolName(route.targets[0].pool)?.region : undefined;
-      if (region !== undefined) for (const pool of hybridPools(region)) pools.add(pool);
-    }
-    return pools;
-  }
-
-  private record(
-    call: InferCall,
-    status: number,
-    error: string | null,
-    placed: { version: number | null; pool: string | null; placement: string | null },
-    started: number,
-  ): void {
+  private record(call: InferCall, status: number, error: string | null, facts: InferenceFacts, started: number): void {
     const event = auditEventOf({
       requestId: call.requestId,
       tenantId: call.principal.tenantId,
       subject: call.principal.subject,
       residency: call.principal.residency,
       model: call.model,
-      ...placed,
+      version: facts.version,
+      pool: facts.pool,
+      placement: facts.placement,
       protocol: call.protocol,
       status,
       error,

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { QuotaConfigSchema, resolveTarget } from '@falaj/routing';
+import { QuotaConfigSchema, QuotaError, resolveTarget } from '@falaj/routing';
 import type { GatewayConfig } from '../gateway.config';
-import { QuotaError } from './quota.error';
 import { QuotaService } from './quota.service';
 
 /** Real Redis: the token-bucket script as every gateway runs it. */

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { createRedis } from '@falaj/messaging';
-import { QuotaReader, TokenBuckets, concurrencyFor } from '@falaj/routing';
+import { QuotaError, QuotaReader, TokenBuckets, concurrencyFor } from '@falaj/routing';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { QuotaError } from './quota.error';
 
 /**
  * Admission before dispatch: per-tenant and per-model token buckets shared by every gateway

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QuotaError } from '../quota/quota.error';
+import { QuotaError } from '@falaj/routing';
 import { shedDecision } from './shed.policy';
 
 /** Weight of the newest answer in the pool's latency average. */

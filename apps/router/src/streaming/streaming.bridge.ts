@@ -2,22 +2,11 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics, parsePoolName } from '@falaj/contracts';
-import { DispatchTimeoutError, PoolDispatcher, PoolMonitor } from '@falaj/dispatch';
+import { AuditEventSchema, auditEventOf, auditTopic, inferenceStreamTopics } from '@falaj/contracts';
+import { InferencePipeline, statusOf, type InferenceFacts } from '@falaj/dispatch';
 import { KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
-import { OipError, decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
-import {
-  QuotaReader,
-  ResidencyError,
-  RoutingTableReader,
-  TokenBuckets,
-  UnroutableError,
-  hybridPools,
-  placeRequest,
-  resolveTarget,
-  type Placement,
-  type ResolvedTarget,
-} from '@falaj/routing';
+import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
+import { QuotaError, QuotaReader, TokenBuckets, UnroutableError, type Placement } from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { runKeyed } from './keyed-runner';
 import { parseStreamMessage, type ParsedStreamMessage } from './stream-message.parser';
@@ -30,6 +19,9 @@ const ANSWERED_TTL_SECONDS = 24 * 3600;
 const READY_WAIT_MS = 30_000;
 
 type Ready = Extract<ParsedStreamMessage, { ok: true }>;
+
+/** The bridge holds no concurrency slot per request: admission has nothing to release. */
+const NO_SLOT = (): void => undefined;
 
 /**
  * Streaming inference over Kafka: consumes `<prefix>.inference.requests`, runs each request on
@@ -45,13 +37,9 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private readonly topics: ReturnType<typeof inferenceStreamTopics>;
   private readonly groupId: string;
   private readonly redis: Redis;
-  private readonly routes: RoutingTableReader;
-  private readonly pools: PoolMonitor;
-  private readonly dispatcher: PoolDispatcher;
+  private readonly pipeline: InferencePipeline;
   private readonly quotas: QuotaReader;
   private readonly buckets: TokenBuckets;
-  /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
-  private readonly placedPools = new Set<string>();
   private consumer?: Consumer;
   private producer?: Producer;
   private lagTimer?: NodeJS.Timeout;
@@ -65,14 +53,15 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     this.topics = inferenceStreamTopics(config.streaming.topicPrefix);
     this.groupId = `${config.prefix}-router-streaming`;
     this.redis = createRedis(config.redisUrl, `${config.routerId}:streaming`);
-    this.routes = new RoutingTableReader(this.redis, createRedis(config.redisUrl, `${config.routerId}:routes`), config.prefix);
-    this.dispatcher = new PoolDispatcher(
-      this.redis,
-      createRedis(config.redisUrl, `${config.routerId}:replies`),
-      config.prefix,
-      config.routerId,
-    );
-    this.pools = new PoolMonitor(this.redis, config.prefix, () => this.routedPools());
+    this.pipeline = new InferencePipeline({
+      redis: this.redis,
+      routesSubscriber: createRedis(config.redisUrl, `${config.routerId}:routes`),
+      repliesSubscriber: createRedis(config.redisUrl, `${config.routerId}:replies`),
+      prefix: config.prefix,
+      replyTo: config.routerId,
+      timeoutMs: config.streaming.inferTimeoutMs,
+      watchShadowPools: false,
+    });
     this.quotas = new QuotaReader(this.redis, createRedis(config.redisUrl, `${config.routerId}:quotas`), config.prefix, config.quotas);
     this.buckets = new TokenBuckets(this.redis, config.prefix, this.quotas.current);
   }
@@ -83,10 +72,8 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       { topic: this.topics.responses, numPartitions: 6 },
       { topic: this.topics.dlq, numPartitions: 1 },
     ]);
-    await this.routes.start();
     await this.quotas.start();
-    await this.dispatcher.start();
-    await this.pools.start();
+    await this.pipeline.start();
     this.producer = this.kafka.producer({
       transactionalId: `${this.groupId}-${this.config.routerId}`,
       idempotent: true,
@@ -107,9 +94,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.lagTimer);
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
-    this.pools.stop();
-    await this.dispatcher.stop();
-    await this.routes.stop();
+    await this.pipeline.stop();
     await this.quotas.stop();
     await this.redis.quit().catch(() => undefined);
   }
@@ -163,94 +148,87 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     if (!hasScopes(principal, [SCOPES.infer])) return deadLetter(`unauthorized: requires scope ${SCOPES.infer}`);
     if (message.tenant && message.tenant !== principal.tenantId) return deadLetter('unauthorized: the tenant header does not match the token');
 
-    const model = message.request.model_name;
-    let resolved: ResolvedTarget;
-    try {
-      // Sticky like REST and gRPC: the message key is the routing key, else the token's subject.
-      const routingKey = original.key?.toString('utf8') || principal.subject;
-      resolved = resolveTarget(model, this.routes.lookup(principal.tenantId, model), message.request.model_version, routingKey);
-    } catch (error) {
-      if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`);
-      throw error;
-    }
-    return this.infer(message, principal, resolved, pause);
+    // Sticky like REST and gRPC: the message key is the routing key, else the token's subject.
+    const routingKey = original.key?.toString('utf8') || principal.subject;
+    return this.infer(message, principal, routingKey, pause, deadLetter);
   }
 
-  private async infer(message: Ready, principal: Principal, resolved: ResolvedTarget, pause: () => () => void): Promise<StreamOutcome> {
+  /**
+   * The gateway's pipeline (placement in the tenant's region, the blue-green fallback, quotas,
+   * decoding, dispatch), answered with a response message rather than an exception; without a
+   * ready pool the request waits (placedOrWait) instead of failing at once.
+   */
+  private async infer(
+    message: Ready,
+    principal: Principal,
+    routingKey: string,
+    pause: () => () => void,
+    deadLetter: (reason: string) => StreamOutcome,
+  ): Promise<StreamOutcome> {
     const started = performance.now();
     const { request, requestId } = message;
-    const { version } = resolved.target;
-    const topic = message.replyTopic ?? this.topics.responses;
-    let placed: Placement | undefined;
-    const answer = (status: number, body: object, retryAfterSeconds?: number): StreamOutcome => {
-      const latencyMs = performance.now() - started;
-      this.metrics.latency.observe(latencyMs / 1000);
-      const error = status === 200 ? null : (body as { error?: string }).error ?? null;
-      const audit = auditEventOf({
-        requestId, tenantId: principal.tenantId, subject: principal.subject, residency: principal.residency,
-        model: request.model_name, version, pool: placed?.pool ?? null, placement: placed?.pool ? placed.explanation : null,
-        protocol: 'kafka', status, error, latencyMs,
+    const outcome = await this.pipeline.infer(
+      { principal, requestId, model: request.model_name, routingKey, decode: (signature) => decodeJsonInferRequest(request, signature) },
+      request.model_version,
+      { admit: this.admit, awaitReady: (missed, place) => this.placedOrWait(place, missed, pause) },
+    );
+    if (outcome.ok) {
+      const body = encodeJsonInferResponse({
+        modelName: request.model_name,
+        modelVersion: String(outcome.reply.version),
+        id: outcome.request.id,
+        outputs: outcome.reply.outputs,
       });
-      return { kind: 'response', requestId, topic, status, body, traceparent: message.traceparent, retryAfterSeconds, audit };
-    };
-    const failure = (status: number, error: string, retryAfterSeconds?: number) =>
-      answer(status, { id: request.id, model_name: request.model_name, error }, retryAfterSeconds);
-
-    // Placed as on REST and gRPC (placeRequest): in the tenant's region or answered 503, never
-    // elsewhere; an `auto` deployment on that region's CPU or GPU pool.
-    const place = (): Placement => {
-      const placement = placeRequest(resolved.route, resolved.target, principal.residency, (pool) => this.pools.live(pool));
-      for (const pool of placement.candidates) this.placedPools.add(pool);
-      return placement;
-    };
-    try {
-      placed = place();
-    } catch (error) {
-      if (!(error instanceof ResidencyError)) throw error;
-      return failure(503, error.message);
+      return this.answer(message, principal, 200, body, outcome, started);
     }
-    // The gateway's buckets: a streamed request over its tenant's or model's rate is answered 429.
-    const waitMs = await this.buckets.take(principal.tenantId, request.model_name);
+    const { error } = outcome;
+    if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`);
+    const status = statusOf(error);
+    if (status === undefined) throw error;
+    const retryAfter = error instanceof QuotaError ? error.retryAfterSeconds : undefined;
+    return this.answer(message, principal, status, { id: request.id, model_name: request.model_name, error: error.message }, outcome, started, retryAfter);
+  }
+
+  /** The response message, with its audit event (committed with it) and its latency observed. */
+  private answer(
+    message: Ready,
+    principal: Principal,
+    status: number,
+    body: object,
+    facts: InferenceFacts,
+    started: number,
+    retryAfterSeconds?: number,
+  ): StreamOutcome {
+    const latencyMs = performance.now() - started;
+    this.metrics.latency.observe(latencyMs / 1000);
+    const { requestId, request } = message;
+    const audit = auditEventOf({
+      requestId,
+      tenantId: principal.tenantId,
+      subject: principal.subject,
+      residency: principal.residency,
+      model: request.model_name,
+      version: facts.version,
+      pool: facts.pool,
+      placement: facts.placement,
+      protocol: 'kafka',
+      status,
+      error: status === 200 ? null : (body as { error?: string }).error ?? null,
+      latencyMs,
+    });
+    const topic = message.replyTopic ?? this.topics.responses;
+    return { kind: 'response', requestId, topic, status, body, traceparent: message.traceparent, retryAfterSeconds, audit };
+  }
+
+  /** The gateway's buckets, without its per-gateway concurrency limit: over its rate, a request is answered 429. */
+  private readonly admit = async (tenantId: string, model: string): Promise<() => void> => {
+    const waitMs = await this.buckets.take(tenantId, model);
     if (waitMs > 0) {
       const retryAfter = Math.ceil(waitMs / 1000);
-      return failure(429, `rate limit exceeded for tenant '${principal.tenantId}' on model '${request.model_name}'; retry after ${retryAfter} s`, retryAfter);
+      throw new QuotaError(429, `rate limit exceeded for tenant '${tenantId}' on model '${model}'; retry after ${retryAfter} s`, retryAfter);
     }
-    let decoded;
-    try {
-      decoded = decodeJsonInferRequest(request, resolved.signature);
-    } catch (error) {
-      if (error instanceof OipError) return failure(error.status, error.message);
-      throw error;
-    }
-    if (placed.pool === null) placed = await this.placedOrWait(place, placed, pause);
-    const pool = placed.pool;
-    if (pool === null) {
-      return failure(503, `model '${request.model_name}' version ${version} is not ready on any worker of pool ${placed.candidates.join(' or ')}`);
-    }
-    try {
-      const reply = await this.dispatcher.dispatch(
-        pool,
-        {
-          requestId,
-          tenantId: principal.tenantId,
-          model: request.model_name,
-          version,
-          deadline: Date.now() + this.config.streaming.inferTimeoutMs,
-          inputs: decoded.inputs,
-          outputs: decoded.outputs,
-        },
-        this.config.streaming.inferTimeoutMs,
-      );
-      if (!reply.ok) return failure(reply.status, reply.error);
-      return answer(
-        200,
-        encodeJsonInferResponse({ modelName: request.model_name, modelVersion: String(reply.version), id: decoded.id, outputs: reply.outputs }),
-      );
-    } catch (error) {
-      if (error instanceof DispatchTimeoutError) return failure(504, error.message);
-      throw error;
-    }
-  }
+    return NO_SLOT;
+  };
 
   /**
    * Back-pressure: while no worker of the candidate pools can take the request, consumption is
@@ -265,7 +243,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       const deadline = Date.now() + READY_WAIT_MS;
       while (Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        await this.pools.refresh(missed.candidates);
+        await this.pipeline.pools.refresh(missed.candidates);
         const placed = place();
         if (placed.pool !== null) return placed;
       }
@@ -313,17 +291,6 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
 
   private answeredKey(requestId: string): string {
     return `${this.config.prefix}:stream:answered:${requestId}`;
-  }
-
-  private routedPools(): Set<string> {
-    const pools = new Set<string>(this.placedPools);
-    for (const route of this.routes.all()) {
-      for (const target of route.targets) pools.add(target.pool);
-      // `auto` runs on either pool of the region: both are watched before its first request.
-      const region = route.hardware === 'auto' ? parsePoolName(route.targets[0].pool)?.region : undefined;
-      if (region !== undefined) for (const pool of hybridPools(region)) pools.add(pool);
-    }
-    return pools;
   }
 
   private async measureLag(): Promise<void> {

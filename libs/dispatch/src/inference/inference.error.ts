@@ -1,5 +1,10 @@
 import { DomainError } from '@falaj/http';
 
+/**
+ * An inference request refused or failed on its way through the pipeline, with the HTTP-like
+ * status every protocol maps (REST and KServe v1 by the global filter, gRPC by its status table,
+ * Kafka as the response's status header).
+ */
 export class InferenceError extends DomainError {
   static noWorker(pool: string, model: string, version: number, residency?: string): InferenceError {
     // Under residency the pool is the only one allowed: say so, so nobody expects a spill elsewhere.

@@ -1,0 +1,150 @@
+import type Redis from 'ioredis';
+import { parsePoolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
+import { RoutingTableReader, hybridPools, placeRequest, readyTarget, resolveTarget, type Placement, type ResolvedTarget, type TargetPlacement } from '@falaj/routing';
+import { DispatchTimeoutError, PoolDispatcher } from '../pool-dispatcher';
+import { PoolMonitor } from '../pool-monitor';
+import type { InferenceCall, InferenceOutcome, InferenceSteps } from './inference-call';
+import { InferenceError } from './inference.error';
+
+export interface InferencePipelineOptions {
+  /** Commands: heartbeats, stream writes (and the routing table's reads). */
+  redis: Redis;
+  /** Connections of their own for the subscriptions: routing-table changes, workers' replies. */
+  routesSubscriber: Redis;
+  repliesSubscriber: Redis;
+  prefix: string;
+  /** This process's id: workers answer on its reply channel. */
+  replyTo: string;
+  timeoutMs: number;
+  /** Watch the routes' shadow pools too (for an edge that mirrors to them). */
+  watchShadowPools: boolean;
+}
+
+const NO_RELEASE = (): void => undefined;
+
+/**
+ * The one sequence every inference request takes, whether a gateway protocol or the Kafka
+ * bridge brought it: resolve the target (split, asked version), place it (residency, readiness,
+ * the blue-green fallback), admit it, decode it against the served version's signature,
+ * dispatch it to the pool's stream and map the worker's answer. It never throws: the outcome
+ * says what was served or why not, with the facts for the audit event; each edge turns it into
+ * its own answer (an exception, a Kafka response). Route lookup and placement are in memory.
+ */
+export class InferencePipeline {
+  readonly routes: RoutingTableReader;
+  readonly pools: PoolMonitor;
+  readonly dispatcher: PoolDispatcher;
+  /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
+  private readonly placedPools = new Set<string>();
+
+  constructor(private readonly options: InferencePipelineOptions) {
+    const { redis, prefix } = options;
+    this.routes = new RoutingTableReader(redis, options.routesSubscriber, prefix);
+    this.dispatcher = new PoolDispatcher(redis, options.repliesSubscriber, prefix, options.replyTo);
+    this.pools = new PoolMonitor(redis, prefix, () => this.watchedPools());
+  }
+
+  async start(): Promise<void> {
+    await this.routes.start();
+    await this.dispatcher.start();
+    await this.pools.start();
+  }
+
+  async stop(): Promise<void> {
+    this.pools.stop();
+    await this.dispatcher.stop();
+    await this.routes.stop();
+  }
+
+  /** `asked`: the version the caller asked for or pinned; never falls back from it. */
+  async infer(call: InferenceCall, asked: string | undefined, steps: InferenceSteps): Promise<InferenceOutcome> {
+    const { tenantId, residency } = call.principal;
+    let version: number | null = null;
+    let pool: string | null = null;
+    let placement: string | null = null;
+    let release = NO_RELEASE;
+    try {
+      const resolved = resolveTarget(call.model, this.routes.lookup(tenantId, call.model), asked, call.routingKey ?? call.principal.subject);
+      version = resolved.target.version;
+      // Placement (residency, readiness) first: a request that cannot be served takes no token.
+      const { target, placement: chosen } = await this.readyTarget(resolved, residency, asked === undefined);
+      version = target.version;
+      if (chosen.pool !== null) ({ pool, explanation: placement } = chosen);
+      else if (steps.awaitReady === undefined) throw this.notReady(call, target, chosen);
+      release = await steps.admit(tenantId, call.model);
+      const request = call.decode(resolved.route.signatures[String(target.version)]);
+      let served = chosen;
+      if (served.pool === null) {
+        // Decoded against that version's signature: the wait is for it, never a fallback.
+        served = await steps.awaitReady!(chosen, () => this.place(resolved.route, target, residency));
+        if (served.pool === null) throw this.notReady(call, target, served);
+        ({ pool, explanation: placement } = served);
+      }
+      const answered = steps.beforeDispatch?.(served.pool, resolved.route);
+      const dispatchedAt = performance.now();
+      const reply = await this.dispatcher
+        .dispatch(
+          served.pool,
+          {
+            requestId: call.requestId,
+            tenantId,
+            model: call.model,
+            version: target.version,
+            deadline: Date.now() + this.options.timeoutMs,
+            inputs: request.inputs,
+            outputs: request.outputs,
+          },
+          this.options.timeoutMs,
+        )
+        .catch((error: Error) => {
+          throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
+        })
+        .finally(() => answered?.(performance.now() - dispatchedAt));
+      if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
+      return { ok: true, version: target.version, pool: served.pool, placement: served.explanation, route: resolved.route, request, reply, dispatchedAt };
+    } catch (error) {
+      return { ok: false, error: error as Error, version, pool, placement };
+    } finally {
+      release();
+    }
+  }
+
+  /** placeRequest over the in-memory heartbeats; the pools it considered are watched from now on. */
+  place(route: RouteEntry, target: RouteTarget, residency: string | undefined): Placement {
+    const placement = placeRequest(route, target, residency, (pool) => this.pools.live(pool));
+    for (const pool of placement.candidates) this.placedPools.add(pool);
+    return placement;
+  }
+
+  /**
+   * The resolved target on a pool that has it ready, else (see readyTarget) another target of
+   * the route that is ready; residency first: a request is only ever placed in its tenant's
+   * region (ResidencyError, 503, otherwise).
+   */
+  private async readyTarget(resolved: ResolvedTarget, residency: string | undefined, mayFallBack: boolean): Promise<TargetPlacement> {
+    const { route, target } = resolved;
+    const placement = this.place(route, target, residency);
+    if (placement.pool !== null) return { target, placement };
+    // The pool view is refreshed every second; right after a route switches to a new version it
+    // may not show that version ready yet, so a miss is checked once more against Redis.
+    await this.pools.refresh(placement.candidates);
+    const again = this.place(route, target, residency);
+    return readyTarget(route, { target, placement: again }, mayFallBack, (other) => this.place(route, other, residency));
+  }
+
+  private notReady(call: InferenceCall, target: RouteTarget, missed: Placement): InferenceError {
+    return InferenceError.noWorker(missed.candidates.join(' or '), call.model, target.version, call.principal.residency);
+  }
+
+  private watchedPools(): Set<string> {
+    const pools = new Set<string>(this.placedPools);
+    for (const route of this.routes.all()) {
+      for (const target of route.targets) pools.add(target.pool);
+      if (this.options.watchShadowPools && route.shadow) pools.add(route.shadow.pool);
+      // `auto` runs on either pool of the region: both are watched before its first request.
+      const region = route.hardware === 'auto' ? parsePoolName(route.targets[0].pool)?.region : undefined;
+      if (region !== undefined) for (const pool of hybridPools(region)) pools.add(pool);
+    }
+    return pools;
+  }
+}
