@@ -116,10 +116,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     }
     const outcome = await this.pipeline.infer(call, asked, this.steps);
     if (!outcome.ok) {
-      // A refusal before placement names no version here, as it always has on the gateway: the
-      // rollout analysis (audit rows per version) counts only requests a version was placed for.
-      const facts = outcome.pool === null ? UNPLACED : outcome;
-      this.record(call, statusOf(outcome.error) ?? 500, outcome.error.message, facts, started);
+      this.record(call, statusOf(outcome.error) ?? 500, outcome.error.message, outcome, started);
       throw outcome.error;
     }
     this.record(call, 200, null, outcome, started);

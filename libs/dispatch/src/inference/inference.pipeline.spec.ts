@@ -81,7 +81,8 @@ describe(InferencePipeline.name, () => {
     it('refuses a version asked for that is not ready, at once and before admission, without awaitReady', async () => {
       const { pipeline, dispatch, order, steps, call } = pipelineWith(served(2));
       const outcome = await pipeline.infer(call, '2', steps);
-      expect(outcome).toMatchObject({ ok: false, version: 2, pool: null, placement: null });
+      // Unplaced: no version in the audit facts, so the rollout analysis never counts it against version 2.
+      expect(outcome).toMatchObject({ ok: false, version: null, pool: null, placement: null });
       expect(outcome.ok === false && outcome.error).toMatchObject({ status: 503, message: "model 'scorer' version 2 is not ready on any worker of pool cpu.ae" });
       expect(order).toEqual([]);
       expect(dispatch).not.toHaveBeenCalled();

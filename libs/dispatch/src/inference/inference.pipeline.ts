@@ -103,7 +103,9 @@ export class InferencePipeline {
       if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
       return { ok: true, version: target.version, pool: served.pool, placement: served.explanation, route: resolved.route, request, reply, dispatchedAt };
     } catch (error) {
-      return { ok: false, error: error as Error, version, pool, placement };
+      // A refusal before placement names no version, on every edge: the rollout analysis counts
+      // a version's 5xx from the audit log, and a request no pool took is not that version's failure.
+      return { ok: false, error: error as Error, version: pool === null ? null : version, pool, placement };
     } finally {
       release();
     }
