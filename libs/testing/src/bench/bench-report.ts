@@ -149,8 +149,8 @@ ${targets.join('\n')}
   send (the peer's receive path runs in the sender's context) is a large part of it, which is why
   c=1 costs more CPU per request than c=64, where writes coalesce.
 - **JSON is the cost for real tensors.** A mid-CNN request is 27,648 numbers (~300 kB of JSON), a
-  heavy one 46,080: JSON.parse in the gateway (secure-json-parse → JSON.parse, ~45 % of the
-  gateway's CPU in the profile) costs milliseconds per request, more than the model. Binary tensors
+  heavy one 46,080: JSON.parse in the gateway (~46 % of the gateway's CPU at c=64 in
+  \`npm run bench:profile\`) costs milliseconds per request, more than the model. Binary tensors
   remove that cost; the **stream** rows (no HTTP, no decoding) are the ceiling they can reach.
 - **The worker.** onnxruntime-node 1.30 runs a session synchronously on the thread that calls
   it: with one instance (on the JavaScript thread) the worker neither reads the stream nor
