@@ -1,6 +1,6 @@
 import type { VersionMetrics } from '@falaj/contracts';
 import { RolloutInputSchema, planOf, type RolloutPlan } from './rollout-plan.schema';
-import { breaches, judgeStep, stepWeights } from './rollout.policy';
+import { breaches, canaryWeightOf, judgeStep, stepWeights } from './rollout.policy';
 
 const metrics = (requests: number, errors: number, p95Ms: number | null): VersionMetrics => ({ requests, errors, errorRate: requests ? errors / requests : 0, p95Ms });
 const plan = (analysis: Partial<RolloutPlan['analysis']> = {}): RolloutPlan => ({
@@ -59,6 +59,13 @@ describe('rollout policy', () => {
   it('splits weights per step', () => {
     expect(stepWeights(plan(), 1)).toEqual({ canary: 50, baseline: 50 });
     expect(stepWeights(plan(), 2)).toEqual({ canary: 100, baseline: 0 });
+  });
+
+  it("gives the canary its step's share while it runs and once promoted, none once rolled back or aborted", () => {
+    expect(canaryWeightOf({ state: 'paused', step: 1, plan: plan() })).toBe(50);
+    expect(canaryWeightOf({ state: 'succeeded', step: 2, plan: plan() })).toBe(100);
+    expect(canaryWeightOf({ state: 'rolled_back', step: 1, plan: plan() })).toBe(0);
+    expect(canaryWeightOf({ state: 'aborted', step: 0, plan: plan() })).toBe(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ModelLoadState, VersionMetrics } from '@falaj/contracts';
+import type { ModelLoadState, RolloutState, VersionMetrics } from '@falaj/contracts';
 import type { DeploymentSpec } from '../deployments/deployment-spec.schema';
 import type { RolloutAnalysis, RolloutPlan } from './rollout-plan.schema';
 
@@ -71,6 +71,11 @@ export function judgeStep(plan: RolloutPlan, seen: StepObservation): Verdict {
   const within = [`error rate ${percent(seen.canary.errorRate)} ≤ ${percent(analysis.maxErrorRate)}`];
   if (seen.canary.p95Ms !== null) within.push(`p95 ${ms(seen.canary.p95Ms)}${analysis.maxP95Ms !== null ? ` ≤ ${ms(analysis.maxP95Ms)}` : ''}`);
   return { action: 'advance', reason: `canary within SLO at ${plan.steps[seen.step]}% over ${seen.canary.requests} requests: ${within.join(', ')}` };
+}
+
+/** The canary's share of traffic in a rollout's state: its step's while it runs and once promoted, none once rolled back or aborted. */
+export function canaryWeightOf(rollout: { state: RolloutState; step: number; plan: RolloutPlan }): number {
+  return rollout.state === 'rolled_back' || rollout.state === 'aborted' ? 0 : rollout.plan.steps[rollout.step];
 }
 
 /** The canary's and the baseline's weights at a step (they always sum to 100). */

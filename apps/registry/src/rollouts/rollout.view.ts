@@ -1,9 +1,9 @@
+import { canaryWeightOf } from './rollout.policy';
 import type { RolloutDetail } from './rollouts.service';
 import type { RolloutEventEntity } from './rollout-event.entity';
 import type { RolloutEntity } from './rollout.entity';
 
 export function toRolloutView(r: RolloutEntity) {
-  const active = r.state === 'progressing' || r.state === 'paused';
   return {
     id: r.id,
     model: r.model,
@@ -11,7 +11,7 @@ export function toRolloutView(r: RolloutEntity) {
     canaryVersion: r.canaryVersion,
     state: r.state,
     step: r.step,
-    canaryWeight: active || r.state === 'succeeded' ? r.plan.steps[r.step] : 0,
+    canaryWeight: canaryWeightOf(r),
     steps: r.plan.steps,
     pauseSeconds: r.plan.pauseSeconds,
     analysis: r.plan.analysis,

@@ -18,7 +18,7 @@ import { ModelVersionEntity } from '../versions/model-version.entity';
 import { RolloutEventEntity } from './rollout-event.entity';
 import { RolloutMetricsReader } from './rollout-metrics.reader';
 import { planOf, type RolloutInput } from './rollout-plan.schema';
-import { judgeStep, rolloutSpec, type Verdict } from './rollout.policy';
+import { canaryWeightOf, judgeStep, rolloutSpec, type Verdict } from './rollout.policy';
 import { RolloutEntity } from './rollout.entity';
 import { RolloutsError } from './rollouts.exception';
 
@@ -127,7 +127,7 @@ export class RolloutsService {
     const events = await this.db.getRepository(RolloutEventEntity).find({ where: { rolloutId: id }, order: { id: 'ASC' } });
     if (!ACTIVE_ROLLOUT_STATES.includes(rollout.state)) return { rollout, events, live: null };
     const seen = await this.observe(this.db.manager, rollout);
-    return { rollout, events, live: { ...seen, verdict: judgeStep(rollout.plan, { ...seen, step: rollout.step, elapsedMs: Date.now() - rollout.stepStartedAt.getTime(), paused: rollout.state === 'paused' }) } };
+    return { rollout, events, live: { ...seen, verdict: this.judge(rollout, seen) } };
   }
 
   /** Holds the canary's weight where it is; the analysis still rolls back on a breach. */
@@ -185,7 +185,7 @@ export class RolloutsService {
         return { model, actor, deploymentChanged: false, events: [await this.record(tx, rollout, { type: 'rollout.aborted', state: 'aborted', reason, actor })] };
       }
       const seen = await this.observe(tx, rollout);
-      const verdict = judgeStep(rollout.plan, { ...seen, step: rollout.step, elapsedMs: Date.now() - rollout.stepStartedAt.getTime(), paused: rollout.state === 'paused' });
+      const verdict = this.judge(rollout, seen);
       if (verdict.action === 'hold') return null;
       if (verdict.action === 'rollback') {
         await this.restore(tx, model, rollout, actor, verdict.reason);
@@ -222,6 +222,11 @@ export class RolloutsService {
     const production = await tx.getRepository(ModelVersionEntity).find({ where: { modelId: model.id, stage: 'production' }, select: { version: true } });
     if (production.length !== 1) throw RolloutsError.noBaseline(model.name, 'it has no production version to roll out from');
     return production[0].version;
+  }
+
+  /** The current step judged on what was observed of it. */
+  private judge(rollout: RolloutEntity, seen: Observed): Verdict {
+    return judgeStep(rollout.plan, { ...seen, step: rollout.step, elapsedMs: Date.now() - rollout.stepStartedAt.getTime(), paused: rollout.state === 'paused' });
   }
 
   /** The step's live traffic from the audit log, and where the workers stand with the canary. */
@@ -276,7 +281,7 @@ export class RolloutsService {
     rollout.reason = change.reason;
     if (!ACTIVE_ROLLOUT_STATES.includes(change.state)) rollout.finishedAt = occurredAt;
     await tx.getRepository(RolloutEntity).save(rollout);
-    const canaryWeight = change.state === 'rolled_back' || change.state === 'aborted' ? 0 : rollout.plan.steps[rollout.step];
+    const canaryWeight = canaryWeightOf(rollout);
     const row = { rolloutId: rollout.id, type: change.type, step: rollout.step, canaryWeight, canary: change.metrics?.canary ?? null, baseline: change.metrics?.baseline ?? null, reason: change.reason, actor: change.actor, occurredAt };
     await tx.getRepository(RolloutEventEntity).insert(row);
     return {
