@@ -17,6 +17,17 @@ function floatInput(name: string, dims: (number | string)[]) {
   });
 }
 
+/** A one-graph model file (opset 17, IR 8), as onnxruntime and the registry read it. */
+function encodeModel(graph: InstanceType<typeof onnx.GraphProto>): Buffer {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'falaj-e2e',
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
+    graph,
+  });
+  return Buffer.from(onnx.ModelProto.encode(model).finish());
+}
+
 /** `y = x + w` with `w` an initializer of `elements` floats: a valid model of any size (4 bytes per element). */
 export function addModel(elements: number, external?: string): Buffer {
   const weight = onnx.TensorProto.create({
@@ -34,13 +45,7 @@ export function addModel(elements: number, external?: string): Buffer {
     input: [floatInput('x', [elements])],
     output: [floatInput('y', [elements])],
   });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'falaj-e2e',
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
-    graph,
-  });
-  return Buffer.from(onnx.ModelProto.encode(model).finish());
+  return encodeModel(graph);
 }
 
 /**
@@ -57,11 +62,5 @@ export function brokenModel(): Buffer {
     input: [floatInput('input', ['batch', 4])],
     output: [floatInput('probabilities', [3])],
   });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'falaj-e2e',
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 17 })],
-    graph,
-  });
-  return Buffer.from(onnx.ModelProto.encode(model).finish());
+  return encodeModel(graph);
 }
