@@ -121,7 +121,7 @@ export function writeReport(input: ReportInput): string {
 
 Written by \`npm run bench\` (libs/testing/src/bench/main.ts) on ${input.startedAt.toISOString()}; the whole run took ${input.tookSeconds.toFixed(0)} s.
 
-- **Machine**: ${input.machine}. Everything ran on it at once: PostgreSQL, Redis, the Kafka broker, the five apps, the load generator (autocannon, in the bench process) — and, while this was measured, other sessions' work on the same two cores, so the numbers move from run to run.
+- **Machine**: ${input.machine}. Everything ran on it at once: PostgreSQL, Redis, the Kafka broker, the five apps, the load generator (autocannon, in the bench process), with whatever else the machine ran (its load average at the start is above), so the numbers move from run to run.
 - **Command**: \`npm run bench\` (builds, starts the infrastructure with scripts/infra.sh and the five apps from \`dist/\` with FalajSuite, registers the three models over the admin API, waits until they are ready).
 - **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; ${input.instances} instance(s) per model in the worker (\`FALAJ_BENCH_INSTANCES\`), one session in the raw runs.
 - **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on one session; batching *on* = one caller running batches of c items (a perfect batcher; its latency is the batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses the worker's defaults (max batch 8, no queue delay).
@@ -162,7 +162,7 @@ ${targets.join('\n')}
   (raw *on* vs *off*), so batching gains come from amortising the per-request overhead (one run,
   one pipelined reply flush per batch), not from the model; the histogram below shows the batch
   sizes the worker actually formed.
-- **The machine is shared**: latency percentiles, p99 above all, move with other work on the two
+- **Everything shares two cores**: latency percentiles, p99 above all, move with other work on the two
   cores; the CPU columns move less.
 
 ${(input.sections ?? []).join('\n\n')}

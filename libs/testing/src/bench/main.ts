@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       instances: INSTANCES,
       seconds: SECONDS,
       rawSeconds: RAW_SECONDS,
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load1.toFixed(2)} at start (the machine is shared)`,
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load1.toFixed(2)} at start`,
       startedAt,
       tookSeconds: (performance.now() - began) / 1000,
       heartbeat,
