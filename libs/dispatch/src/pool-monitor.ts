@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { readyModel } from '@falaj/routing';
 import { HEARTBEAT_TTL_MS, WorkerHeartbeatSchema, poolWorkersKey, workerHeartbeatKey, type WorkerHeartbeat } from '@falaj/contracts';
 
 /**
@@ -33,10 +34,7 @@ export class PoolMonitor {
   }
 
   isReady(pool: string, tenantId: string, model: string, version: number): boolean {
-    return this.live(pool).some((w) =>
-      // `unloaded`: evicted by the worker's model cache, which loads it again for the request.
-      w.models.some((m) => m.tenantId === tenantId && m.model === model && m.version === version && (m.state === 'ready' || m.state === 'unloaded')),
-    );
+    return this.live(pool).some((w) => readyModel(w, tenantId, model, version) !== undefined);
   }
 
   async refresh(extraPools: Iterable<string> = []): Promise<void> {
