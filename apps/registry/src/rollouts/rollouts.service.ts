@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Producer } from 'kafkajs';
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import { z } from 'zod';
 import type { Principal } from '@falaj/auth';
 import { ACTIVE_ROLLOUT_STATES, RolloutEventSchema, rolloutTopic, type ModelLoadState, type RolloutEvent, type RolloutState, type VersionMetrics } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
@@ -267,7 +268,8 @@ export class RolloutsService {
   }
 
   private async find(tx: EntityManager, model: ModelEntity, id: string, lock = false): Promise<RolloutEntity> {
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+    // Not a uuid: no such rollout (a 404), never a database error.
+    const uuid = z.uuid().safeParse(id).success;
     const query = tx.getRepository(RolloutEntity).createQueryBuilder('r').where({ id, modelId: model.id });
     const found = uuid ? await (lock ? query.setLock('pessimistic_write') : query).getOne() : null;
     if (!found) throw RolloutsError.notFound(model.name, id);

@@ -32,7 +32,7 @@ export const ROLLOUT_EVENT_TYPES = [
 
 export const RolloutEventSchema = z.object({
   type: z.enum(ROLLOUT_EVENT_TYPES),
-  rolloutId: z.string().uuid(),
+  rolloutId: z.uuid(),
   tenantId: z.string().min(1),
   model: z.string().min(1),
   baselineVersion: z.number().int().positive(),
