@@ -27,6 +27,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The one-shot jobs docker-compose.yml runs with this image (the apps' Redis users and Kafka ACLs).
+COPY --from=build /app/scripts/dev ./scripts/dev
 RUN mkdir -p /data/artifacts && chown node:node /data/artifacts
 USER node
 CMD ["sh", "-c", "exec node dist/apps/${FALAJ_APP}/src/main.js"]

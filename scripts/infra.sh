@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # Local infrastructure for Falaj without Docker: PostgreSQL, Redis and a real Apache Kafka broker
 # (KRaft single node, broker + controller in one JVM). Used by `npm start`, `npm test` and CI.
+# For the tests only, also Keycloak (dev mode, loopback), the external OIDC identity provider.
 #
-#   bash scripts/infra.sh up       start what is missing, wait until everything answers (idempotent)
-#   bash scripts/infra.sh down     stop the Kafka broker this script started (never Postgres/Redis)
-#   bash scripts/infra.sh status   one line per service
+#   bash scripts/infra.sh up           start what is missing, wait until everything answers (idempotent)
+#   bash scripts/infra.sh up keycloak  start only Keycloak with the realm infra/keycloak/falaj-e2e-realm.json
+#   bash scripts/infra.sh down         stop the Kafka broker, the TLS Redis and Keycloak this script started (never Postgres or the machine's Redis)
+#   bash scripts/infra.sh down keycloak  stop only Keycloak
+#   bash scripts/infra.sh status       one line per service
 #
 # Environment:
 #   FALAJ_CACHE_DIR              jar cache            (default ~/.cache/falaj)
 #   FALAJ_STATE_DIR              data, logs, pid      (default ~/.local/state/falaj)
+#   FALAJ_REDIS_TLS_PORT         the project's TLS-only Redis (default 6380)
 #   FALAJ_KAFKA_PORT             client listener      (default 9092)
 #   FALAJ_KAFKA_CONTROLLER_PORT  controller listener  (default 9093)
 #   FALAJ_KAFKA_START_TIMEOUT    seconds to wait for the broker (default 90)
+#   FALAJ_KAFKA_SECURITY         sasl_ssl (default: TLS, SCRAM-SHA-512 per app, ACLs) or plaintext
+#   FALAJ_KAFKA_AUTH_DIR         the broker's CA, certificate, SCRAM passwords and the tenants' Kafka-token key (default $FALAJ_STATE_DIR/kafka-auth)
+#
+#   bash scripts/infra.sh kafka-env <user>   prints the FALAJ_KAFKA_* variables of a SCRAM user
+#                                            (names of files, never a password); `tenant`: a
+#                                            tenant client's (the CA; OAUTHBEARER, no password)
+#   FALAJ_KEYCLOAK_PORT          Keycloak's HTTP port (default 8180)
+#   FALAJ_KEYCLOAK_START_TIMEOUT seconds to wait for the realm's OIDC discovery (default 180)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,12 +32,35 @@ KAFKA_DIR="$ROOT/infra/kafka"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_DIR/pom.xml" | head -1)"
 [[ -n "$KAFKA_VERSION" ]] || { echo "infra: cannot read <kafka.version> from $KAFKA_DIR/pom.xml" >&2; exit 1; }
 
+KEYCLOAK_DIR="$ROOT/infra/keycloak"
+KEYCLOAK_VERSION="$(sed -n 's:.*<keycloak.version>\(.*\)</keycloak.version>.*:\1:p' "$KEYCLOAK_DIR/pom.xml" | head -1)"
+[[ -n "$KEYCLOAK_VERSION" ]] || { echo "infra: cannot read <keycloak.version> from $KEYCLOAK_DIR/pom.xml" >&2; exit 1; }
+
 PG_HOST=127.0.0.1 PG_PORT=5432
 REDIS_HOST=127.0.0.1 REDIS_PORT=6379
 KAFKA_HOST=127.0.0.1
+# The project's own Redis: TLS only, nothing on disk, no default user; the apps' ACL users are
+# given to it at run time (scripts/dev/redis-acl.mjs, FalajSuite). Its certificates come from
+# scripts/dev/ca.sh; its admin password is a file (mode 600), read by infra and the tests only.
+REDIS_TLS_PORT="${FALAJ_REDIS_TLS_PORT:-6380}"
+REDIS_TLS_DIR="${FALAJ_STATE_DIR:-$HOME/.local/state/falaj}/redis-tls"
+REDIS_TLS_CERTS="$REDIS_TLS_DIR/tls"                 # ca.crt, redis.crt, redis.key
+REDIS_TLS_ADMIN_FILE="$REDIS_TLS_DIR/admin-password" # user falaj-admin
+REDIS_TLS_ACL="$REDIS_TLS_DIR/users.acl"             # the admin's hash and `default off`; apps' users live in memory
+REDIS_TLS_PID="$REDIS_TLS_DIR/redis.pid"
+REDIS_TLS_LOG="$REDIS_TLS_DIR/redis.log"
 KAFKA_PORT="${FALAJ_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${FALAJ_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_START_TIMEOUT="${FALAJ_KAFKA_START_TIMEOUT:-90}"
+KAFKA_SECURITY="${FALAJ_KAFKA_SECURITY:-sasl_ssl}"
+[[ "$KAFKA_SECURITY" == sasl_ssl || "$KAFKA_SECURITY" == plaintext ]] \
+  || { echo "infra: FALAJ_KAFKA_SECURITY must be sasl_ssl or plaintext, not '$KAFKA_SECURITY'" >&2; exit 1; }
+# The SCRAM users added when the log directory is formatted: one per app (cpu- and gpu-workers
+# share falaj-worker), the operator, the broker itself, and the registry's tenant provisioner
+# (grants each tenant's ACLs). Tenants have no SCRAM login: each logs in with OAUTHBEARER, a
+# token the registry signs with the key below, as a principal of its own.
+# Keep in step with KAFKA_USERS in libs/messaging/src/kafka-acl.policy.ts (its spec checks).
+KAFKA_USERS=(falaj-admin falaj-broker falaj-gateway falaj-registry falaj-router falaj-worker falaj-provisioner)
 
 CACHE_DIR="${FALAJ_CACHE_DIR:-$HOME/.cache/falaj}/kafka-$KAFKA_VERSION"
 LIBS_DIR="$CACHE_DIR/libs"
@@ -36,10 +71,46 @@ KAFKA_LOG="$STATE_DIR/kafka.log"       # log4j2 output
 KAFKA_OUT="$STATE_DIR/kafka.out"       # JVM stdout/stderr (crashes before logging starts)
 KAFKA_PID="$STATE_DIR/kafka.pid"
 CLUSTER_ID_FILE="$STATE_DIR/cluster.id"
+KAFKA_SECURITY_FILE="$STATE_DIR/security"   # what the log directory was formatted for
+# Secrets outlive a Kafka version: the passwords the apps hold stay valid across a reformat.
+KAFKA_AUTH_DIR="${FALAJ_KAFKA_AUTH_DIR:-${FALAJ_STATE_DIR:-$HOME/.local/state/falaj}/kafka-auth}"
+KAFKA_TLS_DIR="$KAFKA_AUTH_DIR/tls"
+KAFKA_CA="$KAFKA_TLS_DIR/ca.crt"
+KAFKA_KEYSTORE="$KAFKA_TLS_DIR/falaj-kafka.keystore.pem"
+# The tenants' Kafka tokens (SASL/OAUTHBEARER): an ES256 key the registry signs them with
+# (FALAJ_KAFKA_TOKEN_KEY_FILE, mode 600) and its public JWKS, which the broker's own
+# OAuthBearerValidatorCallbackHandler reads as a file: URL. One key for the one broker, whatever
+# registry (npm start's, each test run's) mints the tokens.
+KAFKA_TOKEN_KEY="$KAFKA_AUTH_DIR/kafka-token.key"
+KAFKA_TOKEN_JWKS="$KAFKA_AUTH_DIR/kafka-token.jwks.json"
+
+KC_HOST=127.0.0.1
+KC_PORT="${FALAJ_KEYCLOAK_PORT:-8180}"
+KC_START_TIMEOUT="${FALAJ_KEYCLOAK_START_TIMEOUT:-180}"
+KC_REALM=falaj-e2e
+KC_REALM_FILE="$KEYCLOAK_DIR/$KC_REALM-realm.json"
+KC_ISSUER="http://$KC_HOST:$KC_PORT/realms/$KC_REALM"
+KC_HOME="${FALAJ_CACHE_DIR:-$HOME/.cache/falaj}/keycloak-$KEYCLOAK_VERSION"   # the unpacked distribution
+KC_STATE_DIR="${FALAJ_STATE_DIR:-$HOME/.local/state/falaj}/keycloak-$KEYCLOAK_VERSION"
+KC_LOG="$KC_STATE_DIR/keycloak.log"            # console output of kc.sh (the previous start: keycloak.log.1)
+KC_PID="$KC_STATE_DIR/keycloak.pid"            # kc.sh's pid, the leader of its own process group
+KC_PASSWORD_FILE="$KC_STATE_DIR/admin-password" # bootstrap admin `admin` of the master realm, mode 600
+KC_REALM_HASH_FILE="$KC_STATE_DIR/realm.sha256" # hash of the realm file the H2 data was imported from
 
 log() { printf 'infra: %s\n' "$*"; }
 die() { printf 'infra: ERROR: %s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
+
+# The pid in pid file $1 if that process is alive and its command line matches grep's pattern
+# (the rest of the arguments): guards against a pid reused by another program.
+live_pid() {
+  local file="$1"; shift
+  [[ -f "$file" ]] || return 1
+  local pid; pid="$(cat "$file" 2>/dev/null)"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$@" || return 1
+  printf '%s' "$pid"
+}
 
 # ---------------------------------------------------------------- PostgreSQL
 pg_up() { have pg_isready && pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 2; }
@@ -58,6 +129,67 @@ postgres_up() {
     sleep 0.5
   done
   log "postgres up at $PG_HOST:$PG_PORT"
+}
+
+# TLS and roles on the machine's Postgres. The server gets a certificate from the development CA
+# (scripts/dev/ca.sh, machine state beside the secrets, since the server is the machine's too)
+# and `ssl = on` (TLS 1.2+); the apps' roles — members of `falaj_service` — may log in only over
+# TLS with a SCRAM password (pg_hba lines ahead of the machine's own, which stay as they are for
+# every other role). Idempotent; reloads the server only when something changed.
+TLS_DIR="${FALAJ_STATE_DIR:-$HOME/.local/state/falaj}/tls"
+PG_HBA_BEGIN='# falaj: begin (scripts/infra.sh) - the apps'"'"' roles: TLS and a SCRAM password only'
+PG_HBA_END='# falaj: end'
+
+pg_admin() { psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -AtqX -v ON_ERROR_STOP=1 "$@"; }
+
+postgres_secure() {
+  have psql || die "psql is missing (Debian: apt-get install postgresql-client)"
+  bash "$ROOT/scripts/dev/ca.sh" "$TLS_DIR" postgres
+  local data hba changed=0
+  data="$(pg_admin -c 'SHOW data_directory')" hba="$(pg_admin -c 'SHOW hba_file')"
+  local dest="$data/falaj-tls" owner; owner="$(stat -c %U "$data")"
+  if ! cmp -s "$TLS_DIR/postgres.crt" "$dest/server.crt" 2>/dev/null || ! cmp -s "$TLS_DIR/postgres.key" "$dest/server.key" 2>/dev/null; then
+    [[ -w "$data" ]] || die "cannot give Postgres its certificate: $data is not writable by $(id -un) (run as root or as $owner)"
+    install -d -m 700 -o "$owner" -g "$(stat -c %G "$data")" "$dest"
+    install -m 644 -o "$owner" "$TLS_DIR/postgres.crt" "$dest/server.crt"
+    install -m 600 -o "$owner" "$TLS_DIR/postgres.key" "$dest/server.key"
+    changed=1
+  fi
+  pg_admin <<'SQL'
+DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'falaj_service') THEN CREATE ROLE falaj_service NOLOGIN; END IF; END $$;
+SQL
+  local setting value
+  for setting in "ssl=on" "ssl_cert_file=$dest/server.crt" "ssl_key_file=$dest/server.key" "ssl_min_protocol_version=TLSv1.2"; do
+    value="$(pg_admin -c "SHOW ${setting%%=*}")"
+    if [[ "$value" != "${setting#*=}" ]]; then
+      pg_admin -c "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'"
+      changed=1
+    fi
+  done
+  if ! grep -qF "$PG_HBA_BEGIN" "$hba"; then
+    [[ -w "$hba" ]] || die "cannot add the apps' lines to $hba: not writable by $(id -un)"
+    local lines
+    lines="$(printf '%s\n' "$PG_HBA_BEGIN" \
+      'hostssl all +falaj_service 127.0.0.1/32 scram-sha-256' \
+      'hostssl all +falaj_service ::1/128      scram-sha-256' \
+      'host    all +falaj_service all          reject' \
+      'local   all +falaj_service              reject' \
+      "$PG_HBA_END")"
+    # Rewritten in place (cat >), so the file keeps its owner and mode.
+    { printf '%s\n' "$lines"; cat "$hba"; } > "$hba.falaj-new" && cat "$hba.falaj-new" > "$hba" && rm -f "$hba.falaj-new"
+    changed=1
+  fi
+  if (( changed )); then
+    log "postgres: TLS on ($dest) and the apps' pg_hba lines in place; reloading"
+    pg_admin -c 'SELECT pg_reload_conf()' >/dev/null
+  fi
+  local deadline=$((SECONDS + 10))
+  until [[ "$(psql "host=$PG_HOST port=$PG_PORT user=postgres dbname=postgres sslmode=verify-full sslrootcert=$TLS_DIR/ca.crt" -AtqX \
+      -c 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' 2>/dev/null)" == t ]]; do
+    (( SECONDS < deadline )) || die "Postgres does not answer over TLS with the development CA's certificate (see its log)"
+    sleep 0.3
+  done
+  log "postgres TLS verified against $TLS_DIR/ca.crt"
 }
 
 # ---------------------------------------------------------------- Redis
@@ -79,6 +211,68 @@ redis_up() {
   log "redis up at $REDIS_HOST:$REDIS_PORT"
 }
 
+# ---------------------------------------------------------------- Redis over TLS (the project's own)
+redis_tls_pid() {
+  live_pid "$REDIS_TLS_PID" -e "redis-server.*:$REDIS_TLS_PORT"
+}
+
+# PONG over TLS as the admin (the password goes to redis-cli in its environment, never argv).
+redis_tls_ping() {
+  [[ -s "$REDIS_TLS_ADMIN_FILE" && -s "$REDIS_TLS_CERTS/ca.crt" ]] || return 1
+  [[ "$(REDISCLI_AUTH="$(cat "$REDIS_TLS_ADMIN_FILE")" timeout 5 redis-cli --no-auth-warning --tls --cacert "$REDIS_TLS_CERTS/ca.crt" \
+    -h "$REDIS_HOST" -p "$REDIS_TLS_PORT" --user falaj-admin ping 2>/dev/null)" == PONG ]]
+}
+
+redis_tls_up() {
+  if redis_tls_ping; then log "redis (TLS, ACL) up at $REDIS_HOST:$REDIS_TLS_PORT"; return 0; fi
+  have redis-server && have redis-cli || die "redis-server and redis-cli are needed for the TLS Redis (Debian: apt-get install redis-server)"
+  local pid
+  if pid="$(redis_tls_pid)"; then
+    die "the TLS Redis (pid $pid) runs but does not answer its admin on $REDIS_HOST:$REDIS_TLS_PORT (see $REDIS_TLS_LOG)"
+  fi
+  tcp_open "$REDIS_HOST" "$REDIS_TLS_PORT" && die "port $REDIS_TLS_PORT is taken by something else (free it or set FALAJ_REDIS_TLS_PORT)"
+  mkdir -p "$REDIS_TLS_DIR"; chmod 700 "$REDIS_TLS_DIR"
+  bash "$ROOT/scripts/dev/ca.sh" "$REDIS_TLS_CERTS" redis
+  if [[ ! -s "$REDIS_TLS_ADMIN_FILE" ]]; then
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40 >"$REDIS_TLS_ADMIN_FILE")
+  fi
+  chmod 600 "$REDIS_TLS_ADMIN_FILE"
+  # The ACL file holds the admin's SHA-256 only; `default off` refuses every unauthenticated client.
+  (umask 077; printf 'user default off resetkeys resetchannels -@all\nuser falaj-admin on #%s ~* &* +@all\n' \
+    "$(sha256sum <"$REDIS_TLS_ADMIN_FILE" | cut -d' ' -f1)" >"$REDIS_TLS_ACL")
+  log "starting redis-server (TLS only) on $REDIS_HOST:$REDIS_TLS_PORT"
+  rm -f "$REDIS_TLS_PID"
+  # tls-auth-clients optional: a client certificate is not required (apps authenticate as ACL
+  # users), but one that is presented must chain to this CA.
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 0 --tls-port "$REDIS_TLS_PORT" \
+    --tls-cert-file "$REDIS_TLS_CERTS/redis.crt" --tls-key-file "$REDIS_TLS_CERTS/redis.key" \
+    --tls-ca-cert-file "$REDIS_TLS_CERTS/ca.crt" --tls-auth-clients optional \
+    --aclfile "$REDIS_TLS_ACL" --save "" --appendonly no --dir "$REDIS_TLS_DIR" \
+    --pidfile "$REDIS_TLS_PID" --logfile "$REDIS_TLS_LOG" || die "redis-server failed to start (see $REDIS_TLS_LOG)"
+  local deadline=$((SECONDS + 20))
+  until redis_tls_ping; do
+    (( SECONDS < deadline )) || { tail -n 20 "$REDIS_TLS_LOG" >&2 || true; die "the TLS redis-server started but does not answer PING"; }
+    sleep 0.2
+  done
+  log "redis (TLS, ACL) up at $REDIS_HOST:$REDIS_TLS_PORT (CA $REDIS_TLS_CERTS/ca.crt)"
+}
+
+redis_tls_down() {
+  local pid
+  if ! pid="$(redis_tls_pid)"; then
+    rm -f "$REDIS_TLS_PID"
+    log "the TLS redis is not running (nothing started by this script)"
+    return 0
+  fi
+  log "stopping the TLS redis (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 15))
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$REDIS_TLS_PID"
+  log "the TLS redis stopped"
+}
+
 # ---------------------------------------------------------------- Kafka
 java_bin() {
   local j="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -91,28 +285,80 @@ java_bin() {
 
 # pid of the broker this script started, if it is still alive (guards against pid reuse)
 kafka_pid() {
-  [[ -f "$KAFKA_PID" ]] || return 1
-  local pid; pid="$(cat "$KAFKA_PID" 2>/dev/null)"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
-  printf '%s' "$pid"
+  live_pid "$KAFKA_PID" -e 'kafka\.Kafka'
 }
 
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
-# A real protocol round trip with the repo's kafkajs (metadata via admin.listTopics).
+# A real protocol round trip with the repo's kafkajs (metadata via admin.listTopics), as the
+# operator over SASL_SSL (the password read from its file inside node, never on argv).
 kafka_answers() {
   tcp_open "$KAFKA_HOST" "$KAFKA_PORT" || return 1
   # Before the first `npm ci` there is no kafkajs to ask: an open port is all we can check then.
   (cd "$ROOT" && node -e 'require.resolve("kafkajs")' >/dev/null 2>&1) || return 0
   (cd "$ROOT" && timeout 20 node -e '
+    const fs = require("fs");
     const { Kafka, logLevel } = require("kafkajs");
-    const admin = new Kafka({ clientId: "falaj-infra-check", brokers: [process.argv[1]],
+    const [broker, security, ca, passwordFile] = process.argv.slice(1);
+    const secure = security === "sasl_ssl"
+      ? { ssl: { ca: [fs.readFileSync(ca, "utf8")] }, sasl: { mechanism: "scram-sha-512", username: "falaj-admin", password: fs.readFileSync(passwordFile, "utf8").trim() } }
+      : {};
+    const admin = new Kafka({ clientId: "falaj-infra-check", brokers: [broker], ...secure,
       logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 } }).admin();
     admin.connect().then(() => admin.listTopics()).then(
       () => admin.disconnect().then(() => process.exit(0)),
       () => process.exit(1));
-  ' "$KAFKA_HOST:$KAFKA_PORT") >/dev/null 2>&1
+  ' "$KAFKA_HOST:$KAFKA_PORT" "$KAFKA_SECURITY" "$KAFKA_CA" "$KAFKA_AUTH_DIR/falaj-admin.password") >/dev/null 2>&1
+}
+
+# What the log directory is formatted for: the security mode and, for sasl_ssl, its SCRAM users.
+kafka_security_wanted() {
+  if [[ "$KAFKA_SECURITY" == sasl_ssl ]]; then printf 'sasl_ssl users=%s\n' "${KAFKA_USERS[*]}"; else printf 'plaintext\n'; fi
+}
+kafka_security_formatted() { cat "$KAFKA_SECURITY_FILE" 2>/dev/null || printf 'plaintext\n'; }
+
+# The broker's TLS material (the development CA of scripts/dev/ca.sh, a leaf for falaj-kafka, and
+# the PEM keystore Kafka reads: the key as unencrypted PKCS#8, then the certificate) and one
+# random SCRAM password per user, each made once, mode 600, never printed.
+kafka_secrets() {
+  have openssl || die "openssl is missing (Debian: apt-get install openssl); the SASL_SSL broker needs its certificates"
+  mkdir -p "$KAFKA_AUTH_DIR"; chmod 700 "$KAFKA_AUTH_DIR"
+  bash "$ROOT/scripts/dev/ca.sh" "$KAFKA_TLS_DIR" falaj-kafka || die "scripts/dev/ca.sh could not make the broker's certificate"
+  local crt="$KAFKA_TLS_DIR/falaj-kafka.crt" key="$KAFKA_TLS_DIR/falaj-kafka.key"
+  if [[ ! -s "$KAFKA_KEYSTORE" || "$crt" -nt "$KAFKA_KEYSTORE" ]]; then
+    (umask 077
+      { openssl pkcs8 -topk8 -nocrypt -in "$key" && cat "$crt"; } >"$KAFKA_KEYSTORE.tmp" 2>/dev/null) \
+      || die "cannot write the broker's PEM keystore $KAFKA_KEYSTORE"
+    mv "$KAFKA_KEYSTORE.tmp" "$KAFKA_KEYSTORE"
+  fi
+  local user file
+  for user in "${KAFKA_USERS[@]}"; do
+    file="$KAFKA_AUTH_DIR/$user.password"
+    [[ -s "$file" ]] && continue
+    (umask 077; head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 40 >"$file.tmp")
+    mv "$file.tmp" "$file"
+  done
+  kafka_token_key
+}
+
+# The tenants' Kafka-token key pair, made once: the private key (PKCS#8 PEM, mode 600, read by the
+# registry only) and the public JWKS the broker verifies with (its kid the RFC 7638 thumbprint).
+kafka_token_key() {
+  [[ -s "$KAFKA_TOKEN_KEY" && -s "$KAFKA_TOKEN_JWKS" ]] && return 0
+  (umask 077; node -e '
+    const crypto = require("crypto"), fs = require("fs");
+    const [keyFile, jwksFile] = process.argv.slice(1);
+    if (!fs.existsSync(keyFile)) {
+      const { privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+      fs.writeFileSync(keyFile + ".tmp", privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+      fs.renameSync(keyFile + ".tmp", keyFile);
+    }
+    const { crv, kty, x, y } = crypto.createPublicKey(fs.readFileSync(keyFile)).export({ format: "jwk" });
+    const kid = crypto.createHash("sha256").update(JSON.stringify({ crv, kty, x, y })).digest("base64url");
+    fs.writeFileSync(jwksFile + ".tmp", JSON.stringify({ keys: [{ kty, crv, x, y, kid, alg: "ES256", use: "sig" }] }) + "\n", { mode: 0o644 });
+    fs.renameSync(jwksFile + ".tmp", jwksFile);
+  ' "$KAFKA_TOKEN_KEY" "$KAFKA_TOKEN_JWKS") || die "cannot make the Kafka-token key $KAFKA_TOKEN_KEY"
+  log "kafka: made the tenants' Kafka-token signing key $KAFKA_TOKEN_KEY (its JWKS: $KAFKA_TOKEN_JWKS)"
 }
 
 kafka_fetch() {
@@ -134,14 +380,38 @@ kafka_fetch() {
 
 kafka_render_config() {
   mkdir -p "$DATA_DIR"
-  sed -e "s|@LOG_DIRS@|$DATA_DIR|g" -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-    "$KAFKA_DIR/server.properties" >"$KAFKA_CONFIG.tmp"
-  mv "$KAFKA_CONFIG.tmp" "$KAFKA_CONFIG"
+  local broker_password=""
+  [[ "$KAFKA_SECURITY" == sasl_ssl ]] && broker_password="$(cat "$KAFKA_AUTH_DIR/falaj-broker.password")"
+  # Mode 600: with sasl_ssl it holds the broker's own SCRAM password.
+  (umask 077
+    cat "$KAFKA_DIR/server.properties" "$KAFKA_DIR/listeners-$KAFKA_SECURITY.properties" | sed \
+      -e "s|@LOG_DIRS@|$DATA_DIR|g" -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@KEYSTORE@|$KAFKA_KEYSTORE|g" -e "s|@CA@|$KAFKA_CA|g" -e "s|@BROKER_PASSWORD@|$broker_password|g" \
+      -e "s|@TOKEN_JWKS@|$KAFKA_TOKEN_JWKS|g" \
+      >"${1:-$KAFKA_CONFIG}.tmp")
+  mv "${1:-$KAFKA_CONFIG}.tmp" "${1:-$KAFKA_CONFIG}"
+}
+
+# Whether the running broker's configuration is not what this script renders now (a broker
+# started before OAUTHBEARER, say): a restart, no format, applies it.
+kafka_config_stale() {
+  local fresh="$STATE_DIR/server.properties.wanted" rc=0
+  kafka_render_config "$fresh"
+  cmp -s "$fresh" "$KAFKA_CONFIG" || rc=$?
+  rm -f "$fresh"
+  (( rc != 0 ))
 }
 
 kafka_format_once() {
   local java="$1"
-  if [[ -f "$DATA_DIR/meta.properties" ]]; then return 0; fi
+  if [[ -f "$DATA_DIR/meta.properties" ]]; then
+    [[ "$(kafka_security_formatted)" == "$(kafka_security_wanted)" ]] && return 0
+    # Dev/test data only: a broker formatted for another security mode (PLAINTEXT, before the
+    # platform's Kafka security) or other SCRAM users is formatted afresh.
+    log "kafka: $DATA_DIR was formatted for '$(kafka_security_formatted)', not '$(kafka_security_wanted)'; deleting its dev/test data and formatting it again"
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
+  fi
   local cid
   if [[ -s "$CLUSTER_ID_FILE" ]]; then
     cid="$(cat "$CLUSTER_ID_FILE")"
@@ -151,23 +421,48 @@ kafka_format_once() {
     [[ -n "$cid" ]] || die "kafka.tools.StorageTool random-uuid printed nothing"
     printf '%s\n' "$cid" >"$CLUSTER_ID_FILE"
   fi
-  log "formatting $DATA_DIR with cluster id $cid (once)"
-  # Static quorum (controller.quorum.voters): no --standalone.
-  "$java" -cp "$LIBS_DIR/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -Dfalaj.kafka.logfile="$KAFKA_LOG" \
-    kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_CONFIG" >"$STATE_DIR/format.log" 2>&1 \
-    || { cat "$STATE_DIR/format.log" >&2; die "kafka.tools.StorageTool format failed"; }
+  log "formatting $DATA_DIR with cluster id $cid ($KAFKA_SECURITY$([[ "$KAFKA_SECURITY" == sasl_ssl ]] && printf ', SCRAM users %s' "${KAFKA_USERS[*]}"))"
+  # Static quorum (controller.quorum.voters): no --standalone. The whole command line, SCRAM
+  # passwords included, goes through a java @argfile (mode 600, removed at once), so no password
+  # ever sits on a process's argv.
+  local argfile="$STATE_DIR/format.args" jars user rc=0
+  jars="$(printf '%s:' "$LIBS_DIR"/*.jar)"
+  (umask 077
+    {
+      printf '%s\n' -cp "${jars%:}" "-Dlog4j2.configurationFile=$KAFKA_DIR/log4j2.xml" "-Dfalaj.kafka.logfile=$KAFKA_LOG" \
+        kafka.tools.StorageTool format -t "$cid" -c "$KAFKA_CONFIG"
+      if [[ "$KAFKA_SECURITY" == sasl_ssl ]]; then
+        for user in "${KAFKA_USERS[@]}"; do
+          printf '%s\n' --add-scram "SCRAM-SHA-512=[name=$user,password=$(cat "$KAFKA_AUTH_DIR/$user.password")]"
+        done
+      fi
+    } >"$argfile")
+  "$java" "@$argfile" >"$STATE_DIR/format.log" 2>&1 || rc=$?
+  rm -f "$argfile"
+  (( rc == 0 )) || { cat "$STATE_DIR/format.log" >&2; die "kafka.tools.StorageTool format failed"; }
+  kafka_security_wanted >"$KAFKA_SECURITY_FILE"
 }
 
 kafka_up() {
   local pid
+  [[ "$KAFKA_SECURITY" == sasl_ssl ]] && kafka_secrets
   if pid="$(kafka_pid)"; then
-    if kafka_answers; then log "kafka $KAFKA_VERSION up at $KAFKA_HOST:$KAFKA_PORT (pid $pid)"; return 0; fi
+    if [[ "$(kafka_security_formatted)" != "$(kafka_security_wanted)" ]]; then
+      log "kafka: the running broker (pid $pid) was formatted for '$(kafka_security_formatted)', not '$(kafka_security_wanted)'; stopping it to format it again"
+      kafka_down
+    elif kafka_config_stale; then
+      log "kafka: the running broker (pid $pid) runs an older configuration than $KAFKA_DIR's; restarting it"
+      kafka_down
+    elif kafka_answers; then log "kafka $KAFKA_VERSION up at $KAFKA_HOST:$KAFKA_PORT, $KAFKA_SECURITY (pid $pid)"; return 0; fi
+  fi
+  if kafka_pid >/dev/null; then
+    :
   elif tcp_open "$KAFKA_HOST" "$KAFKA_PORT"; then
     if kafka_answers; then
       log "kafka: something else already answers on $KAFKA_HOST:$KAFKA_PORT (not started by this script); using it"
       return 0
     fi
-    die "port $KAFKA_PORT is taken by something that does not speak Kafka"
+    die "port $KAFKA_PORT is taken by something that does not answer as a $KAFKA_SECURITY Kafka broker with this machine's falaj-admin (FALAJ_KAFKA_SECURITY=plaintext for an old PLAINTEXT broker, or free the port)"
   fi
 
   mkdir -p "$STATE_DIR"
@@ -180,12 +475,13 @@ kafka_up() {
     kafka_fetch
     kafka_render_config
     kafka_format_once "$java"
-    log "starting Kafka $KAFKA_VERSION (KRaft single node) on $KAFKA_HOST:$KAFKA_PORT, controller :$KAFKA_CONTROLLER_PORT"
+    log "starting Kafka $KAFKA_VERSION (KRaft single node, $KAFKA_SECURITY) on $KAFKA_HOST:$KAFKA_PORT, controller :$KAFKA_CONTROLLER_PORT"
     rm -f "$KAFKA_PID"
     # setsid: own session, so it outlives this script and its caller's process group.
     # The inner shell writes its own pid and then execs the JVM, so the pid file is the JVM's pid.
     setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$KAFKA_PID" \
       "$java" -Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+      "-Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=file://$KAFKA_TOKEN_JWKS" \
       -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -Dfalaj.kafka.logfile="$KAFKA_LOG" \
       -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_CONFIG" \
       </dev/null >>"$KAFKA_OUT" 2>&1 9>&- &
@@ -203,7 +499,7 @@ kafka_up() {
     sleep 1
   done
   flock -u 9; exec 9>&-
-  log "kafka $KAFKA_VERSION up at $KAFKA_HOST:$KAFKA_PORT (pid $pid)"
+  log "kafka $KAFKA_VERSION up at $KAFKA_HOST:$KAFKA_PORT, $KAFKA_SECURITY (pid $pid)"
 }
 
 kafka_fail() {
@@ -233,6 +529,169 @@ kafka_down() {
   log "kafka stopped"
 }
 
+# ---------------------------------------------------------------- Keycloak (tests only)
+# The external OAuth2/OIDC identity provider of the auth e2e tests: `kc.sh start-dev` on loopback,
+# its H2 data under $KC_STATE_DIR, the realm imported from infra/keycloak/ on an empty database.
+# Keycloak skips the import of a realm that exists, so when the realm file's hash differs from the
+# one the data was imported from, the H2 data is wiped (and a running Keycloak restarted).
+
+# pid of the Keycloak this script started, if it is still alive (guards against pid reuse)
+kc_pid() {
+  live_pid "$KC_PID" -F -e "$KC_HOME/"
+}
+
+# The realm's OIDC discovery answers, with the issuer this script configures.
+kc_answers() {
+  local doc
+  doc="$(curl -fsS --max-time 5 "$KC_ISSUER/.well-known/openid-configuration" 2>/dev/null)" || return 1
+  [[ "$doc" == *"\"issuer\":\"$KC_ISSUER\""* ]]
+}
+
+# The HTTP port the Keycloak with pid $1 was started on (from its command line).
+kc_pid_port() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | sed -n 's/^--http-port=//p' | head -1; }
+
+kc_realm_hash() { sha256sum "$KC_REALM_FILE" | cut -d' ' -f1; }
+
+kc_fetch() {
+  if [[ -x "$KC_HOME/bin/kc.sh" && -f "$KC_HOME/.falaj-complete" ]]; then return 0; fi
+  have mvn || die "Keycloak $KEYCLOAK_VERSION is not cached in $KC_HOME and mvn is missing (Debian: apt-get install maven)"
+  have unzip || die "unzip is missing (Debian: apt-get install unzip)"
+  local tmp="$KC_HOME.tmp"
+  log "resolving Keycloak $KEYCLOAK_VERSION (keycloak-quarkus-dist, ~160 MB) from Maven Central into $KC_HOME"
+  rm -rf "$tmp" "$KC_HOME"
+  mkdir -p "$tmp/download" "$KC_STATE_DIR"
+  if ! mvn -q -B -Dstyle.color=never -f "$KEYCLOAK_DIR/pom.xml" dependency:copy \
+      -DoutputDirectory="$tmp/download" >"$KC_STATE_DIR/mvn.log" 2>&1; then
+    tail -n 30 "$KC_STATE_DIR/mvn.log" >&2 || true
+    die "mvn could not resolve Keycloak $KEYCLOAK_VERSION (is Maven Central reachable?); full output in $KC_STATE_DIR/mvn.log"
+  fi
+  local zip="$tmp/download/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
+  [[ -f "$zip" ]] || die "mvn finished but $(basename "$zip") is not in $tmp/download"
+  unzip -q "$zip" -d "$tmp" || die "cannot unpack $zip"
+  [[ -x "$tmp/keycloak-$KEYCLOAK_VERSION/bin/kc.sh" ]] || die "$(basename "$zip") has no keycloak-$KEYCLOAK_VERSION/bin/kc.sh"
+  mv "$tmp/keycloak-$KEYCLOAK_VERSION" "$KC_HOME"
+  rm -rf "$tmp"
+  touch "$KC_HOME/.falaj-complete"
+}
+
+kc_admin_password() {
+  if [[ ! -s "$KC_PASSWORD_FILE" ]]; then
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 >"$KC_PASSWORD_FILE.tmp")
+    mv "$KC_PASSWORD_FILE.tmp" "$KC_PASSWORD_FILE"
+  fi
+  chmod 600 "$KC_PASSWORD_FILE"
+}
+
+# Put the realm file where --import-realm reads it; wipe the H2 data when the realm changed.
+kc_prepare_realm() {
+  local hash="$1" imported=""
+  [[ -f "$KC_REALM_HASH_FILE" ]] && imported="$(cat "$KC_REALM_HASH_FILE")"
+  if [[ "$imported" != "$hash" && -d "$KC_STATE_DIR/data" ]]; then
+    log "keycloak: $(basename "$KC_REALM_FILE") changed since its import; wiping the dev H2 data for a fresh import"
+    rm -rf "$KC_STATE_DIR/data"
+  fi
+  rm -f "$KC_REALM_HASH_FILE"   # written again once this realm answers
+  mkdir -p "$KC_HOME/data/import"
+  cp "$KC_REALM_FILE" "$KC_HOME/data/import/.$KC_REALM-realm.json.tmp"
+  mv "$KC_HOME/data/import/.$KC_REALM-realm.json.tmp" "$KC_HOME/data/import/$KC_REALM-realm.json"
+}
+
+keycloak_up() {
+  have curl || die "curl is missing (Debian: apt-get install curl)"
+  [[ -f "$KC_REALM_FILE" ]] || die "realm file $KC_REALM_FILE is missing"
+  local hash pid started=$SECONDS
+  hash="$(kc_realm_hash)"
+  if pid="$(kc_pid)"; then
+    local its_port; its_port="$(kc_pid_port "$pid")"
+    [[ "$its_port" == "$KC_PORT" ]] || die "the Keycloak of $KC_STATE_DIR (pid $pid) runs on port ${its_port:-?}, not $KC_PORT; stop it first (infra.sh down keycloak) or use another FALAJ_STATE_DIR"
+    if [[ "$(cat "$KC_REALM_HASH_FILE" 2>/dev/null)" == "$hash" ]] && kc_answers; then
+      log "keycloak $KEYCLOAK_VERSION up at http://$KC_HOST:$KC_PORT, realm $KC_REALM (pid $pid)"
+      return 0
+    fi
+  elif tcp_open "$KC_HOST" "$KC_PORT"; then
+    if kc_answers; then
+      log "keycloak: something else already serves realm $KC_REALM on $KC_HOST:$KC_PORT (not started by this script); using it"
+      return 0
+    fi
+    die "port $KC_PORT is taken by something that does not serve Keycloak realm $KC_REALM at $KC_ISSUER (free it or set FALAJ_KEYCLOAK_PORT)"
+  fi
+
+  mkdir -p "$KC_STATE_DIR"
+  # Serialise concurrent `up`s. fd 8 is closed for Keycloak.
+  exec 8>"$KC_STATE_DIR/.lock"
+  flock -w 300 8 || die "another infra.sh holds $KC_STATE_DIR/.lock"
+
+  if pid="$(kc_pid)" && [[ -f "$KC_REALM_HASH_FILE" && "$(cat "$KC_REALM_HASH_FILE")" != "$hash" ]]; then
+    log "keycloak: $(basename "$KC_REALM_FILE") changed since Keycloak (pid $pid) imported it; restarting it"
+    keycloak_down
+  fi
+  if ! pid="$(kc_pid)"; then
+    rm -f "$KC_PID"
+    if tcp_open "$KC_HOST" "$KC_PORT"; then
+      die "port $KC_PORT on $KC_HOST is taken (not by a Keycloak this script started); free it or set FALAJ_KEYCLOAK_PORT"
+    fi
+    java_bin >/dev/null
+    kc_fetch
+    kc_admin_password
+    kc_prepare_realm "$hash"
+    [[ -f "$KC_LOG" ]] && mv -f "$KC_LOG" "$KC_LOG.1"
+    log "starting Keycloak $KEYCLOAK_VERSION (start-dev) on http://$KC_HOST:$KC_PORT, importing realm $KC_REALM"
+    # setsid: own session and process group (kc.sh runs java as its child), outliving this script.
+    # The inner shell writes its pid, reads the admin password from its file (never argv) and execs kc.sh.
+    setsid nohup bash -c 'echo $$ >"$1"; KC_BOOTSTRAP_ADMIN_PASSWORD="$(cat "$2")"; export KC_BOOTSTRAP_ADMIN_PASSWORD; shift 2; exec "$@"' \
+      _ "$KC_PID" "$KC_PASSWORD_FILE" \
+      env KC_BOOTSTRAP_ADMIN_USERNAME=admin JAVA_OPTS_KC_HEAP="-Xms64m -Xmx512m" \
+      "$KC_HOME/bin/kc.sh" start-dev \
+        --http-host="$KC_HOST" --http-port="$KC_PORT" --hostname="http://$KC_HOST:$KC_PORT" \
+        --db-url-path="$KC_STATE_DIR" --import-realm --log-console-color=false \
+      </dev/null >>"$KC_LOG" 2>&1 8>&- &
+    local waited=0
+    until [[ -s "$KC_PID" ]] || (( waited > 50 )); do sleep 0.1; waited=$((waited + 1)); done
+    pid="$(cat "$KC_PID" 2>/dev/null || true)"
+  fi
+
+  local deadline=$((SECONDS + KC_START_TIMEOUT))
+  until kc_answers; do
+    if ! kc_pid >/dev/null; then
+      kc_fail "Keycloak (pid ${pid:-?}) exited during startup"
+    fi
+    (( SECONDS < deadline )) || kc_fail "realm $KC_REALM's OIDC discovery did not answer at $KC_ISSUER within ${KC_START_TIMEOUT}s (Keycloak pid ${pid:-?} is left running; \`infra.sh down\` stops it)"
+    sleep 1
+  done
+  printf '%s\n' "$hash" >"$KC_REALM_HASH_FILE"
+  flock -u 8; exec 8>&-
+  log "keycloak $KEYCLOAK_VERSION up at http://$KC_HOST:$KC_PORT, realm $KC_REALM (pid $pid, $((SECONDS - started)) s)"
+}
+
+kc_fail() {
+  echo "infra: ERROR: $1" >&2
+  echo "---- tail of $KC_LOG" >&2; tail -n 40 "$KC_LOG" >&2 2>/dev/null || true
+  exit 1
+}
+
+keycloak_down() {
+  local pid
+  if ! pid="$(kc_pid)"; then
+    rm -f "$KC_PID"
+    log "keycloak $KEYCLOAK_VERSION is not running (nothing started by this script)"
+    return 0
+  fi
+  log "stopping Keycloak $KEYCLOAK_VERSION (pid $pid)"
+  # The whole process group: kc.sh waits on its java child, which a TERM to kc.sh alone would orphan.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while kc_group_alive "$pid" && (( SECONDS < deadline )); do sleep 0.5; done
+  if kc_group_alive "$pid"; then
+    log "keycloak did not stop within 30s, sending SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    while kc_group_alive "$pid"; do sleep 0.2; done
+  fi
+  rm -f "$KC_PID"
+  log "keycloak stopped"
+}
+
+kc_group_alive() { kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null; }
+
 # ---------------------------------------------------------------- ONNX backend test data
 # The conformance tests (npm test, npm run conformance) run ONNX's backend node tests from
 # Debian's libonnx-testdata. Installed once, quietly, when missing and apt-get can (root).
@@ -255,17 +714,61 @@ status() {
   if pg_up; then echo "postgres  up    $PG_HOST:$PG_PORT"; else echo "postgres  down  $PG_HOST:$PG_PORT"; fi
   if redis_ping; then echo "redis     up    $REDIS_HOST:$REDIS_PORT"; else echo "redis     down  $REDIS_HOST:$REDIS_PORT"; fi
   local pid who
+  if pid="$(redis_tls_pid)"; then who="pid $pid"; else who="not started by infra.sh"; fi
+  if redis_tls_ping; then echo "redis-tls up    $REDIS_HOST:$REDIS_TLS_PORT  TLS, ACL  ($who)"; else echo "redis-tls down  $REDIS_HOST:$REDIS_TLS_PORT  ($who)"; fi
   if pid="$(kafka_pid)"; then who="pid $pid"; else who="not started by infra.sh"; fi
   if kafka_answers; then
-    echo "kafka     up    $KAFKA_HOST:$KAFKA_PORT  version $KAFKA_VERSION  ($who)"
+    echo "kafka     up    $KAFKA_HOST:$KAFKA_PORT  version $KAFKA_VERSION  $KAFKA_SECURITY  ($who)"
   else
-    echo "kafka     down  $KAFKA_HOST:$KAFKA_PORT  version $KAFKA_VERSION  ($who)"
+    echo "kafka     down  $KAFKA_HOST:$KAFKA_PORT  version $KAFKA_VERSION  $KAFKA_SECURITY  ($who)"
+  fi
+  if pid="$(kc_pid)"; then who="pid $pid, port $(kc_pid_port "$pid")"; else who="not started by infra.sh"; fi
+  if kc_answers; then
+    echo "keycloak  up    $KC_HOST:$KC_PORT  version $KEYCLOAK_VERSION  realm $KC_REALM  ($who)"
+  else
+    echo "keycloak  down  $KC_HOST:$KC_PORT  version $KEYCLOAK_VERSION  realm $KC_REALM  ($who)"
   fi
 }
 
+# The FALAJ_KAFKA_* variables an app (or a client) needs to reach this broker as SCRAM user $1:
+# names of files, never a password. `eval "$(infra.sh kafka-env falaj-router)"` or `env $(...)`.
+kafka_env() {
+  local user="$1" known=""
+  for u in "${KAFKA_USERS[@]}"; do [[ "$u" == "$user" ]] && known=1; done
+  printf 'FALAJ_KAFKA_BROKERS=%s:%s\nFALAJ_KAFKA_SECURITY=%s\n' "$KAFKA_HOST" "$KAFKA_PORT" "$KAFKA_SECURITY"
+  [[ "$KAFKA_SECURITY" == sasl_ssl ]] || return 0
+  if [[ "$user" == tenant ]]; then
+    # A tenant's client: TLS with this CA, OAUTHBEARER with a Kafka token from POST /admin/kafka/token.
+    printf 'FALAJ_KAFKA_CA_FILE=%s\nFALAJ_KAFKA_SASL_MECHANISM=oauthbearer\n' "$KAFKA_CA"
+    return 0
+  fi
+  [[ -n "$known" ]] || die "no SCRAM user '$user' (users: ${KAFKA_USERS[*]}; or 'tenant')"
+  printf 'FALAJ_KAFKA_USERNAME=%s\nFALAJ_KAFKA_PASSWORD_FILE=%s\nFALAJ_KAFKA_CA_FILE=%s\n' "$user" "$KAFKA_AUTH_DIR/$user.password" "$KAFKA_CA"
+  # The registry also provisions tenants: their ACLs (as falaj-provisioner) and Kafka tokens (this key).
+  [[ "$user" == falaj-registry ]] && printf 'FALAJ_KAFKA_PROVISIONER_PASSWORD_FILE=%s\nFALAJ_KAFKA_TOKEN_KEY_FILE=%s\n' "$KAFKA_AUTH_DIR/falaj-provisioner.password" "$KAFKA_TOKEN_KEY"
+  return 0
+}
+
+usage() { echo "usage: $0 up [keycloak|kafka|redis-tls]|down [keycloak|redis-tls]|status|kafka-env <user>" >&2; exit 2; }
+
 case "${1:-}" in
-  up) postgres_up; redis_up; kafka_up; onnx_testdata_up ;;
-  down) kafka_down ;;
+  up)
+    case "${2:-}" in
+      "") postgres_up; postgres_secure; redis_up; redis_tls_up; kafka_up; onnx_testdata_up ;;   # what npm start needs; not Keycloak
+      keycloak) keycloak_up ;;
+      redis-tls) redis_tls_up ;;
+      # Only the broker: a second one (other FALAJ_KAFKA_PORT/FALAJ_STATE_DIR) leaves the machine's Postgres alone.
+      kafka) kafka_up ;;
+      *) usage ;;
+    esac ;;
+  down)
+    case "${2:-}" in
+      "") kafka_down; redis_tls_down; keycloak_down ;;
+      keycloak) keycloak_down ;;
+      redis-tls) redis_tls_down ;;
+      *) usage ;;
+    esac ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  kafka-env) [[ -n "${2:-}" ]] || usage; kafka_env "$2" ;;
+  *) usage ;;
 esac

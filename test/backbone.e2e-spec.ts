@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { SCOPES } from '@falaj/auth';
-import { FalajSuite, eventually } from '@falaj/testing';
+import { decodeJwt } from 'jose';
+import { FalajSuite, LocalIssuer, eventually, type SuiteClient } from '@falaj/testing';
 
 /**
  * The backbone, end to end: the five apps from the build output, real Postgres, Redis, Kafka
@@ -16,9 +17,10 @@ describe('Falaj backbone (e2e)', () => {
   const suite = new FalajSuite();
   let admin: string;
   let token: string;
+  let alice: SuiteClient;
 
   beforeAll(async () => {
-    await suite.start({ env: { registry: { FALAJ_MAX_UPLOAD_BYTES: String(MAX_UPLOAD) } } });
+    await suite.start({ gpuWorker: true, env: { registry: { FALAJ_MAX_UPLOAD_BYTES: String(MAX_UPLOAD) } } });
     admin = await suite.platformAdminToken();
   }, 120_000);
 
@@ -40,15 +42,17 @@ describe('Falaj backbone (e2e)', () => {
       expect(missing.json).toEqual({ error: 'missing bearer token' });
       expect((await suite.call('GET', '/v2/models/anything', 'not-a-token')).status).toBe(401);
       expect((await suite.call('GET', '/admin/models', null)).status).toBe(401);
-      const forged = await new (await import('@falaj/auth')).TokenService('f'.repeat(40)).sign(
-        { subject: 'mallory', tenantId: 'acme', scopes: [SCOPES.infer] },
-        60,
-      );
+      // Claims the built-in issuer, signed by a key it never published.
+      const stranger = new LocalIssuer();
+      await stranger.start();
+      const forged = await stranger.sign({ iss: suite.registryUrl, sub: 'mallory', tenant: 'acme', scope: SCOPES.infer });
+      await stranger.stop();
       expect((await suite.call('GET', '/v2/models/anything', forged)).status).toBe(401);
     });
 
     it('refuses a token without the scope a route needs', async () => {
-      const readOnly = await suite.token({ tenantId: 'acme', scopes: [SCOPES.modelsRead] });
+      await suite.call('POST', '/admin/tenants', admin, { id: 'readers', name: 'Readers', residency: 'ae' });
+      const readOnly = await suite.token({ tenantId: 'readers', scopes: [SCOPES.modelsRead] });
       expect((await suite.call('POST', '/admin/models', readOnly, { name: 'x' })).status).toBe(403);
     });
   });
@@ -57,13 +61,10 @@ describe('Falaj backbone (e2e)', () => {
     it('creates a tenant and issues it a token that carries its residency', async () => {
       const created = await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' });
       expect(created.status).toBe(201);
-      const issued = await suite.call('POST', '/admin/tenants/acme/tokens', admin, {
-        subject: 'alice',
-        scopes: ['infer', 'models:read', 'models:write', 'audit:read'],
-      });
-      expect(issued.status).toBe(201);
-      token = issued.json.token;
-      await expect(suite.tokens.verify(token)).resolves.toMatchObject({ tenantId: 'acme', residency: 'ae' });
+      alice = await suite.createClient('acme', ['infer', 'models:read', 'models:write', 'audit:read'], 'alice');
+      token = await suite.clientToken(alice);
+      expect(decodeJwt(token)).toMatchObject({ iss: suite.registryUrl, sub: alice.clientId, tenant: 'acme', residency: 'ae', scope: 'infer models:read models:write audit:read' });
+      expect((await suite.call('GET', '/admin/models', token)).status).toBe(200);
     });
 
     it('keeps tenant creation to platform admins', async () => {
@@ -122,7 +123,7 @@ describe('Falaj backbone (e2e)', () => {
       expect(promoted.status).toBe(200);
       expect(promoted.json.stage).toBe('production');
       const model = await suite.call('GET', '/admin/models/tiny-mlp/versions/1', token);
-      expect(model.json.stageChangedBy).toBe('alice');
+      expect(model.json.stageChangedBy).toBe(alice.clientId);
     });
   });
 
@@ -179,7 +180,7 @@ describe('Falaj backbone (e2e)', () => {
       });
       expect(row).toMatchObject({
         tenant_id: 'acme',
-        subject: 'alice',
+        subject: alice.clientId,
         model: 'tiny-mlp',
         version: 1,
         pool: 'cpu.ae',
@@ -214,7 +215,7 @@ describe('Falaj backbone (e2e)', () => {
 
     it('keeps tenants apart: another tenant cannot see or call the model', async () => {
       await suite.call('POST', '/admin/tenants', admin, { id: 'globex', name: 'Globex', residency: 'ae' });
-      const other = (await suite.call('POST', '/admin/tenants/globex/tokens', admin, { subject: 'bob', scopes: ['infer', 'models:read'] })).json.token;
+      const other = await suite.token({ tenantId: 'globex', subject: 'bob', scopes: ['infer', 'models:read'] });
       expect((await suite.call('GET', '/admin/models/tiny-mlp', other)).status).toBe(404);
       expect((await suite.call('GET', '/v2/models/tiny-mlp', other)).status).toBe(404);
       expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', other, { inputs: [] })).status).toBe(404);
@@ -224,7 +225,11 @@ describe('Falaj backbone (e2e)', () => {
   describe('gpu-worker without a GPU', () => {
     it('stays out of the GPU pool and says why in its health output', async () => {
       const gpu = suite.app('gpu-worker');
-      const status = (await (await fetch(gpu.healthUrl.replace('/live', '/status'))).json()) as { reason: string };
+      const statusUrl = gpu.healthUrl.replace('/live', '/status');
+      // It lists tenants' models: never to an anonymous caller or a tenant.
+      expect((await fetch(statusUrl)).status).toBe(401);
+      expect((await fetch(statusUrl, { headers: { authorization: `Bearer ${token}` } })).status).toBe(403);
+      const status = (await (await fetch(statusUrl, { headers: { authorization: `Bearer ${admin}` } })).json()) as { reason: string };
       expect(status).toMatchObject({ hardware: 'gpu', pool: null, executionProvider: 'cpu' });
       expect(status.reason).toMatch(/CUDA execution provider unavailable/);
       const ready = await fetch(gpu.healthUrl.replace('/live', '/ready'));

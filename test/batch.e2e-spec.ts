@@ -40,11 +40,11 @@ describe('batch jobs and async inference (e2e)', () => {
   beforeAll(async () => {
     await suite.start({
       cpuWorkers: 2,
-      env: { 'cpu-worker': { FALAJ_BATCH_LOCK_MS: '3000', FALAJ_BATCH_CONCURRENCY: '2' } },
+      env: { registry: { FALAJ_BATCH_LOCK_MS: '3000', FALAJ_BATCH_CONCURRENCY: '2' } },
     });
     const admin = await suite.platformAdminToken();
     await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' });
-    token = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'batcher', scopes: ['infer', 'models:write', 'models:read'] })).json.token;
+    token = await suite.token({ tenantId: 'acme', subject: 'batcher', scopes: ['infer', 'models:write', 'models:read'] });
     await suite.call('POST', '/admin/models', token, { name: 'tiny-mlp' });
     await suite.call('POST', '/admin/models/tiny-mlp/versions', token, readFileSync(MODEL), { 'content-type': 'application/octet-stream' });
     await suite.call('POST', '/admin/models/tiny-mlp/versions/1/stage', token, { stage: 'production' });
@@ -101,7 +101,7 @@ describe('batch jobs and async inference (e2e)', () => {
     expect((await suite.call('POST', '/v2/batch/jobs?model=ghost', token, ndjson([[1]]), { 'content-type': 'application/x-ndjson' })).status).toBe(404);
     const admin = await suite.platformAdminToken();
     await suite.call('POST', '/admin/tenants', admin, { id: 'globex', name: 'Globex', residency: 'ae' });
-    const other = (await suite.call('POST', '/admin/tenants/globex/tokens', admin, { subject: 'x', scopes: ['infer'] })).json.token;
+    const other = await suite.token({ tenantId: 'globex', subject: 'x', scopes: ['infer'] });
     const [{ id }] = await suite.query<{ id: string }>('SELECT id FROM batch_jobs LIMIT 1');
     expect((await suite.call('GET', `/v2/batch/jobs/${id}`, other)).status).toBe(404);
     expect((await suite.call('GET', `/v2/batch/jobs/not-a-uuid`, token)).status).toBe(400);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { eventually, freePort, repoRoot } from '@falaj/testing';
+import { KAFKA_USERS, applyKafkaAcls, kafkaAclPolicy, removeKafkaAcls } from '@falaj/messaging';
+import { TEST_KAFKA, eventually, freePort, repoRoot, testKafka, testKafkaEnv } from '@falaj/testing';
 
 /**
  * The harness's apps do not outlive it: a router started with FALAJ_EXIT_WITH_PARENT by a process
@@ -19,15 +20,22 @@ const alive = (pid: number): boolean => {
 describe('apps started by the test harness', () => {
   it('shut down by themselves when the process that started them is killed', async () => {
     const port = await freePort();
+    const prefix = `falajtest-${randomBytes(4).toString('hex')}`;
+    // The router as the platform runs it: its own Kafka login, this run's ACLs.
+    const acls = kafkaAclPolicy(prefix);
+    const admin = testKafka('exit-with-parent').admin();
+    await admin.connect();
+    if (TEST_KAFKA.security === 'sasl_ssl') await applyKafkaAcls(admin, acls);
     const env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      FALAJ_PREFIX: `falajtest-${randomBytes(4).toString('hex')}`,
+      FALAJ_PREFIX: prefix,
       FALAJ_JWT_SECRET: randomBytes(32).toString('hex'),
-      FALAJ_KAFKA_BROKERS: process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092',
+      ...testKafkaEnv(KAFKA_USERS.router),
       FALAJ_REDIS_URL: process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379',
       FALAJ_ROUTER_PORT: String(port),
       FALAJ_EXIT_WITH_PARENT: 'true',
+      FALAJ_PLAINTEXT: 'true',
     };
     // The "harness": starts the router, prints its pid, and waits to be killed.
     const main = join(repoRoot(), 'dist/apps/router/src/main.js');
@@ -43,6 +51,10 @@ describe('apps started by the test harness', () => {
       await eventually('router gone', async () => (alive(routerPid) ? undefined : true), 20_000, 200);
     } finally {
       if (alive(routerPid)) process.kill(routerPid, 'SIGKILL');
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+      if (TEST_KAFKA.security === 'sasl_ssl') await removeKafkaAcls(admin, acls);
+      await admin.disconnect();
     }
   }, 90_000);
 });

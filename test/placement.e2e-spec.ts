@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { inferenceStreamTopics } from '@falaj/contracts';
-import { FalajSuite, eventually } from '@falaj/testing';
+import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 
 /**
  * Hybrid GPU/CPU placement against the five built apps: the GPU worker runs its pool on the CPU
@@ -28,12 +27,12 @@ describe('Hybrid GPU/CPU placement (e2e)', () => {
     }, 20_000);
 
   beforeAll(async () => {
-    await suite.start({ env: { 'gpu-worker': { FALAJ_GPU_ALLOW_CPU_FALLBACK: 'true' } } });
+    await suite.start({ gpuWorker: true, env: { 'gpu-worker': { FALAJ_GPU_ALLOW_CPU_FALLBACK: 'true' } } });
     const admin = await suite.platformAdminToken();
     // `usco` lives in region `us`, where no worker runs.
     for (const [id, residency] of [['acme', 'ae'], ['usco', 'us']]) {
       expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency })).status).toBe(201);
-      tokens[id] = (await suite.call('POST', `/admin/tenants/${id}/tokens`, admin, { subject: `${id}-app`, scopes: SCOPES })).json.token;
+      tokens[id] = await suite.token({ tenantId: id, subject: `${id}-app`, scopes: SCOPES });
       expect((await suite.call('POST', '/admin/models', tokens[id], { name: 'scorer' })).status).toBe(201);
       const upload = await suite.call('POST', '/admin/models/scorer/versions', tokens[id], readFileSync(MODEL), { 'content-type': 'application/octet-stream' });
       expect(upload.status).toBe(201);
@@ -76,7 +75,7 @@ describe('Hybrid GPU/CPU placement (e2e)', () => {
       expect(row).toMatchObject({ pool: answer.headers.get('x-falaj-pool'), placement: answer.headers.get('x-falaj-placement'), status: 200 });
     }
 
-    const kafka = new Kafka({ clientId: 'e2e-placement', brokers: (process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
+    const kafka = testKafka('e2e-placement');
     const producer = kafka.producer();
     await producer.connect();
     try {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { inferenceStreamTopics, modelQuotaField, quotasKey, tenantQuotaField } from '@falaj/contracts';
-import { FalajSuite, eventually } from '@falaj/testing';
+import type { Consumer } from 'kafkajs';
+import { inferenceStreamTopics, modelQuotaField, quotasKey, tenantQuotaField, tenantReplyTopicNamespace } from '@falaj/contracts';
+import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 
 /**
  * Quotas as records, against the five built apps: set, read and removed through the gateway's
@@ -16,7 +15,7 @@ const octet = { 'content-type': 'application/octet-stream' };
 
 describe('Quotas as records (e2e)', () => {
   const suite = new FalajSuite();
-  const kafka = new Kafka({ clientId: 'e2e-quotas', brokers: (process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
+  const kafka = testKafka('e2e-quotas');
   let consumer: Consumer | undefined;
   let admin: string;
   /** The tenant's operator: infer, models:read/write, deployments:write. */
@@ -31,8 +30,8 @@ describe('Quotas as records (e2e)', () => {
     await suite.start();
     admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' })).status).toBe(201);
-    operator = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'ops', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'] })).json.token;
-    reader = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'viewer', scopes: ['infer', 'models:read'] })).json.token;
+    operator = await suite.token({ tenantId: 'acme', subject: 'ops', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'] });
+    reader = await suite.token({ tenantId: 'acme', subject: 'viewer', scopes: ['infer', 'models:read'] });
     for (const model of ['scorer', 'capped']) {
       expect((await suite.call('POST', '/admin/models', operator, { name: model })).status).toBe(201);
       expect((await suite.call('POST', `/admin/models/${model}/versions`, operator, readFileSync(MODEL), octet)).status).toBe(201);
@@ -63,7 +62,8 @@ describe('Quotas as records (e2e)', () => {
       expect(limited.length).toBeGreaterThanOrEqual(8);
       expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
       expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(limited[0].json.error).toBe("rate limit exceeded for tenant 'acme' on model 'scorer'");
+      // The one refusal text of every entry point, saying the same seconds as Retry-After.
+      expect(limited[0].json.error).toBe(`rate limit exceeded for tenant 'acme' on model 'scorer'; retry after ${limited[0].headers.get('retry-after')} s`);
       expect((await suite.call('GET', '/admin/tenants/acme/quota', admin)).json).toEqual({ rps: 1, burst: 5, concurrency: 32 });
     }, 60_000);
 
@@ -87,16 +87,16 @@ describe('Quotas as records (e2e)', () => {
         const got = await burst(10, 'capped');
         return got.some((a) => a.status === 429) ? got : undefined;
       }, 3000, 20);
-      expect(answers.find((a) => a.status === 429)?.json.error).toBe("rate limit exceeded for tenant 'acme' on model 'capped'");
+      expect(answers.find((a) => a.status === 429)?.json.error).toMatch(/^rate limit exceeded for tenant 'acme' on model 'capped'; retry after [1-9][0-9]* s$/);
       expect(statuses(await burst(20, 'scorer'))).toEqual(Array(20).fill(200));
     }, 30_000);
 
-    it('is honoured by the Kafka bridge: a 429 on the responses topic, with retry-after', async () => {
+    it('is honoured by the Kafka bridge: a 429 on the tenant reply topic, with retry-after', async () => {
       const topics = inferenceStreamTopics(suite.prefix);
       const answers = new Map<string, { status: string; retryAfter?: string; error?: string }>();
       consumer = kafka.consumer({ groupId: `${suite.prefix}-e2e-quotas`, readUncommitted: false });
       await consumer.connect();
-      await consumer.subscribe({ topic: topics.responses, fromBeginning: true });
+      await consumer.subscribe({ topic: tenantReplyTopicNamespace(suite.prefix, 'acme'), fromBeginning: true });
       await consumer.run({
         eachMessage: async ({ message }) => {
           const headers = message.headers ?? {};
@@ -175,7 +175,7 @@ describe('Quotas as records (e2e)', () => {
     it("takes the model's record out of the mirror, so a namesake starts without it", async () => {
       expect((await suite.call('POST', '/admin/models', operator, { name: 'brief' })).status).toBe(201);
       expect((await suite.call('PUT', '/admin/models/brief/quota', operator, { rps: 1, burst: 1 })).status).toBe(200);
-      const redis = new Redis(process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const redis = suite.adminRedis();
       try {
         expect(await redis.hexists(quotasKey(suite.prefix), modelQuotaField('acme', 'brief'))).toBe(1);
         expect((await suite.call('DELETE', '/admin/models/brief', operator)).status).toBe(204);
@@ -191,7 +191,7 @@ describe('Quotas as records (e2e)', () => {
   describe('mirror healing', () => {
     it('writes the Redis mirror back whole from Postgres when Redis loses it, with no restart', async () => {
       expect((await suite.call('PUT', '/admin/tenants/acme/quota', admin, { concurrency: 64 })).status).toBe(200);
-      const redis = new Redis(process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const redis = suite.adminRedis();
       try {
         await redis.del(quotasKey(suite.prefix));
         const healed = await eventually('the quota hash rewritten', async () => {

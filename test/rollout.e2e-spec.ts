@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { RolloutEventSchema, rolloutTopic, type RolloutEvent } from '@falaj/contracts';
-import { FalajSuite, eventually } from '@falaj/testing';
+import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 import { brokenModel } from './support/onnx-fixtures';
 
 /**
@@ -16,7 +16,7 @@ const octet = { 'content-type': 'application/octet-stream' };
 
 describe('Progressive rollout (e2e)', () => {
   const suite = new FalajSuite();
-  const kafka = new Kafka({ clientId: 'e2e-rollouts', brokers: (process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), logLevel: logLevel.NOTHING });
+  const kafka = testKafka('e2e-rollouts');
   const published: RolloutEvent[] = [];
   let consumer: Consumer;
   let token = '';
@@ -46,7 +46,7 @@ describe('Progressive rollout (e2e)', () => {
     await suite.start({ env: { registry: { FALAJ_ROLLOUT_TICK_MS: '250' } } });
     const admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' })).status).toBe(201);
-    token = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'acme-app', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'] })).json.token;
+    token = await suite.token({ tenantId: 'acme', subject: 'acme-app', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'] });
     expect((await suite.call('POST', '/admin/models', token, { name: 'ranker' })).status).toBe(201);
     for (const bytes of [MLP, MLP, brokenModel()]) expect((await suite.call('POST', '/admin/models/ranker/versions', token, bytes, octet)).status).toBe(201);
     expect((await suite.call('POST', '/admin/models/ranker/versions/1/stage', token, { stage: 'production' })).status).toBe(200);
@@ -164,7 +164,7 @@ describe('Progressive rollout (e2e)', () => {
     expect(started.status).toBe(201);
     const { id } = started.json;
     const paused = await suite.call('POST', `/admin/models/ranker/rollouts/${id}/pause`, token, { reason: 'hold for review' });
-    expect(paused.json.state).toBe('paused');
+    expect({ status: paused.status, state: paused.json.state, body: paused.json }).toMatchObject({ state: 'paused' });
     expect((await suite.call('POST', `/admin/models/ranker/rollouts/${id}/pause`, token, {})).status).toBe(409);
     expect((await suite.call('POST', `/admin/models/ranker/rollouts/${id}/resume`, token, {})).json.state).toBe('progressing');
     const live = await rollout(id);

@@ -52,12 +52,12 @@ describe('Traffic management (e2e)', () => {
     const admin = await suite.platformAdminToken();
     for (const [id, residency] of Object.entries(RESIDENCY)) {
       expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency })).status).toBe(201);
-      tokens[id] = (await suite.call('POST', `/admin/tenants/${id}/tokens`, admin, { subject: `${id}-app`, scopes: SCOPES })).json.token;
+      tokens[id] = await suite.token({ tenantId: id, subject: `${id}-app`, scopes: SCOPES });
       expect((await suite.call('POST', '/admin/models', tokens[id], { name: 'scorer' })).status).toBe(201);
       expect((await suite.call('POST', '/admin/models/scorer/versions', tokens[id], bytes, octet)).status).toBe(201);
       expect((await suite.call('POST', '/admin/models/scorer/versions/1/stage', tokens[id], { stage: 'production' })).status).toBe(200);
     }
-    tokens.tester = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'tester', scopes: ['infer', 'versions:pin'] })).json.token;
+    tokens.tester = await suite.token({ tenantId: 'acme', subject: 'tester', scopes: ['infer', 'versions:pin'] });
     RESIDENCY.tester = 'ae';
     for (const v of [2, 3]) expect((await suite.call('POST', '/admin/models/scorer/versions', tokens.acme, bytes, octet)).json.version).toBe(v);
   }, 180_000);
@@ -89,7 +89,7 @@ describe('Traffic management (e2e)', () => {
     }, 300_000);
 
     it('keeps a routing key on its version, on REST and gRPC alike; without a key the subject is the key', async () => {
-      const grpc = new OipGrpcClient(suite.grpcAddress, tokens.acme);
+      const grpc = new OipGrpcClient(suite.grpcTarget, tokens.acme);
       try {
         for (let i = 0; i < 40; i++) {
           const key = `sticky-${i}`;
@@ -183,7 +183,7 @@ describe('Traffic management (e2e)', () => {
       expect(limited.length).toBe(30 - ok);
       expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(limited[0].json.error).toContain("rate limit exceeded for tenant 'limited'");
-      const grpc = new OipGrpcClient(suite.grpcAddress, tokens.limited);
+      const grpc = new OipGrpcClient(suite.grpcTarget, tokens.limited);
       try {
         const input = [{ name: 'input', datatype: 'FP32' as const, shape: [1, 4], data: Buffer.from(new Float32Array(4).buffer) }];
         const codes = await Promise.all(Array.from({ length: 15 }, () => grpc.infer({ model: 'scorer', inputs: input }).then(() => 0, (e: ServiceError) => e.code)));

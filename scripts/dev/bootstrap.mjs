@@ -1,23 +1,33 @@
-// After the apps start: waits for them, creates the dev tenant and its token, registers and
-// promotes the demo model through the admin API, proves an inference, and writes
-// .local/credentials.json. Idempotent: a second `npm start` reuses what the first created.
+// After the apps start: waits for them, creates the dev tenant and its client (service account)
+// at the built-in issuer, registers and promotes the demo model through the admin API, proves an
+// inference, and writes .local/credentials.json. Idempotent: a second `npm start` reuses what the
+// first created. Tokens are fetched by client credentials and never printed.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { SignJWT } from 'jose';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const env = process.env;
-const gatewayUrl = `http://127.0.0.1:${env.FALAJ_GATEWAY_PORT ?? 8080}`;
+// TLS unless the apps were started with FALAJ_PLAINTEXT=true; node trusts the CA through
+// NODE_EXTRA_CA_CERTS, set by scripts/start.sh.
+const scheme = env.FALAJ_PLAINTEXT === 'true' ? 'http' : 'https';
+const caFile = env.FALAJ_TLS_CA_FILE_SHOWN ?? '.local/tls/ca.crt';
+const cacert = scheme === 'https' ? ` --cacert ${caFile}` : '';
+const gatewayUrl = `${scheme}://127.0.0.1:${env.FALAJ_GATEWAY_PORT ?? 8080}`;
 const grpcAddress = `127.0.0.1:${env.FALAJ_GRPC_PORT ?? 8001}`;
-const secret = new TextEncoder().encode(env.FALAJ_JWT_SECRET);
+const issuer = env.FALAJ_ISSUER_URL ?? `${scheme}://127.0.0.1:${env.FALAJ_REGISTRY_PORT ?? 8081}`;
+const tokenEndpoint = `${issuer}/oauth2/token`;
+const secretsDir = env.FALAJ_SECRETS_DIR;
+const CREDENTIALS = '.local/credentials.json';
+const DEV_SCOPES = ['infer', 'models:read', 'models:write', 'deployments:write', 'versions:pin', 'audit:read'];
 const MODEL = 'tiny-mlp';
 const MODEL_FILE = 'models/tiny-mlp.onnx';
 const TENANT = { id: 'dev', name: 'Development', residency: 'ae' };
 
 const health = {
-  registry: `http://127.0.0.1:${env.FALAJ_REGISTRY_PORT ?? 8081}/health/ready`,
-  router: `http://127.0.0.1:${env.FALAJ_ROUTER_PORT ?? 8082}/health/ready`,
-  'cpu-worker': 'http://127.0.0.1:8083/health/ready',
-  'gpu-worker': 'http://127.0.0.1:8084/health/live',
+  registry: `${scheme}://127.0.0.1:${env.FALAJ_REGISTRY_PORT ?? 8081}/health/ready`,
+  router: `${scheme}://127.0.0.1:${env.FALAJ_ROUTER_PORT ?? 8082}/health/ready`,
+  'cpu-worker': `${scheme}://127.0.0.1:8083/health/ready`,
+  'gpu-worker': `${scheme}://127.0.0.1:8084/health/live`,
   gateway: `${gatewayUrl}/v2/health/ready`,
 };
 
@@ -52,36 +62,43 @@ for (const [app, url] of Object.entries(health)) {
   console.log(`    ${app} is up`);
 }
 
-const mint = (claims, subject, ttl = '10m') =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(subject)
-    .setIssuer('falaj')
-    .setAudience('falaj')
-    .setIssuedAt()
-    .setExpirationTime(ttl)
-    .sign(secret);
-const admin = await mint({ tenant: '_platform', scope: 'platform:admin' }, 'npm-start');
+/** An access token by the client-credentials grant (RFC 6749 §4.4), or null if the client is refused. */
+async function clientToken(clientId, clientSecret) {
+  const response = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (response.status === 401) return null;
+  const body = await response.json();
+  if (!response.ok) throw new Error(`token endpoint: HTTP ${response.status} ${body.error}: ${body.error_description}`);
+  return body.access_token;
+}
+
+const adminClientId = 'falaj-admin';
+const adminClientSecret = readFileSync(join(secretsDir, 'falaj-admin.secret'), 'utf8').trim();
+const admin = await clientToken(adminClientId, adminClientSecret);
+if (!admin) throw new Error('the registry refused the operator account falaj-admin (see the registry log)');
 
 async function artifactStored(sha) {
-  const service = await mint({ tenant: '_platform', scope: 'artifacts:read' }, 'npm-start');
   const response = await fetch(health.registry.replace('/health/ready', `/internal/artifacts/${sha}`), {
-    headers: { authorization: `Bearer ${service}` },
+    method: 'HEAD',
+    headers: { authorization: `Bearer ${await clientToken('falaj-cpu-worker', readFileSync(join(secretsDir, 'falaj-cpu-worker.secret'), 'utf8').trim())}` },
   });
   await response.body?.cancel();
   return response.ok;
 }
 
 expectStatus(await call('POST', '/admin/tenants', admin, TENANT), [201, 409], 'create tenant');
-const { token } = expectStatus(
-  await call('POST', `/admin/tenants/${TENANT.id}/tokens`, admin, {
-    subject: 'dev-user',
-    scopes: ['infer', 'models:read', 'models:write', 'deployments:write', 'versions:pin', 'audit:read'],
-    ttlSeconds: 30 * 24 * 3600,
-  }),
-  [201],
-  'issue token',
-);
+// The dev client of an earlier start, if the issuer still knows it; else a new one.
+const previous = existsSync(CREDENTIALS) ? JSON.parse(readFileSync(CREDENTIALS, 'utf8')) : {};
+let client = previous.clientId && previous.clientSecret ? { clientId: previous.clientId, clientSecret: previous.clientSecret } : null;
+let token = client ? await clientToken(client.clientId, client.clientSecret).catch(() => null) : null;
+if (!token) {
+  const created = expectStatus(await call('POST', `/admin/tenants/${TENANT.id}/clients`, admin, { name: 'dev (npm start)', scopes: DEV_SCOPES }), [201], 'create the dev client');
+  client = { clientId: created.clientId, clientSecret: created.clientSecret };
+  token = await clientToken(client.clientId, client.clientSecret);
+}
 
 expectStatus(await call('POST', '/admin/models', token, { name: MODEL, description: 'Demo: a tiny MLP classifier (4 features → 3 classes)' }), [201, 409], 'create model');
 const bytes = readFileSync(MODEL_FILE);
@@ -113,22 +130,26 @@ const started = performance.now();
 const answer = expectStatus(await call('POST', `/v2/models/${MODEL}/infer`, token, body), [200], 'demo inference');
 const latencyMs = performance.now() - started;
 
-// A platform admin's token for this machine's operator (tenants, their tokens and API keys): no
-// more than the JWT secret beside it in .local/ already grants, and readable by its owner only.
-const adminToken = await mint({ tenant: '_platform', scope: 'platform:admin' }, 'local-admin', '30d');
-writeFileSync('.local/credentials.json', JSON.stringify({ gatewayUrl, grpcAddress, token, adminToken, tenant: TENANT.id, model: MODEL }, null, 2) + '\n', { mode: 0o600 });
+writeFileSync(
+  CREDENTIALS,
+  JSON.stringify({ gatewayUrl, grpcAddress, issuer, tokenEndpoint, tenant: TENANT.id, model: MODEL, clientId: client.clientId, clientSecret: client.clientSecret, adminClientId, adminClientSecret }, null, 2) + '\n',
+  { mode: 0o600 },
+);
 
 const elapsed = env.FALAJ_STARTED_AT ? `${Math.round(Date.now() / 1000 - Number(env.FALAJ_STARTED_AT))} s` : 'n/a';
 console.log(`
 Falaj is up (started in ${elapsed}).
   gateway      ${gatewayUrl}
-  gRPC         ${grpcAddress} (inference.GRPCInferenceService)
-  credentials  .local/credentials.json (token: tenant "${TENANT.id}", inference, models and deployments; adminToken: platform admin)
+  gRPC         ${grpcAddress} (inference.GRPCInferenceService${scheme === 'https' ? ', TLS' : ''})${scheme === 'https' ? `\n  CA           ${caFile} (every app's certificate is from it: curl --cacert, grpcurl -cacert, NODE_EXTRA_CA_CERTS)` : ''}
+  credentials  .local/credentials.json (clientId/clientSecret: tenant "${TENANT.id}", inference, models and deployments; adminClientId/adminClientSecret: platform admin)
+  issuer       ${issuer} (OAuth2 client credentials; tokens live 15 min)
   demo model   ${MODEL} v${version.version}: ${JSON.stringify(answer.outputs[0].data.map((x) => +x.toFixed(4)))} in ${latencyMs.toFixed(1)} ms
 
-Try it:
-  curl -s -X POST ${gatewayUrl}/v2/models/${MODEL}/infer \\
-    -H "Authorization: Bearer ${token}" \\
+Try it (a token from the token endpoint, then the model):
+  TOKEN=$(curl -s${cacert} -u "$(node -p "c=require('./.local/credentials.json'); c.clientId+':'+c.clientSecret")" \\
+    -d grant_type=client_credentials ${tokenEndpoint} | node -p 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -s${cacert} -X POST ${gatewayUrl}/v2/models/${MODEL}/infer \\
+    -H "Authorization: Bearer $TOKEN" \\
     -H 'Content-Type: application/json' \\
     -d '${JSON.stringify(body)}'
 `);

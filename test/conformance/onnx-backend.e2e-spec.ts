@@ -47,8 +47,8 @@ describe(`ONNX backend conformance, ${FULL ? 'every case' : 'a subset covering e
     await suite.start({ env: { 'cpu-worker': { FALAJ_WORKER_CONCURRENCY: '8' } } });
     const admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'onnx', name: 'ONNX conformance', residency: 'ae' })).status).toBe(201);
-    const token = (await suite.call('POST', '/admin/tenants/onnx/tokens', admin, { subject: 'conformance', scopes: ['infer', 'models:write'] })).json.token;
-    grpc = new OipGrpcClient(suite.grpcAddress, token);
+    const token = await suite.token({ tenantId: 'onnx', subject: 'conformance', scopes: ['infer', 'models:write'] });
+    grpc = new OipGrpcClient(suite.grpcTarget, token);
     runner = new ConformanceRunner(suite, token, grpc);
     for (const [name, why] of await runner.register(cases)) unregistered.set(name, why);
     const registered = cases.filter((c) => !unregistered.has(c.name));

@@ -11,11 +11,10 @@ import {
   Partitioners,
   Producer,
 } from 'kafkajs';
+import { testKafkaConnection } from '@falaj/testing';
 
-const BROKERS = (process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092')
-  .split(',')
-  .map((b) => b.trim())
-  .filter(Boolean);
+// As the operator, over SASL_SSL unless FALAJ_KAFKA_SECURITY=plaintext (see libs/testing kafka-access).
+const { brokers: BROKERS, ssl, sasl } = testKafkaConnection();
 
 const RUN = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
 const TOPIC = `falajtest-compat-${RUN}`;
@@ -65,6 +64,8 @@ describe('kafkajs 2.2.4 against the broker', () => {
   const kafka = new Kafka({
     clientId: 'falaj-kafka-compat-test',
     brokers: BROKERS,
+    ...(ssl ? { ssl: { ca: ssl.ca } } : {}),
+    ...(sasl ? { sasl } : {}),
     logLevel: logLevel.WARN,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,

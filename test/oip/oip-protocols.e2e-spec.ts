@@ -46,7 +46,7 @@ describe('OIP protocols (e2e)', () => {
     await suite.start({ env: { gateway: { FALAJ_MAX_REQUEST_BYTES: String(MAX_REQUEST) } } });
     const admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' })).status).toBe(201);
-    token = (await suite.call('POST', '/admin/tenants/acme/tokens', admin, { subject: 'alice', scopes: ['infer', 'models:write', 'audit:read'] })).json.token;
+    token = await suite.token({ tenantId: 'acme', subject: 'alice', scopes: ['infer', 'models:write', 'audit:read'] });
     expect((await suite.call('POST', '/admin/models', token, { name: 'tiny-mlp' })).status).toBe(201);
     const upload = await suite.call('POST', '/admin/models/tiny-mlp/versions', token, readFileSync(MODEL), { 'content-type': 'application/octet-stream' });
     expect(upload.status).toBe(201);
@@ -57,7 +57,7 @@ describe('OIP protocols (e2e)', () => {
     const result = await session.run({ input: new Tensor('float32', Float32Array.from(ROWS.flat()), [2, 4]) });
     expected = Array.from(result.probabilities.data as Float32Array);
     await session.release();
-    grpc = new OipGrpcClient(suite.grpcAddress, token);
+    grpc = new OipGrpcClient(suite.grpcTarget, token);
   }, 180_000);
 
   let stopped = false;
@@ -286,7 +286,8 @@ describe('OIP protocols (e2e)', () => {
       await expectCode(grpc.infer({ model: 'tiny-mlp', inputs: [fp32('input', [1, 3], [1, 2, 3])] }), GrpcStatus.INVALID_ARGUMENT, /shape \[1,3\] does not match/);
       await expectCode(grpc.infer({ model: 'nope', inputs: [] }), GrpcStatus.NOT_FOUND);
       await expectCode(grpc.infer({ model: 'tiny-mlp', version: '9', inputs: [] }), GrpcStatus.NOT_FOUND);
-      const otherTenant = new OipGrpcClient(suite.grpcAddress, await suite.token({ tenantId: 'globex', scopes: [SCOPES.infer] }));
+      await suite.call('POST', '/admin/tenants', await suite.platformAdminToken(), { id: 'globex', name: 'Globex', residency: 'ae' });
+      const otherTenant = new OipGrpcClient(suite.grpcTarget, await suite.token({ tenantId: 'globex', scopes: [SCOPES.infer] }));
       await expectCode(otherTenant.infer({ model: 'tiny-mlp', inputs: [fp32('input', [1, 4], [1, 2, 3, 4])] }), GrpcStatus.NOT_FOUND);
       otherTenant.close();
     });
@@ -303,7 +304,7 @@ describe('OIP protocols (e2e)', () => {
       stopped = true;
       const graceful = await suite.stop();
       expect(graceful.gateway).toBe(true);
-      const late = new OipGrpcClient(suite.grpcAddress, token);
+      const late = new OipGrpcClient(suite.grpcTarget, token);
       const error = (await late.call('ServerLive').then(() => null, (e: ServiceError) => e)) as ServiceError | null;
       expect(error?.code).toBe(GrpcStatus.UNAVAILABLE);
       late.close();

@@ -3,17 +3,20 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS, dataSourceOptions } from '../../apps/registry/src/database/data-source.options';
 import { ensureDatabase } from '../../apps/registry/src/database/ensure-database';
+import { databaseConnection } from '../../apps/registry/src/database/database-connection';
 
 /** Real Postgres. Entities and migrations must agree: a change to one without the other fails here. */
 const SERVER = process.env.FALAJ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 describe('registry schema', () => {
   const database = `falaj_drift_${randomBytes(4).toString('hex')}`;
+  // The operator's superuser over the machine's trust auth: what is tested here is the schema, not the role.
+  const connection = databaseConnection({ url: `${SERVER}/${database}`, sslMode: 'disable' });
   let db: DataSource;
 
   beforeAll(async () => {
-    await ensureDatabase(`${SERVER}/${database}`);
-    db = new DataSource({ ...dataSourceOptions(`${SERVER}/${database}`), logging: false });
+    await ensureDatabase(connection);
+    db = new DataSource({ ...dataSourceOptions(connection), logging: false });
     await db.initialize();
   });
 
@@ -46,6 +49,6 @@ describe('registry schema', () => {
   });
 
   it('creates the database when it does not exist, and is a no-op when it does', async () => {
-    await expect(ensureDatabase(`${SERVER}/${database}`)).resolves.toBeUndefined();
+    await expect(ensureDatabase(connection)).resolves.toBeUndefined();
   });
 });

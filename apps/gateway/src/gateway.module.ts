@@ -8,12 +8,15 @@ import { AuditSink } from './audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { OipHealthController } from './health/oip-health.controller';
 import { InferenceController } from './inference/inference.controller';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { InferenceService } from './inference/inference.service';
 import { GrpcInferenceServer } from './grpc/grpc-inference.server';
 import { KserveV1Controller } from './kserve-v1/kserve-v1.controller';
 import { QuotaService } from './quota/quota.service';
 import { LoadShedder } from './shedding/load-shedder';
 import { ShadowMirror } from './shadow/shadow-mirror';
+import { GatewayMetrics } from './metrics/gateway.metrics';
+import { MetricsController } from './metrics/metrics.controller';
 
 @Module({})
 export class GatewayModule {
@@ -21,20 +24,24 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        AuthModule.forRoot(config.jwtSecret, {
+        AuthModule.forRoot({
+          ...config.auth,
+          revocations: { redis: config.redis, prefix: config.prefix, issuer: config.auth.builtInIssuer, connectionName: config.gatewayId },
           // API keys on every protocol, verified against the registry's Redis mirror.
-          apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redisUrl, `${config.gatewayId}:apikeys`), config.prefix, { ownsConnection: true }) },
+          apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redis, `${config.gatewayId}:apikeys`), config.prefix, { ownsConnection: true }) },
         }),
-        KafkaModule.forRoot({ clientId: 'gateway', brokers: config.kafka.brokers, topics: [platformTopics(config.prefix).audit] }),
+        KafkaModule.forRoot({ clientId: 'gateway', connection: config.kafka, topics: [platformTopics(config.prefix).audit] }),
       ],
-      controllers: [OipHealthController, InferenceController, KserveV1Controller],
+      controllers: [OipHealthController, InferenceController, KserveV1Controller, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         AuditSink,
         InferenceService,
+        IdempotencyService,
         QuotaService,
         LoadShedder,
         ShadowMirror,
+        GatewayMetrics,
         HealthService,
         GrpcInferenceServer,
         {

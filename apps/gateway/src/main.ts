@@ -13,6 +13,7 @@ runMain('gateway', async () => {
   return startHttpApp(GatewayModule.forRoot(config), {
     name: 'gateway',
     ...config.http,
+    tls: config.tls,
     logLevel: config.logLevel,
     bodyLimit: config.maxRequestBytes,
     // Inference bodies are JSON or JSON + binary tensors (Triton's extension): the routes read raw bytes.

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import multipart from '@fastify/multipart';
 import { runMain, startHttpApp } from '@falaj/http';
+import { databaseConnection } from './database/database-connection';
 import { ensureDatabase } from './database/ensure-database';
 import { registerOpenApi } from './openapi/openapi';
 import { RegistryModule } from './registry.module';
@@ -8,10 +9,12 @@ import { loadRegistryConfig } from './registry.config';
 
 runMain('registry', async () => {
   const config = loadRegistryConfig();
-  await ensureDatabase(config.databaseUrl);
-  return startHttpApp(RegistryModule.forRoot(config), {
+  const database = databaseConnection(config.database);
+  await ensureDatabase(database);
+  return startHttpApp(RegistryModule.forRoot(config, database), {
     name: 'registry',
     ...config.http,
+    tls: config.tls,
     logLevel: config.logLevel,
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();

@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown }
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
-import { platformTopics } from '@falaj/contracts';
+import { platformTopics, quarantineTopicSpec } from '@falaj/contracts';
 import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
 import { KAFKA, KafkaModule, createRedis, probeKafka } from '@falaj/messaging';
 import type Redis from 'ioredis';
@@ -10,12 +10,16 @@ import type { Kafka } from 'kafkajs';
 import { AliasesModule } from './aliases/aliases.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditWriter } from './audit/audit.writer';
 import { BatchModule } from './batch/batch.module';
+import type { DatabaseConnection } from './database/database-connection';
 import { dataSourceOptions } from './database/data-source.options';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoadStateModule } from './load-state/load-state.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { QuotaMirrorModule } from './quotas/quota-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
@@ -35,19 +39,22 @@ class RedisCloser implements OnApplicationShutdown {
 
 @Module({})
 export class RegistryModule {
-  static forRoot(config: RegistryConfig): DynamicModule {
+  static forRoot(config: RegistryConfig, database: DatabaseConnection): DynamicModule {
     const topics = platformTopics(config.prefix);
     return {
       module: RegistryModule,
       global: true,
       imports: [
-        AuthModule.forRoot(config.jwtSecret, {
-          apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redisUrl, 'registry:apikeys'), config.prefix, { ownsConnection: true }) },
+        AuthModule.forRoot({
+          ...config.auth,
+          revocations: { redis: config.redis, prefix: config.prefix, issuer: config.auth.builtInIssuer, connectionName: 'registry' },
+          apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redis, 'registry:apikeys'), config.prefix, { ownsConnection: true }) },
         }),
-        KafkaModule.forRoot({ clientId: 'registry', brokers: config.kafka.brokers, topics: [topics.lifecycle, topics.commands, topics.audit, topics.rollouts] }),
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)),
+        KafkaModule.forRoot({ clientId: 'registry', connection: config.kafka, topics: [topics.lifecycle, topics.commands, topics.audit, quarantineTopicSpec(topics.audit.topic), topics.rollouts] }),
+        TypeOrmModule.forRoot(dataSourceOptions(database)),
         LifecycleModule,
         TenantsModule,
+        OAuthModule,
         ModelsModule,
         VersionsModule,
         AliasesModule,
@@ -60,20 +67,23 @@ export class RegistryModule {
         RolloutsModule,
         QuotaMirrorModule,
         QuotasModule,
+        MetricsModule,
       ],
       controllers: [HealthController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },
-        { provide: REGISTRY_REDIS, useFactory: () => createRedis(config.redisUrl, 'registry') },
+        { provide: REGISTRY_REDIS, useFactory: () => createRedis(config.redis, 'registry') },
         RedisCloser,
         HealthService,
         {
           provide: READINESS_CHECKS,
-          inject: [DataSource, KAFKA, REGISTRY_REDIS],
-          useFactory: (db: DataSource, kafka: Kafka, redis: Redis): ReadinessCheck[] => [
+          inject: [DataSource, KAFKA, REGISTRY_REDIS, AuditWriter],
+          useFactory: (db: DataSource, kafka: Kafka, redis: Redis, audit: AuditWriter): ReadinessCheck[] => [
             { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
             { name: 'redis', check: async () => void (await redis.ping()) },
             { name: 'kafka', check: () => probeKafka(kafka) },
+            // Running, and no batch held past the bound; its state (quarantined, retrying since) either way.
+            { name: 'auditConsumer', check: async () => audit.readiness() },
           ],
         },
       ],

@@ -5,5 +5,5 @@ import { loadRouterConfig } from './router.config';
 
 runMain('router', async () => {
   const config = loadRouterConfig();
-  return startHttpApp(RouterModule.forRoot(config), { name: 'router', ...config.http, logLevel: config.logLevel });
+  return startHttpApp(RouterModule.forRoot(config), { name: 'router', ...config.http, tls: config.tls, logLevel: config.logLevel });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PrefixSchema } from '@falaj/contracts';
 import { commonConfig, commonEnv, envPort, envRegion, loadEnv } from '@falaj/config';
 import { QuotaEnvSchema } from '@falaj/routing';
+import { poolStreamBudgetEnv, poolStreamLimits } from '@falaj/dispatch';
 
 const schema = z.object({
   ...commonEnv,
@@ -19,12 +20,13 @@ const schema = z.object({
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
   /** The same token buckets as the gateway's (README: Traffic management), the registry's records over them; streamed requests draw from them too. */
   FALAJ_QUOTAS: QuotaEnvSchema,
+  ...poolStreamBudgetEnv,
 });
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = loadEnv('router', schema, env);
   return {
-    ...commonConfig(e),
+    ...commonConfig(e, 'router'),
     http: { host: e.FALAJ_HOST, port: e.FALAJ_ROUTER_PORT },
     defaultRegion: e.FALAJ_DEFAULT_REGION,
     routerId: e.FALAJ_ROUTER_ID ?? `router-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -34,6 +36,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
       inferTimeoutMs: e.FALAJ_INFER_TIMEOUT_MS,
     },
     quotas: e.FALAJ_QUOTAS,
+    poolStreams: poolStreamLimits(e),
   };
 }
 export type RouterConfig = ReturnType<typeof loadRouterConfig>;

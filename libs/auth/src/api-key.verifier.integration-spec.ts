@@ -1,22 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { apiKeysKey } from '@falaj/contracts';
-import { Authenticator, InvalidTokenError, RedisApiKeyVerifier, TokenService, generateApiKey } from '@falaj/auth';
+import { AccessTokenVerifier, Authenticator, InvalidTokenError, RedisApiKeyVerifier, generateApiKey } from '@falaj/auth';
+import { LocalIssuer } from '@falaj/testing';
 
-/** Real Redis: the registry's mirror as the gateway and registry read it. */
+/** Real Redis: the registry's mirror as the gateway and registry read it; a local ES256 issuer over HTTP for tokens. */
 describe(RedisApiKeyVerifier.name, () => {
   const prefix = `falajtest-keys-${randomBytes(3).toString('hex')}`;
   const redis = new Redis(process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const tokens = new TokenService('s'.repeat(32));
-  const authenticator = new Authenticator(tokens, new RedisApiKeyVerifier(redis, prefix, { cacheMs: 200 }));
+  const issuer = new LocalIssuer();
+  let tokens: AccessTokenVerifier;
+  let authenticator: Authenticator;
   const key = generateApiKey();
 
   beforeAll(async () => {
+    await issuer.start();
+    tokens = new AccessTokenVerifier([issuer.trusted()], { clockToleranceSeconds: 5, maxLifetimeSeconds: 3600 });
+    authenticator = new Authenticator(tokens, new RedisApiKeyVerifier(redis, prefix, { cacheMs: 200 }));
     await redis.hset(apiKeysKey(prefix), key.id, JSON.stringify({ secretSha256: key.secretSha256, tenantId: 'acme', subject: `apikey:${key.id}`, scopes: ['infer'], residency: 'ae' }));
   });
   afterAll(async () => {
     await redis.del(apiKeysKey(prefix));
     redis.disconnect();
+    await issuer.stop();
   });
 
   describe('authenticate', () => {
@@ -31,14 +37,23 @@ describe(RedisApiKeyVerifier.name, () => {
       await expect(authenticator.authenticate(`Bearer ${forged}`)).rejects.toThrow('unknown or revoked API key');
     });
 
+    it('never grants the platform or a platform scope, whatever the Redis record says', async () => {
+      const forged = generateApiKey();
+      const platform = generateApiKey();
+      await redis.hset(apiKeysKey(prefix), forged.id, JSON.stringify({ secretSha256: forged.secretSha256, tenantId: 'acme', subject: 'x', scopes: ['infer', 'platform:admin', 'artifacts:read'] }));
+      await redis.hset(apiKeysKey(prefix), platform.id, JSON.stringify({ secretSha256: platform.secretSha256, tenantId: '_platform', subject: 'x', scopes: ['platform:admin'] }));
+      await expect(authenticator.authenticate(`Bearer ${forged.key}`)).resolves.toMatchObject({ tenantId: 'acme', scopes: ['infer'] });
+      await expect(authenticator.authenticate(`Bearer ${platform.key}`)).rejects.toThrow('API keys belong to tenants');
+    });
+
     it('stops accepting a revoked key once the cache has expired', async () => {
       await redis.hdel(apiKeysKey(prefix), key.id);
       await new Promise((resolve) => setTimeout(resolve, 250)); // the cache window under test, not a wait for a side effect
       await expect(authenticator.authenticate(`Bearer ${key.key}`)).rejects.toBeInstanceOf(InvalidTokenError);
     });
 
-    it('still verifies JWTs, and refuses keys where no verifier is configured', async () => {
-      const jwt = await tokens.sign({ subject: 'alice', tenantId: 'acme', scopes: [] }, 60);
+    it('still verifies access tokens, and refuses keys where no verifier is configured', async () => {
+      const jwt = await issuer.sign({ sub: 'alice', tenant: 'acme', scope: '' });
       await expect(authenticator.authenticate(`Bearer ${jwt}`)).resolves.toMatchObject({ subject: 'alice' });
       await expect(new Authenticator(tokens).authenticate(`Bearer ${key.key}`)).rejects.toThrow('API keys are not accepted here');
     });

@@ -3,7 +3,8 @@ import type Redis from 'ioredis';
 import { ApiKeyRecordSchema, apiKeysKey, type ApiKeyRecord } from '@falaj/contracts';
 import { parseApiKey, secretMatches } from './api-key';
 import type { Principal } from './principal';
-import { InvalidTokenError } from './token.service';
+import { PLATFORM_TENANT, TENANT_SCOPES } from './scopes';
+import { InvalidTokenError } from './invalid-token.error';
 
 /** Turns an API key into a principal, or throws InvalidTokenError. */
 export abstract class ApiKeyVerifier {
@@ -40,7 +41,11 @@ export class RedisApiKeyVerifier extends ApiKeyVerifier implements OnApplication
     if (!parsed) throw new InvalidTokenError('malformed API key');
     const record = await this.lookup(parsed.id);
     if (!record || !secretMatches(parsed.secret, record.secretSha256)) throw new InvalidTokenError('unknown or revoked API key');
-    return { subject: record.subject, tenantId: record.tenantId, scopes: record.scopes, ...(record.residency ? { residency: record.residency } : {}) };
+    // The record comes from Redis, which the registry writes but others may reach: it can name a
+    // tenant and that tenant's scopes, never the platform or a platform scope.
+    if (record.tenantId === PLATFORM_TENANT) throw new InvalidTokenError('API keys belong to tenants, not to the platform');
+    const scopes = record.scopes.filter((s) => (TENANT_SCOPES as readonly string[]).includes(s));
+    return { subject: record.subject, tenantId: record.tenantId, scopes, ...(record.residency ? { residency: record.residency } : {}) };
   }
 
   private async lookup(id: string): Promise<ApiKeyRecord | null> {

@@ -4,9 +4,13 @@ import { IS_PUBLIC, REQUIRED_SCOPES, type AuthenticatedRequest } from './auth.de
 import { Authenticator } from './authenticator';
 import { hasScopes } from './principal';
 import type { Scope } from './scopes';
-import { InvalidTokenError } from './token.service';
+import { InvalidTokenError } from './invalid-token.error';
 
-/** Global guard: every route needs a valid bearer token unless marked @Public(). */
+/**
+ * Global guard: every route needs a valid bearer token unless marked @Public(). The onRequest
+ * authentication (authenticateOnRequest) has usually verified it already, before the body was
+ * read; its principal is reused rather than verified twice.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -19,11 +23,13 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    try {
-      request.principal = await this.authenticator.authenticate(request.headers.authorization);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
-      throw error;
+    if (!request.principal) {
+      try {
+        request.principal = await this.authenticator.authenticate(request.headers.authorization);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) throw new UnauthorizedException(error.message);
+        throw error;
+      }
     }
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets) ?? [];
     if (!hasScopes(request.principal, required)) {

@@ -7,6 +7,8 @@ export interface Principal {
   scopes: readonly string[];
   /** The tenant's residency region, carried in the token so the hot path needs no lookup. */
   residency?: string;
+  /** The issuer that vouched for the principal (absent for API keys). */
+  issuer?: string;
 }
 
 export function hasScopes(principal: Principal, required: readonly Scope[]): boolean {

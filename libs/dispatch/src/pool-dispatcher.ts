@@ -1,93 +1,225 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import {
+  DEFAULT_POOL_STREAM_MAX_BYTES,
+  DEFAULT_POOL_STREAM_MAX_ENTRIES,
   DispatchDecodeError,
-  decodeReply,
+  REPLY_STREAM_TTL_MS,
+  decodeReplyEntry,
   encodeDispatchEntry,
-  poolStreamKey,
-  replyChannel,
+  replyStreamKey,
   type DispatchReply,
   type DispatchRequest,
 } from '@falaj/contracts';
-import { subscribeWhenReady } from '@falaj/messaging';
+import { PoolStreamBudget, openReplyStream, type PoolStreamLimits } from '@falaj/messaging';
+import { poolStreamFullError, type PoolStreamLimit } from './stream-budget/pool-stream-admission.policy';
 
 export class DispatchTimeoutError extends Error {}
 
+/** What a dispatch was for: a reply is delivered only if it says it answers exactly this. */
+export type DispatchOrigin = Pick<DispatchRequest, 'requestId' | 'tenantId' | 'model' | 'version'>;
+
+/** Why a reply does not answer the dispatch it names (its tenant, model or version differ), or null when it does. */
+export function replyMismatch(expected: DispatchOrigin, reply: DispatchReply): string | null {
+  if (reply.tenantId !== expected.tenantId) return 'tenant';
+  if (reply.model !== expected.model) return 'model';
+  if (reply.version !== expected.version) return 'version';
+  return null;
+}
+
 interface Pending {
+  origin: DispatchOrigin;
   resolve(reply: DispatchReply): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
 }
 
-/** Bounds a pool stream's length: past this, the oldest (long-expired) entries are trimmed. */
-const STREAM_MAX_LENGTH = 100_000;
+export interface PoolDispatcherOptions {
+  /** The pool streams' budget (shared in Redis by every gateway and router): past it, a dispatch is refused with 503. */
+  limits?: PoolStreamLimits;
+  /** Called on each such refusal, with the limit it was over (the edge's metric). */
+  onStreamFull?: (limit: PoolStreamLimit) => void;
+}
+
+/**
+ * How often the reply stream's expiry is pushed back (to REPLY_STREAM_TTL_MS) by its reader, and
+ * the stream made again if Redis lost it; workers only ever add to an existing stream.
+ */
+const REPLY_STREAM_REFRESH_MS = 5000;
+/**
+ * Replies one XREAD takes at most. With replies up to FALAJ_MAX_REPLY_BYTES (16 MiB) each, this
+ * bounds what one read holds in memory; a large reply delays the next read, it disturbs no other.
+ */
+const REPLY_READ_COUNT = 16;
+const REPLY_BLOCK_MS = 1000;
+
+type StreamEntry = [id: Buffer, fields: Buffer[]];
 
 /**
  * Sends a request into its pool's Redis stream and waits for the worker's reply on this
- * gateway's own channel. One subscriber connection serves every in-flight request.
+ * instance's own reply stream (replyStreamKey), read by one blocking connection for every
+ * request in flight; each entry is deleted once read. Replies are matched by a dispatch id
+ * generated here, never by the client's request id (two callers may send the same one), and
+ * delivered only when they name the tenant, model and version asked for.
+ *
+ * A dispatch enters its pool's stream only within the pool's budget (PoolStreamBudget: one Lua
+ * script checks it and adds the entry); past it the dispatch is refused at once (503 with
+ * Retry-After), and nothing already accepted is ever trimmed to make room.
+ *
+ * The reply stream is this instance's: made (empty) at start, so a restart under the same id
+ * never reads a previous life's replies, its expiry pushed back every REPLY_STREAM_REFRESH_MS
+ * while the instance lives. Workers add with NOMKSTREAM and never trim nor set its expiry: a
+ * reply is never dropped while its reader lives, and a stream whose reader is gone expires
+ * REPLY_STREAM_TTL_MS after its last refresh, replies sent later are dropped by Redis.
  */
 export class PoolDispatcher {
   private readonly logger = new Logger(PoolDispatcher.name);
   private readonly pending = new Map<string, Pending>();
-  private readonly channel: string;
+  private readonly stream: string;
+  private running = false;
+  private loopDone?: Promise<void>;
+  private refreshTimer?: NodeJS.Timeout;
+  private readonly streams: PoolStreamBudget;
+  private readonly limits: PoolStreamLimits;
 
   constructor(
     private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    /** A connection of its own: it blocks in XREAD. */
+    private readonly reader: Redis,
     private readonly prefix: string,
     readonly gatewayId: string,
+    private readonly options: PoolDispatcherOptions = {},
   ) {
-    this.channel = replyChannel(prefix, gatewayId);
+    this.stream = replyStreamKey(prefix, gatewayId);
+    this.streams = new PoolStreamBudget(redis, prefix);
+    this.limits = options.limits ?? { maxEntries: DEFAULT_POOL_STREAM_MAX_ENTRIES, maxBytes: DEFAULT_POOL_STREAM_MAX_BYTES };
   }
 
   async start(): Promise<void> {
-    this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.onReply(message));
-    await subscribeWhenReady(this.subscriber, this.channel);
+    await this.redis.del(this.stream);
+    await this.openReplyStream();
+    this.running = true;
+    this.loopDone = this.readReplies();
+    this.refreshTimer = setInterval(() => void this.refreshReplyStream(), REPLY_STREAM_REFRESH_MS);
+    this.refreshTimer.unref();
+  }
+
+  /** An empty stream with its expiry: workers add only to a stream that exists. */
+  private async openReplyStream(): Promise<void> {
+    await openReplyStream(this.redis, this.stream);
+  }
+
+  private async refreshReplyStream(): Promise<void> {
+    try {
+      // 0: Redis lost the stream (a flush, a restart without persistence): make it again.
+      if ((await this.redis.pexpire(this.stream, REPLY_STREAM_TTL_MS)) === 0 && this.running) await this.openReplyStream();
+    } catch (error) {
+      this.logger.warn(`could not refresh the reply stream: ${(error as Error).message}`);
+    }
   }
 
   async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.refreshTimer);
     for (const [, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(new Error('gateway shutting down'));
     }
     this.pending.clear();
-    await this.subscriber.quit().catch(() => undefined);
+    // Ends the blocking read at once rather than after its timeout.
+    this.reader.disconnect();
+    await this.loopDone;
+  }
+
+  private async readReplies(): Promise<void> {
+    let lastId = '0-0';
+    /** Replies read and not yet deleted: deleted by the same write that asks for the next ones. */
+    let read: Buffer[] = [];
+    while (this.running) {
+      try {
+        const result = await this.nextReplies(read, lastId);
+        read = [];
+        if (!result) continue;
+        for (const [, entries] of result) {
+          for (const [id, fields] of entries) {
+            read.push(id);
+            lastId = id.toString();
+            this.onReply(fields);
+          }
+        }
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.warn(`reply stream read failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  /**
+   * The next replies after `lastId`, deleting those read before in the same pipeline (one write,
+   * one round trip: the XDEL is answered at once, then the XREAD blocks): read once, by this
+   * reader only, nothing is left behind to grow the stream.
+   */
+  private async nextReplies(read: Buffer[], lastId: string): Promise<[Buffer, StreamEntry[]][] | null> {
+    const args = ['COUNT', REPLY_READ_COUNT, 'BLOCK', REPLY_BLOCK_MS, 'STREAMS', this.stream, lastId] as const;
+    if (read.length === 0) return (await this.reader.callBuffer('XREAD', ...args)) as [Buffer, StreamEntry[]][] | null;
+    const results = await this.reader.pipeline().xdel(this.stream, ...read).callBuffer('XREAD', ...args).exec();
+    const [deleted, replies] = results ?? [];
+    if (deleted?.[0]) this.logger.warn(`could not delete read replies: ${deleted[0].message}`);
+    if (replies?.[0]) throw replies[0];
+    return (replies?.[1] ?? null) as [Buffer, StreamEntry[]][] | null;
   }
 
   get inFlight(): number {
     return this.pending.size;
   }
 
-  dispatch(pool: string, request: Omit<DispatchRequest, 'replyTo'>, timeoutMs: number): Promise<DispatchReply> {
+  dispatch(pool: string, request: Omit<DispatchRequest, 'replyTo' | 'dispatchId'>, timeoutMs: number): Promise<DispatchReply> {
+    const dispatchId = randomUUID();
     return new Promise<DispatchReply>((resolve, reject) => {
       // Registered before the send: a fast worker may answer before XADD returns.
       const timer = setTimeout(() => {
-        this.pending.delete(request.requestId);
+        this.pending.delete(dispatchId);
         reject(new DispatchTimeoutError(`no reply from pool ${pool} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(request.requestId, { resolve, reject, timer });
-      const fields = encodeDispatchEntry({ ...request, replyTo: this.gatewayId });
-      this.redis
-        .xadd(poolStreamKey(this.prefix, pool), 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', ...fields)
-        .catch((error: Error) => {
-          clearTimeout(timer);
-          this.pending.delete(request.requestId);
-          reject(error);
-        });
+      const { requestId, tenantId, model, version } = request;
+      this.pending.set(dispatchId, { origin: { requestId, tenantId, model, version }, resolve, reject, timer });
+      const fields = encodeDispatchEntry({ ...request, dispatchId, replyTo: this.gatewayId });
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        this.pending.delete(dispatchId);
+        reject(error);
+      };
+      this.streams.enqueue(pool, fields, this.limits).then((outcome) => {
+        if (outcome.accepted) return;
+        this.options.onStreamFull?.(outcome.limit);
+        fail(poolStreamFullError(pool, outcome.limit, outcome, outcome.entryBytes, this.limits));
+      }, fail);
     });
   }
 
-  private onReply(message: Buffer): void {
+  private onReply(fields: Buffer[]): void {
     let reply: DispatchReply;
     try {
-      reply = decodeReply(message);
+      reply = decodeReplyEntry(fields);
     } catch (error) {
       if (error instanceof DispatchDecodeError) this.logger.warn(`dropping an undecodable reply: ${error.message}`);
       return;
     }
-    const pending = this.pending.get(reply.requestId);
+    const pending = this.pending.get(reply.dispatchId);
     if (!pending) return; // timed out already
-    this.pending.delete(reply.requestId);
+    const mismatch = replyMismatch(pending.origin, reply);
+    if (mismatch !== null) {
+      // Never delivered: the dispatch keeps waiting for its own answer (or times out).
+      const { origin } = pending;
+      this.logger.warn(
+        { dispatchId: reply.dispatchId, requestId: origin.requestId, tenantId: origin.tenantId, model: origin.model, version: origin.version, workerId: reply.workerId, mismatch },
+        `dropping a reply whose ${mismatch} does not match its dispatch`,
+      );
+      return;
+    }
+    this.pending.delete(reply.dispatchId);
     clearTimeout(pending.timer);
     pending.resolve(reply);
   }

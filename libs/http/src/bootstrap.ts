@@ -4,7 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Authenticator, authenticateOnRequest } from '@falaj/auth';
+import { serverTls, usePlatformTrust, type TlsSettings } from '@falaj/tls';
+import type { Server as TlsServer } from 'node:tls';
+import type { FastifyHttpOptions, RawServerDefault } from 'fastify';
 import { HttpExceptionFilter } from './http-exception.filter';
+import { setSecurityHeaders } from './security-headers';
 
 const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
@@ -41,6 +47,8 @@ export interface HttpAppOptions {
   host: string;
   port: number;
   logLevel: LogLevel;
+  /** TLS from the configured files (HTTPS, HTTP/2 by ALPN with HTTP/1.1 beside it), or plain HTTP. */
+  tls: TlsSettings;
   /** Largest request body Fastify accepts, in bytes (413 beyond). */
   bodyLimit?: number;
   /** Nest's JSON and urlencoded body parsers (default true); false when the app reads bodies itself. */
@@ -59,22 +67,61 @@ export interface HttpAppOptions {
  * `x-request-id`, the one error filter, shutdown hooks so Ctrl-C drains consumers and sessions.
  */
 export async function startHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  // Before any module exists: every client the app builds calls the others through this trust.
+  usePlatformTrust(options.tls);
+  const tls = options.tls.enabled ? serverTls(options.tls) : undefined;
+  const adapter: FastifyAdapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-  });
+    // HTTP/2 where the client offers it by ALPN, HTTP/1.1 otherwise (curl, Node's fetch, Triton's clients).
+    ...(tls ? { http2: true as const, https: { allowHTTP1: true, ...tls.options } } : {}),
+    // The HTTP/2 server serves HTTP/1.1 requests through the same compatible request and reply
+    // objects, so the app is typed as on node's http server.
+  } as FastifyHttpOptions<RawServerDefault>);
+  const routes = recordRoutes(adapter);
+  // Hooks on the root before any plugin or route exists, so every route and scope gets them.
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', setSecurityHeaders);
+  let authenticate: ReturnType<typeof authenticateOnRequest> | undefined;
+  fastify.addHook('onRequest', async (request, reply) => authenticate?.(request, reply));
   const app = await NestFactory.create<NestFastifyApplication>(AppRoot.with(module, options.name, options.logLevel, options.unloggedRoutes), adapter, {
     bufferLogs: true,
     bodyParser: options.bodyParser ?? true,
   });
+  // Authentication before the body is read, with the app's Authenticator (every app serving
+  // callers imports AuthModule; without one there is no guard either, and nothing to check).
+  const authenticator = optional(() => app.get(Authenticator, { strict: false }));
+  if (authenticator) authenticate = authenticateOnRequest(authenticator);
   app.useLogger(app.get(PinoLogger));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   await options.configure?.(app);
   await app.listen(options.port, options.host);
-  new Logger(options.name).log(`listening on http://${options.host}:${options.port}`);
+  tls?.attach(app.getHttpServer() as unknown as TlsServer);
+  new Logger(options.name).log(
+    tls ? `listening on https://${options.host}:${options.port} (HTTP/2 and HTTP/1.1; client certificates: ${options.tls.enabled && options.tls.clientAuth})` : `listening on http://${options.host}:${options.port} (plain HTTP: FALAJ_PLAINTEXT=true)`,
+  );
+  // The security spec calls every route of the table, so a new route cannot ship unguarded.
+  if (process.env.FALAJ_ROUTE_TABLE_PATH) writeFileSync(process.env.FALAJ_ROUTE_TABLE_PATH, JSON.stringify(routes));
   return app;
+}
+
+function optional<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every route Fastify registers, Nest's and the raw ones alike (HEAD is GET's twin). */
+function recordRoutes(adapter: FastifyAdapter): { method: string; url: string }[] {
+  const routes: { method: string; url: string }[] = [];
+  adapter.getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
+  return routes;
 }
 
 /** Runs an app's bootstrap, printing a configuration error plainly instead of a stack. */

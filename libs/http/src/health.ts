@@ -19,7 +19,9 @@ export class HealthService {
         try {
           return [c.name, { ok: true, ...((await c.check()) ?? {}) }] as const;
         } catch (error) {
-          return [c.name, { ok: false, error: (error as Error).message }] as const;
+          // A check may say what it saw (a stuck consumer's state) beside why it is not ready.
+          const details = (error as { details?: Record<string, unknown> }).details;
+          return [c.name, { ...details, ok: false, error: (error as Error).message }] as const;
         }
       }),
     );

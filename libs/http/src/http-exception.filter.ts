@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { retryAfterHeader } from '@falaj/contracts';
+import { countLimitRefusal } from './limit-refusals';
 
 interface ErrorBody {
   error: string;
@@ -20,12 +22,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const [status, body] = this.describe(exception, request);
+    countLimitRefusal(exception);
     if (status >= 500) {
       this.logger.error({ requestId: request.id, url: request.url, err: String(exception) }, (exception as Error)?.stack);
     }
     // Quotas and shedding say when to come back (429/503 with `Retry-After`).
-    const retryAfter = (exception as { retryAfterSeconds?: unknown })?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+    const retryAfter = retryAfterHeader(exception);
+    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 

@@ -1,5 +1,6 @@
-export * from './domain.error';
 export * from './http-exception.filter';
 export * from './health';
 export * from './bootstrap';
 export * from './zod.pipe';
+export * from './security-headers';
+export * from './limit-refusals';

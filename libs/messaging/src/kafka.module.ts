@@ -1,13 +1,13 @@
 import { DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
-import { createKafka, ensureTopics, type TopicSpec } from './kafka.factory';
+import { createKafka, ensureTopics, type KafkaConnection, type TopicSpec } from './kafka.factory';
 
 export const KAFKA = Symbol('KAFKA');
 export const KAFKA_PRODUCER = Symbol('KAFKA_PRODUCER');
 
 export interface KafkaModuleOptions {
   clientId: string;
-  brokers: string[];
+  connection: KafkaConnection;
   /** Topics this app needs; created at boot where missing. */
   topics: TopicSpec[];
 }
@@ -29,7 +29,7 @@ export class KafkaModule {
     return {
       module: KafkaModule,
       providers: [
-        { provide: KAFKA, useValue: createKafka(options.clientId, options.brokers) },
+        { provide: KAFKA, useValue: createKafka(options.clientId, options.connection) },
         {
           provide: KAFKA_PRODUCER,
           inject: [KAFKA],

@@ -83,7 +83,8 @@ describe('binary tensor data extension', () => {
       ['a size that does not fit the shape', header([12, 3, TEXT.length]), [U32.subarray(0, 12), BOOLS, TEXT], /input 'input0': 12 bytes of UINT32 data, shape \[2,2\] needs 16/],
       ['a size past the end of the body', header([16, 3, 99]), [U32, BOOLS, TEXT], /input 'text': binary_data_size 99 runs past the 14 bytes left/],
       ['bytes that no input claims', header([16, 3, TEXT.length]), [U32, BOOLS, TEXT, Buffer.from([7])], /1 bytes of binary data that no input's binary_data_size claims/],
-      ['broken BYTES framing', header([16, 3, 6]), [U32, BOOLS, Buffer.from([9, 0, 0, 0, 65, 66])], /input 'text': BYTES element 0 runs past the data/],
+      ['broken BYTES framing', header([16, 3, 8]), [U32, BOOLS, Buffer.from([9, 0, 0, 0, 65, 66, 67, 68])], /input 'text': BYTES element 0 runs past the data/],
+      ['fewer BYTES than the elements need', header([16, 3, 6]), [U32, BOOLS, Buffer.from([9, 0, 0, 0, 65, 66])], /input 'text': 6 bytes of BYTES data cannot hold the 2 elements/],
       ['a negative size', header([-1, 3, 0]), [], /'binary_data_size' must be a non-negative integer/],
     ])('refuses %s with 400', (_what, parsed, binary, message) => {
       expectBadRequest(() => decode(body(parsed, ...(binary as Buffer[]))), message);

@@ -23,7 +23,8 @@ export interface SplitInferBody {
  */
 export function splitInferBody(body: Buffer, headerLength: string | string[] | undefined): SplitInferBody {
   if (headerLength === undefined) return { header: parseJson(body, 'the request body') };
-  const raw = Array.isArray(headerLength) ? headerLength[0] : headerLength;
+  // Repeated headers arrive joined (Node joins them with ", ") or as an array: either is refused.
+  const raw = Array.isArray(headerLength) ? headerLength.join(', ') : headerLength;
   const length = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isSafeInteger(length) || length > body.length) {
     throw bad(`Inference-Header-Content-Length must be an integer from 0 to the body's ${body.length} bytes, got '${raw.slice(0, 32)}'`);
@@ -62,6 +63,11 @@ export function checkRawTensorBytes(name: string, datatype: OipDatatype, shape: 
   const count = elementCount(shape);
   const size = DATATYPE_BYTE_SIZE[datatype];
   if (size === null) {
+    // Each element takes at least its 4-byte length: a larger count is refused before an array
+    // of that many elements is made (2^32 and beyond would be a RangeError).
+    if (count > bytes.length / 4) {
+      throw bad(`input '${name}': ${bytes.length} bytes of BYTES data cannot hold the ${count} elements of shape [${shape.join(',')}] (4 bytes each at least)`);
+    }
     try {
       decodeBytesElements(bytes, count, name);
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { OipDatatype } from '@falaj/contracts';
-import { BIGINT_RANGE, DECIMAL_INTEGER, INTEGER_RANGE } from './element-writers';
+import { BIGINT_RANGE, DECIMAL_INTEGER, INTEGER_RANGE, MAX_DECIMAL_LENGTH } from './element-writers';
 
 /**
  * Why `value` cannot be an element of `datatype`, phrased to follow "element N". Only called
@@ -28,7 +28,8 @@ export function explainInvalidElement(datatype: OipDatatype, value: unknown): st
         return `(${value}) is out of range for ${datatype} [${min}, ${max}]`;
       }
       if (typeof value !== 'string') return `must be an integer or a decimal string for ${datatype}, got ${describeValue(value)}`;
-      if (!DECIMAL_INTEGER.test(value)) return `(${JSON.stringify(value)}) is not a decimal integer string`;
+      if (!DECIMAL_INTEGER.test(value)) return `(${JSON.stringify(shorten(value))}) is not a decimal integer string`;
+      if (value.length > MAX_DECIMAL_LENGTH) return `(${shorten(value)}) is out of range for ${datatype}: longer than ${MAX_DECIMAL_LENGTH} characters`;
       return `(${value}) is out of range for ${datatype} [${min}, ${max}]`;
     }
     default: {
@@ -45,9 +46,11 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') {
-    const shown = value.length > 32 ? `${value.slice(0, 32)}…` : value;
-    return `string ${JSON.stringify(shown)}`;
-  }
+  if (typeof value === 'string') return `string ${JSON.stringify(shorten(value))}`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** A client's string as an error message shows it: at most 32 characters. */
+function shorten(value: string): string {
+  return value.length > 32 ? `${value.slice(0, 32)}…` : value;
 }

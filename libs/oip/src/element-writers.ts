@@ -32,6 +32,11 @@ export const BIGINT_RANGE = {
 } as const;
 
 export const DECIMAL_INTEGER = /^-?\d+$/;
+/**
+ * The longest decimal string a 64-bit element is read from (20 digits, a sign, leading zeros).
+ * BigInt parses in superlinear time: a 32 MB digit string would hold the event loop for seconds.
+ */
+export const MAX_DECIMAL_LENGTH = 64;
 
 type SmallIntegerArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -55,7 +60,7 @@ function bigIntegerWriter(view: BigInt64Array | BigUint64Array, min: bigint, max
       if (typeof v === 'number') {
         if (!Number.isSafeInteger(v)) return i;
         big = BigInt(v);
-      } else if (typeof v === 'string' && DECIMAL_INTEGER.test(v)) {
+      } else if (typeof v === 'string' && v.length <= MAX_DECIMAL_LENGTH && DECIMAL_INTEGER.test(v)) {
         big = BigInt(v);
       } else {
         return i;

@@ -4,6 +4,7 @@ import type { DecodedInferRequest } from './json-infer-request.decoder';
 import { encodeJsonTensorData } from './json-tensor-data.encoder';
 import { OipError } from './oip.error';
 import { SignatureChecker } from './signature-checker';
+import type { TensorLimits } from './tensor-limits';
 
 /**
  * The gRPC messages as @grpc/proto-loader hands them over with OIP_GRPC_LOADER_OPTIONS:
@@ -70,8 +71,8 @@ const CONTENTS_FIELD: Record<Exclude<OipDatatype, 'BYTES' | 'FP16'>, keyof GrpcT
  * signature with the same SignatureChecker. Tensor bytes come from `raw_input_contents` (one
  * entry per input, in order; then for every input, as Triton requires) or from typed `contents`.
  */
-export function decodeGrpcInferRequest(message: GrpcModelInferRequest, signature: ModelSignature): DecodedInferRequest {
-  const checker = new SignatureChecker(signature);
+export function decodeGrpcInferRequest(message: GrpcModelInferRequest, signature: ModelSignature, limits?: TensorLimits): DecodedInferRequest {
+  const checker = new SignatureChecker(signature, limits);
   const inputs = message.inputs ?? [];
   const raw = message.raw_input_contents ?? [];
   if (raw.length > 0 && raw.length !== inputs.length) {
@@ -90,7 +91,7 @@ export function decodeGrpcInferRequest(message: GrpcModelInferRequest, signature
     const data = raw.length > 0
       ? checkRawTensorBytes(name, checked.datatype, checked.shape, raw[index])
       : contentsToBytes(name, checked.datatype, checked.shape, input.contents);
-    request.inputs.push({ name, datatype: checked.datatype, shape: checked.shape, data });
+    request.inputs.push(checker.tensor(name, checked, data));
   });
   checker.checkAllInputsGiven();
   (message.outputs ?? []).forEach((output, index) => {

@@ -10,3 +10,4 @@ export * from './binary-infer-response.encoder';
 export * from './grpc-infer.codec';
 export * from './grpc-proto-path';
 export * from './kserve-v1.codec';
+export * from './tensor-limits';

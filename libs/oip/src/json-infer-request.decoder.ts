@@ -3,6 +3,7 @@ import { BinarySection, parseInputParameters, parseRequestedOutputParameters } f
 import { encodeJsonTensorData } from './json-tensor-data.encoder';
 import { OipError } from './oip.error';
 import { SignatureChecker, isObject } from './signature-checker';
+import type { TensorLimits } from './tensor-limits';
 
 /** An OIP v2 inference request, checked against the model and encoded for the wire. */
 export interface DecodedInferRequest {
@@ -23,9 +24,9 @@ export interface DecodedInferRequest {
  * model's signature, so a worker only ever sees tensors the model accepts. `binary` is the part
  * of the body after the JSON header under Triton's binary tensor data extension: an input with
  * a `binary_data_size` parameter takes its bytes from there, in input order. Every refusal is
- * an OipError(400) whose message names the tensor and the problem.
+ * an OipError(400, or 413 past one of the `limits`) whose message names the tensor and the problem.
  */
-export function decodeJsonInferRequest(body: unknown, signature: ModelSignature, binary?: Buffer): DecodedInferRequest {
+export function decodeJsonInferRequest(body: unknown, signature: ModelSignature, binary?: Buffer, limits?: TensorLimits): DecodedInferRequest {
   if (!isObject(body)) throw bad('the request body must be a JSON object');
   const request: DecodedInferRequest = { inputs: [], outputs: [], binaryOutputs: { byName: {}, all: false } };
 
@@ -42,7 +43,7 @@ export function decodeJsonInferRequest(body: unknown, signature: ModelSignature,
   }
   if (!Array.isArray(body.inputs)) throw bad("'inputs' must be an array of tensors");
 
-  const checker = new SignatureChecker(signature);
+  const checker = new SignatureChecker(signature, limits);
   const section = new BinarySection(binary);
   body.inputs.forEach((input: unknown, index: number) => request.inputs.push(decodeInput(input, index, checker, section)));
   checker.checkAllInputsGiven();
@@ -75,11 +76,11 @@ function decodeInput(input: unknown, index: number, checker: SignatureChecker, s
   const binarySize = parseInputParameters(name, input.parameters);
   if (binarySize !== undefined) {
     if (data !== undefined) throw bad(`input '${name}': give either 'data' or a 'binary_data_size' parameter, not both`);
-    return { name, datatype: checked.datatype, shape: [...checked.shape], data: section.take(name, checked.datatype, checked.shape, binarySize) };
+    return checker.tensor(name, checked, section.take(name, checked.datatype, checked.shape, binarySize));
   }
   if (data === undefined) throw bad(`input '${name}': 'data' is required`);
   if (!Array.isArray(data)) throw bad(`input '${name}': 'data' must be an array`);
-  return { name, datatype: checked.datatype, shape: [...checked.shape], data: encodeJsonTensorData(name, checked.datatype, checked.shape, data) };
+  return checker.tensor(name, checked, encodeJsonTensorData(name, checked.datatype, checked.shape, data));
 }
 
 function bad(message: string): OipError {

@@ -4,6 +4,7 @@ import { decodeJsonTensorData } from './json-tensor-data.decoder';
 import { encodeJsonTensorData } from './json-tensor-data.encoder';
 import { OipError } from './oip.error';
 import { SignatureChecker, isObject } from './signature-checker';
+import type { TensorLimits } from './tensor-limits';
 
 /**
  * KServe's v1 protocol (`POST /v1/models/{name}:predict`) on top of the v2 path. The first
@@ -18,20 +19,20 @@ import { SignatureChecker, isObject } from './signature-checker';
  * value for one instance; with several, each row is an object `{"<output>": value, …}`.
  * Datatypes come from the model's signature; values are checked as the v2 JSON path checks them.
  */
-export function decodeKserveV1Request(body: unknown, signature: ModelSignature): DecodedInferRequest {
+export function decodeKserveV1Request(body: unknown, signature: ModelSignature, limits?: TensorLimits): DecodedInferRequest {
   if (!isObject(body)) throw bad('the request body must be a JSON object');
   const hasInstances = body.instances !== undefined;
   if (hasInstances === (body.inputs !== undefined)) throw bad("give exactly one of 'instances' or 'inputs'");
   const batches = hasInstances ? fromInstances(body.instances, signature) : fromColumns(body.inputs, signature);
 
-  const checker = new SignatureChecker(signature);
+  const checker = new SignatureChecker(signature, limits);
   const inputs: TensorPayload[] = [];
   for (const spec of signature.inputs) {
     const batch = batches.get(spec.name);
     if (batch === undefined) throw bad(`input '${spec.name}' is required by the model but missing from the request`);
     const shape = shapeOf(batch);
     const checked = checker.checkInput(spec.name, spec.datatype, shape);
-    inputs.push({ name: spec.name, datatype: checked.datatype, shape, data: encodeJsonTensorData(spec.name, spec.datatype, shape, batch) });
+    inputs.push(checker.tensor(spec.name, checked, encodeJsonTensorData(spec.name, spec.datatype, shape, batch)));
   }
   for (const name of batches.keys()) {
     if (!signature.inputs.some((spec) => spec.name === name)) checker.checkInput(name, undefined, undefined);

@@ -1,5 +1,6 @@
-import type { ModelSignature, OipDatatype, TensorSpec } from '@falaj/contracts';
+import type { ModelSignature, OipDatatype, TensorPayload, TensorSpec } from '@falaj/contracts';
 import { OipError } from './oip.error';
+import { DEFAULT_TENSOR_LIMITS, checkBytesElements, checkTensorElements, type TensorLimits } from './tensor-limits';
 
 /** An input as the request states it, once checked: the datatype and the request's own shape. */
 export interface CheckedInput {
@@ -11,7 +12,8 @@ export interface CheckedInput {
  * The checks every protocol (REST JSON, REST binary, gRPC, KServe v1) applies to a request
  * against the model's signature, so they refuse the same things with the same words: unknown
  * or repeated inputs, wrong datatype, a shape the model does not take, missing inputs, and
- * unknown or repeated requested outputs.
+ * unknown or repeated requested outputs; and the platform's tensor limits (elements per tensor,
+ * bytes per BYTES element), so every entry point enforces them in this one place.
  */
 export class SignatureChecker {
   private readonly inputSpecs: ReadonlyMap<string, TensorSpec>;
@@ -19,7 +21,10 @@ export class SignatureChecker {
   private readonly seenInputs = new Set<string>();
   private readonly seenOutputs = new Set<string>();
 
-  constructor(private readonly signature: ModelSignature) {
+  constructor(
+    private readonly signature: ModelSignature,
+    private readonly limits: TensorLimits = DEFAULT_TENSOR_LIMITS,
+  ) {
     this.inputSpecs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
     this.outputNames = new Set(signature.outputs.map((spec) => spec.name));
   }
@@ -36,8 +41,15 @@ export class SignatureChecker {
     if (!fitsSpec(shape, spec.shape)) {
       throw bad(`input '${name}': shape [${shape.join(',')}] does not match the model's [${spec.shape.join(',')}]`);
     }
+    checkTensorElements(name, shape, this.limits);
     this.seenInputs.add(name);
     return { datatype: spec.datatype, shape };
+  }
+
+  /** The input's tensor once its data is decoded (BYTES elements framed): within the BYTES element limit. */
+  tensor(name: string, checked: CheckedInput, data: Buffer): TensorPayload {
+    checkBytesElements(name, checked.datatype, data, this.limits);
+    return { name, datatype: checked.datatype, shape: [...checked.shape], data };
   }
 
   checkAllInputsGiven(): void {

@@ -9,9 +9,14 @@ import { oipDatatypeOf } from './ort-datatype';
  * dims. A model whose rank is unknown reports shape [] (indistinguishable from a scalar here).
  */
 export function readModelSignature(session: InferenceSession): ModelSignature {
+  return signatureOf(session.inputMetadata, session.outputMetadata);
+}
+
+/** The signature of a session's metadata, also as it comes back from another process. */
+export function signatureOf(inputs: readonly InferenceSession.ValueMetadata[], outputs: readonly InferenceSession.ValueMetadata[]): ModelSignature {
   return {
-    inputs: session.inputMetadata.map((meta) => toTensorSpec('input', meta)),
-    outputs: session.outputMetadata.map((meta) => toTensorSpec('output', meta)),
+    inputs: inputs.map((meta) => toTensorSpec('input', meta)),
+    outputs: outputs.map((meta) => toTensorSpec('output', meta)),
   };
 }
 

@@ -9,6 +9,7 @@ export * from './quota/token-buckets';
 export * from './quota/quota-records';
 export * from './quota/quota.reader';
 export * from './quota/quota.error';
+export * from './quota/admission';
 export * from './shadow/output-agreement';
 export * from './shadow/shadow-report';
 export * from './placement/placement';

@@ -1,8 +1,10 @@
-import { parsePoolName, poolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
+import { DomainError, parsePoolName, poolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 
 /** No pool may serve the request without breaking its tenant's residency: a 503, never served elsewhere. */
-export class ResidencyError extends Error {
-  readonly status = 503;
+export class ResidencyError extends DomainError {
+  constructor(message: string) {
+    super(503, message, 'residency');
+  }
 }
 
 /**

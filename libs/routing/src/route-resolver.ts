@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { ModelSignature, RouteEntry, RouteTarget } from '@falaj/contracts';
+import { DomainError, type ModelSignature, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 
 /** No route serves the model or version asked for: a 404 in every protocol. */
-export class UnroutableError extends Error {
-  readonly status = 404;
+export class UnroutableError extends DomainError {
+  constructor(message: string) {
+    super(404, message, 'unroutable');
+  }
 }
 
 export interface ResolvedTarget {

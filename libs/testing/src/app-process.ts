@@ -14,7 +14,7 @@ export class AppProcess {
   constructor(
     readonly name: string,
     private readonly app: AppName,
-    private readonly env: NodeJS.ProcessEnv,
+    readonly env: NodeJS.ProcessEnv,
     private readonly logDir: string,
     readonly healthUrl: string,
     /** Node flags before the script, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
@@ -24,6 +24,14 @@ export class AppProcess {
   /** The process id while it runs (to read its CPU time). */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Its resident set size now, in bytes (VmRSS of /proc/<pid>/status; Linux only). */
+  rssBytes(): number {
+    if (this.child?.pid === undefined) throw new Error(`${this.name} is not running`);
+    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'))?.[1];
+    if (kb === undefined) throw new Error(`no VmRSS for ${this.name}`);
+    return Number(kb) * 1024;
   }
 
   start(): void {

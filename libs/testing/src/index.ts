@@ -5,5 +5,13 @@ export * from './falaj-suite';
 export * from './oip-binary';
 export * from './oip-grpc-client';
 export * from './conformance';
+export * from './keycloak';
 
 export * from './repo-root';
+export * from './local-issuer';
+export * from './fuzz/oip-arbitraries';
+export * from './fuzz/fuzz-cases';
+export * from './fuzz/gateway-fuzz';
+export * from './reply-follower';
+export * from './kafka-access';
+export * from './test-tls';

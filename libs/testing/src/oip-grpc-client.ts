@@ -13,14 +13,19 @@ type Method = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOpti
 export class OipGrpcClient {
   private readonly client: grpc.Client & Record<string, Method>;
 
+  /**
+   * `target`: FalajSuite's grpcTarget (its address and TLS credentials), or any address with the
+   * credentials to reach it. Plaintext is never a default: it is asked for by name (`plaintext`).
+   */
   constructor(
-    address: string,
+    target: { address: string; credentials: grpc.ChannelCredentials },
     private readonly token?: string,
     options: grpc.ChannelOptions = {},
   ) {
+    const { address, credentials } = target;
     const definition = protoLoader.loadSync(OIP_GRPC_PROTO_PATH, OIP_GRPC_LOADER_OPTIONS);
     const loaded = grpc.loadPackageDefinition(definition) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } };
-    this.client = new loaded.inference.GRPCInferenceService(address, grpc.credentials.createInsecure(), {
+    this.client = new loaded.inference.GRPCInferenceService(address, credentials, {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
       ...options,
@@ -79,6 +84,11 @@ export class OipGrpcClient {
       data: response.raw_output_contents[i] ?? Buffer.alloc(0),
     }));
     return { response, outputs, metadata };
+  }
+
+  /** A client without TLS, for the tests that show a TLS listener refuses one. */
+  static plaintext(address: string, token?: string): OipGrpcClient {
+    return new OipGrpcClient({ address, credentials: grpc.credentials.createInsecure() }, token);
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,19 +6,16 @@ import Redis from 'ioredis';
 import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import {
-  decodeReply,
   encodeDispatchEntry,
   poolConsumerGroup,
   poolStreamKey,
-  replyChannel,
   type DispatchReply,
   type DispatchRequest,
   type ModelSignature,
   type ServingVersion,
   type TensorPayload,
 } from '@falaj/contracts';
-import { subscribeWhenReady } from '@falaj/messaging';
-import { eventually } from '@falaj/testing';
+import { eventually, followReplies } from '@falaj/testing';
 import { ArtifactCache } from './artifact-cache';
 import { ModelHost } from './model-host';
 import { PoolStreamServer } from './pool-stream.server';
@@ -92,7 +89,7 @@ describe('dynamic batching through the pool stream', () => {
   const cache = new ArtifactCache(cacheDir, 'http://127.0.0.1:1', async () => 'unused');
   const redis = new Redis(REDIS_URL);
   const reader = new Redis(REDIS_URL);
-  const subscriber = new Redis(REDIS_URL);
+  let follower: ReturnType<typeof followReplies> | undefined;
   const replies = new Map<string, DispatchReply>();
   const direct = new Map<string, InferenceSession>();
   let host: ModelHost;
@@ -104,6 +101,7 @@ describe('dynamic batching through the pool stream', () => {
     return { version: 1, signature, artifact: { sha256, sizeBytes: statSync(path).size, downloadPath: '/unused' }, serving };
   };
   const request = (model: string, inputs: TensorPayload[]): DispatchRequest => ({
+    dispatchId: randomUUID(),
     requestId: randomBytes(6).toString('hex'),
     tenantId: 'acme',
     model,
@@ -136,13 +134,10 @@ describe('dynamic batching through the pool stream', () => {
     const gatherPath = join(cacheDir, 'gather.onnx');
     writeFileSync(gatherPath, gatherModel());
     await host.serve('acme', 'gather', version(gatherPath, gatherSignature, { batching: { maxBatchSize: 16 } }));
-    subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
-      const reply = decodeReply(message);
-      replies.set(reply.requestId, reply);
-    });
-    await subscribeWhenReady(subscriber, replyChannel(prefix, 'gw-batch'));
+    follower = followReplies(REDIS_URL, prefix, 'gw-batch', (reply) => replies.set(reply.requestId, reply));
+    await follower.ready;
     await redis.xgroup('CREATE', stream, poolConsumerGroup(prefix), '0', 'MKSTREAM');
-    server = new PoolStreamServer(reader, redis, host, { prefix, pool, workerId: 'batch-worker', concurrency: 64, readCount: 64 });
+    server = new PoolStreamServer(reader, redis, host, { prefix, pool, workerId: 'batch-worker', concurrency: 64, readCount: 64, lease: { endpoint: { url: REDIS_URL }, ttlMs: 2000 } });
   });
 
   afterAll(async () => {
@@ -151,7 +146,8 @@ describe('dynamic batching through the pool stream', () => {
     for (const session of direct.values()) await session.release();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
-    for (const client of [redis, reader, subscriber]) client.disconnect();
+    await follower?.stop();
+    for (const client of [redis, reader]) client.disconnect();
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
@@ -236,7 +232,7 @@ describe('dynamic batching through the pool stream', () => {
     const busyStream = poolStreamKey(prefix, busyPool);
     await redis.xgroup('CREATE', busyStream, poolConsumerGroup(prefix), '0', 'MKSTREAM');
     const busyReader = new Redis(REDIS_URL);
-    const busy = new PoolStreamServer(busyReader, redis, host, { prefix, pool: busyPool, workerId: 'busy-worker', concurrency: 64, readCount: 2 });
+    const busy = new PoolStreamServer(busyReader, redis, host, { prefix, pool: busyPool, workerId: 'busy-worker', concurrency: 64, readCount: 2, lease: { endpoint: { url: REDIS_URL }, ttlMs: 2000 } });
     await busy.start();
     try {
       const sent = Array.from({ length: 10 }, (_, k) => request('cls', [fp32('x', [1, 3, 48, 192], (i) => ((i + k) % 5) / 5)]));

@@ -12,6 +12,7 @@ export function bootstrapWorker(hardware: Hardware): void {
     return startHttpApp(WorkerModule.forRoot(config, provider), {
       name: config.app,
       ...config.http,
+      tls: config.tls,
       logLevel: config.logLevel,
     });
   });

@@ -18,7 +18,12 @@ describe('modelMemoryBudget', () => {
     expect(modelMemoryBudget(1e9, cuda, settings)).toBe(1e9);
   });
 
-  it('leaves a CPU worker unbounded unless a budget is configured', () => {
-    expect(modelMemoryBudget(0, cpu, settings)).toBe(0);
+  it('leaves a CPU worker unbounded when the budget is set to 0', () => {
+    expect(modelMemoryBudget(0, cpu, settings, 4e9)).toBe(0);
+  });
+
+  it('falls back to the machine-derived default when no budget is set', () => {
+    expect(modelMemoryBudget(undefined, cpu, settings, 4e9)).toBe(4e9);
+    expect(modelMemoryBudget(undefined, cuda, settings, 4e9)).toBe(8e9);
   });
 });

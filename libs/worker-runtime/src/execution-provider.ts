@@ -81,11 +81,13 @@ export async function detectExecutionProvider(hardware: Hardware, settings: Prov
 }
 
 /**
- * The model cache's budget on a worker: FALAJ_MODEL_MEMORY_BUDGET_BYTES when set, else, on a
- * worker really running CUDA, FALAJ_GPU_MEMORY_LIMIT_BYTES (the binding cannot hand it to the
- * provider, so the estimate of the sessions' memory is held to it).
+ * The model cache's budget on a worker: FALAJ_MODEL_MEMORY_BUDGET_BYTES when set above 0, else,
+ * on a worker really running CUDA, FALAJ_GPU_MEMORY_LIMIT_BYTES (the binding cannot hand it to
+ * the provider, so the estimate of the sessions' memory is held to it), else `fallback` (the
+ * machine-derived default) when the variable is unset; set to 0, no budget.
  */
-export function modelMemoryBudget(configured: number, report: ExecutionProviderReport, settings: ProviderSettings): number {
-  if (configured > 0) return configured;
-  return report.name === 'cuda' ? settings.memoryLimitBytes : 0;
+export function modelMemoryBudget(configured: number | undefined, report: ExecutionProviderReport, settings: ProviderSettings, fallback = 0): number {
+  if (configured !== undefined && configured > 0) return configured;
+  if (report.name === 'cuda' && settings.memoryLimitBytes > 0) return settings.memoryLimitBytes;
+  return configured === 0 ? 0 : fallback;
 }

@@ -7,5 +7,4 @@ export * from './heartbeat.publisher';
 export * from './worker.runtime';
 export * from './worker.module';
 export * from './bootstrap-worker';
-export * from './batch-chunk.processor';
 export * from './model-commands.listener';

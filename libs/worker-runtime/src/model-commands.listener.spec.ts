@@ -51,4 +51,25 @@ describe(ServingPlan.name, () => {
     await plan.setLifecycle('acme', 'm', [], true);
     expect(plan.desired('acme', 'm')).toEqual([]);
   });
+
+  describe('in a region', () => {
+    const held: number[][] = [];
+    const eu = new ServingPlan({ serve: async (_t, _m, s) => void held.push(s === null ? [] : 'version' in s ? [s.version] : s.map((v) => v.version)) }, 'eu');
+
+    it("holds a tenant's versions only where its regions include the worker's, and drops them when they stop", async () => {
+      await eu.setLifecycle('euco', 'm', [version(1)], false, ['eu']);
+      await eu.setLifecycle('acme', 'm', [version(1)], false, ['ae']);
+      expect(eu.desired('euco', 'm').map((v) => v.version)).toEqual([1]);
+      expect(eu.desired('acme', 'm')).toEqual([]);
+      await eu.setLifecycle('euco', 'm', [version(1)], false, ['ae']);
+      expect(held.at(-1)).toEqual([]);
+    });
+
+    it('refuses an explicit load of a tenant of another region, and changes nothing', async () => {
+      await expect(eu.override({ command: 'load', serving: version(2), tenantId: 'acme', model: 'm', regions: ['ae'], actor: 'op', occurredAt: at })).resolves.toBe(false);
+      expect(eu.desired('acme', 'm')).toEqual([]);
+      await expect(eu.override({ command: 'load', serving: version(2), tenantId: 'euco', model: 'm', regions: ['eu'], actor: 'op', occurredAt: at })).resolves.toBe(true);
+      expect(eu.desired('euco', 'm').map((v) => v.version)).toEqual([2]);
+    });
+  });
 });

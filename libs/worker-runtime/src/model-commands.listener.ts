@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import {
   ModelCommandSchema,
   commandVersion,
+  hostingRefusal,
   modelCommandsTopic,
   type ModelCommand,
   type ModelLifecycleEvent,
@@ -25,24 +26,48 @@ type Override = { command: 'load'; serving: ServingVersion } | { command: 'unloa
 
 /**
  * What one worker serves per model: what the lifecycle asks for, plus the versions operators
- * explicitly loaded, minus those they explicitly unloaded (Triton's explicit model control).
- * Changes to one model are applied one after another, so two never race in the host.
+ * explicitly loaded, minus those they explicitly unloaded (Triton's explicit model control) —
+ * and nothing of a tenant whose regions (the event's `regions`) do not include the worker's:
+ * a tenant's weights are held only in pools of its regions. Changes to one model are applied
+ * one after another, so two never race in the host.
  */
 export class ServingPlan {
+  private readonly logger = new Logger(ServingPlan.name);
   private readonly lifecycle = new Map<string, ServingVersion[]>();
   private readonly overrides = new Map<string, Map<number, Override>>();
   private readonly queues = new Map<string, Promise<void>>();
 
-  constructor(private readonly host: Pick<ModelHost, 'serve'>) {}
+  constructor(
+    private readonly host: Pick<ModelHost, 'serve'>,
+    /** The worker's region; undefined: no region rule (a test host). */
+    private readonly region?: string,
+  ) {}
 
-  setLifecycle(tenantId: string, model: string, versions: ServingVersion[], deleted = false): Promise<void> {
+  setLifecycle(tenantId: string, model: string, versions: ServingVersion[], deleted = false, regions?: readonly string[]): Promise<void> {
     const key = `${tenantId}/${model}`;
-    this.lifecycle.set(key, versions);
+    const refusal = this.refusal(tenantId, regions);
+    // Held elsewhere: this worker keeps none of the model's versions (and drops those it had).
+    this.lifecycle.set(key, refusal === null ? versions : []);
+    if (refusal !== null && versions.length > 0) this.logger.log({ tenant: tenantId, model, region: this.region, reason: refusal }, 'not hosting the model here');
     if (deleted) this.overrides.delete(key);
     return this.apply(tenantId, model);
   }
 
-  override(command: ModelCommand): Promise<void> {
+  /** Applies an operator's command; a load of a tenant's version outside its regions is refused (false) and changes nothing. */
+  override(command: ModelCommand): Promise<boolean> {
+    const refusal = command.command === 'load' ? this.refusal(command.tenantId, command.regions) : null;
+    if (refusal !== null) {
+      this.logger.warn({ tenant: command.tenantId, model: command.model, version: commandVersion(command), region: this.region, reason: refusal }, 'refused a load command');
+      return Promise.resolve(false);
+    }
+    return this.apply(command.tenantId, command.model, command).then(() => true);
+  }
+
+  private refusal(tenantId: string, regions: readonly string[] | undefined): string | null {
+    return this.region === undefined ? null : hostingRefusal(tenantId, regions, this.region);
+  }
+
+  private record(command: ModelCommand): void {
     const key = `${command.tenantId}/${command.model}`;
     const overrides = this.overrides.get(key) ?? new Map<number, Override>();
     const version = commandVersion(command);
@@ -50,7 +75,11 @@ export class ServingPlan {
     else if (command.command === 'unload') overrides.set(version, { command: 'unload' });
     else overrides.delete(version);
     this.overrides.set(key, overrides);
-    return this.apply(command.tenantId, command.model);
+  }
+
+  /** Resolves once every change handed to the host so far has been applied (loaded and warmed, or failed). */
+  async settled(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
   }
 
   /** The versions to hold for a model now. */
@@ -66,8 +95,9 @@ export class ServingPlan {
     return [...byVersion.values()];
   }
 
-  private apply(tenantId: string, model: string): Promise<void> {
+  private apply(tenantId: string, model: string, command?: ModelCommand): Promise<void> {
     const key = `${tenantId}/${model}`;
+    if (command) this.record(command);
     const next = (this.queues.get(key) ?? Promise.resolve()).then(() => this.host.serve(tenantId, model, this.desired(tenantId, model)));
     const settled = next.catch(() => undefined);
     this.queues.set(key, settled);
@@ -94,6 +124,7 @@ export class ModelCommandsListener {
       schema: ModelCommandSchema,
       fromBeginning: true,
       commitOffsets: false,
+      trackReplay: true,
       handle: async (events) => {
         for (const { value } of events) {
           if (value.pool !== undefined && value.pool !== options.pool) continue;
@@ -110,5 +141,10 @@ export class ModelCommandsListener {
 
   stop(): Promise<void> {
     return this.consumer.stop();
+  }
+
+  /** Every command the topic held at start has been handed to the plan. */
+  replayed(): Promise<void> {
+    return this.consumer.replayed();
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ describe(ModelHost.name, () => {
     serving,
   });
   const request = (model: string): DispatchRequest => ({
+    dispatchId: randomUUID(),
     requestId: randomBytes(4).toString('hex'),
     tenantId: 'acme',
     model,

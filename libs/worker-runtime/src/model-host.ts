@@ -11,7 +11,7 @@ import type { ExecutionProviderReport } from './execution-provider';
 import { resolveExecutionSettings, type ExecutionOverrides, type ExecutionSettings } from './execution-settings';
 import { ExecutionStats } from './execution-stats';
 import { inProcessRunner, ThreadRunner, type InstanceRunner } from './session-thread';
-import { warmupFeeds } from './warmup-feeds';
+import { warmupBytes, warmupFeeds } from './warmup-feeds';
 
 export interface HostedModel {
   tenantId: string;
@@ -43,6 +43,12 @@ export interface ModelHostOptions {
    * requests they send the old version in that moment would find it gone.
    */
   unloadGraceMs?: number;
+  /**
+   * Largest warm-up feed in bytes (undefined: no limit). A model declaring inputs larger than
+   * this is served without a warm-up run: allocating its declared shape on every instance of
+   * every worker is what a hostile model asks for.
+   */
+  warmupMaxBytes?: number;
 }
 
 interface Slot {
@@ -151,6 +157,9 @@ export class ModelHost {
     const slot = this.slots.get(key);
     if (!slot) return notServed(request, 'not hosted');
     slot.lastUsed = performance.now();
+    // A version this worker is told to serve and is loading now: the request waits for the load
+    // (warm-up included) rather than being answered 503 by a worker that will have it in a moment.
+    if (!slot.hosted && slot.loading) await slot.loading;
     if (!slot.hosted) {
       if (slot.state.state !== 'unloaded') return notServed(request, slot.state.state);
       const waited = performance.now();
@@ -278,7 +287,7 @@ export class ModelHost {
       const session = await InferenceSession.create(path, options);
       instances.push(inProcessRunner(session));
       for (let i = 1; i < settings.instanceCount; i++) instances.push(await ThreadRunner.create(path, options));
-      for (const instance of instances) await this.warmUp(key, instance, serving.signature);
+      if (this.warmupFits(key, serving.signature)) for (const instance of instances) await this.warmUp(key, instance, serving.signature);
       const hosted: HostedModel = { ...slot.state, signature: serving.signature, session, instances, settings };
       if (!this.slots.has(key)) throw new Error('released while loading');
       slot.hosted = hosted;
@@ -319,6 +328,14 @@ export class ModelHost {
    * valid models refuse zeros (a Reshape whose target shape is an input, an index that must be
    * in range…): that says nothing about real requests, so the version is served anyway.
    */
+  private warmupFits(key: string, signature: ModelSignature): boolean {
+    const limit = this.options.warmupMaxBytes;
+    const bytes = warmupBytes(signature);
+    if (limit === undefined || bytes <= limit) return true;
+    this.logger.warn({ key, feedBytes: bytes, limitBytes: limit }, 'warm-up skipped: its feed would exceed FALAJ_WARMUP_MAX_BYTES');
+    return false;
+  }
+
   private async warmUp(key: string, instance: InstanceRunner, signature: ModelSignature): Promise<void> {
     try {
       await instance.run(warmupFeeds(signature));

@@ -1,15 +1,24 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import {
+  DEFAULT_MAX_REPLY_BYTES,
+  REPLY_FIELD,
+  REPLY_TOO_LARGE_STATUS,
   decodeDispatchEntry,
   encodeReply,
+  entryBytes,
   poolConsumerGroup,
   poolStreamKey,
-  replyChannel,
+  replyDataBytes,
+  workerLeaseKey,
+  replyStreamKey,
   type DispatchReply,
   type DispatchRequest,
 } from '@falaj/contracts';
+import { PoolStreamBudget, type RedisEndpoint } from '@falaj/messaging';
+import { claimLapsed, pendingConsumers } from './lapsed-claim';
 import type { ModelHost } from './model-host';
+import { WorkerLease } from './worker-lease';
 
 export interface PoolStreamServerOptions {
   prefix: string;
@@ -22,10 +31,21 @@ export interface PoolStreamServerOptions {
    * it, and one XREADGROUP takes at most the difference. Unbounded (only `concurrency`) by default.
    */
   readCount?: number;
-  /** A pending entry idle this long belongs to a worker presumed dead; a live one claims it. */
-  reclaimIdleMs?: number;
-  /** How often to look for such entries. */
+  /**
+   * The worker's liveness lease (WorkerLease): held before the worker joins the group; the
+   * entries of a consumer whose lease has lapsed are claimed by the pool's live workers.
+   */
+  lease: { endpoint: RedisEndpoint; ttlMs: number };
+  /** How often to look for lapsed consumers' entries (default a quarter of the lease, at most 250 ms). */
   reclaimEveryMs?: number;
+  /**
+   * How often the entries this worker holds (queued or running) have their idle time reset: not
+   * needed by the lease, kept so that a worker of an older release, which claims by idle time
+   * alone, never takes one while it runs here.
+   */
+  touchEveryMs?: number;
+  /** The largest answer sent (its outputs' bytes); a larger one is answered 422 instead. */
+  maxReplyBytes?: number;
 }
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -44,8 +64,15 @@ export class PoolStreamServer {
   private reclaimTimer?: NodeJS.Timeout;
   private inFlight = 0;
   private slotFreed?: () => void;
-  private outbox: { id: Buffer; channel?: string; reply?: Buffer }[] = [];
+  private outbox: { id: Buffer; bytes: number; stream?: string; reply?: Buffer }[] = [];
+  private readonly budget: PoolStreamBudget;
   private flushing?: Promise<void>;
+  /** Entries held here, queued or running, by id: kept fresh, never reclaimed onto this worker twice. */
+  private readonly held = new Map<string, Buffer>();
+  private touchTimer?: NodeJS.Timeout;
+  private selfTimer?: NodeJS.Timeout;
+  private lease?: WorkerLease;
+  private reclaiming = false;
 
   constructor(
     private readonly reader: Redis,
@@ -55,6 +82,7 @@ export class PoolStreamServer {
   ) {
     this.key = poolStreamKey(options.prefix, options.pool);
     this.group = poolConsumerGroup(options.prefix);
+    this.budget = new PoolStreamBudget(writer, options.prefix);
   }
 
   /** Requests held: queued in a batcher or running. */
@@ -63,20 +91,30 @@ export class PoolStreamServer {
   }
 
   async start(): Promise<void> {
+    const { lease, prefix, pool, workerId } = this.options;
+    this.lease = await WorkerLease.hold(lease.endpoint, workerLeaseKey(prefix, pool, workerId), lease.ttlMs, `${workerId}:lease`);
     await this.ensureGroup();
     this.running = true;
     this.loopDone = this.loop();
-    this.reclaimTimer = setInterval(() => void this.reclaim(), this.options.reclaimEveryMs ?? 5000);
+    this.reclaimTimer = setInterval(() => void this.reclaim(), this.options.reclaimEveryMs ?? Math.min(250, Math.floor(lease.ttlMs / 4)));
     this.reclaimTimer.unref();
-    this.logger.log({ stream: this.key, consumer: this.options.workerId }, 'serving the pool stream');
+    this.touchTimer = setInterval(() => void this.touch(), this.options.touchEveryMs ?? 5000);
+    this.touchTimer.unref();
+    this.selfTimer = setInterval(() => void this.recoverOwn(), Math.max(5000, 2 * lease.ttlMs));
+    this.selfTimer.unref();
+    this.logger.log({ stream: this.key, consumer: workerId, leaseMs: lease.ttlMs }, 'serving the pool stream');
   }
 
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.reclaimTimer);
+    clearInterval(this.touchTimer);
+    clearInterval(this.selfTimer);
     this.slotFreed?.();
     await this.loopDone;
     while (this.inFlight > 0) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+    // Everything held was answered: nothing of this worker's is left to claim.
+    await this.lease?.release();
   }
 
   private async ensureGroup(): Promise<void> {
@@ -114,8 +152,13 @@ export class PoolStreamServer {
   }
 
   private dispatch([id, fields]: StreamEntry): void {
+    const key = id.toString();
+    // Held here already (a touch that failed let it look idle): it runs once, here.
+    if (this.held.has(key)) return;
+    this.held.set(key, id);
     this.inFlight++;
     void this.handle(id, fields).finally(() => {
+      this.held.delete(key);
       this.inFlight--;
       const notify = this.slotFreed;
       this.slotFreed = undefined;
@@ -124,41 +167,58 @@ export class PoolStreamServer {
   }
 
   private async handle(id: Buffer, fields: Buffer[]): Promise<void> {
+    // What the entry counts for in the stream's budget: measured now, before the fields are released.
+    const bytes = entryBytes(fields);
     let request: DispatchRequest;
     try {
       request = decodeDispatchEntry(fields);
     } catch (error) {
       this.logger.warn({ id: id.toString(), error: (error as Error).message }, 'dropping an undecodable stream entry');
-      return this.finish(id);
+      return this.finish(id, bytes);
     }
     if (Date.now() > request.deadline) {
       // Nobody waits for this answer any more: running it would only delay the live ones.
-      return this.finish(id);
+      return this.finish(id, bytes);
     }
     const reply = await this.execute(request);
-    return this.finish(id, replyChannel(this.options.prefix, request.replyTo), encodeReply(reply));
+    return this.finish(id, bytes, replyStreamKey(this.options.prefix, request.replyTo), encodeReply(reply));
   }
 
   private async execute(request: DispatchRequest): Promise<DispatchReply> {
-    const { requestId } = request;
-    const workerId = this.options.workerId;
+    // The reply names the dispatch it answers and whose model ran: the dispatcher checks both.
+    const origin = {
+      dispatchId: request.dispatchId,
+      requestId: request.requestId,
+      tenantId: request.tenantId,
+      model: request.model,
+      version: request.version,
+      workerId: this.options.workerId,
+    };
     try {
       const outcome = await this.host.infer(request);
-      if (!outcome.ok) return { ok: false, requestId, workerId, status: outcome.status, error: outcome.error };
-      return { ok: true, requestId, version: request.version, workerId, outputs: outcome.outputs, computeMs: outcome.computeMs };
+      if (!outcome.ok) return { ok: false, ...origin, status: outcome.status, error: outcome.error };
+      const bytes = replyDataBytes(outcome.outputs);
+      const limit = this.options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+      if (bytes > limit) {
+        // Never sent: one oversized answer must not weigh on the replies of everyone else.
+        this.logger.warn({ requestId: request.requestId, dispatchId: request.dispatchId, model: request.model, bytes, limit }, 'answer over the reply limit');
+        return { ok: false, ...origin, status: REPLY_TOO_LARGE_STATUS, error: replyTooLargeMessage(bytes, limit) };
+      }
+      return { ok: true, ...origin, outputs: outcome.outputs, computeMs: outcome.computeMs };
     } catch (error) {
-      this.logger.warn({ requestId, model: request.model, error: (error as Error).message }, 'inference failed');
-      return { ok: false, requestId, workerId, status: 500, error: `model execution failed: ${(error as Error).message}` };
+      this.logger.warn({ requestId: request.requestId, dispatchId: request.dispatchId, model: request.model, error: (error as Error).message }, 'inference failed');
+      return { ok: false, ...origin, status: 500, error: `model execution failed: ${(error as Error).message}` };
     }
   }
 
   /**
-   * Acknowledges an entry (and publishes its reply). Everything finished in the same turn of the
-   * event loop — a batch's members finish together — goes in one pipeline with one XACK and one
-   * XDEL, instead of a MULTI round of five commands per request.
+   * Removes an entry from the pool stream (and publishes its reply). Everything finished in the
+   * same turn of the event loop — a batch's members finish together — goes in one pipeline: one
+   * XADD per reply and one script that acknowledges, deletes and takes the entries' bytes off the
+   * stream's budget (PoolStreamBudget.remove), whatever the reason the entry leaves.
    */
-  private finish(id: Buffer, channel?: string, reply?: Buffer): Promise<void> {
-    this.outbox.push({ id, channel, reply });
+  private finish(id: Buffer, bytes: number, stream?: string, reply?: Buffer): Promise<void> {
+    this.outbox.push({ id, bytes, stream, reply });
     this.flushing ??= new Promise<void>((resolve) => setImmediate(() => resolve(this.flush())));
     return this.flushing;
   }
@@ -168,29 +228,82 @@ export class PoolStreamServer {
     this.outbox = [];
     this.flushing = undefined;
     const pipeline = this.writer.pipeline();
-    for (const { channel, reply } of batch) if (channel && reply) pipeline.publish(channel, reply);
-    const ids = batch.map((b) => b.id);
-    pipeline.xack(this.key, this.group, ...ids).xdel(this.key, ...ids);
+    for (const { stream, reply } of batch) {
+      if (!stream || !reply) continue;
+      // NOMKSTREAM: only to a reply stream its reader made and keeps alive (PoolDispatcher); never
+      // trimmed, its expiry the reader's. A gone reader's reply is dropped by Redis.
+      pipeline.xadd(stream, 'NOMKSTREAM', '*', REPLY_FIELD, reply);
+    }
+    this.budget.removeIn(pipeline, this.options.pool, this.group, batch);
     try {
       await pipeline.exec();
     } catch (error) {
-      // The entries stay pending; a live worker claims them after reclaimIdleMs.
+      // The entries stay pending here; recoverOwn serves them again once Redis is back.
       this.logger.warn({ entries: batch.length, error: (error as Error).message }, 'could not publish replies');
     }
   }
 
-  /** Claims entries a dead worker left pending, and serves them. */
+  /**
+   * Resets the idle time of every entry held here (XCLAIM … JUSTID to this same consumer: no
+   * delivery is counted, nothing is returned), so a request that runs longer than reclaimIdleMs
+   * is not taken for a dead worker's and run a second time elsewhere.
+   */
+  private async touch(): Promise<void> {
+    if (this.held.size === 0) return;
+    try {
+      await this.writer.xclaim(this.key, this.group, this.options.workerId, 0, ...this.held.values(), 'JUSTID');
+    } catch (error) {
+      this.logger.warn(`could not keep held entries fresh: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Claims, and serves, the entries of every consumer whose liveness lease has lapsed (a worker
+   * that died: its lease outlives it by lease.ttlMs). The lease is checked in the claim itself.
+   */
   private async reclaim(): Promise<void> {
+    if (!this.running || this.reclaiming) return;
+    this.reclaiming = true;
+    try {
+      for (const { consumer } of await pendingConsumers(this.writer, this.key, this.group)) {
+        const free = this.options.concurrency - this.inFlight;
+        if (!this.running || free <= 0) return;
+        if (consumer === this.options.workerId) continue;
+        const lease = workerLeaseKey(this.options.prefix, this.options.pool, consumer);
+        const entries = await claimLapsed(this.writer, this.key, lease, this.group, this.options.workerId, consumer, free);
+        if (!entries || entries.length === 0) continue;
+        for (const entry of entries) this.dispatch(entry);
+        this.logger.warn({ claimed: entries.length, from: consumer }, 'claimed the entries of a worker whose lease lapsed');
+      }
+    } catch (error) {
+      if (!String((error as Error).message).includes('NOGROUP')) this.logger.warn(`reclaim failed: ${(error as Error).message}`);
+    } finally {
+      this.reclaiming = false;
+    }
+  }
+
+  /**
+   * Serves again this worker's own entries that are pending but no longer held (their answer
+   * could not be written: Redis was away), once idle long enough that no write is in flight.
+   */
+  private async recoverOwn(): Promise<void> {
     const free = this.options.concurrency - this.inFlight;
     if (!this.running || free <= 0) return;
     try {
-      const [, entries] = (await this.writer.callBuffer(
-        'XAUTOCLAIM', this.key, this.group, this.options.workerId, this.options.reclaimIdleMs ?? 15_000, '0-0', 'COUNT', free,
-      )) as [Buffer, (StreamEntry | null)[]];
+      const minIdle = Math.max(5000, 2 * this.options.lease.ttlMs);
+      const pending = (await this.writer.xpending(this.key, this.group, 'IDLE', minIdle, '-', '+', free, this.options.workerId)) as [string, string, number, number][];
+      const lost = pending.map(([id]) => id).filter((id) => !this.held.has(id));
+      if (lost.length === 0) return;
+      const entries = (await this.writer.callBuffer('XCLAIM', this.key, this.group, this.options.workerId, minIdle, ...lost)) as (StreamEntry | null)[];
       for (const entry of entries) if (entry) this.dispatch(entry);
-      if (entries.length > 0) this.logger.warn({ claimed: entries.length }, 'claimed entries left pending by another worker');
+      this.logger.warn({ recovered: entries.length }, 'serving again entries of its own left pending');
     } catch (error) {
-      this.logger.warn(`reclaim failed: ${(error as Error).message}`);
+      this.logger.warn(`own pending entries check failed: ${(error as Error).message}`);
     }
   }
+}
+
+/** What the caller of an oversized answer is told: the sizes, and what would fit. */
+export function replyTooLargeMessage(bytes: number, limit: number): string {
+  return `the answer is ${bytes} bytes, over the reply limit of ${limit} bytes: ask for fewer outputs or a smaller batch`;
 }

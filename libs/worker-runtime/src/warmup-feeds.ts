@@ -1,6 +1,11 @@
 import type { Tensor } from 'onnxruntime-node';
 import { DATATYPE_BYTE_SIZE, elementCount, type ModelSignature } from '@falaj/contracts';
-import { toOrtTensor } from '@falaj/onnx';
+import { declaredSize, toOrtTensor } from '@falaj/onnx';
+
+/** Bytes the warm-up feeds of a signature take: every input at its declared shape, dynamic dims as 1. */
+export function warmupBytes(signature: ModelSignature): number {
+  return signature.inputs.reduce((total, input) => total + declaredSize(input).bytes, 0);
+}
 
 /**
  * Zero-filled inputs, dynamic dimensions set to 1, for one run before a model reports ready:

@@ -13,12 +13,14 @@ export class WorkerModule {
   static forRoot(config: WorkerConfig, provider: ExecutionProviderReport): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [AuthModule.forRoot(config.jwtSecret)],
+      // Only operators and the platform's apps call a worker (its status): no revocation list needed
+      // beyond the tokens' short lifetimes, and no API keys.
+      imports: [AuthModule.forRoot(config.auth)],
       controllers: [HealthController, WorkerStatusController],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: EXECUTION_PROVIDER, useValue: provider },
-        { provide: WORKER_KAFKA, useValue: createKafka(config.workerId, config.kafka.brokers) },
+        { provide: WORKER_KAFKA, useValue: createKafka(config.workerId, config.kafka) },
         WorkerRuntime,
         HealthService,
         {
@@ -30,6 +32,9 @@ export class WorkerModule {
               check: async () => {
                 const status = runtime.status();
                 if (!status.pool) throw new Error(`not in the ${status.hardware} pool: ${status.reason}`);
+                // Ready only once it reads its pool: its versions are loaded and warmed by then.
+                const join = runtime.joinState();
+                if (!join.joined) throw new Error(join.reason);
                 return { pool: status.pool, executionProvider: status.executionProvider };
               },
             },

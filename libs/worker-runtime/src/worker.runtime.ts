@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { SCOPES, TokenService } from '@falaj/auth';
+import { ClientCredentialsTokenSource, SCOPES } from '@falaj/auth';
 import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
 import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
 import { ArtifactCache } from './artifact-cache';
-import { BatchChunkProcessor } from './batch-chunk.processor';
 import { modelMemoryBudget, type ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
 import { ModelHost } from './model-host';
@@ -48,26 +47,29 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
   private readonly plan: ServingPlan;
   private commands?: ModelCommandsListener;
   private server?: PoolStreamServer;
-  private batch?: BatchChunkProcessor;
   private heartbeat?: HeartbeatPublisher;
   private reader?: Redis;
-  private token?: { value: string; expires: number };
+  private joined = false;
+  private joinError?: string;
+  private stopping = false;
+  /** The worker's own service identity at the built-in issuer: how it fetches artifacts. */
+  private readonly serviceToken: ClientCredentialsTokenSource;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(EXECUTION_PROVIDER) private readonly provider: ExecutionProviderReport,
     @Inject(WORKER_KAFKA) private readonly kafka: Kafka,
-    private readonly tokens: TokenService,
   ) {
+    this.serviceToken = new ClientCredentialsTokenSource({ tokenUrl: config.auth.tokenUrl, ...config.client, scope: SCOPES.artifactsRead });
     const joins = provider.hardwareAvailable || config.gpu.allowCpuFallback;
     this.pool = joins ? poolName(config.hardware, config.region) : null;
-    const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken());
+    const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken.get());
     this.host = new ModelHost(cache, provider, config.intraOpThreads, {
       ...config.execution,
-      memoryBudgetBytes: modelMemoryBudget(config.execution.memoryBudgetBytes, provider, config.gpu),
+      memoryBudgetBytes: modelMemoryBudget(config.execution.memoryBudgetBytes, provider, config.gpu, config.execution.defaultMemoryBudgetBytes),
     });
-    this.plan = new ServingPlan(this.host);
-    this.redis = createRedis(config.redisUrl, config.workerId);
+    this.plan = new ServingPlan(this.host, config.region);
+    this.redis = createRedis(config.redis, config.workerId);
     this.lifecycle = new EventConsumer({
       kafka,
       // Each worker reads every model's state, so each is its own group, replaying from the start.
@@ -76,9 +78,10 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       schema: ModelLifecycleEventSchema,
       fromBeginning: true,
       commitOffsets: false,
+      trackReplay: true,
       handle: async (events) => {
         for (const { value } of events) {
-          await this.plan.setLifecycle(value.tenantId, value.model, lifecycleVersions(value), value.type === 'model.deleted');
+          await this.plan.setLifecycle(value.tenantId, value.model, lifecycleVersions(value), value.type === 'model.deleted', value.regions);
         }
       },
     });
@@ -102,24 +105,35 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     await this.lifecycle.start();
     this.commands = new ModelCommandsListener({ kafka: this.kafka, prefix: this.config.prefix, workerId: this.config.workerId, pool: this.pool, plan: this.plan });
     await this.commands.start();
-    this.reader = createRedis(this.config.redisUrl, `${this.config.workerId}:reader`);
+    // In the background: the worker's health is served meanwhile, and says it is not ready yet.
+    void this.joinWhenLoaded(this.pool).catch((error: Error) => {
+      this.joinError = error.message;
+      this.logger.error({ error: error.message }, 'could not join the pool');
+    });
+  }
+
+  /**
+   * Joins the pool's consumer group only once the versions it is told to serve are loaded and
+   * warmed: the lifecycle and the operators' commands replayed to where they ended at start, and
+   * every load they asked for settled. Before that the worker reads no request, takes no batch
+   * chunk and sends no heartbeat, so nothing is sent its way that it would answer 503.
+   */
+  private async joinWhenLoaded(pool: string): Promise<void> {
+    const started = performance.now();
+    await Promise.all([this.lifecycle.replayed(), this.commands!.replayed()]);
+    await this.plan.settled();
+    if (this.stopping) return;
+    this.reader = createRedis(this.config.redis, `${this.config.workerId}:reader`);
     this.server = new PoolStreamServer(this.reader, this.redis, this.host, {
       prefix: this.config.prefix,
-      pool: this.pool,
+      pool,
       workerId: this.config.workerId,
       concurrency: this.config.concurrency,
       readCount: this.config.readCount,
+      maxReplyBytes: this.config.maxReplyBytes,
+      lease: { endpoint: this.config.redis, ttlMs: this.config.leaseMs },
     });
     await this.server.start();
-    this.batch = new BatchChunkProcessor(this.host, {
-      redisUrl: this.config.redisUrl,
-      prefix: this.config.prefix,
-      pool: this.pool,
-      workerId: this.config.workerId,
-      ...this.config.batch,
-    });
-    this.batch.start();
-    const pool = this.pool;
     this.heartbeat = new HeartbeatPublisher(this.redis, this.config.prefix, () => ({
       workerId: this.config.workerId,
       pool,
@@ -134,14 +148,29 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       modelMemoryBudgetBytes: this.host.memoryBudgetBytes,
     }));
     this.heartbeat.start();
+    this.joined = true;
+    const states = this.host.states();
+    this.logger.log(
+      { pool, versions: states.length, ready: states.filter((m) => m.state === 'ready').length, waitedMs: Math.round(performance.now() - started) },
+      'versions loaded: joined the pool',
+    );
+  }
+
+  /** For readiness: in the pool and reading it, or why not yet. */
+  joinState(): { joined: boolean; reason?: string } {
+    if (this.joined) return { joined: true };
+    if (this.joinError) return { joined: false, reason: `could not join the pool: ${this.joinError}` };
+    const replaying = this.lifecycle.replaying().length > 0;
+    const loading = this.host.states().filter((m) => m.state === 'loading').length;
+    return { joined: false, reason: replaying ? 'reading the model lifecycle before joining the pool' : `loading ${loading} version(s) before joining the pool` };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.heartbeat?.stop();
-    await this.batch?.stop();
     await this.server?.stop();
-    await this.lifecycle.stop();
-    await this.commands?.stop();
+    // Each consumer's leave waits for its fetch in flight: the two wait together.
+    await Promise.all([this.lifecycle.stop(), this.commands?.stop()]);
     await this.host.close();
     await this.reader?.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
@@ -165,13 +194,4 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A short-lived token of the worker's own, to fetch artifacts from the registry. */
-  private async serviceToken(): Promise<string> {
-    if (this.token && this.token.expires > Date.now() + 60_000) return this.token.value;
-    const value = await this.tokens.sign(
-      { subject: `service:${this.config.workerId}`, tenantId: '_platform', scopes: [SCOPES.artifactsRead] },
-      600,
-    );
-    this.token = { value, expires: Date.now() + 600_000 };
-    return value;
-  }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
+import { ZodError } from 'zod';
 import { AuditEventSchema, auditTopic, type AuditEvent } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -45,14 +46,22 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  private publishable(event: AuditEvent): boolean {
+    const parsed = AuditEventSchema.safeParse(event);
+    if (!parsed.success) this.logger.error({ requestId: event.requestId, issues: parsed.error.issues.slice(0, 3) }, 'dropping an audit event the schema refuses');
+    return parsed.success;
+  }
+
   private async flush(): Promise<void> {
     if (this.flushing || this.buffer.length === 0) return;
     const batch = this.buffer.splice(0, MAX_BATCH);
     this.flushing = this.publisher
       .publishMany(batch.map((value) => ({ key: value.requestId, value, headers: { tenant: value.tenantId } })))
       .catch((error: Error) => {
+        // An event the schema refuses would fail every retry of its batch: drop it alone, loudly.
+        const retry = error instanceof ZodError ? batch.filter((event) => this.publishable(event)) : batch;
         // Put them back in front: they go with the next flush once Kafka answers again.
-        this.buffer.unshift(...batch);
+        this.buffer.unshift(...retry);
         this.logger.warn(`audit flush failed, will retry: ${error.message}`);
       })
       .finally(() => (this.flushing = undefined));

@@ -18,3 +18,17 @@ describe('grpcStatusOf', () => {
     expect(grpcStatusOf(http)).toBe(grpc);
   });
 });
+
+describe('grpcStatusOf a named limit', () => {
+  it('answers RESOURCE_EXHAUSTED for any 4xx refusal of a limit, the reply limit 422 among them', () => {
+    expect(grpcStatusOf(422, true)).toBe(status.RESOURCE_EXHAUSTED);
+    expect(grpcStatusOf(413, true)).toBe(status.RESOURCE_EXHAUSTED);
+    expect(grpcStatusOf(400, true)).toBe(status.RESOURCE_EXHAUSTED);
+  });
+
+  it('keeps INVALID_ARGUMENT for malformed input and UNAVAILABLE for an in-flight cap (503)', () => {
+    expect(grpcStatusOf(422)).toBe(status.INVALID_ARGUMENT);
+    expect(grpcStatusOf(400)).toBe(status.INVALID_ARGUMENT);
+    expect(grpcStatusOf(503, true)).toBe(status.UNAVAILABLE);
+  });
+});

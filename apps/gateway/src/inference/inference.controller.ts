@@ -9,6 +9,9 @@ import {
   splitInferBody,
   wantsBinaryOutput,
 } from '@falaj/oip';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { idempotentCallOf, sendAnswer } from '../idempotency/http-idempotency';
+import type { KeptAnswer } from '../idempotency/idempotency.policy';
 import { InferenceService, type ModelMetadata } from './inference.service';
 import { servedHeaders, trafficHeaders } from './traffic-headers';
 
@@ -20,7 +23,10 @@ import { servedHeaders, trafficHeaders } from './traffic-headers';
 @Controller('v2/models/:name')
 @RequireScopes(SCOPES.infer)
 export class InferenceController {
-  constructor(private readonly inference: InferenceService) {}
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   @Get()
   metadata(@CurrentPrincipal() principal: Principal, @Param('name') name: string): ModelMetadata {
@@ -77,6 +83,12 @@ export class InferenceController {
     reply: FastifyReply,
   ): Promise<Buffer> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const headerLength = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
+    const same = idempotentCallOf(request, principal, ['rest', model, version ?? '', String(headerLength ?? ''), body]);
+    return sendAnswer(reply, await this.idempotency.once(same, () => this.answer(principal, model, version, request, body)));
+  }
+
+  private async answer(principal: Principal, model: string, version: string | undefined, request: FastifyRequest, body: Buffer): Promise<KeptAnswer> {
     const result = await this.inference.infer({
       principal,
       requestId: String(request.id),
@@ -86,22 +98,21 @@ export class InferenceController {
       ...trafficHeaders(request),
       decode: (signature) => {
         const { header, binary } = splitInferBody(body, request.headers[INFERENCE_HEADER_CONTENT_LENGTH]);
-        return decodeJsonInferRequest(header, signature, binary);
+        return decodeJsonInferRequest(header, signature, binary, this.inference.tensorLimits);
       },
     });
     const response = encodeHttpInferResponse(
       { modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs },
       (output) => wantsBinaryOutput(result.request, output),
     );
-    void reply.headers(servedHeaders(String(request.id), result));
+    const headers: Record<string, string> = { ...servedHeaders(String(request.id), result) };
     if (response.headerLength === undefined) {
-      void reply.header('content-type', 'application/json; charset=utf-8');
+      headers['content-type'] = 'application/json; charset=utf-8';
     } else {
-      void reply
-        .header('content-type', 'application/octet-stream')
-        .header(INFERENCE_HEADER_CONTENT_LENGTH, String(response.headerLength));
+      headers['content-type'] = 'application/octet-stream';
+      headers[INFERENCE_HEADER_CONTENT_LENGTH] = String(response.headerLength);
     }
-    return response.body;
+    return { status: 200, headers, body: response.body };
   }
 
   private readiness(principal: Principal, name: string, version?: string): { name: string; ready: true } {

@@ -1,23 +1,27 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { SCOPES, type Principal } from '@falaj/auth';
-import { auditEventOf, type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
+import { type AuditEvent, type ModelSignature, type RouteEntry, type TensorPayload } from '@falaj/contracts';
 import {
   InferenceError,
   InferencePipeline,
-  statusOf,
+  answerOf,
+  inferenceAuditEvent,
   type InferenceCall,
   type InferenceFacts,
+  type InferenceOutcome,
   type InferenceSteps,
   type PoolMonitor,
 } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
-import type { DecodedInferRequest } from '@falaj/oip';
+import type { DecodedInferRequest, TensorLimits } from '@falaj/oip';
 import { ResidencyError, resolveTarget, type RoutingTableReader } from '@falaj/routing';
 import { AuditSink } from '../audit/audit.sink';
 import { QuotaService } from '../quota/quota.service';
 import { ShadowMirror } from '../shadow/shadow-mirror';
 import { LoadShedder } from '../shedding/load-shedder';
+import { InFlightLimiter } from '../shedding/in-flight.limiter';
+import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 
 /**
@@ -63,6 +67,9 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   private readonly pipeline: InferencePipeline;
   private readonly steps: InferenceSteps;
   private readonly redis: Redis;
+  private readonly limiter: InFlightLimiter;
+  /** What one request tensor may hold (FALAJ_MAX_TENSOR_ELEMENTS, FALAJ_MAX_BYTES_ELEMENT_BYTES): every protocol decodes within it. */
+  readonly tensorLimits: TensorLimits;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -70,22 +77,59 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     quotas: QuotaService,
     shedder: LoadShedder,
     private readonly shadow: ShadowMirror,
+    metrics: GatewayMetrics,
   ) {
-    this.redis = createRedis(config.redisUrl, `${config.gatewayId}`, { autoPipelining: true });
+    this.tensorLimits = config.tensorLimits;
+    this.limiter = new InFlightLimiter(config.inFlight, (limit) => metrics.refused.inc({ limit }));
+    this.redis = createRedis(config.redis, `${config.gatewayId}`, { autoPipelining: true });
     this.pipeline = new InferencePipeline({
       redis: this.redis,
-      routesSubscriber: createRedis(config.redisUrl, `${config.gatewayId}:routes`),
-      repliesSubscriber: createRedis(config.redisUrl, `${config.gatewayId}:replies`),
+      routesSubscriber: createRedis(config.redis, `${config.gatewayId}:routes`),
+      repliesReader: createRedis(config.redis, `${config.gatewayId}:replies`),
       prefix: config.prefix,
       replyTo: config.gatewayId,
       timeoutMs: config.inferTimeoutMs,
       watchShadowPools: true,
+      // The budget every gateway and router shares in Redis; its refusals count beside the in-flight caps'.
+      streams: { limits: config.poolStreams, onStreamFull: (limit) => metrics.refused.inc({ limit: `stream_${limit}` }) },
     });
     this.steps = {
-      admit: (tenantId, model) => quotas.admit(tenantId, model),
-      // Shed (503) rather than queue when the pool would answer past the route's SLA.
-      beforeDispatch: (pool, route) => shedder.admit(pool, this.pools.live(pool).length, route.slaP95Ms),
+      // The gateway's own in-flight caps first: refused at once, before any Redis work.
+      admit: async (tenantId, model) => {
+        const leave = this.limiter.enter(tenantId);
+        try {
+          const release = await quotas.admit(tenantId, model);
+          return () => {
+            release();
+            leave();
+          };
+        } catch (error) {
+          leave();
+          throw error;
+        }
+      },
+      beforeDispatch: (pool, route, request) => {
+        let bytes = 0;
+        for (const input of request.inputs) bytes += input.data.length;
+        const unreserve = this.limiter.reserveBytes(bytes);
+        try {
+          // Shed (503) rather than queue when the pool would answer past the route's SLA.
+          const answered = shedder.admit(pool, this.pools.live(pool).length, route.slaP95Ms);
+          return (latencyMs) => {
+            unreserve();
+            answered(latencyMs);
+          };
+        } catch (error) {
+          unreserve();
+          throw error;
+        }
+      },
     };
+  }
+
+  /** Requests and request bytes held now, for the metrics. */
+  get inFlight(): { requests: number; bytes: number } {
+    return this.limiter.inFlight;
   }
 
   get routes(): RoutingTableReader {
@@ -111,15 +155,12 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     try {
       asked = call.version ?? this.pinned(call);
     } catch (error) {
-      this.record(call, statusOf(error as Error) ?? 500, (error as Error).message, UNPLACED, started);
+      this.record(call, error as Error, UNPLACED, started);
       throw error;
     }
     const outcome = await this.pipeline.infer(call, asked, this.steps);
-    if (!outcome.ok) {
-      this.record(call, statusOf(outcome.error) ?? 500, outcome.error.message, outcome, started);
-      throw outcome.error;
-    }
-    this.record(call, 200, null, outcome, started);
+    this.record(call, outcome, outcome, started);
+    if (!outcome.ok) throw outcome.error;
     this.mirror(call, outcome.route, outcome.request, outcome.reply.outputs, performance.now() - outcome.dispatchedAt);
     return { request: outcome.request, outputs: outcome.reply.outputs, version: outcome.reply.version, pool: outcome.pool, placement: outcome.placement };
   }
@@ -180,21 +221,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     return this.routes.lookup(principal.tenantId, model);
   }
 
-  private record(call: InferCall, status: number, error: string | null, facts: InferenceFacts, started: number): void {
-    const event = auditEventOf({
-      requestId: call.requestId,
-      tenantId: call.principal.tenantId,
-      subject: call.principal.subject,
-      residency: call.principal.residency,
-      model: call.model,
-      version: facts.version,
-      pool: facts.pool,
-      placement: facts.placement,
-      protocol: call.protocol,
-      status,
-      error,
-      latencyMs: performance.now() - started,
-    });
-    this.audit.record(event);
+  private record(call: InferCall, outcome: InferenceOutcome | Error, facts: InferenceFacts, started: number): void {
+    this.audit.record(inferenceAuditEvent(call, answerOf(outcome), facts, performance.now() - started));
   }
+
 }

@@ -4,6 +4,8 @@ import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/
 import { OipError, decodeKserveV1Request, encodeKserveV1Response, splitInferBody } from '@falaj/oip';
 import { InferenceService } from '../inference/inference.service';
 import { servedHeaders, trafficHeaders } from '../inference/traffic-headers';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { idempotentCallOf, sendAnswer } from '../idempotency/http-idempotency';
 
 const PREDICT = ':predict';
 
@@ -14,7 +16,10 @@ const PREDICT = ':predict';
 @Controller('v1/models')
 @RequireScopes(SCOPES.infer)
 export class KserveV1Controller {
-  constructor(private readonly inference: InferenceService) {}
+  constructor(
+    private readonly inference: InferenceService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   @Get(':name')
   status(@CurrentPrincipal() principal: Principal, @Param('name') name: string): { name: string; ready: boolean } {
@@ -35,15 +40,18 @@ export class KserveV1Controller {
     }
     const model = target.slice(0, -PREDICT.length);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const result = await this.inference.infer({
-      principal,
-      requestId: String(request.id),
-      model,
-      protocol: 'rest',
-      ...trafficHeaders(request),
-      decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature),
-    });
-    void reply.headers(servedHeaders(String(request.id), result));
-    return encodeKserveV1Response(result.outputs);
+    const same = idempotentCallOf(request, principal, ['kserve-v1', model, body]);
+    return sendAnswer(reply, await this.idempotency.once(same, async () => {
+      const result = await this.inference.infer({
+        principal,
+        requestId: String(request.id),
+        model,
+        protocol: 'rest',
+        ...trafficHeaders(request),
+        decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature, this.inference.tensorLimits),
+      });
+      const answer = Buffer.from(JSON.stringify(encodeKserveV1Response(result.outputs)));
+      return { status: 200, headers: { ...servedHeaders(String(request.id), result), 'content-type': 'application/json; charset=utf-8' }, body: answer };
+    }));
   }
 }

@@ -16,7 +16,7 @@ export interface MirrorCall {
   inputs: DispatchRequest['inputs'];
   outputs: DispatchRequest['outputs'];
   primary: { outputs: TensorPayload[]; latencyMs: number };
-  dispatch(pool: string, request: Omit<DispatchRequest, 'replyTo'>, timeoutMs: number): Promise<DispatchReply>;
+  dispatch(pool: string, request: Omit<DispatchRequest, 'replyTo' | 'dispatchId'>, timeoutMs: number): Promise<DispatchReply>;
   isReady(pool: string, version: number): boolean;
 }
 
@@ -31,7 +31,7 @@ export class ShadowMirror implements OnApplicationShutdown {
   private readonly redis: PairRedis;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    this.redis = createRedis(config.redisUrl, `${config.gatewayId}:shadow`) as PairRedis;
+    this.redis = createRedis(config.redis, `${config.gatewayId}:shadow`) as PairRedis;
     this.redis.defineCommand('recordShadowPair', { lua: RECORD_PAIR_LUA });
   }
 

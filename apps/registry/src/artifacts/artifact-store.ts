@@ -21,6 +21,14 @@ export abstract class ArtifactStore {
   /** Streams `source` in, hashing as it goes; rejects with ArtifactTooLargeError past `maxBytes`. */
   abstract stage(source: Readable, maxBytes: number): Promise<StagedArtifact>;
   abstract open(sha256: string): Promise<Readable | null>;
+  /** Every stored artifact, with when its bytes were last written. */
+  abstract list(): AsyncIterable<{ sha256: string; modifiedAt: Date }>;
+  /**
+   * Removes an artifact unless `stillReferenced`, asked once it is set aside where no one opens
+   * it, says a version holds it: a version recorded meanwhile (its bytes committed again under
+   * the same hash) keeps it. Resolves whether it was removed.
+   */
+  abstract collect(sha256: string, stillReferenced: () => Promise<boolean>): Promise<boolean>;
 }
 
 export class ArtifactTooLargeError extends Error {

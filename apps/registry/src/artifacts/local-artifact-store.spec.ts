@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { ArtifactTooLargeError } from './artifact-store';
 import { LocalArtifactStore } from './local-artifact-store';
@@ -37,6 +37,28 @@ describe(LocalArtifactStore.name, () => {
       await expect(store.stage(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 1000)).rejects.toBeInstanceOf(ArtifactTooLargeError);
       expect(readdirSync(join(root, 'incoming'))).toEqual([]);
     });
+
+    it('leaves a refused source alive and drains it, so its connection can still carry the refusal', async () => {
+      const source = new PassThrough();
+      const staging = store.stage(source, 1000);
+      source.write(Buffer.alloc(1500));
+      await expect(staging).rejects.toBeInstanceOf(ArtifactTooLargeError);
+      expect(source.destroyed).toBe(false);
+      // What the client still sends is read and dropped, to its end.
+      const ended = new Promise((resolve) => source.once('end', resolve));
+      source.write(Buffer.alloc(64 * 1024));
+      source.end(Buffer.alloc(64 * 1024));
+      await ended;
+    });
+
+    it('fails an upload whose source closes before its end', async () => {
+      const source = new PassThrough();
+      const staging = store.stage(source, 1_000_000);
+      source.write(Buffer.alloc(100));
+      source.destroy();
+      await expect(staging).rejects.toThrow(/ended before its end|premature close/i);
+      expect(readdirSync(join(root, 'incoming'))).toEqual([]);
+    });
   });
 
   describe('open', () => {
@@ -55,4 +77,43 @@ describe(LocalArtifactStore.name, () => {
       await expect(store.open('0'.repeat(64))).resolves.toBeNull();
     });
   });
+
+  describe('collect', () => {
+    const put = async (content: string) => {
+      const staged = await store.stage(Readable.from([Buffer.from(content)]), 1024);
+      await staged.commit();
+      return staged.sha256;
+    };
+
+    it('lists stored artifacts and removes one no version holds', async () => {
+      const hash = await put('orphan');
+      expect((await fromAsync(store.list())).map((a) => a.sha256)).toContain(hash);
+      await expect(store.collect(hash, async () => false)).resolves.toBe(true);
+      await expect(store.open(hash)).resolves.toBeNull();
+      expect(readdirSync(join(root, 'trash'))).toEqual([]);
+    });
+
+    it('puts the bytes back when a version came to hold them while they were set aside', async () => {
+      const hash = await put('shared');
+      await expect(store.collect(hash, async () => true)).resolves.toBe(false);
+      await expect(text((await store.open(hash))!)).resolves.toBe('shared');
+    });
+
+    it('keeps the bytes a concurrent upload commits while the check runs', async () => {
+      const hash = await put('raced');
+      await expect(
+        store.collect(hash, async () => {
+          await put('raced'); // the upload's record committed before this check: its rename lands now
+          return false;
+        }),
+      ).resolves.toBe(true);
+      await expect(text((await store.open(hash))!)).resolves.toBe('raced');
+    });
+  });
 });
+
+async function fromAsync<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

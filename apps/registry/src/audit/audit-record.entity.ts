@@ -1,16 +1,23 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * One row per inference call. The table is partitioned by residency region (LIST), so each
- * region's rows live, and can be kept or dropped, apart — see the migration.
+ * One row per inference call, keyed by the audit event's id: the client's request id is not
+ * unique (two callers, or two tenants, may send the same one). The table is partitioned by
+ * residency region (LIST), so each region's rows live, and can be kept or dropped, apart — see
+ * the migrations.
  */
 @Entity({ name: 'audit_log' })
 // Created DESC on occurred_at by the migration: listings read newest first.
 @Index('audit_log_tenant_time_idx', ['tenantId', 'occurredAt'])
 // A model version's answers over a time window: the rollout analysis reads these.
 @Index('audit_log_version_time_idx', ['tenantId', 'model', 'version', 'occurredAt'])
+// The audit listing's `requestId` filter, within the caller's tenant.
+@Index('audit_log_tenant_request_idx', ['tenantId', 'requestId'])
 export class AuditRecordEntity {
-  @PrimaryColumn({ name: 'request_id', type: 'varchar', length: 200 })
+  @PrimaryColumn({ name: 'event_id', type: 'uuid' })
+  eventId!: string;
+
+  @Column({ name: 'request_id', type: 'varchar', length: 200 })
   requestId!: string;
 
   @PrimaryColumn({ name: 'residency_region', type: 'varchar', length: 32 })

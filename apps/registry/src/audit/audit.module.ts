@@ -8,5 +8,6 @@ import { AuditWriter } from './audit.writer';
   imports: [TypeOrmModule.forFeature([AuditRecordEntity])],
   controllers: [AuditController],
   providers: [AuditWriter],
+  exports: [AuditWriter],
 })
 export class AuditModule {}

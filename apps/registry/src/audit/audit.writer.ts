@@ -1,39 +1,70 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Kafka } from 'kafkajs';
-import type { DataSource } from 'typeorm';
-import { AuditEventSchema, auditTopic, type AuditEvent } from '@falaj/contracts';
-import { EventConsumer, KAFKA, type ConsumedEvent } from '@falaj/messaging';
+import type { Kafka, Producer } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, type AuditEvent, type ReceivedAuditEvent } from '@falaj/contracts';
+import { EventConsumer, KAFKA, KAFKA_PRODUCER, RecordRejectedError, consumerReadiness, type ConsumedEvent, type ConsumerState } from '@falaj/messaging';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 
 const COLUMNS = [
-  'request_id', 'residency_region', 'tenant_id', 'subject', 'model', 'version', 'pool',
+  'event_id', 'request_id', 'residency_region', 'tenant_id', 'subject', 'model', 'version', 'pool',
   'protocol', 'status', 'error', 'latency_ms', 'served_region', 'placement', 'occurred_at',
 ] as const;
+/** Rows per INSERT: 15 parameters each stays far below Postgres' 65,535 per statement. */
+const ROWS_PER_INSERT = 1000;
+/** Readiness turns not-ready when one batch has been unsettled (retried, or hanging) this long. */
+export const AUDIT_STUCK_AFTER_MS = 60_000;
+
+/**
+ * Postgres refused the data itself: class 22 (data exception: a NUL, a value out of range) or
+ * 23 (integrity constraint). Retrying the same rows can never succeed; anything else (refused
+ * connections, timeouts, a database shutting down) may, and is retried.
+ */
+export function isRecordLevel(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
 
 /**
  * Drains audit events from Kafka into the partitioned `audit_log`. Kafka holds them while
- * Postgres is away; delivery is at-least-once, so inserts ignore a request id already written.
+ * Postgres is away; delivery is at-least-once, so inserts ignore an event id already written
+ * (never a request id: two calls may share one, and each gets its row). A batch Postgres refuses
+ * for its data is split by the consumer until the refused event is alone; that one goes to
+ * `<audit topic>.quarantine` with the reason, and the rest are written.
  */
 @Injectable()
 export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuditWriter.name);
-  private readonly consumer: EventConsumer<AuditEvent>;
+  private readonly consumer: EventConsumer<ReceivedAuditEvent>;
   private readonly partitions = new Set<string>();
+  private readonly topic: string;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
+    @Inject(KAFKA_PRODUCER) producer: Producer,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
     @InjectDataSource() private readonly db: DataSource,
   ) {
+    this.topic = auditTopic(config.prefix);
     this.consumer = new EventConsumer({
       kafka,
       groupId: `${config.prefix}-registry-audit-writer`,
-      topic: auditTopic(config.prefix),
-      schema: AuditEventSchema,
+      topic: this.topic,
+      schema: ReceivedAuditEventSchema,
       fromBeginning: true,
+      quarantine: { producer },
       handle: (events) => this.write(events),
     });
+  }
+
+  consumerState(): ConsumerState {
+    return this.consumer.state();
+  }
+
+  /** For `/health/ready`: the consumer's state; throws (with it) when stuck or stopped. */
+  readiness(): Record<string, unknown> {
+    return consumerReadiness(this.consumer.state(), AUDIT_STUCK_AFTER_MS);
   }
 
   async onModuleInit(): Promise<void> {
@@ -44,21 +75,57 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     await this.consumer.stop();
   }
 
-  async write(events: ConsumedEvent<AuditEvent>[]): Promise<void> {
-    for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
+  /** Writes the events in one transaction, or none of them; RecordRejectedError when Postgres refuses their data. */
+  async write(events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
+    try {
+      for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
+      await this.db.transaction(async (tx) => {
+        for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await this.insert(tx, events.slice(i, i + ROWS_PER_INSERT));
+      });
+    } catch (error) {
+      if (!isRecordLevel(error)) throw error;
+      throw new RecordRejectedError(`postgres ${(error as { code: string }).code}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /**
+   * Job rows' events, written by the batch runner in the transaction that answers the rows, so
+   * a row has its answer and its audit row or neither (see BatchJobsService.applyResults). The
+   * caller has made the events' partitions ready first (preparePartitions), outside its transaction.
+   */
+  async insertWithin(tx: EntityManager, events: AuditEvent[]): Promise<void> {
+    const parsed = events.map((event) => AuditEventSchema.parse(event));
+    for (let i = 0; i < parsed.length; i += ROWS_PER_INSERT) await this.insertRows(tx, parsed.slice(i, i + ROWS_PER_INSERT));
+  }
+
+  async preparePartitions(regions: Iterable<string>): Promise<void> {
+    for (const region of new Set(regions)) await this.ensurePartition(region);
+  }
+
+  private insert(tx: EntityManager, events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
+    return this.insertRows(tx, events.map(({ value, partition, offset }) => ({ ...value, eventId: value.eventId ?? this.legacyEventId(partition, offset) })));
+  }
+
+  private async insertRows(tx: EntityManager, events: AuditEvent[]): Promise<void> {
     const params: unknown[] = [];
-    const rows = events.map(({ value: e }) => {
+    const rows = events.map((e) => {
       const values = [
-        e.requestId, e.residencyRegion, e.tenantId, e.subject, e.model, e.version, e.pool,
+        e.eventId, e.requestId, e.residencyRegion, e.tenantId, e.subject, e.model, e.version, e.pool,
         e.protocol, e.status, e.error, e.latencyMs, e.servedRegion, e.placement ?? null, e.occurredAt,
       ];
       const placeholders = values.map((v) => `$${params.push(v)}`);
       return `(${placeholders.join(', ')})`;
     });
-    await this.db.query(
-      `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-      params,
-    );
+    await tx.query(`INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`, params);
+  }
+
+  /**
+   * An id for an event published before events carried one: derived from its place on the topic
+   * (a UUID of the hash of topic, partition and offset), so its redelivery gets the same id.
+   */
+  private legacyEventId(partition: number, offset: string): string {
+    const hex = createHash('sha256').update(`${this.topic}/${partition}/${offset}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 
   /** A region's rows get their own partition the first time the region is seen. */

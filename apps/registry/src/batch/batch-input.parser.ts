@@ -1,54 +1,66 @@
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import type { ModelSignature } from '@falaj/contracts';
-import { OipError, decodeJsonInferRequest } from '@falaj/oip';
+import { countLimitRefusal } from '@falaj/http';
+import { OipError, decodeJsonInferRequest, type TensorLimits } from '@falaj/oip';
+import { readLines } from './batch-line.reader';
 
-export type ParsedRow = { index: number; ok: true; request: unknown } | { index: number; ok: false; error: string };
+export type ParsedRow = { index: number; ok: true; request: unknown } | { index: number; ok: false; status: number; error: string };
 
 export interface ParseLimits {
   maxRows: number;
-  maxLineBytes: number;
+  /** Bytes of one row (a line of the body). */
+  maxRowBytes: number;
+  /** Bytes of the whole body. */
+  maxBytes: number;
+  /** What one row's tensors may hold, as on every other entry point. */
+  tensorLimits: TensorLimits;
 }
 
+/** A job the parser refuses whole: 400 (no rows) or 413 (more rows than a job may hold). */
 export class BatchInputError extends Error {
-  readonly status = 400;
+  constructor(
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
+    super(message);
+  }
 }
 
 /**
- * Reads an NDJSON body line by line, never whole: each line is an OIP inference request
+ * Reads an NDJSON body line by line, never whole, through the byte-counting line reader: a row
+ * over `maxRowBytes` or a body over `maxBytes` throws its LineLimitError the moment it is
+ * crossed. Each line is an OIP inference request
  * (`{"inputs":[...]}`), or — for a model with one input — a row of values (a JSON array) that
  * becomes that input with a batch dimension of 1. Each row is checked against the model's
  * signature here, so a bad row is reported by index at once and never reaches a worker.
  */
-export async function* parseBatchInput(source: Readable, signature: ModelSignature, limits: ParseLimits): AsyncGenerator<ParsedRow> {
-  const lines = createInterface({ input: source, crlfDelay: Infinity });
+export async function* parseBatchInput(source: AsyncIterable<Buffer | string>, signature: ModelSignature, limits: ParseLimits): AsyncGenerator<ParsedRow> {
   let index = 0;
-  for await (const line of lines) {
+  for await (const line of readLines(source, { maxLineBytes: limits.maxRowBytes, maxBytes: limits.maxBytes })) {
     if (line.trim() === '') continue;
-    if (index >= limits.maxRows) throw new BatchInputError(`a job holds at most ${limits.maxRows} rows`);
-    if (Buffer.byteLength(line) > limits.maxLineBytes) {
-      yield { index: index++, ok: false, error: `row longer than ${limits.maxLineBytes} bytes` };
-      continue;
-    }
-    yield { index, ...parseRow(line, signature) };
+    if (index >= limits.maxRows) throw new BatchInputError(`a job holds at most ${limits.maxRows} rows (FALAJ_BATCH_MAX_ROWS)`, 413);
+    yield { index, ...parseRow(line, signature, limits.tensorLimits) };
     index++;
   }
   if (index === 0) throw new BatchInputError('the job has no rows');
 }
 
-function parseRow(line: string, signature: ModelSignature): { ok: true; request: unknown } | { ok: false; error: string } {
+function parseRow(line: string, signature: ModelSignature, tensorLimits: TensorLimits): { ok: true; request: unknown } | { ok: false; status: number; error: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return { ok: false, error: 'not JSON' };
+    return { ok: false, status: 400, error: 'not JSON' };
   }
   const request = Array.isArray(value) ? rowRequest(value, signature) : value;
-  if (typeof request === 'string') return { ok: false, error: request };
+  if (typeof request === 'string') return { ok: false, status: 400, error: request };
   try {
-    decodeJsonInferRequest(request, signature);
+    decodeJsonInferRequest(request, signature, undefined, tensorLimits);
   } catch (error) {
-    if (error instanceof OipError) return { ok: false, error: error.message };
+    if (error instanceof OipError) {
+      // A row over a tensor limit fails alone, and counts as that limit's refusal.
+      countLimitRefusal(error);
+      return { ok: false, status: error.status, error: error.message };
+    }
     throw error;
   }
   return { ok: true, request };

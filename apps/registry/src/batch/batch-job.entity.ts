@@ -23,8 +23,17 @@ export class BatchJobEntity {
   @Column({ type: 'int' })
   version!: number;
 
+  /** The pool its rows are placed on: the target's hardware in the submitter's residency region. */
   @Column({ type: 'varchar', length: 64 })
   pool!: string;
+
+  /** The submitter's residency, as its token said: every row is placed in it (null: none, the target's pool). */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  residency!: string | null;
+
+  /** Why the job waits (its tenant's quota, no ready worker), while it does; null once rows flow. */
+  @Column({ type: 'text', nullable: true })
+  waiting!: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   state!: BatchJobState;
@@ -50,6 +59,10 @@ export class BatchJobEntity {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
+
+  /** Bytes of the job's input as sent: they count against the tenant's batch byte limit while the job is in flight. */
+  @Column({ name: 'input_bytes', type: 'bigint', default: 0, transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  inputBytes!: number;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;

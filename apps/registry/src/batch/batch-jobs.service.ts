@@ -1,22 +1,24 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@falaj/auth';
-import type { BatchChunkResult } from '@falaj/contracts';
-import { createRedis } from '@falaj/messaging';
-import { RoutingTableReader, resolveTarget } from '@falaj/routing';
+import { placeTarget, resolveTarget } from '@falaj/routing';
+import { AuditWriter } from '../audit/audit.writer';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { BatchChunkEntity } from './batch-chunk.entity';
-import { BatchInputError, parseBatchInput } from './batch-input.parser';
+import { BatchInputError, parseBatchInput, type ParseLimits } from './batch-input.parser';
+import { LineLimitError } from './batch-line.reader';
 import { BatchJobEntity, TERMINAL_STATES } from './batch-job.entity';
 import { BatchQueues } from './batch-queues';
 import { BatchRowEntity } from './batch-row.entity';
 import { BatchError } from './batch.exception';
 import type { SubmitJobQuery } from './batch.dto';
+import { JobInference } from './job-inference';
+import type { RowAnswer } from './job-row';
 
 const INSERT_ROWS_AT_ONCE = 500;
-const LIMITS = { maxRows: 1_000_000, maxLineBytes: 4 * 1024 * 1024 };
+const IN_FLIGHT: readonly string[] = ['queued', 'running'];
 
 export interface JobView {
   id: string;
@@ -29,6 +31,8 @@ export interface JobView {
   processed: number;
   failed: number;
   error: string | null;
+  /** Why the job waits now (its tenant's quota, no ready worker); null while its rows flow. */
+  waiting: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -38,40 +42,57 @@ export interface JobView {
 
 /**
  * Batch and async inference jobs. Postgres holds each job, its chunks and its rows; BullMQ only
- * carries chunks to the pool's workers. Rows are answered once (pending → done|failed), so a
- * chunk that runs twice — a crashed worker, a lost queue — changes nothing the second time.
+ * says which chunk to run next (BatchRunner runs it, each row through the inference pipeline).
+ * Rows are answered once (pending → done|failed), each with its one audit row in the same
+ * transaction, so a chunk that runs twice — a crashed registry, a lost queue — changes nothing
+ * the second time.
  */
 @Injectable()
-export class BatchJobsService implements OnModuleInit, OnApplicationShutdown {
+export class BatchJobsService {
   private readonly logger = new Logger(BatchJobsService.name);
-  private readonly routes: RoutingTableReader;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly queues: BatchQueues,
-  ) {
-    this.routes = new RoutingTableReader(
-      createRedis(config.redisUrl, 'registry:routes'),
-      createRedis(config.redisUrl, 'registry:routes-sub'),
-      config.prefix,
-    );
-  }
+    private readonly inference: JobInference,
+    private readonly audit: AuditWriter,
+  ) {}
 
-  async onModuleInit(): Promise<void> {
-    await this.routes.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.routes.stop();
-  }
-
+  /**
+   * Reads the job's rows into Postgres as they arrive, within the job's and the tenant's limits
+   * (FALAJ_BATCH_*): a row, a body or a tenant's bytes over its limit stops the read at once
+   * with a 413 naming it, and the rest of the body is drained unread so the answer reaches the
+   * caller. Nothing of a refused job is kept.
+   */
   async submit(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async' = 'batch'): Promise<JobView> {
-    const { route, target, signature } = resolveTarget(query.model, this.routes.lookup(principal.tenantId, query.model), query.version);
+    try {
+      return await this.submitWithin(principal, query, source, kind);
+    } catch (error) {
+      // Read no further, buffer nothing: discard what the client still sends.
+      if (!source.readableEnded) source.resume();
+      throw error;
+    }
+  }
+
+  private async submitWithin(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async'): Promise<JobView> {
+    const { route, target, signature } = resolveTarget(query.model, this.inference.routes.lookup(principal.tenantId, query.model), query.version);
+    // Residency first, as for a call: a job whose rows could only run outside the tenant's region is refused (503) before a row is read.
+    const pool = placeTarget(route, target, principal.residency);
+    const limits = await this.inputLimits(principal.tenantId);
+    let inputBytes = 0;
+    // Not destroyed when the parser stops early: the request must stay open to carry the error.
+    const chunks = source.iterator({ destroyOnReturn: false });
+    async function* counted(): AsyncGenerator<Buffer | string> {
+      for await (const chunk of chunks as AsyncIterable<Buffer | string>) {
+        inputBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        yield chunk;
+      }
+    }
     const job = await this.db.transaction(async (tx) => {
       const created = await tx.getRepository(BatchJobEntity).save(
         tx.getRepository(BatchJobEntity).create({
-          tenantId: principal.tenantId, kind, model: route.model, version: target.version, pool: target.pool,
+          tenantId: principal.tenantId, kind, model: route.model, version: target.version, pool, residency: principal.residency ?? null, waiting: null,
           state: 'queued', priority: query.priority, failFast: query.failFast, chunkSize: query.chunkSize,
           total: 0, processed: 0, failed: 0, error: null, createdBy: principal.subject, startedAt: null, finishedAt: null,
         }),
@@ -80,27 +101,30 @@ export class BatchJobsService implements OnModuleInit, OnApplicationShutdown {
       const chunks = new Set<number>();
       let total = 0;
       let failed = 0;
-      for await (const row of parseBatchInput(source, signature, LIMITS)) {
+      for await (const row of parseBatchInput(counted(), signature, limits)) {
         total++;
         const chunk = Math.floor(row.index / query.chunkSize);
         if (row.ok) {
           chunks.add(chunk);
           pending.push({ jobId: created.id, idx: row.index, chunk, state: 'pending', input: row.request as object });
         } else {
-          if (query.failFast) throw BatchError.badRow(row.index, row.error);
+          if (query.failFast) throw BatchError.badRow(row.index, row.error, row.status);
           failed++;
-          pending.push({ jobId: created.id, idx: row.index, chunk, state: 'failed', status: 400, error: row.error });
+          pending.push({ jobId: created.id, idx: row.index, chunk, state: 'failed', status: row.status, error: row.error });
         }
         if (pending.length >= INSERT_ROWS_AT_ONCE) pending = await this.insertRows(tx, pending);
       }
       await this.insertRows(tx, pending);
-      Object.assign(created, { total, processed: failed, failed });
+      Object.assign(created, { total, processed: failed, failed, inputBytes });
       if (chunks.size === 0) Object.assign(created, { state: 'completed', finishedAt: new Date() });
       await tx.getRepository(BatchJobEntity).save(created);
       await tx.getRepository(BatchChunkEntity).insert([...chunks].map((chunk) => ({ jobId: created.id, chunk, state: 'pending' as const, attempt: 0 })));
       return created;
     }).catch((error: unknown) => {
-      if (error instanceof BatchInputError) throw new BatchError(400, error.message, 'bad_input');
+      if (error instanceof BatchInputError) {
+        throw error.status === 413 ? new BatchError(413, error.message, 'too_many_rows', { limit: 'batch_job_rows' }) : new BatchError(400, error.message, 'bad_input');
+      }
+      if (error instanceof LineLimitError) throw this.limitError(error, limits);
       throw error;
     });
     for (const chunk of await this.db.getRepository(BatchChunkEntity).findBy({ jobId: job.id })) await this.enqueue(job, chunk);
@@ -108,21 +132,62 @@ export class BatchJobsService implements OnModuleInit, OnApplicationShutdown {
     return toView(job);
   }
 
+  /**
+   * The limits of the job about to be read: the tenant's jobs in flight must leave room for one
+   * more, and the body may use what the tenant's byte limit leaves (or the per-job limit, if smaller).
+   * Checked before the read, so concurrent submissions of one tenant may overshoot by what they carry.
+   */
+  private async inputLimits(tenantId: string): Promise<ParseLimits & { tenantBytesLeft: number }> {
+    const limits = this.config.batch;
+    const [{ jobs, bytes }] = (await this.db.query(
+      `SELECT count(*)::int AS jobs, COALESCE(sum(input_bytes), 0)::bigint AS bytes FROM batch_jobs WHERE tenant_id = $1 AND state = ANY($2)`,
+      [tenantId, IN_FLIGHT],
+    )) as { jobs: number; bytes: string }[];
+    if (jobs >= limits.tenantMaxJobs) throw BatchError.tooManyJobs(limits.tenantMaxJobs);
+    const tenantBytesLeft = limits.tenantMaxBytes - Number(bytes);
+    // The tenant's jobs in flight hold it all: once they finish, the same job fits.
+    if (tenantBytesLeft <= 0) throw BatchError.tenantBytes(limits.tenantMaxBytes, true);
+    return {
+      maxRows: limits.maxRows,
+      maxRowBytes: limits.maxRowBytes,
+      maxBytes: Math.min(limits.maxJobBytes, tenantBytesLeft),
+      tensorLimits: this.config.tensorLimits,
+      tenantBytesLeft,
+    };
+  }
+
+  private limitError(error: LineLimitError, limits: { tenantBytesLeft: number }): BatchError {
+    const { maxRowBytes, maxJobBytes, tenantMaxBytes } = this.config.batch;
+    if (error.limit === 'line') return BatchError.rowTooLarge(error.line, maxRowBytes);
+    if (limits.tenantBytesLeft >= maxJobBytes) return BatchError.jobTooLarge(maxJobBytes);
+    // Over what the tenant's other jobs leave: later, when they finish, it may fit; a job larger
+    // than the tenant's whole budget never will.
+    return BatchError.tenantBytes(tenantMaxBytes, limits.tenantBytesLeft < tenantMaxBytes);
+  }
+
   async get(principal: Principal, id: string): Promise<JobView> {
     return toView(await this.job(principal, id));
   }
 
   /** The job's answers in input order, read from Postgres a page at a time. */
-  async *results(principal: Principal, id: string): AsyncGenerator<{ index: number; status: number | null; state: string; output?: unknown; error?: string }> {
+  async *results(
+    principal: Principal,
+    id: string,
+  ): AsyncGenerator<{ index: number; status: number | null; state: string; output?: unknown; error?: string; pool?: string; workerId?: string }> {
     await this.job(principal, id);
     for (let after = -1; ; ) {
       const page = await this.db.getRepository(BatchRowEntity).createQueryBuilder('r')
-        .select(['r.idx', 'r.state', 'r.output', 'r.status', 'r.error'])
+        .select(['r.idx', 'r.state', 'r.output', 'r.status', 'r.error', 'r.pool', 'r.workerId'])
         .where('r.job_id = :id AND r.idx > :after', { id, after })
         .orderBy('r.idx', 'ASC').limit(1000).getMany();
       if (page.length === 0) return;
       for (const row of page) {
-        yield { index: row.idx, state: row.state, status: row.status, ...(row.output ? { output: row.output } : {}), ...(row.error ? { error: row.error } : {}) };
+        yield {
+          index: row.idx, state: row.state, status: row.status,
+          ...(row.output ? { output: row.output } : {}), ...(row.error ? { error: row.error } : {}),
+          // Where it ran: the pool (always the job's residency region) and the worker that answered.
+          ...(row.pool ? { pool: row.pool } : {}), ...(row.workerId ? { workerId: row.workerId } : {}),
+        };
       }
       after = page[page.length - 1].idx;
     }
@@ -133,61 +198,77 @@ export class BatchJobsService implements OnModuleInit, OnApplicationShutdown {
     if (TERMINAL_STATES.includes(job.state)) throw BatchError.finished(id, job.state);
     await this.db.getRepository(BatchJobEntity).update({ id, state: job.state }, { state: 'cancelled', finishedAt: new Date() });
     for (const chunk of await this.db.getRepository(BatchChunkEntity).findBy({ jobId: id, state: 'pending' })) {
-      await this.queues.remove(job.pool, id, chunk.chunk, chunk.attempt);
+      await this.queues.remove(id, chunk.chunk, chunk.attempt);
     }
     return this.get(principal, id);
   }
 
-  /** Writes a chunk's answers; rows already answered are left as they are (answered once). */
-  async applyResults(result: BatchChunkResult): Promise<void> {
-    if (result.rows.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      const job = await tx.getRepository(BatchJobEntity).createQueryBuilder('j').setLock('pessimistic_write').where({ id: result.jobId }).getOne();
-      if (!job || TERMINAL_STATES.includes(job.state)) return;
-      const params: unknown[] = [result.jobId];
-      const values = result.rows.map((r) => {
-        const cells = [r.index, r.ok ? 'done' : 'failed', r.ok ? JSON.stringify(r.response) : null, r.ok ? 200 : r.status, r.ok ? null : r.error];
+  /**
+   * Writes a chunk's answers and their audit rows in one transaction: only rows still pending
+   * take their answer, and only those get their audit row (the event ids are the rows' own as
+   * well), so a row is answered and audited exactly once however often its chunk ran. Returns
+   * false when the job has ended (cancelled, failed fast): its runner stops.
+   */
+  async applyResults(jobId: string, chunk: number, answers: RowAnswer[]): Promise<boolean> {
+    if (answers.length === 0) return true;
+    await this.audit.preparePartitions(answers.map((a) => a.audit.residencyRegion));
+    return this.db.transaction(async (tx) => {
+      const job = await tx.getRepository(BatchJobEntity).createQueryBuilder('j').setLock('pessimistic_write').where({ id: jobId }).getOne();
+      if (!job || TERMINAL_STATES.includes(job.state)) return false;
+      const params: unknown[] = [jobId];
+      const values = answers.map((r) => {
+        const cells = [r.index, r.ok ? 'done' : 'failed', r.ok ? JSON.stringify(r.response) : null, r.ok ? 200 : r.status, r.ok ? null : r.error, r.pool, r.workerId];
         return `(${cells.map((c) => `$${params.push(c)}`).join(', ')})`;
       });
       const raw: unknown = await tx.query(
-        `UPDATE batch_rows AS r SET state = v.state, output = v.output::jsonb, status = v.status::int, error = v.error
-           FROM (VALUES ${values.join(', ')}) AS v(idx, state, output, status, error)
+        `UPDATE batch_rows AS r SET state = v.state, output = v.output::jsonb, status = v.status::int, error = v.error, pool = v.pool, worker_id = v.worker_id
+           FROM (VALUES ${values.join(', ')}) AS v(idx, state, output, status, error, pool, worker_id)
           WHERE r.job_id = $1 AND r.idx = v.idx::int AND r.state = 'pending'
-          RETURNING r.state`,
+          RETURNING r.idx, r.state`,
         params,
       );
       // TypeORM hands an UPDATE … RETURNING back as [rows, count].
-      const updated = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as { state: string }[];
+      const updated = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as { idx: number; state: string }[];
+      const answered = new Set(updated.map((r) => r.idx));
+      await this.audit.insertWithin(tx, answers.filter((a) => answered.has(a.index)).map((a) => a.audit));
       const failed = updated.filter((r) => r.state === 'failed').length;
       job.processed += updated.length;
       job.failed += failed;
       job.startedAt ??= new Date();
       job.state = 'running';
-      const [{ left }] = await tx.query(`SELECT count(*)::int AS left FROM batch_rows WHERE job_id = $1 AND chunk = $2 AND state = 'pending'`, [result.jobId, result.chunk]);
-      if (left === 0) await tx.getRepository(BatchChunkEntity).update({ jobId: result.jobId, chunk: result.chunk }, { state: 'done' });
+      job.waiting = null;
+      const [{ left }] = await tx.query(`SELECT count(*)::int AS left FROM batch_rows WHERE job_id = $1 AND chunk = $2 AND state = 'pending'`, [jobId, chunk]);
+      if (left === 0) await tx.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
       if (job.failFast && failed > 0) Object.assign(job, { state: 'failed', error: `a row failed and the job is fail-fast`, finishedAt: new Date() });
       else if (job.processed >= job.total) Object.assign(job, { state: 'completed', finishedAt: new Date() });
       await tx.getRepository(BatchJobEntity).save(job);
+      return !TERMINAL_STATES.includes(job.state);
     });
   }
 
-  /** Puts a pending chunk (back) on its queue, with its rows read from Postgres. */
-  async enqueue(job: Pick<BatchJobEntity, 'id' | 'tenantId' | 'model' | 'version' | 'pool' | 'priority'>, chunk: BatchChunkEntity): Promise<void> {
-    const rows = await this.db.getRepository(BatchRowEntity).find({
-      select: { idx: true, input: true },
-      where: { jobId: job.id, chunk: chunk.chunk, state: 'pending' },
-      order: { idx: 'ASC' },
-    });
-    if (rows.length === 0) {
-      await this.db.getRepository(BatchChunkEntity).update({ jobId: job.id, chunk: chunk.chunk }, { state: 'done' });
-      return;
-    }
-    await this.queues.enqueue(
-      job.pool,
-      { jobId: job.id, chunk: chunk.chunk, tenantId: job.tenantId, model: job.model, version: job.version, priority: job.priority, rows: rows.map((r) => ({ index: r.idx, request: r.input })) },
-      chunk.attempt,
-      job.priority,
-    );
+  /** A job still running, for its runner; null once it has ended or is gone. */
+  async openJob(jobId: string): Promise<BatchJobEntity | null> {
+    const job = await this.db.getRepository(BatchJobEntity).findOneBy({ id: jobId });
+    return job && !TERMINAL_STATES.includes(job.state) ? job : null;
+  }
+
+  /** The chunk's rows not answered yet, in input order. */
+  async pendingRows(jobId: string, chunk: number): Promise<{ idx: number; input: object | null }[]> {
+    return this.db.getRepository(BatchRowEntity).find({ select: { idx: true, input: true }, where: { jobId, chunk, state: 'pending' }, order: { idx: 'ASC' } });
+  }
+
+  async markChunkDone(jobId: string, chunk: number): Promise<void> {
+    await this.db.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
+  }
+
+  /** Says (or stops saying) on the job why it waits; a job that ended keeps what it said. */
+  async setWaiting(jobId: string, reason: string | null): Promise<void> {
+    await this.db.query(`UPDATE batch_jobs SET waiting = $2 WHERE id = $1 AND state = ANY($3) AND waiting IS DISTINCT FROM $2`, [jobId, reason, IN_FLIGHT]);
+  }
+
+  /** Puts a pending chunk (back) on the queue at its job's priority; its rows stay in Postgres. */
+  async enqueue(job: Pick<BatchJobEntity, 'id' | 'priority'>, chunk: BatchChunkEntity): Promise<void> {
+    await this.queues.enqueue({ jobId: job.id, chunk: chunk.chunk }, chunk.attempt, job.priority);
     await this.db.getRepository(BatchChunkEntity).update({ jobId: job.id, chunk: chunk.chunk }, { enqueuedAt: new Date() });
   }
 
@@ -209,7 +290,7 @@ export function toView(job: BatchJobEntity): JobView {
   const terminal = TERMINAL_STATES.includes(job.state);
   return {
     id: job.id, kind: job.kind, model: job.model, version: job.version, state: job.state, priority: job.priority,
-    total: job.total, processed: job.processed, failed: job.failed, error: job.error,
+    total: job.total, processed: job.processed, failed: job.failed, error: job.error, waiting: terminal ? null : job.waiting,
     createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
     etaSeconds: terminal ? 0 : rate > 0 ? Math.round((job.total - job.processed) / rate) : null,
   };

@@ -1,23 +1,24 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
-import { BatchJobName, batchChunkQueue, bullPrefix, chunkJobId, type BatchChunkPayload } from '@falaj/contracts';
+import type IORedis from 'ioredis';
+import { createRedis } from '@falaj/messaging';
+import { BATCH_RUNS_QUEUE, BatchJobName, bullPrefix, chunkJobId, type BatchRun } from '@falaj/contracts';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 
-/** The chunk queues, one per pool; the only place the registry talks to BullMQ as a producer. */
+/** The chunk queue: the only place the registry talks to BullMQ as a producer (BatchRunner consumes it). */
 @Injectable()
 export class BatchQueues implements OnApplicationShutdown {
   readonly connection: IORedis;
-  private readonly queues = new Map<string, Queue>();
+  readonly queue: Queue;
 
   constructor(@Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig) {
-    // BullMQ blocks on its connection: it must not give up on commands while Redis restarts.
-    this.connection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, connectionName: 'registry:batch' });
+    this.connection = createRedis(config.redis, 'registry:batch', { retryForever: true });
+    this.queue = new Queue(BATCH_RUNS_QUEUE, { connection: this.connection, prefix: bullPrefix(config.prefix) });
   }
 
-  async enqueue(pool: string, payload: BatchChunkPayload, attempt: number, priority: number): Promise<void> {
-    await this.queue(pool).add(BatchJobName.RunChunk, payload, {
-      jobId: chunkJobId(payload.jobId, payload.chunk, attempt),
+  async enqueue(run: BatchRun, attempt: number, priority: number): Promise<void> {
+    await this.queue.add(BatchJobName.RunChunk, run, {
+      jobId: chunkJobId(run.jobId, run.chunk, attempt),
       priority,
       attempts: 3,
       backoff: { type: 'exponential', delay: 500 },
@@ -27,29 +28,19 @@ export class BatchQueues implements OnApplicationShutdown {
   }
 
   /** What BullMQ knows of a chunk's job: 'unknown' once Redis has lost it. */
-  async stateOf(pool: string, jobId: string, chunk: number, attempt: number): Promise<{ state: string; failedReason?: string }> {
-    const queue = this.queue(pool);
+  async stateOf(jobId: string, chunk: number, attempt: number): Promise<{ state: string; failedReason?: string }> {
     const id = chunkJobId(jobId, chunk, attempt);
-    const state = await queue.getJobState(id);
+    const state = await this.queue.getJobState(id);
     if (state !== 'failed') return { state };
-    return { state, failedReason: (await queue.getJob(id))?.failedReason };
+    return { state, failedReason: (await this.queue.getJob(id))?.failedReason };
   }
 
-  async remove(pool: string, jobId: string, chunk: number, attempt: number): Promise<void> {
-    await this.queue(pool).remove(chunkJobId(jobId, chunk, attempt)).catch(() => 0);
+  async remove(jobId: string, chunk: number, attempt: number): Promise<void> {
+    await this.queue.remove(chunkJobId(jobId, chunk, attempt)).catch(() => 0);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const queue of this.queues.values()) await queue.close();
+    await this.queue.close();
     await this.connection.quit().catch(() => undefined);
-  }
-
-  private queue(pool: string): Queue {
-    let queue = this.queues.get(pool);
-    if (!queue) {
-      queue = new Queue(batchChunkQueue(pool), { connection: this.connection, prefix: bullPrefix(this.config.prefix) });
-      this.queues.set(pool, queue);
-    }
-    return queue;
   }
 }

@@ -5,12 +5,11 @@ import { BatchChunkEntity } from './batch-chunk.entity';
 import { BatchJobEntity } from './batch-job.entity';
 import { BatchJobsService } from './batch-jobs.service';
 import { BatchQueues } from './batch-queues';
+import { failedRow } from './job-row';
 
 const EVERY_MS = 2000;
 /** A chunk enqueued this long ago with rows still pending is checked against BullMQ. */
 const CHECK_AFTER_MS = 3000;
-/** How long a completed chunk's answers may take to reach Postgres before the chunk runs again. */
-const RESULTS_GRACE_MS = 30_000;
 /** Attempts of one chunk before its remaining rows are reported failed. */
 const MAX_ATTEMPTS = 5;
 
@@ -56,10 +55,9 @@ export class BatchReconciler implements OnModuleInit, OnApplicationShutdown {
     for (const chunk of chunks) {
       const job = byId.get(chunk.jobId);
       if (!job) continue;
-      const { state, failedReason } = await this.queues.stateOf(job.pool, job.id, chunk.chunk, chunk.attempt);
+      const { state, failedReason } = await this.queues.stateOf(job.id, chunk.chunk, chunk.attempt);
       if (state !== 'unknown' && state !== 'failed' && state !== 'completed') continue; // waiting or running
-      // Completed: its answers are on the results queue — unless that was lost too, long ago.
-      if (state === 'completed' && (chunk.enqueuedAt?.getTime() ?? 0) > Date.now() - RESULTS_GRACE_MS) continue;
+      // Completed with rows still pending: its runner stopped short (its job was ended, then not); run it again.
       if (state === 'failed' && chunk.attempt + 1 >= MAX_ATTEMPTS) {
         await this.failRemainingRows(job, chunk, failedReason ?? 'chunk failed');
         continue;
@@ -73,11 +71,7 @@ export class BatchReconciler implements OnModuleInit, OnApplicationShutdown {
 
   private async failRemainingRows(job: BatchJobEntity, chunk: BatchChunkEntity, reason: string): Promise<void> {
     const rows = await this.db.query(`SELECT idx FROM batch_rows WHERE job_id = $1 AND chunk = $2 AND state = 'pending'`, [job.id, chunk.chunk]);
-    await this.jobs.applyResults({
-      jobId: job.id,
-      chunk: chunk.chunk,
-      workerId: 'registry:reconciler',
-      rows: (rows as { idx: number }[]).map((r) => ({ index: r.idx, ok: false as const, status: 500, error: `gave up after ${MAX_ATTEMPTS} attempts: ${reason}` })),
-    });
+    const error = `gave up after ${MAX_ATTEMPTS} attempts: ${reason}`;
+    await this.jobs.applyResults(job.id, chunk.chunk, (rows as { idx: number }[]).map((r) => failedRow(job, r.idx, 500, error)));
   }
 }

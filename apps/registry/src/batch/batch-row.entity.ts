@@ -26,4 +26,11 @@ export class BatchRowEntity {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
+
+  /** Where the row ran, once answered by a worker. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  pool!: string | null;
+
+  @Column({ name: 'worker_id', type: 'varchar', length: 200, nullable: true })
+  workerId!: string | null;
 }

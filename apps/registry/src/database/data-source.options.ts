@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConnection } from './database-connection';
 import { AuditRecordEntity } from '../audit/audit-record.entity';
 import { ModelEntity } from '../models/model.entity';
 import { TenantEntity } from '../tenants/tenant.entity';
@@ -17,6 +18,13 @@ import { RegistryLifecycle1764500000000 } from './migrations/1764500000000-regis
 import { AuditPlacement1764650000000 } from './migrations/1764650000000-audit-placement';
 import { Rollouts1764700000000 } from './migrations/1764700000000-rollouts';
 import { Quotas1764800000000 } from './migrations/1764800000000-quotas';
+import { AuditEventId1764900000000 } from './migrations/1764900000000-audit-event-id';
+import { OAuthIssuer1764950000000 } from './migrations/1764950000000-oauth-issuer';
+import { ResourceLimits1765000000000 } from './migrations/1765000000000-resource-limits';
+import { JobPlacement1765100000000 } from './migrations/1765100000000-job-placement';
+import { OAuthClientEntity } from '../oauth/oauth-client.entity';
+import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
+import { SigningKeyEntity } from '../oauth/signing-key.entity';
 import { RolloutEventEntity } from '../rollouts/rollout-event.entity';
 import { RolloutEntity } from '../rollouts/rollout.entity';
 
@@ -35,6 +43,9 @@ export const ENTITIES = [
   BatchRowEntity,
   RolloutEntity,
   RolloutEventEntity,
+  OAuthClientEntity,
+  SigningKeyEntity,
+  RevokedTokenEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764331200000,
@@ -43,13 +54,22 @@ export const MIGRATIONS = [
   AuditPlacement1764650000000,
   Rollouts1764700000000,
   Quotas1764800000000,
+  AuditEventId1764900000000,
+  OAuthIssuer1764950000000,
+  ResourceLimits1765000000000,
+  JobPlacement1765100000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(connection: DatabaseConnection): DataSourceOptions {
   return {
     type: 'postgres',
-    url,
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    username: connection.user,
+    ...(connection.password !== undefined ? { password: connection.password } : {}),
+    ssl: connection.ssl,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: true,

@@ -1,5 +1,6 @@
 import type { ModelStage } from '@falaj/contracts';
-import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions, servesAlone, switchedSpec } from './deployment.policy';
+import fc from 'fast-check';
+import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions, servesAlone, servingLimitOf, servingLimitProblems, switchedSpec } from './deployment.policy';
 import { DeploymentInputSchema, servingSettingsOf, type DeploymentSpec } from './deployment-spec.schema';
 
 const spec = (targets: [number, number][], shadow: number | null = null): DeploymentSpec => ({
@@ -96,5 +97,37 @@ describe('switchedSpec', () => {
     const green = { ...base, shadow: 1, targets: [{ version: 2, weight: 100 }] };
     expect(switchedSpec(green, 1)).toMatchObject({ shadow: null, targets: [{ version: 1, weight: 100 }, { version: 2, weight: 0 }] });
     expect(switchedSpec(green, 2).targets).toEqual([{ version: 2, weight: 100 }]);
+  });
+});
+
+describe(servingLimitProblems.name, () => {
+  const maxima = { instanceCount: 4, intraOpThreads: 8 };
+
+  it('names each setting over the platform maximum, with the maximum', () => {
+    expect(servingLimitProblems({ instanceCount: 64, intraOpThreads: 256 }, maxima)).toEqual([
+      'instanceCount 64 is over the platform maximum of 4 (FALAJ_MAX_INSTANCE_COUNT)',
+      'intraOpThreads 256 is over the platform maximum of 8 (FALAJ_MAX_INTRA_OP_THREADS)',
+    ]);
+  });
+
+  it('accepts settings left out and any within the maxima (property)', () => {
+    expect(servingLimitProblems({}, maxima)).toEqual([]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 256 }), (instanceCount, intraOpThreads) => {
+        const problems = servingLimitProblems({ instanceCount, intraOpThreads }, maxima);
+        expect(problems.length).toBe(Number(instanceCount > 4) + Number(intraOpThreads > 8));
+      }),
+    );
+  });
+});
+
+describe(servingLimitOf.name, () => {
+  const maxima = { instanceCount: 4, intraOpThreads: 8 };
+
+  it('names the first limit crossed, instances before threads, as the refusal metric labels it', () => {
+    expect(servingLimitOf({ instanceCount: 5, intraOpThreads: 9 }, maxima)).toBe('deployment_instances');
+    expect(servingLimitOf({ instanceCount: 4, intraOpThreads: 9 }, maxima)).toBe('deployment_threads');
+    expect(servingLimitOf({ instanceCount: 4, intraOpThreads: 8 }, maxima)).toBeUndefined();
+    expect(servingLimitOf({}, maxima)).toBeUndefined();
   });
 });

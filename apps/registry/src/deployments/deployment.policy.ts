@@ -1,4 +1,4 @@
-import type { ModelStage } from '@falaj/contracts';
+import type { LimitName, ModelStage, ServingSettings } from '@falaj/contracts';
 import type { DeploymentSpec } from './deployment-spec.schema';
 
 /**
@@ -23,6 +23,35 @@ export function deploymentProblems(spec: DeploymentSpec, stages: ReadonlyMap<num
   const sum = spec.targets.reduce((total, t) => total + t.weight, 0);
   if (sum !== 100) problems.push(`weights sum to ${sum}, not 100`);
   return problems;
+}
+
+/** The platform's ceilings on what one deployment may ask of the shared workers. */
+export interface ServingMaxima {
+  instanceCount: number;
+  intraOpThreads: number;
+}
+
+/**
+ * What in a deployment's serving settings is over the platform's maxima (FALAJ_MAX_INSTANCE_COUNT,
+ * FALAJ_MAX_INTRA_OP_THREADS), or []: workers are shared, and one tenant's 64 sessions of 256
+ * threads each would take a worker from everyone else.
+ */
+export function servingLimitProblems(serving: ServingSettings, maxima: ServingMaxima): string[] {
+  const problems: string[] = [];
+  if (serving.instanceCount !== undefined && serving.instanceCount > maxima.instanceCount) {
+    problems.push(`instanceCount ${serving.instanceCount} is over the platform maximum of ${maxima.instanceCount} (FALAJ_MAX_INSTANCE_COUNT)`);
+  }
+  if (serving.intraOpThreads !== undefined && serving.intraOpThreads > maxima.intraOpThreads) {
+    problems.push(`intraOpThreads ${serving.intraOpThreads} is over the platform maximum of ${maxima.intraOpThreads} (FALAJ_MAX_INTRA_OP_THREADS)`);
+  }
+  return problems;
+}
+
+/** The first platform limit the settings cross (instances before threads), as `falaj_limit_refusals_total` names it. */
+export function servingLimitOf(serving: ServingSettings, maxima: ServingMaxima): LimitName | undefined {
+  if (serving.instanceCount !== undefined && serving.instanceCount > maxima.instanceCount) return 'deployment_instances';
+  if (serving.intraOpThreads !== undefined && serving.intraOpThreads > maxima.intraOpThreads) return 'deployment_threads';
+  return undefined;
 }
 
 /** The versions a spec serves live traffic with: in `production` while the spec stands. */

@@ -1,4 +1,5 @@
-import { DomainError } from '@falaj/http';
+import type { LimitName } from '@falaj/contracts';
+import { DomainError } from '@falaj/contracts';
 
 export class DeploymentsError extends DomainError {
   static notFound(model: string): DeploymentsError {
@@ -9,6 +10,10 @@ export class DeploymentsError extends DomainError {
   }
   static noShadow(model: string): DeploymentsError {
     return new DeploymentsError(404, `model '${model}' has no shadow version in its deployment`, 'no_shadow');
+  }
+  /** Serving settings over the platform's maxima, wherever the spec came from (PUT, switch, rollout, promotion). */
+  static overMaxima(problems: string[], limit: LimitName): DeploymentsError {
+    return new DeploymentsError(400, `invalid deployment: ${problems.join('; ')}`, 'invalid_deployment', { limit });
   }
   static invalid(problems: string[]): DeploymentsError {
     return new DeploymentsError(400, `invalid deployment: ${problems.join('; ')}`, 'invalid_deployment');

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@falaj/auth';
@@ -7,10 +7,11 @@ import { AliasesService } from '../aliases/aliases.service';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import type { ModelEntity } from '../models/model.entity';
 import { lockModel } from '../models/models.service';
+import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { StageWriter } from '../transitions/stage.writer';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 import { DeploymentRevisionEntity } from './deployment-revision.entity';
-import { deploymentProblems, primaryVersion, servedVersions, switchedSpec } from './deployment.policy';
+import { deploymentProblems, primaryVersion, servedVersions, servingLimitOf, servingLimitProblems, switchedSpec } from './deployment.policy';
 import { servingSettingsOf, type DeploymentInput, type DeploymentSpec, type SwitchInput } from './deployment-spec.schema';
 import { DeploymentEntity } from './deployment.entity';
 import { DeploymentsError } from './deployments.exception';
@@ -29,6 +30,7 @@ export class DeploymentsService {
     private readonly aliases: AliasesService,
     private readonly stages: StageWriter,
     private readonly lifecycle: LifecyclePublisher,
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   async get(model: ModelEntity): Promise<DeploymentEntity> {
@@ -42,6 +44,8 @@ export class DeploymentsService {
   }
 
   async put(principal: Principal, model: ModelEntity, input: DeploymentInput): Promise<DeploymentEntity> {
+    // Checked before any version is resolved, so the caller hears of the maxima first; write() checks again for every path.
+    this.checkMaxima(servingSettingsOf(input));
     const saved = await this.db.transaction(async (tx) => {
       await lockModel(tx, model.id);
       const spec: DeploymentSpec = {
@@ -124,8 +128,14 @@ export class DeploymentsService {
     return tx.getRepository(DeploymentEntity).findOneBy({ modelId });
   }
 
-  /** Writes the next revision (a null spec removes the deployment); the caller holds the model's lock. */
+  /**
+   * Writes the next revision (a null spec removes the deployment); the caller holds the model's
+   * lock. Every revision passes here — PUT, a blue-green switch, each rollout step and its
+   * rollback, a promotion — so the platform's maxima are checked here once: a spec carried
+   * forward from before a maximum was lowered is refused too, never written again.
+   */
   async write(tx: EntityManager, modelId: string, spec: DeploymentSpec | null, change: { actor: string; reason: string }): Promise<DeploymentEntity> {
+    if (spec !== null) this.checkMaxima(spec.serving);
     const [{ max }] = await tx.query(`SELECT COALESCE(MAX(revision), 0)::int AS max FROM deployment_revisions WHERE model_id = $1`, [modelId]);
     const revision = Number(max) + 1;
     await tx.getRepository(DeploymentRevisionEntity).insert({ modelId, revision, spec, actor: change.actor, reason: change.reason });
@@ -136,6 +146,11 @@ export class DeploymentsService {
     }
     await repo.upsert({ modelId, revision, spec, updatedBy: change.actor }, ['modelId']);
     return repo.findOneByOrFail({ modelId });
+  }
+
+  private checkMaxima(serving: DeploymentSpec['serving']): void {
+    const limit = servingLimitOf(serving, this.config.servingMaxima);
+    if (limit !== undefined) throw DeploymentsError.overMaxima(servingLimitProblems(serving, this.config.servingMaxima), limit);
   }
 }
 

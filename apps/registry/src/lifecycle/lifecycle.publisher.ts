@@ -4,6 +4,7 @@ import type { Producer } from 'kafkajs';
 import type { Repository } from 'typeorm';
 import {
   ModelLifecycleEventSchema,
+  hostingRegions,
   modelLifecycleKey,
   modelLifecycleTopic,
   type DeploymentState,
@@ -15,6 +16,7 @@ import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
 import { DeploymentEntity } from '../deployments/deployment.entity';
 import { ModelEntity } from '../models/model.entity';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { TenantEntity } from '../tenants/tenant.entity';
 import { ModelVersionEntity } from '../versions/model-version.entity';
 
 type Change = Pick<ModelLifecycleEvent, 'type' | 'version' | 'stage' | 'actor'>;
@@ -46,6 +48,7 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
     @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
   ) {
     this.publisher = new EventPublisher(producer, modelLifecycleTopic(config.prefix), ModelLifecycleEventSchema);
   }
@@ -67,9 +70,17 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
       model: model.name,
       production: deleted ? null : await this.productionOf(model, deployment),
       ...(deployment ? { deployment } : {}),
+      ...(deleted ? {} : await this.regionsOf(model, deployment)),
       occurredAt: new Date().toISOString(),
     };
     await this.publisher.publish(modelLifecycleKey(model.tenantId, model.name), event, { 'event-type': change.type });
+  }
+
+  /** Where workers may hold the model's versions: the tenant's region (within the deployment's), never another's. */
+  async regionsOf(model: ModelEntity, deployment?: DeploymentState): Promise<{ regions?: string[] }> {
+    const tenant = await this.tenants.findOneBy({ id: model.tenantId });
+    const regions = hostingRegions(tenant?.residency, (deployment ?? (await this.deploymentOf(model)))?.regions);
+    return regions === undefined ? {} : { regions };
   }
 
   /**

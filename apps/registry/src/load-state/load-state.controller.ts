@@ -2,10 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
+import { hostingRefusal, parsePoolName } from '@falaj/contracts';
 import { ZodPipe } from '@falaj/http';
 import { VersionRefSchema, type VersionRef } from '../aliases/version-ref';
 import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
-import { servingVersionOf } from '../lifecycle/lifecycle.publisher';
+import { LifecyclePublisher, servingVersionOf } from '../lifecycle/lifecycle.publisher';
 import { ZodBody } from '../openapi/zod-openapi';
 import { VersionsError } from '../versions/versions.exception';
 import { VersionsService } from '../versions/versions.service';
@@ -27,6 +28,7 @@ export class LoadStateController {
     private readonly versions: VersionsService,
     private readonly heartbeats: WorkerHeartbeatsReader,
     private readonly commands: ModelCommandsPublisher,
+    private readonly lifecycle: LifecyclePublisher,
   ) {}
 
   @Get('status')
@@ -60,7 +62,7 @@ export class LoadStateController {
   @ApiParam(VERSION_PARAM)
   @ZodBody(LoadCommandSchema, { pool: 'cpu.ae' })
   @ApiAcceptedResponse({ schema: { example: { model: 'fraud-scorer', version: 4, command: 'load', pool: 'cpu.ae' } } })
-  @ApiConflictResponse({ schema: { example: { error: 'version 2 is archived; archived versions never serve' } } })
+  @ApiConflictResponse({ schema: { example: { error: "cannot load version 4 on pool cpu.eu: residency: tenant 'acme' data stays only in 'ae', not in 'eu'" } } })
   async load(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -69,12 +71,17 @@ export class LoadStateController {
   ) {
     const { model, version } = await this.versions.get(principal, name, ref);
     if (version.stage === 'archived') throw new VersionsError(409, `version ${version.version} is archived; archived versions never serve`, 'version_archived');
+    const { regions } = await this.lifecycle.regionsOf(model);
+    // A pool of another region would hold the tenant's model there: refused, saying why (the workers refuse it too).
+    const refusal = dto.pool === undefined ? null : hostingRefusal(model.tenantId, regions, parsePoolName(dto.pool)?.region ?? dto.pool);
+    if (refusal !== null) throw new VersionsError(409, `cannot load version ${version.version} on pool ${dto.pool}: ${refusal}`, 'residency');
     await this.commands.publish({
       command: 'load',
       serving: servingVersionOf(version),
       tenantId: model.tenantId,
       model: model.name,
       ...(dto.pool ? { pool: dto.pool } : {}),
+      ...(regions ? { regions } : {}),
       actor: principal.subject,
       occurredAt: new Date().toISOString(),
     });

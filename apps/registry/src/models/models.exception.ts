@@ -1,4 +1,4 @@
-import { DomainError } from '@falaj/http';
+import { DomainError } from '@falaj/contracts';
 
 export class ModelsError extends DomainError {
   static notFound(name: string): ModelsError {

@@ -60,8 +60,8 @@ export class ModelsService {
 
   /**
    * Deletes a model with its versions, aliases, history and deployment revisions — refused while
-   * any version is in production or a deployment references one. Artifacts stay in the store:
-   * they are content-addressed and may be shared by other versions.
+   * any version is in production or a deployment references one. Artifacts stay in the store
+   * until ArtifactCollector finds no version of any tenant holding them (they are content-addressed and shared).
    */
   async delete(principal: Principal, name: string): Promise<void> {
     const model = await this.get(principal, name);

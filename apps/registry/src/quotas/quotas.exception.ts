@@ -1,4 +1,4 @@
-import { DomainError } from '@falaj/http';
+import { DomainError } from '@falaj/contracts';
 
 export class QuotasError extends DomainError {
   static noTenantQuota(tenantId: string): QuotasError {

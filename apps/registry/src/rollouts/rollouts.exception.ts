@@ -1,4 +1,4 @@
-import { DomainError } from '@falaj/http';
+import { DomainError } from '@falaj/contracts';
 
 export class RolloutsError extends DomainError {
   static notFound(model: string, id: string): RolloutsError {

@@ -164,10 +164,16 @@ export class RolloutsService {
   /**
    * One look at an active rollout: judge its step on the traffic since the step began, then
    * roll back, advance, finish, or hold. A rollout another registry is looking at right now is
-   * skipped (SKIP LOCKED), not waited for.
+   * skipped (SKIP LOCKED) once the model's lock is had; what the other decided is read fresh.
    */
   async evaluate(id: string): Promise<void> {
     const announcement = await this.db.transaction(async (tx): Promise<Announcement | null> => {
+      // One lock order everywhere: the model's, then the rollout's, as an operator's pause, resume
+      // or abort takes them. Taken the other way round here, the two deadlocked, and Postgres
+      // aborted one of them: now and then a 500 to the operator.
+      const target = await tx.getRepository(RolloutEntity).findOne({ where: { id, state: In([...ACTIVE_ROLLOUT_STATES]) }, select: { id: true, modelId: true } });
+      if (!target) return null;
+      await lockModel(tx, target.modelId);
       const rollout = await tx
         .getRepository(RolloutEntity)
         .createQueryBuilder('r')
@@ -176,7 +182,6 @@ export class RolloutsService {
         .where({ id, state: In([...ACTIVE_ROLLOUT_STATES]) })
         .getOne();
       if (!rollout) return null;
-      await lockModel(tx, rollout.modelId);
       const model = await tx.getRepository(ModelEntity).findOneByOrFail({ id: rollout.modelId });
       const actor = `rollout:${rollout.id}`;
       const current = await this.deployments.current(tx, model.id);

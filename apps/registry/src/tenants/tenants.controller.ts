@@ -1,14 +1,14 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes, SCOPES } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
 import { ZodBody } from '../openapi/zod-openapi';
-import { CreateTenantSchema, IssueTokenSchema, type CreateTenantDto, type IssueTokenDto } from './tenants.dto';
+import { CreateTenantSchema, type CreateTenantDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
 const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hashed', quota: null, createdAt: '2026-11-28T12:00:00.000Z' };
 
-/** Platform administration: tenants and their credentials. */
+/** Platform administration: tenants (their credentials: clients and API keys). */
 @ApiTags('tenants')
 @ApiBearerAuth()
 @Controller('admin/tenants')
@@ -32,11 +32,11 @@ export class TenantsController {
     return this.tenants.get(id);
   }
 
-  @Post(':id/tokens')
-  @ApiOperation({ summary: 'Issue a signed bearer token (JWT) for a subject of the tenant, with scopes' })
-  @ZodBody(IssueTokenSchema, { subject: 'alice', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'], ttlSeconds: 86400 })
-  @ApiCreatedResponse({ schema: { example: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…', expiresAt: '2026-11-29T12:00:00.000Z' } } })
-  issueToken(@Param('id') id: string, @Body(new ZodPipe(IssueTokenSchema)) dto: IssueTokenDto) {
-    return this.tenants.issueToken(id, dto);
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a tenant that holds no live client, API key or model; its Kafka ACLs and reply topics go with it' })
+  @ApiOkResponse({ schema: { example: EXAMPLE } })
+  @ApiConflictResponse({ schema: { example: { error: "tenant 'acme' still holds 1 live client(s), 0 live API key(s) and 0 model(s): revoke and delete them first" } } })
+  delete(@Param('id') id: string) {
+    return this.tenants.delete(id);
   }
 }

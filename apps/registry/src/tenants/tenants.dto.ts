@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_SCOPES } from '@falaj/auth';
 import { RegionSchema } from '@falaj/contracts';
 
 /** What the audit log may keep of a request's payload. */
@@ -14,15 +15,6 @@ export const CreateTenantSchema = z.object({
 });
 export type CreateTenantDto = z.infer<typeof CreateTenantSchema>;
 
-/** Scopes a platform admin may hand a tenant's credentials (never platform or service scopes). */
-export const TENANT_SCOPES = ['infer', 'models:read', 'models:write', 'deployments:write', 'audit:read', 'versions:pin'] as const;
-
-export const IssueTokenSchema = z.object({
-  subject: z.string().min(1).max(200),
-  scopes: z.array(z.enum(TENANT_SCOPES)).min(1),
-  ttlSeconds: z.number().int().min(60).max(365 * 24 * 3600).default(24 * 3600),
-});
-export type IssueTokenDto = z.infer<typeof IssueTokenSchema>;
 
 export const CreateApiKeySchema = z.object({
   name: z.string().min(1).max(200),

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { KafkaAccessModule } from '../kafka-access/kafka-access.module';
+import { ModelEntity } from '../models/model.entity';
+import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { TenantEntity } from './tenant.entity';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity])],
+  imports: [TypeOrmModule.forFeature([TenantEntity, OAuthClientEntity, ApiKeyEntity, ModelEntity]), KafkaAccessModule],
   controllers: [TenantsController],
   providers: [TenantsService],
   exports: [TenantsService],

@@ -4,6 +4,7 @@ import type { VersionLineage } from './versions.dto';
 
 @Entity({ name: 'model_versions' })
 @Index('model_versions_model_version_uq', ['modelId', 'version'], { unique: true })
+@Index('model_versions_sha256_idx', ['sha256'])
 export class ModelVersionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,4 +1,4 @@
-import { DomainError } from '@falaj/http';
+import { DomainError } from '@falaj/contracts';
 
 export class VersionsError extends DomainError {
   static notFound(model: string, version: number): VersionsError {
@@ -18,7 +18,18 @@ export class VersionsError extends DomainError {
     return new VersionsError(400, `invalid lineage: ${reason}`, 'invalid_lineage');
   }
   static tooLarge(maxBytes: number): VersionsError {
-    return new VersionsError(413, `model artifact exceeds the upload limit of ${maxBytes} bytes`, 'artifact_too_large');
+    return new VersionsError(413, `model artifact exceeds the upload limit of ${maxBytes} bytes (FALAJ_MAX_UPLOAD_BYTES)`, 'artifact_too_large', { limit: 'upload_bytes' });
+  }
+  static overModelLimits(problems: string[]): VersionsError {
+    return new VersionsError(400, `model refused by the platform's limits: ${problems.join('; ')}`, 'model_over_limits', { limit: 'model_tensors' });
+  }
+  static overStorageQuota(quotaBytes: number): VersionsError {
+    return new VersionsError(
+      413,
+      `the tenant's storage quota of ${quotaBytes} bytes (FALAJ_TENANT_STORAGE_BYTES) is used up or would be exceeded by this upload; delete models it no longer needs`,
+      'storage_quota_exceeded',
+      { limit: 'tenant_storage' },
+    );
   }
   static emptyUpload(): VersionsError {
     return new VersionsError(400, 'the upload holds no model file', 'empty_upload');

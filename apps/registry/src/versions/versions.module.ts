@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AliasesModule } from '../aliases/aliases.module';
+import { ArtifactCollector } from '../artifacts/artifact-collector';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { ArtifactsController } from '../artifacts/artifacts.controller';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
@@ -17,6 +18,7 @@ import { VersionsService } from './versions.service';
   controllers: [VersionsController, ArtifactsController],
   providers: [
     VersionsService,
+    ArtifactCollector,
     {
       provide: ArtifactStore,
       inject: [REGISTRY_CONFIG],

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import type { ModelStage } from '@falaj/contracts';
-import { InvalidModelError, externalDataEscapes, inspectOnnxModel, scanOnnxModel, type OnnxModelScan } from '@falaj/onnx';
+import { InvalidModelError, checkOptimizedLoadInChild, externalDataEscapes, inspectOnnxModelInChild, modelLimitProblems, scanOnnxModel, type OnnxModelScan } from '@falaj/onnx';
 import { AliasesService } from '../aliases/aliases.service';
 import type { VersionRef } from '../aliases/version-ref';
 import { ArtifactStore, ArtifactTooLargeError, type StagedArtifact } from '../artifacts/artifact-store';
@@ -42,29 +42,47 @@ export class VersionsService {
   ) {}
 
   /**
-   * Streams the artifact to the store while hashing it, checks its structure (external data
-   * stays in its folder), loads it once in onnxruntime to prove it is a model and read its
-   * signature, and only then records the version. Anything that fails before the record leaves
-   * nothing stored. Versions are immutable: nothing changes their bytes or metadata after this.
+   * Streams the artifact to the store while hashing it, within the upload limit and what the
+   * tenant's storage quota leaves; checks its structure (external data stays in its folder, no
+   * entry the scan cannot read) and its declared tensors against the platform's limits; loads it
+   * once in onnxruntime — in a bounded child process, optimisation off — to prove it is a model
+   * and read its signature, whose declared shapes meet the same limits; and only then records
+   * the version. Anything that fails before the record leaves nothing stored. Versions are
+   * immutable: nothing changes their bytes or metadata after this.
    */
   async register(principal: Principal, modelName: string, upload: UploadSource): Promise<ModelVersionEntity> {
     const model = await this.models.get(principal, modelName);
     const lineage = parseLineage(upload.lineage);
-    const staged = await this.stage(upload.stream);
+    const quota = this.config.artifacts.tenantStorageBytes;
+    const left = quota - (await this.storageUsed(this.db.manager, model.tenantId));
+    if (left <= 0) {
+      upload.stream.resume(); // read nothing, so the answer can go out
+      throw VersionsError.overStorageQuota(quota);
+    }
+    const staged = await this.stage(upload.stream, left);
     let created: ModelVersionEntity;
     try {
       if (staged.sizeBytes === 0) throw VersionsError.emptyUpload();
       const scan = await this.scan(staged);
-      const inspected = await inspectOnnxModel(staged.localPath).catch((error: unknown) => {
-        // onnxruntime names the file it read: a server path that is none of the caller's business.
+      // onnxruntime names the file it read: a server path that is none of the caller's business.
+      const asInvalidModel = (error: unknown): never => {
         if (error instanceof InvalidModelError) {
           throw VersionsError.invalidModel(error.message.replaceAll(staged.localPath, 'the upload').replaceAll(dirname(staged.localPath), "the upload's folder"));
         }
         throw error;
-      });
+      };
+      const inspected = await inspectOnnxModelInChild(staged.localPath, this.config.validation).catch(asInvalidModel);
+      const overLimits = modelLimitProblems(inspected.signature, scan, this.config.modelPolicy);
+      if (overLimits.length > 0) throw VersionsError.overModelLimits(overLimits);
+      // Within the declared limits: now what folding would allocate on a worker, bounded here.
+      await checkOptimizedLoadInChild(staged.localPath, this.config.validation).catch(asInvalidModel);
       created = await this.db.transaction(async (tx) => {
         // The model's lock gives concurrent uploads consecutive version numbers.
         await lockModel(tx, model.id);
+        // One tenant's uploads in turn past this point, so two cannot both take the quota's last bytes.
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('falaj:storage:' || $1))`, [model.tenantId]);
+        const used = await this.storageUsed(tx, model.tenantId, staged.sha256);
+        if (used + staged.sizeBytes > quota) throw VersionsError.overStorageQuota(quota);
         const { max } = (await tx
           .getRepository(ModelVersionEntity)
           .createQueryBuilder('v')
@@ -186,14 +204,30 @@ export class VersionsService {
     });
     const escaping = scan.externalDataLocations.filter(externalDataEscapes);
     if (escaping.length > 0) throw VersionsError.externalDataEscapes(escaping);
+    // The file's own tensors first: refused before any process loads them.
+    const overLimits = modelLimitProblems({ inputs: [], outputs: [] }, scan, this.config.modelPolicy);
+    if (overLimits.length > 0) throw VersionsError.overModelLimits(overLimits);
     return scan;
   }
 
-  private async stage(source: Readable): Promise<StagedArtifact> {
+  /** Bytes of the distinct artifacts the tenant's versions hold (a shared artifact counts for each tenant holding it), `except` one hash. */
+  private async storageUsed(tx: EntityManager, tenantId: string, except?: string): Promise<number> {
+    const [{ used }] = (await tx.query(
+      `SELECT COALESCE(sum(size_bytes), 0)::bigint AS used FROM (
+         SELECT DISTINCT v.sha256, v.size_bytes FROM model_versions v JOIN models m ON m.id = v.model_id
+          WHERE m.tenant_id = $1 AND v.sha256 <> $2) held`,
+      [tenantId, except ?? ''],
+    )) as { used: string }[];
+    return Number(used);
+  }
+
+  /** Stages the upload within the upload limit and `storageLeft`, whichever is smaller; past it, 413 naming the one crossed. */
+  private async stage(source: Readable, storageLeft: number): Promise<StagedArtifact> {
+    const { maxUploadBytes, tenantStorageBytes } = this.config.artifacts;
     try {
-      return await this.store.stage(source, this.config.artifacts.maxUploadBytes);
+      return await this.store.stage(source, Math.min(maxUploadBytes, storageLeft));
     } catch (error) {
-      if (error instanceof ArtifactTooLargeError) throw VersionsError.tooLarge(error.maxBytes);
+      if (error instanceof ArtifactTooLargeError) throw storageLeft < maxUploadBytes ? VersionsError.overStorageQuota(tenantStorageBytes) : VersionsError.tooLarge(maxUploadBytes);
       throw error;
     }
   }

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { routingChangedChannel, routingTableKey, type RouteEntry } from '@falaj/contracts';
-import { routeField } from '@falaj/routing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 
 export const ROUTER_REDIS = Symbol('ROUTER_REDIS');
@@ -29,22 +28,34 @@ export class RoutingTableWriter implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  async put(route: RouteEntry): Promise<void> {
-    this.routes.set(routeField(route.tenantId, route.model), route);
-    await this.redis
-      .multi()
-      .hset(routingTableKey(this.config.prefix), routeField(route.tenantId, route.model), JSON.stringify(route))
-      .publish(routingChangedChannel(this.config.prefix), routeField(route.tenantId, route.model))
-      .exec();
+  /**
+   * Sets each field's route (null: none) in one MULTI with one announcement, so a gateway reading
+   * the hash sees all of it or none of it. A route equal to the one already written is skipped
+   * (a replay writes nothing).
+   */
+  async apply(changes: readonly { field: string; route: RouteEntry | null }[]): Promise<void> {
+    const key = routingTableKey(this.config.prefix);
+    const multi = this.redis.multi();
+    let writes = 0;
+    for (const { field, route } of changes) {
+      const known = this.routes.get(field);
+      if (route === null) {
+        this.routes.delete(field);
+        multi.hdel(key, field);
+      } else {
+        if (known && JSON.stringify(known) === JSON.stringify(route)) continue;
+        this.routes.set(field, route);
+        multi.hset(key, field, JSON.stringify(route));
+      }
+      writes++;
+    }
+    if (writes === 0) return;
+    await multi.publish(routingChangedChannel(this.config.prefix), changes.length === 1 ? changes[0].field : '*').exec();
   }
 
-  async remove(tenantId: string, model: string): Promise<void> {
-    this.routes.delete(routeField(tenantId, model));
-    await this.redis
-      .multi()
-      .hdel(routingTableKey(this.config.prefix), routeField(tenantId, model))
-      .publish(routingChangedChannel(this.config.prefix), routeField(tenantId, model))
-      .exec();
+  /** Stops keeping fields another router now owns (their partitions moved): Redis keeps them, this router no longer writes them back. */
+  forget(fields: Iterable<string>): void {
+    for (const field of fields) this.routes.delete(field);
   }
 
   private async reassert(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '@falaj/auth';
+import { metricsWithLimits } from '@falaj/http';
 import { StreamingMetrics } from './streaming.metrics';
 
 @Controller('metrics')
@@ -11,6 +12,6 @@ export class MetricsController {
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4')
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return metricsWithLimits(this.metrics.registry);
   }
 }

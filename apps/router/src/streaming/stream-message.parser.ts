@@ -3,7 +3,8 @@ import { ReplyTopicSchema, STREAM_HEADERS, StreamInferRequestSchema, type Stream
 export interface RawStreamMessage {
   key: Buffer | null;
   value: Buffer | null;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  /** As kafkajs decodes them: a header sent with a null value is null; a repeated one, an array. */
+  headers?: Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>;
   partition: number;
   offset: string;
 }
@@ -61,11 +62,18 @@ export function parseStreamMessage(message: RawStreamMessage): ParsedStreamMessa
   };
 }
 
-function readHeaders(raw: RawStreamMessage['headers']): Record<string, string> {
-  const headers: Record<string, string> = {};
+/**
+ * Header names lower-cased, each with its first value that is present. A prototype-less record:
+ * a header named `__proto__` or `constructor` is just a header.
+ */
+function readHeaders(raw: RawStreamMessage['headers']): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
   for (const [name, value] of Object.entries(raw ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name.toLowerCase()] = first.toString();
+    // Only strings and bytes: kafkajs decodes a header named like an Object.prototype property
+    // (`constructor`, `__proto__`) as [<the inherited value>, value].
+    const first = (Array.isArray(value) ? value : [value]).find((v): v is string | Buffer => typeof v === 'string' || Buffer.isBuffer(v));
+    const key = name.toLowerCase();
+    if (first !== undefined && headers[key] === undefined) headers[key] = first.toString();
   }
   return headers;
 }

@@ -31,4 +31,16 @@ export class StreamingMetrics {
     help: '1 while the bridge holds back consumption because no worker can take the work',
     registers: [this.registry],
   });
+  readonly refused = new Counter({
+    name: 'falaj_stream_refused_total',
+    help: 'Streamed requests answered 503 (retry later) because their pool stream was over its budget, by limit (stream_entries, stream_bytes)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly consumerRestarts = new Counter({
+    name: 'falaj_stream_consumer_crashes_total',
+    help: 'Crashes of the streaming consumer, by who restarts it (kafkajs after a retriable error, else the bridge with backoff)',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
 }

@@ -6,5 +6,6 @@ import { StreamingMetrics } from './streaming.metrics';
 @Module({
   controllers: [MetricsController],
   providers: [StreamingMetrics, StreamingBridge],
+  exports: [StreamingBridge],
 })
 export class StreamingModule {}

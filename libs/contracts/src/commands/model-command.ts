@@ -14,6 +14,8 @@ const base = {
   model: z.string().min(1),
   /** Only workers of this pool act on it; absent = every pool. */
   pool: z.string().min(1).optional(),
+  /** The regions whose workers may hold the tenant's versions (as the lifecycle's); a worker elsewhere refuses a load. */
+  regions: z.array(z.string().min(1)).optional(),
   actor: z.string().min(1),
   occurredAt: z.iso.datetime(),
 };

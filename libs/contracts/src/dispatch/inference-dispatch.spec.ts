@@ -8,6 +8,7 @@ import {
 } from '@falaj/contracts';
 
 const request: DispatchRequest = {
+  dispatchId: '0b7e3c52-1f0a-4d4e-9a43-2f8e7f3c9d10',
   requestId: 'r-1',
   tenantId: 'acme',
   model: 'mlp',
@@ -48,18 +49,27 @@ describe('decodeDispatchEntry', () => {
 });
 
 describe('decodeReply', () => {
+  const origin = { dispatchId: request.dispatchId, requestId: 'r-1', tenantId: 'acme', model: 'mlp', version: 3, workerId: 'w' };
+
   it('round-trips a successful reply with its outputs', () => {
     const outputs = [{ name: 'y', datatype: 'INT64' as const, shape: [2], data: Buffer.from(new BigInt64Array([7n, -1n]).buffer) }];
-    const reply = decodeReply(encodeReply({ ok: true, requestId: 'r-1', version: 3, workerId: 'w', outputs, computeMs: 0.5 }));
-    expect(reply.ok).toBe(true);
+    const reply = decodeReply(encodeReply({ ok: true, ...origin, outputs, computeMs: 0.5 }));
+    expect(reply).toMatchObject({ ok: true, ...origin });
     if (!reply.ok) return;
     expect(reply.outputs[0].shape).toEqual([2]);
     expect(new BigInt64Array(new Uint8Array(reply.outputs[0].data).buffer)).toEqual(new BigInt64Array([7n, -1n]));
   });
 
   it('round-trips an error reply', () => {
-    const error = { ok: false as const, requestId: 'r-1', workerId: 'w', status: 503, error: 'not loaded' };
+    const error = { ok: false as const, ...origin, status: 503, error: 'not loaded' };
     expect(decodeReply(encodeReply(error))).toEqual(error);
+  });
+
+  it('refuses a reply that does not say which dispatch, tenant and model it answers', () => {
+    const header = Buffer.from(JSON.stringify({ ok: false, requestId: 'r-1', workerId: 'w', status: 503, error: 'x' }));
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32LE(header.length, 0);
+    expect(() => decodeReply(Buffer.concat([prefix, header]))).toThrow(DispatchDecodeError);
   });
 
   it('refuses a message whose header length overruns it', () => {

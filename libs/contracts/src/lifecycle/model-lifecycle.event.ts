@@ -100,6 +100,12 @@ export const ModelLifecycleEventSchema = z.object({
    * serve and with what weights. Optional, so consumers that predate deployments keep working.
    */
   deployment: DeploymentStateSchema.optional(),
+  /**
+   * The regions whose workers may hold the model's versions (hostingRegions: the tenant's
+   * residency within the deployment's regions); a worker of another region holds none of them.
+   * Absent: any region (a tenant without residency, or an event from before this field).
+   */
+  regions: z.array(z.string().min(1)).optional(),
   actor: z.string().min(1),
   occurredAt: z.iso.datetime(),
 });

@@ -1,5 +1,5 @@
 import type { Principal } from '@falaj/auth';
-import type { DispatchReply, ModelSignature, RouteEntry } from '@falaj/contracts';
+import { DomainError, type DispatchReply, type ModelSignature, type RouteEntry } from '@falaj/contracts';
 import type { DecodedInferRequest } from '@falaj/oip';
 import type { Placement } from '@falaj/routing';
 
@@ -27,8 +27,11 @@ export interface InferenceSteps {
    * pools as they are now. Without it, such a request is refused at once with 503.
    */
   awaitReady?(missed: Placement, place: () => Placement): Promise<Placement>;
-  /** Just before dispatch (load shedding): may refuse; the returned function gets the dispatch's latency. */
-  beforeDispatch?(pool: string, route: RouteEntry): (latencyMs: number) => void;
+  /**
+   * Just before dispatch, the request decoded (load shedding, the byte budget): may refuse; the
+   * returned function gets the dispatch's latency once it is answered or has failed.
+   */
+  beforeDispatch?(pool: string, route: RouteEntry, request: DecodedInferRequest): (latencyMs: number) => void;
 }
 
 /**
@@ -60,8 +63,7 @@ export type InferenceOutcome =
       error: Error;
     });
 
-/** The status a failed outcome's error carries (400–599); undefined for an unexpected error. */
+/** The status a failed outcome's error carries (a DomainError's, 400–599); undefined for an unexpected error. */
 export function statusOf(error: Error): number | undefined {
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+  return error instanceof DomainError && error.status >= 400 && error.status < 600 ? error.status : undefined;
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '@falaj/http';
+import { REPLY_TOO_LARGE_STATUS, DomainError } from '@falaj/contracts';
 
 /**
  * An inference request refused or failed on its way through the pipeline, with the HTTP-like
@@ -20,7 +20,16 @@ export class InferenceError extends DomainError {
   static timeout(message: string): InferenceError {
     return new InferenceError(504, message, 'timeout');
   }
-  static fromWorker(status: number, message: string): InferenceError {
-    return new InferenceError(status, message, 'worker_error');
+  /**
+   * A worker's refusal or failure. Its 4xx are about the caller's input and say what is wrong;
+   * its 503 and 504 are its own states (not loaded, deadline passed). A failure to run (500) says
+   * what onnxruntime said, with the model's node names and the runtime's source paths: that stays
+   * in the log (see InferencePipeline), and the caller gets the request id to ask about.
+   */
+  static fromWorker(status: number, message: string, requestId: string): InferenceError {
+    // A worker answers 422 only when the answer is over its reply limit (FALAJ_MAX_REPLY_BYTES).
+    if (status === REPLY_TOO_LARGE_STATUS) return new InferenceError(status, message, 'reply_too_large', { limit: 'reply_bytes' });
+    if (status < 500 || status === 503 || status === 504) return new InferenceError(status, message, 'worker_error');
+    return new InferenceError(status, `the model failed to run this request (request id ${requestId})`, 'worker_error');
   }
 }

@@ -26,9 +26,9 @@ const principal = { tenantId: 'acme', subject: 'alice', scopes: ['infer'] } as u
 /** The pipeline over in-memory fakes (no Redis): the route, the heartbeats, the worker's reply. */
 function pipelineWith(reply: () => Promise<DispatchReply>) {
   const pipeline = new InferencePipeline({
-    redis: {} as Redis,
+    redis: { defineCommand: () => undefined } as unknown as Redis,
     routesSubscriber: {} as Redis,
-    repliesSubscriber: {} as Redis,
+    repliesReader: {} as Redis,
     prefix: 'test',
     replyTo: 'gw-1',
     timeoutMs: 1000,
@@ -64,7 +64,7 @@ function pipelineWith(reply: () => Promise<DispatchReply>) {
   return { pipeline, ready, refresh, dispatch, order, steps, call };
 }
 
-const served = (version: number): (() => Promise<DispatchReply>) => async () => ({ ok: true, requestId: 'r1', version, workerId: 'w1', outputs: [], computeMs: 1 });
+const served = (version: number): (() => Promise<DispatchReply>) => async () => ({ ok: true, dispatchId: 'd1', requestId: 'r1', tenantId: 'acme', model: 'scorer', version, workerId: 'w1', outputs: [], computeMs: 1 });
 
 describe(InferencePipeline.name, () => {
   describe('infer', () => {
@@ -109,7 +109,7 @@ describe(InferencePipeline.name, () => {
     });
 
     it("maps a worker's error to its status and a missing reply to 504, keeping where it was placed", async () => {
-      const failed = pipelineWith(async () => ({ ok: false, requestId: 'r1', workerId: 'w1', status: 400, error: 'bad tensor' }));
+      const failed = pipelineWith(async () => ({ ok: false, dispatchId: 'd1', requestId: 'r1', tenantId: 'acme', model: 'scorer', version: 1, workerId: 'w1', status: 400, error: 'bad tensor' }));
       const refused = await failed.pipeline.infer(failed.call, undefined, failed.steps);
       expect(refused).toMatchObject({ ok: false, version: 1, pool: 'cpu.ae', error: { status: 400, message: 'bad tensor' } });
       const silent = pipelineWith(() => Promise.reject(new DispatchTimeoutError('no reply from pool cpu.ae within 1000 ms')));
@@ -123,7 +123,7 @@ describe(InferencePipeline.name, () => {
       const answered = jest.fn();
       const beforeDispatch = jest.fn(() => answered);
       const outcome = await pipeline.infer(call, undefined, { ...steps, beforeDispatch });
-      expect(beforeDispatch).toHaveBeenCalledWith('cpu.ae', route);
+      expect(beforeDispatch).toHaveBeenCalledWith('cpu.ae', route, expect.objectContaining({ inputs: [] }));
       expect(answered).toHaveBeenCalledWith(expect.any(Number));
       expect(outcome).toMatchObject({ ok: false, error: { message: 'redis down' } });
       expect(outcome.ok === false && 'status' in outcome.error).toBe(false);

@@ -1,7 +1,8 @@
+import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { parsePoolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 import { RoutingTableReader, hybridPools, placeRequest, readyTarget, resolveTarget, type Placement, type ResolvedTarget, type TargetPlacement } from '@falaj/routing';
-import { DispatchTimeoutError, PoolDispatcher } from '../pool-dispatcher';
+import { DispatchTimeoutError, PoolDispatcher, type PoolDispatcherOptions } from '../pool-dispatcher';
 import { PoolMonitor } from '../pool-monitor';
 import type { InferenceCall, InferenceOutcome, InferenceSteps } from './inference-call';
 import { InferenceError } from './inference.error';
@@ -9,15 +10,17 @@ import { InferenceError } from './inference.error';
 export interface InferencePipelineOptions {
   /** Commands: heartbeats, stream writes (and the routing table's reads). */
   redis: Redis;
-  /** Connections of their own for the subscriptions: routing-table changes, workers' replies. */
+  /** Connections of their own: the routing-table subscription, the blocking read of workers' replies. */
   routesSubscriber: Redis;
-  repliesSubscriber: Redis;
+  repliesReader: Redis;
   prefix: string;
-  /** This process's id: workers answer on its reply channel. */
+  /** This process's id: workers answer on its reply stream. */
   replyTo: string;
   timeoutMs: number;
   /** Watch the routes' shadow pools too (for an edge that mirrors to them). */
   watchShadowPools: boolean;
+  /** The pool streams' budget and the edge's count of refusals past it. */
+  streams?: PoolDispatcherOptions;
 }
 
 const NO_RELEASE = (): void => undefined;
@@ -31,6 +34,7 @@ const NO_RELEASE = (): void => undefined;
  * its own answer (an exception, a Kafka response). Route lookup and placement are in memory.
  */
 export class InferencePipeline {
+  private readonly logger = new Logger(InferencePipeline.name);
   readonly routes: RoutingTableReader;
   readonly pools: PoolMonitor;
   readonly dispatcher: PoolDispatcher;
@@ -40,7 +44,7 @@ export class InferencePipeline {
   constructor(private readonly options: InferencePipelineOptions) {
     const { redis, prefix } = options;
     this.routes = new RoutingTableReader(redis, options.routesSubscriber, prefix);
-    this.dispatcher = new PoolDispatcher(redis, options.repliesSubscriber, prefix, options.replyTo);
+    this.dispatcher = new PoolDispatcher(redis, options.repliesReader, prefix, options.replyTo, options.streams);
     this.pools = new PoolMonitor(redis, prefix, () => this.watchedPools());
   }
 
@@ -80,7 +84,7 @@ export class InferencePipeline {
         if (served.pool === null) throw this.notReady(call, target, served);
         ({ pool, explanation: placement } = served);
       }
-      const answered = steps.beforeDispatch?.(served.pool, resolved.route);
+      const answered = steps.beforeDispatch?.(served.pool, resolved.route, request);
       const dispatchedAt = performance.now();
       const reply = await this.dispatcher
         .dispatch(
@@ -100,7 +104,12 @@ export class InferencePipeline {
           throw error instanceof DispatchTimeoutError ? InferenceError.timeout(error.message) : error;
         })
         .finally(() => answered?.(performance.now() - dispatchedAt));
-      if (!reply.ok) throw InferenceError.fromWorker(reply.status, reply.error);
+      if (!reply.ok) {
+        const error = InferenceError.fromWorker(reply.status, reply.error, call.requestId);
+        // What the caller is not told is logged, under the request id it is told.
+        if (error.message !== reply.error) this.logger.error({ requestId: call.requestId, model: call.model, version: target.version, pool: served.pool, status: reply.status, detail: reply.error }, 'the model failed to run a request');
+        throw error;
+      }
       return { ok: true, version: target.version, pool: served.pool, placement: served.explanation, route: resolved.route, request, reply, dispatchedAt };
     } catch (error) {
       // A refusal before placement names no version, on every edge: the rollout analysis counts

@@ -1,18 +1,21 @@
+import { DomainError, type LimitName } from '@falaj/contracts';
+
 /**
- * Over a quota (429) or shed (503): the caller is told when to come back. Thrown by the
- * gateway's admission and shedding and by the streaming bridge's admission alike; every
+ * Over a quota (429) or shed (503): the caller is told when to come back. Thrown by admission
+ * (Admission, on every entry point) and by shedding and the pool streams' budget; every
  * protocol maps it by its status, and `retryAfterSeconds` becomes `Retry-After`.
  */
-export class QuotaError extends Error {
-  readonly code: 'quota_exceeded' | 'shed';
+export class QuotaError extends DomainError {
+  declare readonly code: 'quota_exceeded' | 'shed';
+  declare readonly retryAfterSeconds: number;
 
   constructor(
-    readonly status: 429 | 503,
+    override readonly status: 429 | 503,
     message: string,
-    readonly retryAfterSeconds: number,
+    retryAfterSeconds: number,
+    /** The named limit, counted in `falaj_limit_refusals_total` (shedding is no limit: none). */
+    limit?: LimitName,
   ) {
-    super(message);
-    this.name = 'QuotaError';
-    this.code = status === 429 ? 'quota_exceeded' : 'shed';
+    super(status, message, status === 429 ? 'quota_exceeded' : 'shed', { retryAfterSeconds, ...(limit !== undefined ? { limit } : {}) });
   }
 }

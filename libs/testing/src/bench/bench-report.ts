@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../repo-root';
 import type { BenchModel } from './bench-models';
@@ -139,10 +139,11 @@ ${targets.join('\n')}
 
 - **The gateway's CPU per request bounds the tiny model.** The tiny MLP runs in microseconds; every
   millisecond in its rows is the serving path. Compare *CPU ms/req gateway* with the Fastify echo's
-  share of a core: the gateway adds Nest routing and guards, the bearer token (its HMAC verified
-  once per token, then cached to its expiry), OIP JSON decoding and validation, placement, a token
-  bucket (one Lua call) where quotas are set, an audit event to Kafka, one XADD (auto-pipelined:
-  the XADDs of one event-loop turn leave in one write) and one pub/sub reply per request. Under
+  share of a core: the gateway adds Nest routing and guards, the bearer token (its signature
+  verified once per token, then cached to its expiry, the revocation list checked on every use:
+  see *Authentication cost per request*), OIP JSON decoding and validation, placement, a token
+  bucket (one Lua call) where quotas are set, an audit event to Kafka, one enqueue script (the pool stream budget; auto-pipelined:
+  the enqueues of one event-loop turn leave in one write) and one reply-stream entry per request (read by XREAD, deleted with the next read). Under
   \`--cpu-prof\` at c=64 its profile is flat: GC ~10 %, async hooks, Fastify, Nest, ioredis, kafkajs
   and the codec a few per cent each, no single hot spot;
   \`npm run bench:profile\` shows each under \`--cpu-prof\`. On loopback TCP the kernel time of every
@@ -156,7 +157,7 @@ ${targets.join('\n')}
   it: with one instance (on the JavaScript thread) the worker neither reads the stream nor
   publishes replies while a batch runs; further instances run on worker threads, side by side.
   Per request the worker's own work (stream entry decode, signature
-  check, tensor views, reply encode, one pipelined PUBLISH/XACK/XDEL per batch) is a small part of
+  check, tensor views, reply encode, an XADD per reply and one remove script per batch, pipelined) is a small part of
   *CPU ms/req worker* for the CNNs, which is mostly the model.
 - **Batching.** With one intra-op thread on this CPU the CNN's per-item cost grows with the batch
   (raw *on* vs *off*), so batching gains come from amortising the per-request overhead (one run,
@@ -181,7 +182,7 @@ ${licences}
 `;
   const docs = join(repoRoot(), 'docs');
   mkdirSync(docs, { recursive: true });
-  writeFileSync(join(docs, 'benchmarks.md'), markdown);
+  writeFileSync(join(docs, 'benchmarks.md'), markdown + keptSections(join(docs, 'benchmarks.md')));
   return `${printed}\n\nwrote docs/benchmarks.md`;
 }
 
@@ -191,4 +192,18 @@ function summarizeHeartbeat(heartbeat: unknown): unknown {
     rssBytes: beat.rssBytes,
     models: (beat.models ?? []).map((m) => ({ model: m.model, provider: m.provider, loadMs: m.loadMs, stats: m.stats })),
   };
+}
+
+/** Sections measured by other commands (npm run bench:hot-path, bench:redis-hot-path, bench:tls), carried over from the file being replaced. */
+const KEPT_SECTIONS = ['## Cost of the hostile-input checks on the hot path', '## Cost of TLS on the hot path (issue 12)'];
+
+function keptSections(file: string): string {
+  if (!existsSync(file)) return '';
+  const old = readFileSync(file, 'utf8');
+  return KEPT_SECTIONS.map((heading) => {
+    const at = old.indexOf(heading);
+    if (at < 0) return '';
+    const next = old.indexOf('\n## ', at + heading.length);
+    return `\n${old.slice(at, next < 0 ? undefined : next + 1).trimEnd()}\n`;
+  }).join('');
 }

@@ -7,8 +7,8 @@ import { summarize } from './percentiles';
  * Closed-loop gRPC load: `concurrency` callers on one channel (HTTP/2 multiplexes them, as
  * tritonclient.grpc does), each keeping one ModelInfer in flight for `seconds`.
  */
-export async function grpcLoad(address: string, token: string, model: string, input: TensorPayload, concurrency: number, seconds: number): Promise<LoadResult> {
-  const client = new OipGrpcClient(address, token);
+export async function grpcLoad(target: ConstructorParameters<typeof OipGrpcClient>[0], token: string, model: string, input: TensorPayload, concurrency: number, seconds: number): Promise<LoadResult> {
+  const client = new OipGrpcClient(target, token);
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;

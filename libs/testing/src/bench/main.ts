@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { eventually } from '../eventually';
 import { FalajSuite } from '../falaj-suite';
 import { repoRoot } from '../repo-root';
+import { trustTestCa } from '../test-tls';
 import { encodeBinaryInferRequest } from '../oip-binary';
 import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-models';
 import { startEchoServer } from './echo-server';
@@ -14,19 +15,22 @@ import { grpcLoad } from './grpc-load';
 import { batchThroughput, streamingThroughput, type PipelineResult } from './pipelines';
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
 import { writeReport, type Row } from './bench-report';
+import { authCostSection, measureAuthCost } from './auth-cost';
 
 /**
  * `npm run bench`: one command, one run. Starts the infrastructure and the five built apps,
  * registers the three benchmark models over the admin API, measures raw onnxruntime-node
  * in-process, the gateway (REST JSON and Triton binary) with batching off and on, and a bare
- * Fastify echo; prints the table and writes docs/benchmarks.md.
+ * Fastify echo, and the authentication cost per request in process (auth-cost.ts, first, before
+ * anything else runs); prints the table and writes docs/benchmarks.md.
  */
 const THREADS = Number(process.env.FALAJ_BENCH_THREADS ?? 1);
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 4);
 /** Instances per model in the worker (FALAJ_INSTANCE_COUNT); raw is always one session. */
 const INSTANCES = Number(process.env.FALAJ_BENCH_INSTANCES ?? 1);
 const RAW_SECONDS = Number(process.env.FALAJ_BENCH_RAW_SECONDS ?? 2);
-const REDIS_URL = process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** TLS on every listener (the default, as deployed); `false` measures plain HTTP for the comparison. */
+const TLS = process.env.FALAJ_BENCH_TLS !== 'false';
 /** The direct-to-stream row runs at the model's highest measured concurrency. */
 const STREAM_C = (model: BenchModel) => Math.max(...model.concurrencies);
 
@@ -34,6 +38,8 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const began = performance.now();
   const load1 = loadavg()[0];
+  step('authentication cost per request (in process, no apps)');
+  const auth = await measureAuthCost();
   step('infrastructure (scripts/infra.sh up)');
   const infra = spawnSync('bash', ['scripts/infra.sh', 'up'], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
   if (infra.status !== 0) throw new Error('scripts/infra.sh up failed');
@@ -43,7 +49,9 @@ async function main(): Promise<void> {
   const raw = new Map<string, RawResult>();
   try {
     step('five apps from dist (batching off)');
+    if (TLS) trustTestCa();
     await suite.start({
+      tls: TLS,
       env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_INSTANCE_COUNT: String(INSTANCES), FALAJ_BATCHING: 'false' } },
     });
     const token = await onboard(suite);
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
         const binaryServed = probe.ok;
         if (!binaryServed) await probe.arrayBuffer();
         const direct = await withCpu(suite, () =>
-          streamLoad(REDIS_URL, suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, STREAM_C(model), SECONDS),
+          streamLoad(suite.redisEndpointOf('gateway'), suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, STREAM_C(model), SECONDS),
         );
         rows.push({ model: model.name, path: 'stream', batching, c: STREAM_C(model), ...direct });
         for (const c of model.concurrencies) {
@@ -96,7 +104,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    const sections = [await protocols(suite, token, rows), await pipelines(suite, token, raw)];
+    const sections = [await protocols(suite, token, rows), await pipelines(suite, token, raw), authCostSection(auth)];
     const heartbeat = await workerHeartbeat(suite);
     const report = writeReport({
       rows,
@@ -133,7 +141,7 @@ async function protocols(suite: FalajSuite, token: string, rows: Row[]): Promise
       const cells: [string, LoadResult][] = [
         ['rest-json', await load(url, c, SECONDS, jsonBody(model), { ...auth, 'content-type': 'application/json' })],
         ['rest-binary', await load(url, c, SECONDS, binary.body, { ...auth, ...binary.headers })],
-        ['grpc', await grpcLoad(suite.grpcAddress, token, model.name, sampleInput(model), c, SECONDS)],
+        ['grpc', await grpcLoad(suite.grpcTarget, token, model.name, sampleInput(model), c, SECONDS)],
       ];
       for (const [path, r] of cells) {
         rows.push({ model: model.name, path: path as Row['path'], batching: 'on', c, ...r });
@@ -154,7 +162,7 @@ async function pipelines(suite: FalajSuite, token: string, raw: Map<string, RawR
   const rawSingle = raw.get(model.name)!.concurrent.get(1)?.throughput ?? NaN;
   step('streaming: 10,000 requests over Kafka');
   const input = (JSON.parse(jsonBody(model)) as { inputs: object[] }).inputs[0];
-  const streamed: PipelineResult = await streamingThroughput(suite, token, model.name, input, 10_000);
+  const streamed: PipelineResult = await streamingThroughput(suite, 'bench', token, model.name, input, 10_000);
   step('batch: a 10,000-row job');
   const batched: PipelineResult = await batchThroughput(suite, token, model.name, { inputs: [input] }, 10_000);
   return [
@@ -189,9 +197,7 @@ async function onboard(suite: FalajSuite): Promise<string> {
   const admin = await suite.platformAdminToken();
   const tenant = await suite.call('POST', '/admin/tenants', admin, { id: 'bench', name: 'Benchmark', residency: 'ae' });
   if (tenant.status !== 201) throw new Error(`creating the tenant: ${tenant.status} ${tenant.text}`);
-  const issued = await suite.call('POST', '/admin/tenants/bench/tokens', admin, { subject: 'bench', scopes: ['infer', 'models:read', 'models:write'] });
-  if (issued.status !== 201) throw new Error(`issuing a token: ${issued.status} ${issued.text}`);
-  return issued.json.token as string;
+  return suite.token({ tenantId: 'bench', subject: 'bench', scopes: ['infer', 'models:read', 'models:write'] });
 }
 
 async function register(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
@@ -213,7 +219,9 @@ async function waitReady(suite: FalajSuite, token: string, model: BenchModel): P
 
 /** The cpu-worker's last heartbeat, for the batch-size histogram in the report. */
 async function workerHeartbeat(suite: FalajSuite): Promise<unknown> {
-  const status = await fetch(suite.app('cpu-worker').healthUrl.replace('/health/ready', '/health/status'));
+  const status = await fetch(suite.app('cpu-worker').healthUrl.replace('/health/ready', '/health/status'), {
+    headers: { authorization: `Bearer ${await suite.platformAdminToken()}` },
+  });
   return status.json();
 }
 

@@ -1,6 +1,6 @@
-import { Kafka, logLevel } from 'kafkajs';
-import { inferenceStreamTopics } from '@falaj/contracts';
+import { inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contracts';
 import { eventually } from '../eventually';
+import { testKafka } from '../kafka-access';
 import type { FalajSuite } from '../falaj-suite';
 
 export interface PipelineResult {
@@ -9,22 +9,21 @@ export interface PipelineResult {
   perSecond: number;
 }
 
-const BROKERS = (process.env.FALAJ_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 /**
  * Streaming inference end to end: `count` requests published to the requests topic by a plain
- * kafkajs producer, timed until every answer is read back (read_committed) from the responses
- * topic — the router's bridge, the pool's stream, the worker and the Kafka transactions included.
+ * kafkajs producer, timed until every answer is read back (read_committed) from the tenant's
+ * reply topic — the router's bridge, the pool's stream, the worker and the Kafka transactions included.
  */
-export async function streamingThroughput(suite: FalajSuite, token: string, model: string, input: object, count: number): Promise<PipelineResult> {
+export async function streamingThroughput(suite: FalajSuite, tenantId: string, token: string, model: string, input: object, count: number): Promise<PipelineResult> {
   const topics = inferenceStreamTopics(suite.prefix);
-  const kafka = new Kafka({ clientId: 'bench-stream', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = testKafka('bench-stream');
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: `${suite.prefix}-bench-${Date.now()}`, readUncommitted: false });
   const run = `b${Date.now()}`;
   const answered = new Set<string>();
   await consumer.connect();
-  await consumer.subscribe({ topic: topics.responses, fromBeginning: false });
+  await consumer.subscribe({ topic: tenantReplyTopicNamespace(suite.prefix, tenantId), fromBeginning: false });
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../eventually';
 import { FalajSuite } from '../falaj-suite';
+import { trustTestCa } from '../test-tls';
 import { BENCH_MODELS, jsonBody } from './bench-models';
 import { load } from './http-load';
 
@@ -32,13 +33,14 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.FALAJ_BENCH_SECONDS ?? 6);
   const windows: { label: string; from: number; to: number }[] = [];
   try {
+    trustTestCa();
     await suite.start({
       env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: '1' } },
       nodeArgs: { gateway: prof('gateway'), 'cpu-worker': prof('cpu-worker') },
     });
     const admin = await suite.platformAdminToken();
     await suite.call('POST', '/admin/tenants', admin, { id: 'prof', name: 'Profile', residency: 'ae' });
-    const token = (await suite.call('POST', '/admin/tenants/prof/tokens', admin, { subject: 'p', scopes: ['infer', 'models:write'] })).json.token as string;
+    const token = await suite.token({ tenantId: 'prof', subject: 'p', scopes: ['infer', 'models:write'] });
     for (const model of BENCH_MODELS.slice(0, 2)) {
       await suite.call('POST', '/admin/models', token, { name: model.name });
       await suite.call('POST', `/admin/models/${model.name}/versions`, token, readFileSync(model.path), { 'content-type': 'application/octet-stream' });

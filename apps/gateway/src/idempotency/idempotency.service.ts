@@ -1,0 +1,101 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { DomainError, idempotencyRecordKey } from '@falaj/contracts';
+import { createRedis } from '@falaj/messaging';
+import { statusOf } from '@falaj/dispatch';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import {
+  hashKey,
+  idempotencyKeyProblem,
+  isFinal,
+  verdictOn,
+  type IdempotencyRecord,
+  type KeptAnswer,
+} from './idempotency.policy';
+
+/** One call that carries an `Idempotency-Key`. */
+export interface IdempotentCall {
+  tenantId: string;
+  key: string;
+  /** requestFingerprint() of what makes the call the same request. */
+  fingerprint: string;
+}
+
+/** A refusal of a kept answer or of a held key, in the shape every protocol maps. */
+export class IdempotencyError extends DomainError {}
+
+/**
+ * Keeps the first final answer of each tenant's `Idempotency-Key` in Redis for
+ * FALAJ_IDEMPOTENCY_TTL_SECONDS, so that a retry gets it back without the model running again
+ * (the rules: idempotency.policy.ts). Redis is shared by every gateway: a retry that lands on
+ * another gateway finds the same answer. The record is claimed with SET NX before the call runs,
+ * so two concurrent calls with one key never both run.
+ */
+@Injectable()
+export class IdempotencyService implements OnApplicationShutdown {
+  private readonly redis: Redis;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+    this.redis = createRedis(config.redis, `${config.gatewayId}:idempotency`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  /**
+   * Runs `answer` once per key: the first call runs it and keeps a final answer (a thrown error
+   * with a final status is kept as that status and message); a retry gets the kept answer, marked
+   * replayed by the caller. Without a key it just runs.
+   */
+  async once(call: IdempotentCall | undefined, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer & { replayed: boolean }> {
+    if (!call) return { ...(await answer()), replayed: false };
+    const problem = idempotencyKeyProblem(call.key);
+    if (problem) throw new IdempotencyError(400, problem, 'bad_request');
+    const { ttlSeconds, maxAnswerBytes } = this.config.idempotency;
+    const key = idempotencyRecordKey(this.config.prefix, call.tenantId, hashKey(call.key));
+    const running: IdempotencyRecord = { state: 'running', fingerprint: call.fingerprint };
+    // Two tries: a record that expires between the SET NX and the GET is claimed on the second.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if ((await this.redis.set(key, JSON.stringify(running), 'EX', ttlSeconds, 'NX')) === 'OK') {
+        return { ...(await this.runClaimed(key, call.fingerprint, answer)), replayed: false };
+      }
+      const held = await this.redis.get(key);
+      if (held === null) continue;
+      const verdict = verdictOn(JSON.parse(held) as IdempotencyRecord, call.fingerprint, maxAnswerBytes);
+      if (verdict.kind === 'replay') return { ...verdict.answer, replayed: true };
+      throw new IdempotencyError(verdict.status, verdict.message, 'idempotency', verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds });
+    }
+    throw new IdempotencyError(409, 'this Idempotency-Key is changing hands; retry in a moment', 'idempotency', { retryAfterSeconds: 1 });
+  }
+
+  private async runClaimed(key: string, fingerprint: string, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer> {
+    const { ttlSeconds, maxAnswerBytes } = this.config.idempotency;
+    let result: KeptAnswer;
+    try {
+      result = await answer();
+    } catch (error) {
+      const status = statusOf(error as Error);
+      if (status !== undefined && isFinal(status)) {
+        const body = Buffer.from(JSON.stringify({ error: (error as Error).message }));
+        await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: body.toString('base64') }, ttlSeconds);
+      } else {
+        await this.redis.del(key).catch(() => undefined);
+      }
+      throw error;
+    }
+    if (!isFinal(result.status)) {
+      await this.redis.del(key).catch(() => undefined);
+    } else if (result.body.length > maxAnswerBytes) {
+      await this.keep(key, { state: 'too-large', fingerprint, status: result.status }, ttlSeconds);
+    } else {
+      await this.keep(key, { state: 'done', fingerprint, status: result.status, headers: result.headers, body: result.body.toString('base64') }, ttlSeconds);
+    }
+    return result;
+  }
+
+  /** XX: only over this call's own claim (a claim that expired meanwhile is not recreated). */
+  private async keep(key: string, record: IdempotencyRecord, ttlSeconds: number): Promise<void> {
+    await this.redis.set(key, JSON.stringify(record), 'EX', ttlSeconds, 'XX').catch(() => undefined);
+  }
+}

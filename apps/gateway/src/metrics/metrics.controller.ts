@@ -1,0 +1,24 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { RequireScopes, SCOPES } from '@falaj/auth';
+import { metricsWithLimits } from '@falaj/http';
+import { GatewayMetrics } from './gateway.metrics';
+import { InferenceService } from '../inference/inference.service';
+
+@Controller('metrics')
+export class MetricsController {
+  constructor(
+    private readonly metrics: GatewayMetrics,
+    private readonly inference: InferenceService,
+  ) {}
+
+  /** Prometheus text format. The gateway is the public door: operators only (workers:read), unlike the internal router's. */
+  @RequireScopes(SCOPES.workersRead)
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4')
+  scrape(): Promise<string> {
+    const { requests, bytes } = this.inference.inFlight;
+    this.metrics.inFlight.set(requests);
+    this.metrics.inFlightBytes.set(bytes);
+    return metricsWithLimits(this.metrics.registry);
+  }
+}

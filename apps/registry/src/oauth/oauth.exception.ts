@@ -1,0 +1,25 @@
+import { DomainError } from '@falaj/contracts';
+
+/** The admin API's errors about clients and keys (the usual `{error}` shape). */
+export class OAuthClientsError extends DomainError {
+  static notFound(clientId: string): OAuthClientsError {
+    return new OAuthClientsError(404, `client '${clientId}' not found`, 'client_not_found');
+  }
+  static scopesNotAllowed(tenantId: string, scopes: string[]): OAuthClientsError {
+    return new OAuthClientsError(400, `scopes ${scopes.join(', ')} cannot be given to an account of '${tenantId}'`, 'scopes_not_allowed');
+  }
+}
+
+/**
+ * An error of the token or revocation endpoint, in RFC 6749 §5.2's shape
+ * (`{ error, error_description }`), which OAuth clients parse.
+ */
+export class OAuthProtocolError extends Error {
+  constructor(
+    readonly status: 400 | 401,
+    readonly code: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type',
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TenantsModule } from '../tenants/tenants.module';
+import { OAuthClientEntity } from './oauth-client.entity';
+import { OAuthClientsController } from './oauth-clients.controller';
+import { OAuthClientsService } from './oauth-clients.service';
+import { OAuthController } from './oauth.controller';
+import { RevocationsMirror } from './revocations.mirror';
+import { RevokedTokenEntity } from './revoked-token.entity';
+import { SigningKeyEntity } from './signing-key.entity';
+import { SigningKeysController } from './signing-keys.controller';
+import { SigningKeysService } from './signing-keys.service';
+import { TokenIssuerService } from './token-issuer.service';
+
+/** The built-in OAuth2 issuer: clients, signing keys, tokens, revocations. */
+@Module({
+  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), TenantsModule],
+  controllers: [OAuthController, OAuthClientsController, SigningKeysController],
+  providers: [OAuthClientsService, SigningKeysService, TokenIssuerService, RevocationsMirror],
+})
+export class OAuthModule {}
