@@ -154,4 +154,62 @@ describe('idempotency keys (e2e)', () => {
       grpc.close();
     }
   });
+  describe('job submission and admin POSTs, through the gateway', () => {
+    const upload = (token: string, key: string | undefined, bytes: Buffer) =>
+      suite.call('POST', '/admin/models/tiny-mlp/versions', token, bytes, { 'content-type': 'application/octet-stream', ...(key ? { 'idempotency-key': key } : {}) });
+    const versionCount = async (token: string) => ((await suite.call('GET', '/admin/models/tiny-mlp/versions', token)).json.versions as unknown[]).length;
+
+    it('a JSON POST: the retry gets the first answer; another body with the key is a 422', async () => {
+      const first = await suite.call('POST', '/admin/models', acme, { name: 'idem-model' }, { 'idempotency-key': 'create-model' });
+      expect(first.status).toBe(201);
+      const retry = await suite.call('POST', '/admin/models', acme, { name: 'idem-model' }, { 'idempotency-key': 'create-model' });
+      // Without the key the second create is a 409 (the model exists): the retry is the first answer.
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.json).toEqual(first.json);
+      const other = await suite.call('POST', '/admin/models', acme, { name: 'idem-model-2' }, { 'idempotency-key': 'create-model' });
+      expect(other.status).toBe(422);
+      expect(other.json.error).toMatch(/first used with another request/);
+      expect((await suite.call('GET', '/admin/models/idem-model-2', acme)).status).toBe(404);
+    });
+
+    it('a streamed model upload: the retry is replayed (no second version); other bytes with the key are a 422', async () => {
+      const bytes = readFileSync(MODEL);
+      const before = await versionCount(acme);
+      const first = await upload(acme, 'upload-1', bytes);
+      expect(first.status).toBe(201);
+      const retry = await upload(acme, 'upload-1', bytes);
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.json).toEqual(first.json);
+      expect(await versionCount(acme)).toBe(before + 1);
+      const tampered = Buffer.from(bytes);
+      tampered[tampered.length - 1] ^= 0xff;
+      expect((await upload(acme, 'upload-1', tampered)).status).toBe(422);
+      expect(await versionCount(acme)).toBe(before + 1);
+      // The key is the tenant's own: globex's same key uploads its own version.
+      expect((await upload(globex, 'upload-1', bytes)).headers.get('idempotent-replayed')).toBeNull();
+    });
+
+    it('job submission: the retry names the same job, and one job ran', async () => {
+      const rows = Buffer.from([ROW.data, [1, 2, 3, 4]].map((data) => JSON.stringify({ inputs: [{ ...ROW, data }] })).join('\n') + '\n');
+      const submit = () => suite.call('POST', '/v2/batch/jobs?model=tiny-mlp', acme, rows, { 'content-type': 'application/x-ndjson', 'idempotency-key': 'job-1' });
+      const first = await submit();
+      expect(first.status).toBe(201);
+      const retry = await submit();
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.json.id).toBe(first.json.id);
+      expect(retry.headers.get('location')).toBe(`/v2/batch/jobs/${first.json.id}`);
+      const jobs = await suite.query<{ n: number }>('SELECT count(*)::int AS n FROM batch_jobs WHERE tenant_id = $1', ['acme']);
+      expect(jobs[0].n).toBe(1);
+    });
+
+    it('a POST whose answer holds a secret refuses the key (it would sit in Redis), and runs without it', async () => {
+      const admin = await suite.platformAdminToken();
+      const refused = await suite.call('POST', '/admin/tenants/acme/api-keys', admin, { name: 'k1', scopes: ['infer'] }, { 'idempotency-key': 'key-1' });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatch(/holds a secret shown once/);
+      expect((await suite.call('POST', '/admin/tenants/acme/api-keys', admin, { name: 'k1', scopes: ['infer'] })).status).toBe(201);
+    });
+  });
 });

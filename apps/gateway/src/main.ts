@@ -6,6 +6,7 @@ import { runMain, startHttpApp } from '@falaj/http';
 import { registerRegistryProxy } from './admin/registry-proxy';
 import { registerSwaggerUi } from './docs/swagger-ui';
 import { GatewayModule } from './gateway.module';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { loadGatewayConfig } from './gateway.config';
 
 runMain('gateway', async () => {
@@ -31,7 +32,7 @@ runMain('gateway', async () => {
       await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], requestEncodings: ['gzip', 'deflate', 'identity'], threshold: 1024 });
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
-      registerRegistryProxy(fastify, config.registryUrl, app.get(Authenticator));
+      registerRegistryProxy(fastify, { registryUrl: config.registryUrl, authenticator: app.get(Authenticator), idempotency: app.get(IdempotencyService) });
       await registerSwaggerUi(app);
     },
   });

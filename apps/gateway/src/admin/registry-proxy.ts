@@ -1,9 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
 import { Authenticator, InvalidTokenError, type AuthenticatedRequest } from '@falaj/auth';
+import { DomainError, retryAfterHeader } from '@falaj/contracts';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type KeptAnswer } from '../idempotency/idempotency.policy';
+import type { IdempotencyService, StreamedCall } from '../idempotency/idempotency.service';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './proxy-headers';
+import { proxiedIdempotency } from './proxy-idempotency.policy';
 import { PROXIED_PREFIXES, proxiedPath } from './proxy-path';
 import { RegistryProxyError } from './registry-proxy.exception';
+
+interface ProxyDeps {
+  registryUrl: string;
+  authenticator: Authenticator;
+  idempotency: IdempotencyService;
+}
 
 /** The methods the registry's API uses (HEAD comes with GET); nothing else is forwarded. */
 const PROXIED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -17,7 +28,7 @@ const ASYNC_INFER = /^\/v2\/models\/([^/?]+)(?:\/versions\/([^/?]+))?\/infer(?:\
  * caller was authenticated before the body was read (authenticateOnRequest); the registry checks
  * the credential again and applies scopes and tenancy (zero trust).
  */
-export function registerRegistryProxy(fastify: FastifyInstance, registryUrl: string, authenticator: Authenticator): void {
+export function registerRegistryProxy(fastify: FastifyInstance, deps: ProxyDeps): void {
   void fastify.register(async (scope) => {
     // Leave bodies unread: the registry parses them.
     scope.removeAllContentTypeParsers();
@@ -27,7 +38,7 @@ export function registerRegistryProxy(fastify: FastifyInstance, registryUrl: str
     const passThrough = { compress: false, decompress: false } as const;
     for (const prefix of PROXIED_PREFIXES) {
       for (const url of [prefix, `${prefix}/*`]) {
-        scope.route({ method: PROXIED_METHODS, url, ...passThrough, handler: (request, reply) => forward(request, reply, registryUrl, authenticator, request.url) });
+        scope.route({ method: PROXIED_METHODS, url, ...passThrough, handler: (request, reply) => forward(request, reply, deps, request.url) });
       }
     }
   });
@@ -40,23 +51,17 @@ export function registerRegistryProxy(fastify: FastifyInstance, registryUrl: str
     if (!match) return;
     const [, model, version] = match;
     const target = `/v2/async/models/${model}/infer${version ? `?version=${encodeURIComponent(safeDecode(version))}` : ''}`;
-    await forward(request, reply, registryUrl, authenticator, target);
+    await forward(request, reply, deps, target);
     return reply;
   });
 }
 
-async function forward(
-  request: FastifyRequest & AuthenticatedRequest,
-  reply: FastifyReply,
-  registryUrl: string,
-  authenticator: Authenticator,
-  url: string,
-): Promise<void> {
+async function forward(request: FastifyRequest & AuthenticatedRequest, reply: FastifyReply, deps: ProxyDeps, url: string): Promise<void> {
   let path: string;
   try {
     path = proxiedPath(url);
     // Authenticated on request already; a route registered outside that hook still is not open.
-    request.principal ??= await authenticator.authenticate(request.headers.authorization);
+    request.principal ??= await deps.authenticator.authenticate(request.headers.authorization);
   } catch (error) {
     if (error instanceof RegistryProxyError) return void (await reply.status(error.status).send({ error: error.message }));
     if (error instanceof InvalidTokenError) return void (await reply.status(401).send({ error: error.message }));
@@ -64,16 +69,49 @@ async function forward(
   }
   const headers = forwardedRequestHeaders(request.headers, { requestId: String(request.id), clientIp: request.ip, protocol: request.protocol, host: request.host });
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'DELETE';
-  const upstream = await undiciRequest(`${registryUrl}${path}`, {
-    method: request.method as 'GET',
-    headers,
-    body: hasBody ? request.raw : undefined,
-  }).catch(() => null);
-  if (!upstream) {
-    await reply.status(502).send({ error: 'the registry is unreachable' });
-    return;
+  const send = (body: Readable | undefined) =>
+    undiciRequest(`${deps.registryUrl}${path}`, { method: request.method as 'GET', headers, body }).catch(() => null);
+
+  const key = request.headers[IDEMPOTENCY_KEY_HEADER];
+  const rule = key === undefined ? { kind: 'ignored' as const } : proxiedIdempotency(request.method, path);
+  if (rule.kind === 'refused') return void (await reply.status(400).send({ error: rule.message }));
+  if (rule.kind === 'ignored') {
+    const upstream = await send(hasBody ? request.raw : undefined);
+    if (!upstream) return void (await reply.status(502).send({ error: 'the registry is unreachable' }));
+    return void (await reply.status(upstream.statusCode).headers(returnedResponseHeaders(upstream.headers)).send(upstream.body));
   }
-  await reply.status(upstream.statusCode).headers(returnedResponseHeaders(upstream.headers)).send(upstream.body);
+  // Kept for retries: the registry's answer is read whole (a POST's answer is a small JSON object).
+  const call: StreamedCall = {
+    tenantId: request.principal.tenantId,
+    // Two keys on one request name no one request: refused as a malformed key.
+    key: Array.isArray(key) ? '' : String(key),
+    head: ['proxied', request.method, path, String(request.headers['content-type'] ?? '')],
+  };
+  let answer: KeptAnswer & { replayed: boolean };
+  try {
+    answer = await deps.idempotency.onceStreamed(call, request.raw, async (body) => {
+      const upstream = await send(body);
+      if (!upstream) throw new DomainError(502, 'the registry is unreachable');
+      const bytes = Buffer.from(await upstream.body.arrayBuffer());
+      return { status: upstream.statusCode, headers: keptHeaders(upstream.headers), body: bytes };
+    });
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const retryAfter = retryAfterHeader(error);
+    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
+    return void (await reply.status(error.status).send({ error: error.message }));
+  }
+  if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+  await reply.status(answer.status).headers(answer.headers).send(answer.body);
+}
+
+/** The returned headers of an answer kept for replay, as single strings, without its length (set on sending). */
+function keptHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(returnedResponseHeaders(headers))) {
+    if (name !== 'content-length') kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return kept;
 }
 
 /** A malformed escape stays as written; proxiedPath refuses what matters of it. */

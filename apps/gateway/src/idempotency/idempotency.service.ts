@@ -1,17 +1,23 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
+import type { Readable } from 'node:stream';
 import { DomainError, idempotencyRecordKey } from '@falaj/contracts';
 import { createRedis } from '@falaj/messaging';
 import { statusOf } from '@falaj/dispatch';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { BodyDigest, drainDigest } from './body-digest';
 import {
   hashKey,
   idempotencyKeyProblem,
   isFinal,
+  requestFingerprint,
   verdictOn,
   type IdempotencyRecord,
   type KeptAnswer,
 } from './idempotency.policy';
+
+/** The fingerprint of a streamed first call while its body still passes (no request has it). */
+const STREAMING = 'streaming';
 
 /** One call that carries an `Idempotency-Key`. */
 export interface IdempotentCall {
@@ -19,6 +25,16 @@ export interface IdempotentCall {
   key: string;
   /** requestFingerprint() of what makes the call the same request. */
   fingerprint: string;
+}
+
+/**
+ * One proxied `POST` that carries an `Idempotency-Key`: what is known before its body streams on
+ * (method, path and query, content type); the body's digest joins it as the bytes pass.
+ */
+export interface StreamedCall {
+  tenantId: string;
+  key: string;
+  head: readonly string[];
 }
 
 /** A refusal of a kept answer or of a held key, in the shape every protocol maps. */
@@ -50,33 +66,69 @@ export class IdempotencyService implements OnApplicationShutdown {
    */
   async once(call: IdempotentCall | undefined, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer & { replayed: boolean }> {
     if (!call) return { ...(await answer()), replayed: false };
+    const held = await this.claim(call, call.fingerprint);
+    if (held === 'claimed') return { ...(await this.runClaimed(this.recordKey(call), answer, () => call.fingerprint)), replayed: false };
+    return this.decide(held, call.fingerprint);
+  }
+
+  /**
+   * As once(), for a body that streams on to its handler (a model upload, a job's input): the
+   * first call's body is hashed as it passes, and its fingerprint (head + body digest) is kept with
+   * its answer; a retry's body is read here, never sent on, and compared. A first call whose body
+   * was not read to its end (the registry refused early) keeps nothing: its retry runs again.
+   */
+  async onceStreamed(call: StreamedCall | undefined, body: Readable, answer: (body: Readable) => Promise<KeptAnswer>): Promise<KeptAnswer & { replayed: boolean }> {
+    if (!call) return { ...(await answer(body)), replayed: false };
+    const held = await this.claim(call, STREAMING);
+    if (held === 'claimed') {
+      const digest = new BodyDigest();
+      const result = await this.runClaimed(this.recordKey(call), () => answer(body.pipe(digest)), () => {
+        const bytes = digest.complete();
+        return bytes === undefined ? undefined : requestFingerprint([...call.head, bytes]);
+      });
+      return { ...result, replayed: false };
+    }
+    const fingerprint = requestFingerprint([...call.head, await drainDigest(body)]);
+    // The first call's fingerprint is not known while it runs: a retry then is told to wait.
+    return this.decide(held.state === 'running' ? { ...held, fingerprint } : held, fingerprint);
+  }
+
+  private recordKey(call: { tenantId: string; key: string }): string {
+    return idempotencyRecordKey(this.config.prefix, call.tenantId, hashKey(call.key));
+  }
+
+  /** Claims the key for this call (SET NX), or gives the record that holds it. */
+  private async claim(call: { tenantId: string; key: string }, fingerprint: string): Promise<'claimed' | IdempotencyRecord> {
     const problem = idempotencyKeyProblem(call.key);
     if (problem) throw new IdempotencyError(400, problem, 'bad_request');
-    const { ttlSeconds, maxAnswerBytes } = this.config.idempotency;
-    const key = idempotencyRecordKey(this.config.prefix, call.tenantId, hashKey(call.key));
-    const running: IdempotencyRecord = { state: 'running', fingerprint: call.fingerprint };
+    const key = this.recordKey(call);
+    const running: IdempotencyRecord = { state: 'running', fingerprint };
     // Two tries: a record that expires between the SET NX and the GET is claimed on the second.
     for (let attempt = 0; attempt < 2; attempt++) {
-      if ((await this.redis.set(key, JSON.stringify(running), 'EX', ttlSeconds, 'NX')) === 'OK') {
-        return { ...(await this.runClaimed(key, call.fingerprint, answer)), replayed: false };
-      }
+      if ((await this.redis.set(key, JSON.stringify(running), 'EX', this.config.idempotency.ttlSeconds, 'NX')) === 'OK') return 'claimed';
       const held = await this.redis.get(key);
-      if (held === null) continue;
-      const verdict = verdictOn(JSON.parse(held) as IdempotencyRecord, call.fingerprint, maxAnswerBytes);
-      if (verdict.kind === 'replay') return { ...verdict.answer, replayed: true };
-      throw new IdempotencyError(verdict.status, verdict.message, 'idempotency', verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds });
+      if (held !== null) return JSON.parse(held) as IdempotencyRecord;
     }
     throw new IdempotencyError(409, 'this Idempotency-Key is changing hands; retry in a moment', 'idempotency', { retryAfterSeconds: 1 });
   }
 
-  private async runClaimed(key: string, fingerprint: string, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer> {
+  /** A held key's answer: the kept one replayed, or the refusal the policy gives. */
+  private decide(record: IdempotencyRecord, fingerprint: string): KeptAnswer & { replayed: boolean } {
+    const verdict = verdictOn(record, fingerprint, this.config.idempotency.maxAnswerBytes);
+    if (verdict.kind === 'replay') return { ...verdict.answer, replayed: true };
+    throw new IdempotencyError(verdict.status, verdict.message, 'idempotency', verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds });
+  }
+
+  /** Runs a claimed call and keeps its final answer under `fingerprint()`; undefined there frees the key. */
+  private async runClaimed(key: string, answer: () => Promise<KeptAnswer>, fingerprintOf: () => string | undefined): Promise<KeptAnswer> {
     const { ttlSeconds, maxAnswerBytes } = this.config.idempotency;
     let result: KeptAnswer;
     try {
       result = await answer();
     } catch (error) {
       const status = statusOf(error as Error);
-      if (status !== undefined && isFinal(status)) {
+      const fingerprint = fingerprintOf();
+      if (status !== undefined && isFinal(status) && fingerprint !== undefined) {
         const body = Buffer.from(JSON.stringify({ error: (error as Error).message }));
         await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: body.toString('base64') }, ttlSeconds);
       } else {
@@ -84,7 +136,8 @@ export class IdempotencyService implements OnApplicationShutdown {
       }
       throw error;
     }
-    if (!isFinal(result.status)) {
+    const fingerprint = fingerprintOf();
+    if (!isFinal(result.status) || fingerprint === undefined) {
       await this.redis.del(key).catch(() => undefined);
     } else if (result.body.length > maxAnswerBytes) {
       await this.keep(key, { state: 'too-large', fingerprint, status: result.status }, ttlSeconds);
