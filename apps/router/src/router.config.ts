@@ -18,6 +18,11 @@ const schema = z.object({
   /** Streamed requests in flight at once (across keys; one key is always one at a time). */
   FALAJ_STREAM_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
+  /**
+   * How long a tenant's answered request id is remembered (a copy published again within it is
+   * answered once). One Redis key per answered request for the window: it holds rate × window keys.
+   */
+  FALAJ_STREAM_DEDUPE_WINDOW_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
   /** The same token buckets as the gateway's (README: Traffic management), the registry's records over them; streamed requests draw from them too. */
   FALAJ_QUOTAS: QuotaEnvSchema,
   ...poolStreamBudgetEnv,
@@ -34,6 +39,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env) {
       topicPrefix: e.FALAJ_STREAM_TOPIC_PREFIX ?? e.FALAJ_PREFIX,
       concurrency: e.FALAJ_STREAM_CONCURRENCY,
       inferTimeoutMs: e.FALAJ_INFER_TIMEOUT_MS,
+      dedupeWindowSeconds: e.FALAJ_STREAM_DEDUPE_WINDOW_SECONDS,
     },
     quotas: e.FALAJ_QUOTAS,
     poolStreams: poolStreamLimits(e),

@@ -19,8 +19,6 @@ import { ConsumerState, type ConsumerReport } from './consumer-state';
 import { commitIsolating, isMessageFault, kafkaErrorType } from './isolating-commit';
 import { TopicDirectory } from './topic-directory';
 
-/** How long a tenant's request id stays remembered as answered (duplicates within it are dropped). */
-const ANSWERED_TTL_SECONDS = 24 * 3600;
 /** How long a request waits for its pool to have a ready worker before it is answered 503. */
 const READY_WAIT_MS = 30_000;
 
@@ -481,7 +479,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     const responded = outcomes.filter((o) => o.kind === 'response');
     if (responded.length > 0) {
       const pipeline = this.redis.pipeline();
-      for (const o of responded) pipeline.set(this.answeredKey(o.tenantId, o.requestId), '1', 'EX', ANSWERED_TTL_SECONDS);
+      for (const o of responded) pipeline.set(this.answeredKey(o.tenantId, o.requestId), '1', 'EX', this.config.streaming.dedupeWindowSeconds);
       await pipeline.exec();
     }
   }
