@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { AuditScope } from './audit-query.policy';
 
 /** One audit row as the API shows it (JSON pages, NDJSON lines and CSV rows alike). */
@@ -55,4 +56,23 @@ export const EXPORT_FORMATS = {
 export function exportDisposition(scope: AuditScope, format: keyof typeof EXPORT_FORMATS, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   return `attachment; filename="audit-${scope.tenantId ?? 'all'}-${stamp}.${format}"`;
+}
+
+/**
+ * The export's body over the reader's batches. The first batch is read before it returns, so a
+ * bad cursor or Postgres away is still a status rather than a cut 200; after that one batch is
+ * read ahead at most, the next only as the client takes this one (backpressure), so an export
+ * of any size holds a batch or two in memory. A client that goes away ends the reading.
+ */
+export async function openExport(batches: AsyncGenerator<AuditRecordView[]>, format: keyof typeof EXPORT_FORMATS): Promise<Readable> {
+  const { header, rows } = EXPORT_FORMATS[format];
+  const first = await batches.next();
+  async function* body() {
+    const head = header();
+    if (head) yield head;
+    if (first.done) return;
+    yield rows(first.value);
+    for await (const batch of batches) yield rows(batch);
+  }
+  return Readable.from(body(), { highWaterMark: 1 });
 }

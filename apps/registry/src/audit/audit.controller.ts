@@ -1,10 +1,9 @@
-import { Readable } from 'node:stream';
 import { Controller, Get, Logger, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequireAnyScope, SCOPES, type Principal } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
-import { EXPORT_FORMATS, exportDisposition } from './audit-export.format';
+import { EXPORT_FORMATS, exportDisposition, openExport } from './audit-export.format';
 import { auditScopeOf } from './audit-query.policy';
 import { AUDIT_EXPORT_MAX, AUDIT_FORMATS, AUDIT_PAGE_MAX, AuditQuerySchema, type AuditQuery } from './audit.dto';
 import { AuditReader } from './audit.reader';
@@ -44,21 +43,11 @@ export class AuditController {
     const scope = auditScopeOf(principal, query.tenant);
     if (query.format === 'json') return void (await reply.send(await this.reader.page(scope, query)));
 
-    const format = EXPORT_FORMATS[query.format];
-    const batches = this.reader.batches(scope, query);
-    const first = await batches.next(); // a bad cursor, or Postgres away, is a status before the 200
+    const body = await openExport(this.reader.batches(scope, query), query.format);
     this.logger.log({ subject: principal.subject, tenant: principal.tenantId, scope: scope.tenantId ?? '*', format: query.format }, 'audit export');
-    async function* body() {
-      const header = format.header();
-      if (header) yield header;
-      if (first.done) return;
-      yield format.rows(first.value);
-      for await (const batch of batches) yield format.rows(batch);
-    }
-    // One batch ahead at most: the next is read only as the client takes this one (backpressure).
     await reply
-      .header('content-type', format.contentType)
+      .header('content-type', EXPORT_FORMATS[query.format].contentType)
       .header('content-disposition', exportDisposition(scope, query.format, new Date()))
-      .send(Readable.from(body(), { highWaterMark: 1 }));
+      .send(body);
   }
 }
