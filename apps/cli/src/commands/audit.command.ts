@@ -23,7 +23,7 @@ export interface AuditRecord {
 
 interface AuditOptions {
   model?: string;
-  modelVersion?: string;
+  version?: string;
   status?: string;
   protocol?: string;
   from?: string;
@@ -42,7 +42,7 @@ export function registerAudit(program: Command, rt: Runtime): void {
   program
     .command('audit')
     .option('--model <name>', 'only calls of this model')
-    .option('--model-version <n>', 'only calls answered by this version')
+    .option('--version <n>', 'only calls answered by this version')
     .option('--status <code>', 'only this status (404) or class of them (5xx)')
     .option('--protocol <name>', 'only calls over rest, grpc, kafka, batch or async')
     .option('--from <iso>', 'from this instant on (ISO 8601 with offset, or a date)')
@@ -56,7 +56,7 @@ export function registerAudit(program: Command, rt: Runtime): void {
     .description("the audit log, newest first: the tenant's own calls (the platform admin's: every tenant's); pages, or an NDJSON/CSV export")
     .action(async (options: AuditOptions) => {
       const query = {
-        model: options.model, version: options.modelVersion, status: options.status, protocol: options.protocol, from: options.from, to: options.to,
+        model: options.model, version: options.version, status: options.status, protocol: options.protocol, from: options.from, to: options.to,
         requestId: options.requestId, tenant: options.tenant, cursor: options.cursor,
       };
       if (options.format !== undefined) return exportAudit(rt, { ...query, limit: options.limit, format: options.format }, options);

@@ -221,27 +221,25 @@ describe(AuditReader.name, () => {
       );
       await db.query('ANALYZE audit_log');
 
-      // The plans the reader runs. Where the rows are (the `ae` partition, 100k rows) an index range
-      // scan with the keyset as its condition: a tenant's own index for a tenant of a few rows
-      // among many, the time index for the platform admin. Over a large set no sort and no
-      // sequential scan (a partition of a few rows may be read whole: the planner's call).
+      // The plans the reader runs. Over a large set (an export of 100k rows, the platform admin's
+      // read) every partition is read by an index range scan with the keyset as its condition,
+      // merged in order: no sort, no sequential scan. A tenant of a few rows among many is read
+      // through an index led by its tenant id (which one, for 150 rows, is the planner's call).
       const plan = async (scope: AuditScope) => {
         const { sql, params } = auditStatement(scope, {}, { at: at(150), eventId: randomUUID() }, AUDIT_EXPORT_BATCH);
         const [{ 'QUERY PLAN': [{ Plan: root }] }] = (await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)) as [{ 'QUERY PLAN': [{ Plan: PlanNode }] }];
         const nodes: PlanNode[] = [];
         const walk = (node: PlanNode) => void (nodes.push(node), node.Plans?.forEach(walk));
         walk(root);
-        const ae = nodes.find((n) => n['Relation Name'] === 'audit_log_ae')!;
-        expect(ae).toMatchObject({ 'Node Type': 'Index Scan', 'Index Cond': expect.stringContaining('ROW(occurred_at, event_id) < ROW(') });
-        return { types: nodes.map((n) => n['Node Type']), ae: ae['Index Name'] };
+        return { types: nodes.map((n) => n['Node Type']), ae: nodes.find((n) => n['Relation Name'] === 'audit_log_ae')! };
       };
-      expect((await plan(acme)).ae).toBe('audit_log_ae_tenant_id_occurred_at_event_id_idx');
-      for (const scope of [{ tenantId: 'bulk' }, everyone]) {
-        const { types } = await plan(scope);
+      expect((await plan(acme)).ae).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': expect.stringMatching(/^audit_log_ae_tenant_id_/), 'Index Cond': expect.stringContaining("(tenant_id)::text = 'acme'") });
+      for (const [scope, index] of [[{ tenantId: 'bulk' }, /^audit_log_ae_(tenant_id_)?occurred_at_event_id_idx$/], [everyone, /^audit_log_ae_occurred_at_event_id_idx$/]] as const) {
+        const { types, ae } = await plan(scope);
         expect(types.filter((t) => /Sort|Seq Scan/.test(t))).toEqual([]);
         expect(types).toContain('Merge Append');
+        expect(ae).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': expect.stringMatching(index), 'Index Cond': expect.stringContaining('ROW(occurred_at, event_id) < ROW(') });
       }
-      expect((await plan(everyone)).ae).toBe('audit_log_ae_occurred_at_event_id_idx');
 
       let pulled = 0;
       const source = reader.batches({ tenantId: 'bulk' }, q({ format: 'csv' }));

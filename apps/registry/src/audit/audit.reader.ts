@@ -22,29 +22,17 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-interface AuditRow {
-  event_id: string;
-  request_id: string;
-  residency_region: string;
-  tenant_id: string;
-  subject: string;
-  model: string;
-  version: number | null;
-  pool: string | null;
-  protocol: string;
-  status: number;
-  error: string | null;
-  latency_ms: number;
-  served_region: string | null;
-  placement: string | null;
-  occurred_at: Date;
+/** A row as selected: the view's fields, but the time still a Date, and the keyset's position. */
+type AuditRow = Omit<AuditRecordView, 'occurredAt'> & {
+  occurredAt: Date;
   /** occurred_at to the microsecond, as the keyset compares it (a JS Date would cut it to the millisecond). */
-  position_at: string;
-}
+  positionAt: string;
+};
 
-const SELECT = `SELECT event_id, request_id, residency_region, tenant_id, subject, model, version, pool, protocol,
-  status, error, latency_ms, served_region, placement, occurred_at,
-  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
+const SELECT = `SELECT event_id AS "eventId", request_id AS "requestId", residency_region AS "residencyRegion",
+  tenant_id AS "tenantId", subject, model, version, pool, protocol, status, error, latency_ms AS "latencyMs",
+  served_region AS "servedRegion", placement, occurred_at AS "occurredAt",
+  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "positionAt"
   FROM audit_log`;
 
 /** The statement of one read: the spec EXPLAINs exactly what the reader runs. */
@@ -53,13 +41,8 @@ export function auditStatement(scope: AuditScope, filters: AuditFilters, after: 
   return { sql: `${SELECT} WHERE ${where} ORDER BY ${AUDIT_ORDER} LIMIT ${Math.floor(limit)}`, params };
 }
 
-const viewOf = (row: AuditRow): AuditRecordView => ({
-  eventId: row.event_id, requestId: row.request_id, residencyRegion: row.residency_region, tenantId: row.tenant_id,
-  subject: row.subject, model: row.model, version: row.version, pool: row.pool, protocol: row.protocol,
-  status: row.status, error: row.error, latencyMs: row.latency_ms, servedRegion: row.served_region,
-  placement: row.placement, occurredAt: row.occurred_at.toISOString(),
-});
-const positionOf = (row: AuditRow): AuditPosition => ({ at: row.position_at, eventId: row.event_id });
+const viewOf = ({ positionAt: _, occurredAt, ...row }: AuditRow): AuditRecordView => ({ ...row, occurredAt: occurredAt.toISOString() });
+const positionOf = (row: AuditRow): AuditPosition => ({ at: row.positionAt, eventId: row.eventId });
 
 /**
  * Reads `audit_log` newest first by keyset over (occurred_at, event_id), always within the
