@@ -199,7 +199,7 @@ describe('falaj CLI (e2e)', () => {
     expect(bad.code).toBe(4);
     expect(bad.stderr).toContain('from: an ISO 8601');
     expect((await falaj(['audit', '--format', 'xlsx'])).code).toBe(1);
-  }, 45_000);
+  }, 90_000);
 
   it("keeps tenants apart: another tenant's CLI cannot see or call acme's model, nor act past its scopes", async () => {
     const list = ok(await falaj(['models', 'list', '--json'], { configDir: betaDir }));
