@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FalajSuite, eventually, repoRoot, type SuiteClient } from '@falaj/testing';
@@ -179,7 +179,27 @@ describe('falaj CLI (e2e)', () => {
     const scorer = top.json.models.find((m: { model: string; version: number }) => m.model === 'scorer' && m.version === 1);
     expect(scorer.requests).toBeGreaterThanOrEqual(3);
     expect(scorer.p95Ms).toBeGreaterThan(0);
-  }, 45_000);
+
+    // Filters and the next page's cursor; an export streamed to a file or stdout.
+    const filters = ['--model', 'scorer', '--version', '1', '--status', '2xx', '--protocol', 'rest'];
+    const first = ok(await falaj(['audit', ...filters, '--limit', '2', '--json'])).json;
+    expect(first.records).toHaveLength(2);
+    const next = ok(await falaj(['audit', ...filters, '--limit', '2', '--cursor', first.nextCursor, '--json'])).json;
+    expect(next.records.length).toBeGreaterThan(0);
+    expect(next.records.map((r: { eventId: string }) => r.eventId)).not.toContain(first.records[0].eventId);
+    expect(ok(await falaj(['audit', ...filters, '--limit', '2'])).stdout).toContain('more: the same command with --cursor ');
+    ok(await falaj(['audit', ...filters, '--format', 'csv', '-o', 'audit.csv']));
+    const csv = readFileSync(join(work, 'audit.csv'), 'utf8').trimEnd().split('\r\n');
+    expect(csv[0]).toMatch(/^occurredAt,eventId,requestId,tenantId,/);
+    const ndjson = ok(await falaj(['audit', ...filters, '--format', 'ndjson'])).stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(csv.length - 1).toBe(ndjson.length);
+    expect(ndjson.every((r: { tenantId: string; status: number }) => r.tenantId === 'acme' && r.status < 300)).toBe(true);
+    expect((await falaj(['audit', '--tenant', 'beta'])).code).toBe(2);
+    const bad = await falaj(['audit', '--from', 'yesterday']);
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain('from: an ISO 8601');
+    expect((await falaj(['audit', '--format', 'xlsx'])).code).toBe(1);
+  }, 90_000);
 
   it("keeps tenants apart: another tenant's CLI cannot see or call acme's model, nor act past its scopes", async () => {
     const list = ok(await falaj(['models', 'list', '--json'], { configDir: betaDir }));

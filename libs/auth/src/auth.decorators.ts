@@ -5,6 +5,8 @@ import type { Scope } from './scopes';
 
 export const IS_PUBLIC = 'falaj:public';
 export const REQUIRED_SCOPES = 'falaj:scopes';
+/** Scopes of which a caller needs at least one (on top of REQUIRED_SCOPES): a route two kinds of account share. */
+export const ANY_OF_SCOPES = 'falaj:any-of-scopes';
 /** The key of a Fastify route's `config` that marks it public to the onRequest authentication. */
 export const PUBLIC_ROUTE = 'falajPublic';
 
@@ -35,6 +37,14 @@ function markPublicHandler(handler: object): void {
 
 export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_SCOPES, scopes);
+
+/**
+ * At least one of these scopes: for a route a tenant's account and a platform account both use
+ * (a tenant's credential never holds a platform scope, so one scope cannot name both). The
+ * handler still decides what each may see.
+ */
+export const RequireAnyScope = (...scopes: [Scope, Scope, ...Scope[]]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ANY_OF_SCOPES, scopes);
 
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;

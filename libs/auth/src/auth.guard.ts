@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC, REQUIRED_SCOPES, type AuthenticatedRequest } from './auth.decorators';
+import { ANY_OF_SCOPES, IS_PUBLIC, REQUIRED_SCOPES, type AuthenticatedRequest } from './auth.decorators';
 import { Authenticator } from './authenticator';
-import { hasScopes } from './principal';
+import { hasAnyScope, hasScopes } from './principal';
 import type { Scope } from './scopes';
 import { InvalidTokenError } from './invalid-token.error';
 
@@ -34,6 +34,10 @@ export class AuthGuard implements CanActivate {
     const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets) ?? [];
     if (!hasScopes(request.principal, required)) {
       throw new ForbiddenException(`requires scope ${required.join(', ')}`);
+    }
+    const anyOf = this.reflector.getAllAndOverride<Scope[] | undefined>(ANY_OF_SCOPES, targets) ?? [];
+    if (!hasAnyScope(request.principal, anyOf)) {
+      throw new ForbiddenException(`requires scope ${anyOf.join(' or ')}`);
     }
     return true;
   }

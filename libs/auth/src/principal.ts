@@ -14,3 +14,8 @@ export interface Principal {
 export function hasScopes(principal: Principal, required: readonly Scope[]): boolean {
   return required.every((scope) => principal.scopes.includes(scope));
 }
+
+/** Whether the principal holds at least one of the scopes (an empty list asks for nothing). */
+export function hasAnyScope(principal: Principal, anyOf: readonly Scope[]): boolean {
+  return anyOf.length === 0 || anyOf.some((scope) => principal.scopes.includes(scope));
+}

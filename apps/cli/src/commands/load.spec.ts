@@ -5,6 +5,7 @@ const at = (msAgo: number, now: number) => new Date(now - msAgo).toISOString();
 const record = (model: string, version: number, status: number, latencyMs: number, occurredAt: string): AuditRecord => ({
   eventId: `${model}-${occurredAt}-${latencyMs}`,
   requestId: 'r',
+  tenantId: 'acme',
   model,
   version,
   pool: 'cpu.ae',

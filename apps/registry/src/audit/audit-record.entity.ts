@@ -7,8 +7,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * the migrations.
  */
 @Entity({ name: 'audit_log' })
-// Created DESC on occurred_at by the migration: listings read newest first.
-@Index('audit_log_tenant_time_idx', ['tenantId', 'occurredAt'])
+// Created DESC on occurred_at and event_id by the migrations: the audit API's keyset, newest first,
+// within a tenant and (the platform admin's) across them.
+@Index('audit_log_tenant_time_idx', ['tenantId', 'occurredAt', 'eventId'])
+@Index('audit_log_time_idx', ['occurredAt', 'eventId'])
 // A model version's answers over a time window: the rollout analysis reads these.
 @Index('audit_log_version_time_idx', ['tenantId', 'model', 'version', 'occurredAt'])
 // The audit listing's `requestId` filter, within the caller's tenant.

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditRecordEntity } from './audit-record.entity';
 import { AuditController } from './audit.controller';
+import { AuditReader } from './audit.reader';
 import { AuditWriter } from './audit.writer';
 
+/** The audit log: written from Kafka (and by the job runner), read by the tenants and the platform admin. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditRecordEntity])],
   controllers: [AuditController],
-  providers: [AuditWriter],
+  providers: [AuditWriter, AuditReader],
   exports: [AuditWriter],
 })
 export class AuditModule {}
