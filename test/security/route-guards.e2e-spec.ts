@@ -84,7 +84,8 @@ describe('every route is guarded', () => {
       if (unscoped.status !== 403) problems.push(`${route}: ${unscoped.status} with a token without scopes`);
     }
     expect(problems).toEqual([]);
-  });
+    // Two calls per route, one after another: the registry's ~60 routes take seconds on a busy machine.
+  }, 60_000);
 
   it('gRPC: UNAUTHENTICATED without credentials and PERMISSION_DENIED without the scope on every method but health', async () => {
     const definition = protoLoader.loadSync(OIP_GRPC_PROTO_PATH, OIP_GRPC_LOADER_OPTIONS);
