@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DomainError, idempotencyRecordKey } from '@falaj/contracts';
 import { createRedis } from '@falaj/messaging';
-import { statusOf } from '@falaj/dispatch';
+import { deriveKey, openWith, sealWith, statusOf } from '@falaj/dispatch';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import {
   hashKey,
@@ -30,6 +30,11 @@ export class IdempotencyError extends DomainError {}
  * (the rules: idempotency.policy.ts). Redis is shared by every gateway: a retry that lands on
  * another gateway finds the same answer. The record is claimed with SET NX before the call runs,
  * so two concurrent calls with one key never both run.
+ *
+ * A kept body is sealed (AES-256-GCM) under a key derived from FALAJ_PAYLOAD_KEY, the tenant and
+ * the client's own Idempotency-Key, which Redis never holds (only its SHA-256 names the record):
+ * the answer's tensors, personal data included, are not readable in Redis by anyone without the
+ * retry itself, whatever the tenant's payload policy.
  */
 @Injectable()
 export class IdempotencyService implements OnApplicationShutdown {
@@ -58,19 +63,21 @@ export class IdempotencyService implements OnApplicationShutdown {
     // Two tries: a record that expires between the SET NX and the GET is claimed on the second.
     for (let attempt = 0; attempt < 2; attempt++) {
       if ((await this.redis.set(key, JSON.stringify(running), 'EX', ttlSeconds, 'NX')) === 'OK') {
-        return { ...(await this.runClaimed(key, call.fingerprint, answer)), replayed: false };
+        return { ...(await this.runClaimed(key, call, answer)), replayed: false };
       }
       const held = await this.redis.get(key);
       if (held === null) continue;
       const verdict = verdictOn(JSON.parse(held) as IdempotencyRecord, call.fingerprint, maxAnswerBytes);
-      if (verdict.kind === 'replay') return { ...verdict.answer, replayed: true };
+      if (verdict.kind === 'replay') return { ...verdict.answer, body: this.opened(call, verdict.answer.body, key), replayed: true };
       throw new IdempotencyError(verdict.status, verdict.message, 'idempotency', verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds });
     }
     throw new IdempotencyError(409, 'this Idempotency-Key is changing hands; retry in a moment', 'idempotency', { retryAfterSeconds: 1 });
   }
 
-  private async runClaimed(key: string, fingerprint: string, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer> {
+  private async runClaimed(key: string, call: IdempotentCall, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer> {
     const { ttlSeconds, maxAnswerBytes } = this.config.idempotency;
+    const { fingerprint } = call;
+    const seal = (body: Buffer): string => sealWith(this.answerKey(call), body, key);
     let result: KeptAnswer;
     try {
       result = await answer();
@@ -78,7 +85,7 @@ export class IdempotencyService implements OnApplicationShutdown {
       const status = statusOf(error as Error);
       if (status !== undefined && isFinal(status)) {
         const body = Buffer.from(JSON.stringify({ error: (error as Error).message }));
-        await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: body.toString('base64') }, ttlSeconds);
+        await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: seal(body) }, ttlSeconds);
       } else {
         await this.redis.del(key).catch(() => undefined);
       }
@@ -89,9 +96,23 @@ export class IdempotencyService implements OnApplicationShutdown {
     } else if (result.body.length > maxAnswerBytes) {
       await this.keep(key, { state: 'too-large', fingerprint, status: result.status }, ttlSeconds);
     } else {
-      await this.keep(key, { state: 'done', fingerprint, status: result.status, headers: result.headers, body: result.body.toString('base64') }, ttlSeconds);
+      await this.keep(key, { state: 'done', fingerprint, status: result.status, headers: result.headers, body: seal(result.body) }, ttlSeconds);
     }
     return result;
+  }
+
+  /** The seal's key of one tenant's Idempotency-Key (the client's key as sent: only the retry brings it again). */
+  private answerKey(call: IdempotentCall): Buffer {
+    return deriveKey(`${this.config.payloadKey ?? ''}\u0000${call.key}`, 'falaj-idempotency-v1', call.tenantId);
+  }
+
+  private opened(call: IdempotentCall, sealed: Buffer, key: string): Buffer {
+    try {
+      return openWith(this.answerKey(call), sealed, key);
+    } catch {
+      // Kept before answers were sealed, or under another FALAJ_PAYLOAD_KEY: never replayed unread.
+      throw new IdempotencyError(409, 'the kept answer of this Idempotency-Key cannot be read by this gateway; use a new key to run the model again', 'idempotency');
+    }
   }
 
   /** XX: only over this call's own claim (a claim that expired meanwhile is not recreated). */
