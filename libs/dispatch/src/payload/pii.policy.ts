@@ -88,12 +88,16 @@ const DETECTORS: readonly { kind: PiiKind; pattern: RegExp; valid: (match: strin
 /** The kinds of personal data found in `text`, in the order the detectors run (for tests and counts). */
 export function detectPii(text: string): PiiKind[] {
   const found: PiiKind[] = [];
-  redactPii(text, (kind) => found.push(kind));
+  replacePii(text, (kind) => found.push(kind));
   return found;
 }
 
-/** `text` with every detected value replaced by its placeholder. */
-export function redactPii(text: string, onFound?: (kind: PiiKind) => void): string {
+/** `text` with every detected value replaced by its placeholder (one argument: safe to pass to `map`). */
+export function redactPii(text: string): string {
+  return replacePii(text);
+}
+
+function replacePii(text: string, onFound?: (kind: PiiKind) => void): string {
   let out = text;
   for (const { kind, pattern, valid } of DETECTORS) {
     out = out.replace(pattern, (match) => {
