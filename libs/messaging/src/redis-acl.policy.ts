@@ -99,8 +99,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       { purpose: 'API-key records, written and read', keys: [RW(apiKeysKey(p))], commands: ['+hget', '+hset', '+hdel', '+hkeys'] },
       { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
       { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
-      // Written by the mirror, and read and followed by the batch runner's payload recorder.
-      { purpose: 'payload policies, written and followed', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish', '+hgetall', '+subscribe', '+unsubscribe'] },
+      { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },
       { purpose: 'shadow comparisons, read', keys: [R(`${p}:shadow:v1:*`)], commands: ['+hgetall', '+lrange'] },
