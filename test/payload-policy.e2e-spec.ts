@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { SCOPES } from '@falaj/auth';
-import { encodeBytesElements } from '@falaj/contracts';
+import { encodeBytesElements, inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contracts';
 import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 import { stringIdentity } from './support/onnx-fixtures';
 
@@ -13,7 +13,7 @@ import { stringIdentity } from './support/onnx-fixtures';
  * personal data comes back in the answer too). Three tenants of region `ae` send real personal
  * data over REST — `pr` under `redact` (its model's override over a tenant `full`), `ph` under
  * `hash` (set by PATCH after creation), `pf` under `full` — each with an Idempotency-Key, so the
- * kept answer is in Redis as well. Then every place a byte could sit is read whole: every topic
+ * kept answer is in Redis as well — and `pk` under `redact` over the Kafka bridge. Then every place a byte could sit is read whole: every topic
  * of the run's prefix from the beginning, every Redis key of the prefix (every type's values),
  * the text of every row of every table of the run's database, and the apps' logs.
  */
@@ -62,6 +62,7 @@ const TENANTS = {
   pr: { create: 'full', model: 'redact', data: personalData(1) },
   ph: { create: 'none', patch: 'hash', data: personalData(2) },
   pf: { create: 'full', data: personalData(3) },
+  pk: { create: 'redact', data: personalData(4) },
 } as const;
 type TenantId = keyof typeof TENANTS;
 
@@ -91,7 +92,7 @@ describe('payload logging by policy (e2e)', () => {
       await eventually(`${id}'s model ready`, async () => ((await suite.call('GET', '/v2/models/text/ready', tokens[id])).status === 200 ? true : undefined), 90_000);
     }
     // Every gateway follows the policies as they change; the first calls are answered under them.
-    for (const id of Object.keys(TENANTS) as TenantId[]) {
+    for (const id of ['pr', 'ph', 'pf'] as const) {
       const answer = await infer(id, `first-${id}`);
       expect(answer.status).toBe(200);
       answers[id] = answer;
@@ -100,10 +101,17 @@ describe('payload logging by policy (e2e)', () => {
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       expect(replay.json).toEqual(answer.json);
     }
+    // `pk` over Kafka: the request on the requests topic, the answer on its own reply topic.
+    const kafka = testKafka('e2e-payload-bridge');
+    const producer = kafka.producer();
+    await producer.connect();
+    const request = { model_name: 'text', id: 'pk-1', inputs: [{ name: 'x', shape: [5], datatype: 'BYTES', data: TENANTS.pk.data }] };
+    await producer.send({ topic: inferenceStreamTopics(suite.prefix).requests, messages: [{ key: 'pk-1', value: JSON.stringify(request), headers: { authorization: `Bearer ${tokens.pk}` } }] });
+    await producer.disconnect();
     await eventually('a payload record per tenant', async () => {
       const rows = await suite.query<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM payload_log`);
-      return rows.length === 3 ? true : undefined;
-    }, 60_000);
+      return rows.length === 4 ? true : undefined;
+    }, 90_000);
   }, 400_000);
 
   afterAll(async () => {
@@ -119,7 +127,7 @@ describe('payload logging by policy (e2e)', () => {
   };
 
   it('answers each call with its own strings (the model echoes them)', () => {
-    for (const id of Object.keys(TENANTS) as TenantId[]) expect(answers[id].json.outputs?.[0].data).toEqual(TENANTS[id].data);
+    for (const id of ['pr', 'ph', 'pf'] as const) expect(answers[id].json.outputs?.[0].data).toEqual(TENANTS[id].data);
   });
 
   it('keeps the redact tenant\'s strings with typed placeholders, the model override over the tenant\'s full', async () => {
@@ -128,6 +136,14 @@ describe('payload logging by policy (e2e)', () => {
     expect(row.policy).toBe('redact');
     expect(row.request).toEqual([{ kind: 'text', name: 'x', datatype: 'BYTES', shape: [5], values: expected, truncated: false }]);
     expect(row.response).toEqual([{ kind: 'text', name: 'y', datatype: 'BYTES', shape: [5], values: expected, truncated: false }]);
+  });
+
+  it("keeps a Kafka call's record under its tenant's redact, audited as protocol kafka", async () => {
+    const row = await record('pk');
+    expect(row.policy).toBe('redact');
+    expect(row.request).toEqual([{ kind: 'text', name: 'x', datatype: 'BYTES', shape: [5], values: ['reach me at <email> please', 'mobile <phone>', 'Emirates ID <emirates_id>', 'salary to <iban>', 'card <card>'], truncated: false }]);
+    const [audit] = await suite.query<{ protocol: string }>(`SELECT a.protocol FROM audit_log a JOIN payload_log p USING (event_id, residency_region) WHERE p.tenant_id = 'pk'`);
+    expect(audit.protocol).toBe('kafka');
   });
 
   it("keeps the hash tenant's tensors as HMAC-SHA256 under its HKDF-derived key", async () => {
@@ -190,6 +206,11 @@ describe('payload logging by policy (e2e)', () => {
 
     it.each(['pr', 'ph'] as const)("finds none of %s's strings anywhere: not in Kafka, Redis, Postgres or a log", (tenant) => {
       for (const value of secretsOf(TENANTS[tenant].data)) expect({ value, places: holding(value) }).toEqual({ value, places: [] });
+    });
+
+    it("finds the Kafka tenant's strings only where it sent and was answered: the requests topic and its own reply topic", () => {
+      const own = [`kafka ${inferenceStreamTopics(suite.prefix).requests}`, `kafka ${tenantReplyTopicNamespace(suite.prefix, 'pk')}`];
+      for (const value of secretsOf(TENANTS.pk.data)) expect({ value, places: [...new Set(holding(value))].sort() }).toEqual({ value, places: own.sort() });
     });
 
     it("finds the full tenant's strings only in its region's payload rows", () => {
