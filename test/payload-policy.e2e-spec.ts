@@ -164,6 +164,17 @@ describe('payload logging by policy (e2e)', () => {
     expect(row.request).toEqual([{ kind: 'text', name: 'x', datatype: 'BYTES', shape: [5], values: TENANTS.pf.data, truncated: false }]);
   });
 
+  it('refuses a policy it does not know (the old names too), an unknown tenant, and a tenant setting its own policy', async () => {
+    const admin = await suite.platformAdminToken();
+    const patch = await suite.call('PATCH', '/admin/tenants/pr', admin, { payloadLogging: 'hashed' });
+    expect(patch.status).toBe(400);
+    expect(patch.text).toContain('payloadLogging');
+    expect((await suite.call('PATCH', '/admin/tenants/nobody', admin, { payloadLogging: 'hash' })).status).toBe(404);
+    expect((await suite.call('PATCH', '/admin/models/text', tokens.pr, { payloadLogging: 'everything' })).status).toBe(400);
+    expect((await suite.call('PATCH', '/admin/tenants/pr', tokens.pr, { payloadLogging: 'none' })).status).toBe(403);
+    expect((await record('pr')).policy).toBe('redact');
+  });
+
   describe('where the personal data is afterwards', () => {
     /** Every place, as [where, text]. */
     const places: [string, string][] = [];
