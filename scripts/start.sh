@@ -72,14 +72,14 @@ stop_apps() {
 trap 'stop_apps; exit 0' INT TERM
 
 echo "==> starting the apps (logs in .local/logs/)"
-start_app registry $(redis_user registry) "${kafka_registry[@]}" FALAJ_KEY_ENCRYPTION_KEY_FILE=$S/key-encryption-key FALAJ_BOOTSTRAP_CLIENTS_FILE=$S/bootstrap-clients.json \
+start_app registry $(redis_user registry) "${kafka_registry[@]}" FALAJ_PAYLOAD_KEY_FILE=$S/payload-key FALAJ_KEY_ENCRYPTION_KEY_FILE=$S/key-encryption-key FALAJ_BOOTSTRAP_CLIENTS_FILE=$S/bootstrap-clients.json \
   FALAJ_DATABASE_PASSWORD_FILE=$S/postgres-registry.password FALAJ_DATABASE_CA_FILE="${FALAJ_STATE_DIR:-$HOME/.local/state/falaj}/tls/ca.crt"
-start_app router $(redis_user router) "${kafka_router[@]}"
+start_app router $(redis_user router) "${kafka_router[@]}" FALAJ_PAYLOAD_KEY_FILE=$S/payload-key
 start_app cpu-worker $(redis_user worker) "${kafka_worker[@]}" FALAJ_WORKER_PORT=8083 FALAJ_MODEL_CACHE_DIR=.local/model-cache/cpu \
   FALAJ_CLIENT_ID=falaj-cpu-worker FALAJ_CLIENT_SECRET_FILE=$S/falaj-cpu-worker.secret
 start_app gpu-worker $(redis_user worker) "${kafka_worker[@]}" FALAJ_WORKER_PORT=8084 FALAJ_MODEL_CACHE_DIR=.local/model-cache/gpu \
   FALAJ_CLIENT_ID=falaj-gpu-worker FALAJ_CLIENT_SECRET_FILE=$S/falaj-gpu-worker.secret
-start_app gateway $(redis_user gateway) "${kafka_gateway[@]}"
+start_app gateway $(redis_user gateway) "${kafka_gateway[@]}" FALAJ_PAYLOAD_KEY_FILE=$S/payload-key
 
 if ! FALAJ_STARTED_AT="$started" NODE_EXTRA_CA_CERTS="$FALAJ_TLS_CA_FILE" node scripts/dev/bootstrap.mjs; then
   echo "bootstrap failed; the last lines of each log:" >&2

@@ -42,9 +42,9 @@ describe('Registry lifecycle (e2e)', () => {
 
   describe('tenants and credentials', () => {
     it('creates tenants with residency and payload-logging policy, and issues a token', async () => {
-      const acme = await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hashed' });
+      const acme = await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash' });
       expect(acme.status).toBe(201);
-      expect(acme.json).toMatchObject({ id: 'acme', residency: 'ae', payloadLogging: 'hashed' });
+      expect(acme.json).toMatchObject({ id: 'acme', residency: 'ae', payloadLogging: 'hash' });
       expect((await suite.call('POST', '/admin/tenants', admin, { id: 'globex', name: 'Globex', residency: 'ae', payloadLogging: 'everything' })).status).toBe(400);
       expect((await suite.call('POST', '/admin/tenants', admin, { id: 'globex', name: 'Globex', residency: 'ae' })).status).toBe(201);
       alice = await suite.token({ tenantId: 'acme', subject: 'alice', scopes: ALL_SCOPES });

@@ -17,6 +17,8 @@ const secretFile = (name) => {
 };
 
 secretFile('key-encryption-key');
+// Payload logging's platform secret (FALAJ_PAYLOAD_KEY): the edges derive each tenant's HMAC and seal keys from it.
+secretFile('payload-key');
 // The registry's Postgres role (falaj_registry); scripts/dev/postgres-role.cjs sets it on the server.
 secretFile('postgres-registry.password');
 const ACCOUNTS = [

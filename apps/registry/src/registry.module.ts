@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { QuotaMirrorModule } from './quotas/quota-mirror.module';
+import { PayloadPolicyMirrorModule } from './payload-logging/payload-policy-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
 import { RolloutsModule } from './rollouts/rollouts.module';
@@ -66,6 +67,7 @@ export class RegistryModule {
         BatchModule,
         RolloutsModule,
         QuotaMirrorModule,
+        PayloadPolicyMirrorModule,
         QuotasModule,
         MetricsModule,
       ],

@@ -47,6 +47,12 @@ export const commonEnv = {
   /** The app's own OAuth2 client at the built-in issuer (its service identity); apps that call another app need it. */
   FALAJ_CLIENT_ID: z.string().regex(/^[a-zA-Z0-9_.-]{3,100}$/).optional(),
   FALAJ_CLIENT_SECRET: strongSecret().optional(),
+  /**
+   * The platform secret payload logging derives its per-tenant keys from (HKDF): the `hash`
+   * policy's HMAC key, the seal of `full` records and of kept idempotency answers. Needed by the
+   * edges (gateway, router, registry); without it `hash` and `full` keep no record.
+   */
+  FALAJ_PAYLOAD_KEY: strongSecret().optional(),
   FALAJ_HOST: z.string().min(1).default('127.0.0.1'),
   FALAJ_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Elements of one request tensor, on every entry point (REST, gRPC, KServe v1, Kafka, batch rows): 413 beyond. */
@@ -70,6 +76,7 @@ export function commonConfig(e: CommonEnv, app = 'app') {
     host: e.FALAJ_HOST,
     logLevel: e.FALAJ_LOG_LEVEL,
     auth: authConfig(e),
+    payloadKey: e.FALAJ_PAYLOAD_KEY,
     client: e.FALAJ_CLIENT_ID && e.FALAJ_CLIENT_SECRET ? { clientId: e.FALAJ_CLIENT_ID, clientSecret: e.FALAJ_CLIENT_SECRET } : undefined,
     kafka: kafkaConnection(e),
     redis: { url: e.FALAJ_REDIS_URL, username: e.FALAJ_REDIS_USERNAME, password: e.FALAJ_REDIS_PASSWORD, ca: e.FALAJ_REDIS_CA },

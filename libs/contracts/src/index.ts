@@ -25,3 +25,4 @@ export * from './idempotency/idempotency-key';
 export * from './errors/domain.error';
 export * from './workers/hosting-regions';
 export * from './workers/worker-lease';
+export * from './payload/payload-record';

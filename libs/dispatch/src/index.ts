@@ -6,3 +6,7 @@ export * from './inference/inference.pipeline';
 export * from './inference/inference-audit';
 export * from './stream-budget/pool-stream-admission.policy';
 export * from './stream-budget/pool-stream-budget.config';
+export * from './payload/pii.policy';
+export * from './payload/payload-keys';
+export * from './payload/payload-record.policy';
+export * from './payload/payload-recorder';

@@ -5,6 +5,7 @@ export * from './redis.factory';
 export * from './kafka.module';
 export * from './kafka-readiness';
 export * from './redis-hash.mirror';
+export * from './redis-hash.writer';
 export * from './record-rejected.error';
 export * from './batch-settler';
 export * from './quarantine.message';

@@ -5,6 +5,8 @@ import {
   poolStreamBytesKey,
   poolStreamKey,
   poolWorkersKey,
+  payloadPoliciesChangedChannel,
+  payloadPoliciesKey,
   quotasChangedChannel,
   quotasKey,
   replyStreamKey,
@@ -65,6 +67,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
   const apiKeysRead: RedisGrant = { purpose: 'API-key records, read', keys: [R(apiKeysKey(p))], commands: ['+hget'] };
   const revocationsRead: RedisGrant = { purpose: 'revocation mirror, read and followed', keys: [R(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
   const quotasRead: RedisGrant = { purpose: 'quota records, read and followed', keys: [R(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
+  const payloadPoliciesRead: RedisGrant = { purpose: 'payload policies, read and followed', keys: [R(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
   const poolMonitor: RedisGrant = { purpose: 'pool monitor: live workers and their heartbeats', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+zrangebyscore', '+mget'] };
   // The budget's enqueue script (pool-stream-budget.ts): XLEN and the byte counter checked, then XADD, in one EVALSHA.
   const dispatch: RedisGrant = {
@@ -79,13 +82,13 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
 
   return {
     gateway: [
-      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead,
+      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead,
       { purpose: 'shadow comparisons (Lua)', keys: [RW(`${p}:shadow:v1:*`)], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
       // SET NX claims a key for the first call, SET XX keeps its answer, DEL frees a retryable failure.
       { purpose: 'idempotency keys: first answers kept for retries', keys: [RW(idempotencyRecordKey(p, '*', '*'))], commands: ['+set', '+get', '+del'] },
     ],
     router: [
-      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead,
+      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead,
       { purpose: 'routing table, written', keys: [RW(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hset', '+hdel', '+hkeys', '+publish'] },
       { purpose: 'streaming bridge: requests already answered', keys: [RW(`${p}:stream:answered:*`)], commands: ['+set', '+mget'] },
     ],
@@ -96,6 +99,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       { purpose: 'API-key records, written and read', keys: [RW(apiKeysKey(p))], commands: ['+hget', '+hset', '+hdel', '+hkeys'] },
       { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
       { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
+      { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },
       { purpose: 'shadow comparisons, read', keys: [R(`${p}:shadow:v1:*`)], commands: ['+hgetall', '+lrange'] },

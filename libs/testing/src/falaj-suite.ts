@@ -114,6 +114,8 @@ export class FalajSuite {
   private redisUsers = false;
   /** One per run: a retried start finds the signing keys the first try stored under it. */
   private readonly keyEncryptionKey = randomSecret();
+  /** FALAJ_PAYLOAD_KEY of the run's gateway, router and registry: a test derives a tenant's HMAC key from it. */
+  readonly payloadKey = randomSecret();
   private adminToken?: { value: string; renewAt: number };
   private readonly tenantTokens = new Map<string, Promise<string>>();
   readonly apps = new Map<string, AppProcess>();
@@ -215,12 +217,13 @@ export class FalajSuite {
       FALAJ_DATABASE_CA_FILE: BACKBONE_CA_FILE,
       FALAJ_ARTIFACT_DIR: join(this.workDir, 'artifacts'),
       FALAJ_KEY_ENCRYPTION_KEY_FILE: credentials.keyEncryptionKey,
+      FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey,
       FALAJ_BOOTSTRAP_CLIENTS_FILE: credentials.bootstrapClients,
       FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS: '1500',
       // Suites run longer than the 15 min default; the tokens they cache must outlive them.
       FALAJ_ACCESS_TOKEN_TTL_SECONDS: '3600',
     }, `${this.registryUrl}/health/ready`);
-    add('router', 'router', { ...testKafkaEnv(KAFKA_USERS.router), FALAJ_ROUTER_PORT: String(router) }, `${scheme}://127.0.0.1:${router}/health/ready`);
+    add('router', 'router', { ...testKafkaEnv(KAFKA_USERS.router), FALAJ_ROUTER_PORT: String(router), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey }, `${scheme}://127.0.0.1:${router}/health/ready`);
     for (let n = 1; n <= (options.cpuWorkers ?? 1); n++) {
       const port = n === 1 ? cpu : moreCpu[n - 2];
       add(n === 1 ? 'cpu-worker' : `cpu-worker-${n}`, 'cpu-worker', {
@@ -239,7 +242,7 @@ export class FalajSuite {
       FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
       ...credentials.clientEnv('gpu-worker'),
     }, `${scheme}://127.0.0.1:${gpu}/health/live`);
-    add('gateway', 'gateway', { ...testKafkaEnv(KAFKA_USERS.gateway), FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpcPort), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
+    add('gateway', 'gateway', { ...testKafkaEnv(KAFKA_USERS.gateway), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey, FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpcPort), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
     for (const app of this.apps.values()) app.start();
     try {
       await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));
@@ -365,6 +368,7 @@ export class FalajSuite {
     ];
     return {
       keyEncryptionKey: write('key-encryption-key', this.keyEncryptionKey),
+      payloadKey: write('payload-key', this.payloadKey),
       databasePassword: write('database-password', this.databaseRolePassword),
       bootstrapClients: write('bootstrap-clients.json', JSON.stringify(accounts)),
       clientEnv: (app: string): NodeJS.ProcessEnv => {

@@ -45,7 +45,7 @@ export function isFinal(status: number): boolean {
   return status >= 400 && status < 500 && ![408, 409, 425, 429].includes(status);
 }
 
-/** A kept answer: the status, the protocol's headers and its body (base64 in Redis). */
+/** A kept answer: the status, the protocol's headers and its body (sealed, then base64, in Redis: IdempotencyService). */
 export interface KeptAnswer {
   status: number;
   headers: Record<string, string>;

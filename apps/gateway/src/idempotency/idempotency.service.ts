@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Readable } from 'node:stream';
 import { DomainError, idempotencyRecordKey } from '@falaj/contracts';
 import { createRedis } from '@falaj/messaging';
-import { statusOf } from '@falaj/dispatch';
+import { deriveKey, openWith, sealWith, statusOf } from '@falaj/dispatch';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { BodyDigest, drainDigest } from './body-digest';
 import {
@@ -46,6 +46,11 @@ export class IdempotencyError extends DomainError {}
  * (the rules: idempotency.policy.ts). Redis is shared by every gateway: a retry that lands on
  * another gateway finds the same answer. The record is claimed with SET NX before the call runs,
  * so two concurrent calls with one key never both run.
+ *
+ * A kept body is sealed (AES-256-GCM) under a key derived from FALAJ_PAYLOAD_KEY, the tenant and
+ * the client's own Idempotency-Key, which Redis never holds (only its SHA-256 names the record):
+ * the answer's tensors, personal data included, are not readable in Redis by anyone without the
+ * retry itself, whatever the tenant's payload policy.
  */
 @Injectable()
 export class IdempotencyService implements OnApplicationShutdown {
@@ -67,8 +72,8 @@ export class IdempotencyService implements OnApplicationShutdown {
   async once(call: IdempotentCall | undefined, answer: () => Promise<KeptAnswer>): Promise<KeptAnswer & { replayed: boolean }> {
     if (!call) return { ...(await answer()), replayed: false };
     const held = await this.claim(call, call.fingerprint);
-    if (held === 'claimed') return { ...(await this.runClaimed(this.recordKey(call), answer, () => call.fingerprint)), replayed: false };
-    return this.decide(held, call.fingerprint);
+    if (held === 'claimed') return { ...(await this.runClaimed(call, answer, () => call.fingerprint)), replayed: false };
+    return this.decide(call, held, call.fingerprint);
   }
 
   /**
@@ -82,7 +87,7 @@ export class IdempotencyService implements OnApplicationShutdown {
     const held = await this.claim(call, STREAMING);
     if (held === 'claimed') {
       const digest = new BodyDigest();
-      const result = await this.runClaimed(this.recordKey(call), () => answer(body.pipe(digest)), () => {
+      const result = await this.runClaimed(call, () => answer(body.pipe(digest)), () => {
         const bytes = digest.complete();
         return bytes === undefined ? undefined : requestFingerprint([...call.head, bytes]);
       });
@@ -90,7 +95,7 @@ export class IdempotencyService implements OnApplicationShutdown {
     }
     const fingerprint = requestFingerprint([...call.head, await drainDigest(body)]);
     // The first call's fingerprint is not known while it runs: a retry then is told to wait.
-    return this.decide(held.state === 'running' ? { ...held, fingerprint } : held, fingerprint);
+    return this.decide(call, held.state === 'running' ? { ...held, fingerprint } : held, fingerprint);
   }
 
   private recordKey(call: { tenantId: string; key: string }): string {
@@ -113,15 +118,18 @@ export class IdempotencyService implements OnApplicationShutdown {
   }
 
   /** A held key's answer: the kept one replayed, or the refusal the policy gives. */
-  private decide(record: IdempotencyRecord, fingerprint: string): KeptAnswer & { replayed: boolean } {
+  private decide(call: { tenantId: string; key: string }, record: IdempotencyRecord, fingerprint: string): KeptAnswer & { replayed: boolean } {
+    const key = this.recordKey(call);
     const verdict = verdictOn(record, fingerprint, this.config.idempotency.maxAnswerBytes);
-    if (verdict.kind === 'replay') return { ...verdict.answer, replayed: true };
+    if (verdict.kind === 'replay') return { ...verdict.answer, body: this.opened(call, verdict.answer.body, key), replayed: true };
     throw new IdempotencyError(verdict.status, verdict.message, 'idempotency', verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds });
   }
 
   /** Runs a claimed call and keeps its final answer under `fingerprint()`; undefined there frees the key. */
-  private async runClaimed(key: string, answer: () => Promise<KeptAnswer>, fingerprintOf: () => string | undefined): Promise<KeptAnswer> {
+  private async runClaimed(call: { tenantId: string; key: string }, answer: () => Promise<KeptAnswer>, fingerprintOf: () => string | undefined): Promise<KeptAnswer> {
+    const key = this.recordKey(call);
     const { ttlSeconds, maxAnswerBytes } = this.config.idempotency;
+    const seal = (body: Buffer): string => sealWith(this.answerKey(call), body, key);
     let result: KeptAnswer;
     try {
       result = await answer();
@@ -130,7 +138,7 @@ export class IdempotencyService implements OnApplicationShutdown {
       const fingerprint = fingerprintOf();
       if (status !== undefined && isFinal(status) && fingerprint !== undefined) {
         const body = Buffer.from(JSON.stringify({ error: (error as Error).message }));
-        await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: body.toString('base64') }, ttlSeconds);
+        await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: seal(body) }, ttlSeconds);
       } else {
         await this.redis.del(key).catch(() => undefined);
       }
@@ -142,9 +150,23 @@ export class IdempotencyService implements OnApplicationShutdown {
     } else if (result.body.length > maxAnswerBytes) {
       await this.keep(key, { state: 'too-large', fingerprint, status: result.status }, ttlSeconds);
     } else {
-      await this.keep(key, { state: 'done', fingerprint, status: result.status, headers: result.headers, body: result.body.toString('base64') }, ttlSeconds);
+      await this.keep(key, { state: 'done', fingerprint, status: result.status, headers: result.headers, body: seal(result.body) }, ttlSeconds);
     }
     return result;
+  }
+
+  /** The seal's key of one tenant's Idempotency-Key (the client's key as sent: only the retry brings it again). */
+  private answerKey(call: { tenantId: string; key: string }): Buffer {
+    return deriveKey(`${this.config.payloadKey ?? ''}\u0000${call.key}`, 'falaj-idempotency-v1', call.tenantId);
+  }
+
+  private opened(call: { tenantId: string; key: string }, sealed: Buffer, key: string): Buffer {
+    try {
+      return openWith(this.answerKey(call), sealed, key);
+    } catch {
+      // Kept before answers were sealed, or under another FALAJ_PAYLOAD_KEY: never replayed unread.
+      throw new IdempotencyError(409, 'the kept answer of this Idempotency-Key cannot be read by this gateway; use a new key to run the model again', 'idempotency');
+    }
   }
 
   /** XX: only over this call's own claim (a claim that expired meanwhile is not recreated). */

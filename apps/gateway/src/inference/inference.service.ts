@@ -5,6 +5,7 @@ import { type AuditEvent, type ModelSignature, type RouteEntry, type TensorPaylo
 import {
   InferenceError,
   InferencePipeline,
+  PayloadRecorder,
   answerOf,
   inferenceAuditEvent,
   type InferenceCall,
@@ -68,6 +69,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   private readonly steps: InferenceSteps;
   private readonly redis: Redis;
   private readonly limiter: InFlightLimiter;
+  private readonly payloads: PayloadRecorder;
   /** What one request tensor may hold (FALAJ_MAX_TENSOR_ELEMENTS, FALAJ_MAX_BYTES_ELEMENT_BYTES): every protocol decodes within it. */
   readonly tensorLimits: TensorLimits;
 
@@ -93,6 +95,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       // The budget every gateway and router shares in Redis; its refusals count beside the in-flight caps'.
       streams: { limits: config.poolStreams, onStreamFull: (limit) => metrics.refused.inc({ limit: `stream_${limit}` }) },
     });
+    this.payloads = new PayloadRecorder(this.redis, createRedis(config.redis, `${config.gatewayId}:payload-policies`), config.prefix, config.payloadKey);
     this.steps = {
       // The gateway's own in-flight caps first: refused at once, before any Redis work.
       admit: async (tenantId, model) => {
@@ -142,10 +145,12 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.pipeline.start();
+    await this.payloads.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.pipeline.stop();
+    await this.payloads.stop();
     await this.redis.quit().catch(() => undefined);
   }
 
@@ -222,7 +227,10 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private record(call: InferCall, outcome: InferenceOutcome | Error, facts: InferenceFacts, started: number): void {
-    this.audit.record(inferenceAuditEvent(call, answerOf(outcome), facts, performance.now() - started));
+    const event = inferenceAuditEvent(call, answerOf(outcome), facts, performance.now() - started);
+    // A payload record only for a call answered: its request as decoded and the model's outputs.
+    const answered = !(outcome instanceof Error) && outcome.ok;
+    this.audit.record(answered ? this.payloads.attach(event, outcome.request.inputs, outcome.reply.outputs) : event);
   }
 
 }

@@ -4,8 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, type AuditEvent, type ReceivedAuditEvent } from '@falaj/contracts';
+import { PayloadKeys } from '@falaj/dispatch';
 import { EventConsumer, KAFKA, KAFKA_PRODUCER, RecordRejectedError, consumerReadiness, type ConsumedEvent, type ConsumerState } from '@falaj/messaging';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { insertPayloadRows } from './payload-log.rows';
 
 const COLUMNS = [
   'event_id', 'request_id', 'residency_region', 'tenant_id', 'subject', 'model', 'version', 'pool',
@@ -39,6 +41,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly consumer: EventConsumer<ReceivedAuditEvent>;
   private readonly partitions = new Set<string>();
   private readonly topic: string;
+  private readonly payloadKeys: PayloadKeys;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -47,6 +50,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly db: DataSource,
   ) {
     this.topic = auditTopic(config.prefix);
+    this.payloadKeys = new PayloadKeys(config.payloadKey);
     this.consumer = new EventConsumer({
       kafka,
       groupId: `${config.prefix}-registry-audit-writer`,
@@ -107,6 +111,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async insertRows(tx: EntityManager, events: AuditEvent[]): Promise<void> {
+    await insertPayloadRows(tx, events, this.payloadKeys);
     const params: unknown[] = [];
     const rows = events.map((e) => {
       const values = [
@@ -128,21 +133,25 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 
-  /** A region's rows get their own partition the first time the region is seen. */
+  /** A region's rows get their own partition (of the audit and the payload log) the first time the region is seen. */
   private async ensurePartition(region: string): Promise<void> {
     if (this.partitions.has(region)) return;
+    for (const parent of ['audit_log', 'payload_log']) await this.ensurePartitionOf(parent, region);
+    this.partitions.add(region);
+  }
+
+  private async ensurePartitionOf(parent: string, region: string): Promise<void> {
     // Regions are validated by the event schema's producer side; quote defensively all the same.
     const safe = region.replace(/[^a-z0-9_]/g, '_');
-    const table = `audit_log_${safe}`;
-    const hasDefaultRows = await this.db.query(`SELECT 1 FROM audit_log_default WHERE residency_region = $1 LIMIT 1`, [region]);
+    const table = `${parent}_${safe}`;
+    const hasDefaultRows = await this.db.query(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region]);
     if (hasDefaultRows.length === 0) {
       await this.db
-        .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF audit_log FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
+        .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF ${parent} FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
         .catch((error: { code?: string }) => {
           if (error.code !== '42P07') throw error; // created concurrently
         });
-      this.logger.log({ region, table }, 'audit partition ready');
+      this.logger.log({ region, table }, 'partition ready');
     }
-    this.partitions.add(region);
   }
 }

@@ -22,7 +22,9 @@ import { AuditEventId1764900000000 } from './migrations/1764900000000-audit-even
 import { OAuthIssuer1764950000000 } from './migrations/1764950000000-oauth-issuer';
 import { ResourceLimits1765000000000 } from './migrations/1765000000000-resource-limits';
 import { JobPlacement1765100000000 } from './migrations/1765100000000-job-placement';
+import { PayloadLogging1765200000000 } from './migrations/1765200000000-payload-logging';
 import { AuditKeysetIndex1765240000000 } from './migrations/1765240000000-audit-keyset-index';
+import { PayloadLogEntity } from '../audit/payload-log.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
@@ -34,6 +36,7 @@ export const ENTITIES = [
   ModelEntity,
   ModelVersionEntity,
   AuditRecordEntity,
+  PayloadLogEntity,
   ModelAliasEntity,
   StageTransitionEntity,
   DeploymentEntity,
@@ -59,6 +62,7 @@ export const MIGRATIONS = [
   OAuthIssuer1764950000000,
   ResourceLimits1765000000000,
   JobPlacement1765100000000,
+  PayloadLogging1765200000000,
   AuditKeysetIndex1765240000000,
 ];
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { ModelQuotaRecord } from '@falaj/contracts';
+import type { ModelQuotaRecord, PayloadLogging } from '@falaj/contracts';
 
 @Entity({ name: 'models' })
 @Index('models_tenant_name_uq', ['tenantId', 'name'], { unique: true })
@@ -29,6 +29,10 @@ export class ModelEntity {
   /** Its own token bucket (admin API), beside the tenant's; null: the gateways' FALAJ_QUOTAS applies. */
   @Column({ type: 'jsonb', nullable: true })
   quota!: ModelQuotaRecord | null;
+
+  /** Its own payload-logging policy, over the tenant's; null: the tenant's applies. */
+  @Column({ name: 'payload_logging', type: 'varchar', length: 16, nullable: true })
+  payloadLogging!: PayloadLogging | null;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;

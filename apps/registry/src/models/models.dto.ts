@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelStageSchema } from '@falaj/contracts';
+import { ModelStageSchema, PayloadLoggingSchema } from '@falaj/contracts';
 
 /** Model names appear in URLs (`/v2/models/{name}`) and Kafka keys: keep them plain. */
 export const ModelNameSchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'letters, digits, _ . - (max 128)');
@@ -14,15 +14,17 @@ export const CreateModelSchema = z.object({
   description: z.string().max(4000).default(''),
   labels: LabelsSchema.default({}),
   owner: z.string().max(200).default(''),
+  /** Overrides the tenant's payload-logging policy for this model; null or absent: the tenant's. */
+  payloadLogging: PayloadLoggingSchema.nullable().default(null),
 });
 export type CreateModelDto = z.infer<typeof CreateModelSchema>;
 
 /** A partial update; `labels` replaces the whole set (send `{}` to clear). */
 export const UpdateModelSchema = z
-  .object({ description: z.string().max(4000), labels: LabelsSchema, owner: z.string().max(200) })
+  .object({ description: z.string().max(4000), labels: LabelsSchema, owner: z.string().max(200), payloadLogging: PayloadLoggingSchema.nullable() })
   .partial()
   .strict()
-  .refine((dto) => Object.keys(dto).length > 0, 'nothing to update: send description, labels or owner');
+  .refine((dto) => Object.keys(dto).length > 0, 'nothing to update: send description, labels, owner or payloadLogging');
 export type UpdateModelDto = z.infer<typeof UpdateModelSchema>;
 
 /** `?label=team=ocr&label=tier=gold&stage=production&owner=ml-platform&page=2&limit=20` */

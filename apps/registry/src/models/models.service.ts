@@ -4,6 +4,7 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
+import { PayloadPolicyMirror } from '../payload-logging/payload-policy.mirror';
 import { QuotaMirror } from '../quotas/quota.mirror';
 import type { CreateModelDto, ListModelsQuery, UpdateModelDto } from './models.dto';
 import { ModelEntity } from './model.entity';
@@ -20,12 +21,14 @@ export class ModelsService {
     private readonly lifecycle: LifecyclePublisher,
     private readonly commands: ModelCommandsPublisher,
     private readonly quotas: QuotaMirror,
+    private readonly payloadPolicies: PayloadPolicyMirror,
   ) {}
 
   async create(principal: Principal, dto: CreateModelDto): Promise<ModelEntity> {
     const { tenantId } = principal;
     if (await this.models.existsBy({ tenantId, name: dto.name })) throw ModelsError.exists(dto.name);
     const model = await this.models.save(this.models.create({ tenantId, ...dto, createdBy: principal.subject }));
+    if (model.payloadLogging !== null) await this.payloadPolicies.setModel(tenantId, model.name, model.payloadLogging);
     await this.lifecycle.publishModelState(model, { type: 'model.created', version: null, stage: null, actor: principal.subject });
     return model;
   }
@@ -54,6 +57,7 @@ export class ModelsService {
   async update(principal: Principal, name: string, dto: UpdateModelDto): Promise<ModelEntity> {
     const model = await this.get(principal, name);
     const updated = await this.models.save(Object.assign(model, dto));
+    if (dto.payloadLogging !== undefined) await this.payloadPolicies.setModel(model.tenantId, model.name, dto.payloadLogging);
     this.logger.log({ tenant: model.tenantId, model: model.name, fields: Object.keys(dto) }, 'model updated');
     return updated;
   }
@@ -86,6 +90,7 @@ export class ModelsService {
     for (const version of versions) await this.commands.clear(model, version, principal.subject);
     // Its quota record went with the row; a namesake created later must not inherit the mirror's.
     await this.quotas.removeModel(model.tenantId, model.name);
+    await this.payloadPolicies.setModel(model.tenantId, model.name, null);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type ModelQuotaRecord,
   type TenantQuotaRecord,
 } from '@falaj/contracts';
+import { RedisHashWriter } from '@falaj/messaging';
 import { ModelEntity } from '../models/model.entity';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 import { TenantEntity } from '../tenants/tenant.entity';
@@ -20,74 +21,56 @@ import { TenantEntity } from '../tenants/tenant.entity';
  * The quota records' copy in Redis, which the gateways and routers follow (they never call the
  * registry to admit a request): one hash, a field per record, every change announced on the
  * channel. Postgres is the truth; the hash is rewritten whole from it at boot, and again whenever
- * it is found missing (checked every HEAL_INTERVAL_MS), so a Redis that lost it (a flush, a
- * restart without persistence) has its quotas back within that time, not at the next boot.
+ * it is found missing while Postgres holds records (RedisHashWriter).
  */
-const HEAL_INTERVAL_MS = 10_000;
-
 @Injectable()
-export class QuotaMirror implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QuotaMirror extends RedisHashWriter implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(QuotaMirror.name);
-  private readonly key: string;
-  private readonly channel: string;
-  private healer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
-    @Inject(REGISTRY_REDIS) private readonly redis: Redis,
+    @Inject(REGISTRY_REDIS) redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
   ) {
-    this.key = quotasKey(config.prefix);
-    this.channel = quotasChangedChannel(config.prefix);
+    super(redis, quotasKey(config.prefix), quotasChangedChannel(config.prefix));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.rewrite();
-    this.healer = setInterval(() => void this.healIfLost(), HEAL_INTERVAL_MS);
-    this.healer.unref();
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.healer);
+    this.stop();
   }
 
-  /** Rewrites the hash when Redis no longer has it but Postgres holds records. */
-  private async healIfLost(): Promise<void> {
-    try {
-      if (await this.redis.exists(this.key)) return;
-      const held = (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.models.count({ where: { quota: Not(IsNull()) } }));
-      if (held === 0) return;
-      this.logger.warn({ records: held }, 'the quota hash is gone from Redis; rewriting it from Postgres');
-      await this.rewrite();
-    } catch (error) {
-      this.logger.warn(`quota mirror check failed: ${(error as Error).message}`);
-    }
+  protected override async worthHealing(): Promise<boolean> {
+    return (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.models.count({ where: { quota: Not(IsNull()) } })) > 0;
   }
 
-  private async rewrite(): Promise<void> {
+  protected async records(): Promise<[string, string][]> {
     const tenants = await this.tenants.find({ where: { quota: Not(IsNull()) } });
     const models = await this.models.find({ where: { quota: Not(IsNull()) } });
     const records = [
       ...tenants.map((t) => ({ field: tenantQuotaField(t.id), parsed: TenantQuotaRecordSchema.safeParse(t.quota) })),
       ...models.map((m) => ({ field: modelQuotaField(m.tenantId, m.name), parsed: ModelQuotaRecordSchema.safeParse(m.quota) })),
     ];
-    const multi = this.redis.multi().del(this.key);
+    const fields: [string, string][] = [];
     for (const { field, parsed } of records) {
       // A row edited by hand into something that is not a quota is left out, not a failed boot.
-      if (parsed.success) multi.hset(this.key, field, JSON.stringify(parsed.data));
+      if (parsed.success) fields.push([field, JSON.stringify(parsed.data)]);
       else this.logger.warn({ field }, `quota record not mirrored: ${parsed.error.message}`);
     }
-    await multi.publish(this.channel, '*').exec();
     this.logger.log({ tenants: tenants.length, models: models.length }, 'quota records mirrored');
+    return fields;
   }
 
   setTenant(tenantId: string, quota: TenantQuotaRecord): Promise<void> {
-    return this.write(tenantQuotaField(tenantId), TenantQuotaRecordSchema.parse(quota));
+    return this.write(tenantQuotaField(tenantId), JSON.stringify(TenantQuotaRecordSchema.parse(quota)));
   }
 
   setModel(tenantId: string, model: string, quota: ModelQuotaRecord): Promise<void> {
-    return this.write(modelQuotaField(tenantId, model), ModelQuotaRecordSchema.parse(quota));
+    return this.write(modelQuotaField(tenantId, model), JSON.stringify(ModelQuotaRecordSchema.parse(quota)));
   }
 
   removeTenant(tenantId: string): Promise<void> {
@@ -96,12 +79,5 @@ export class QuotaMirror implements OnApplicationBootstrap, OnApplicationShutdow
 
   removeModel(tenantId: string, model: string): Promise<void> {
     return this.write(modelQuotaField(tenantId, model), null);
-  }
-
-  private async write(field: string, record: object | null): Promise<void> {
-    const multi = this.redis.multi();
-    if (record) multi.hset(this.key, field, JSON.stringify(record));
-    else multi.hdel(this.key, field);
-    await multi.publish(this.channel, field).exec();
   }
 }

@@ -1,5 +1,4 @@
-import type { TenantQuotaRecord } from '@falaj/contracts';
-import type { PayloadLogging } from './tenants.dto';
+import type { PayloadLogging, TenantQuotaRecord } from '@falaj/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'tenants' })
@@ -15,7 +14,7 @@ export class TenantEntity {
   @Column({ type: 'varchar', length: 32 })
   residency!: string;
 
-  /** How much of each request's payload the audit log may keep. */
+  /** How much of each call's payload is kept (none | hash | redact | full; README: Payload logging); a model may override it. */
   @Column({ name: 'payload_logging', type: 'varchar', length: 16, default: 'none' })
   payloadLogging!: PayloadLogging;
 

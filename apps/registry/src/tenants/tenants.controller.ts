@@ -1,12 +1,12 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes, SCOPES } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
 import { ZodBody } from '../openapi/zod-openapi';
-import { CreateTenantSchema, type CreateTenantDto } from './tenants.dto';
+import { CreateTenantSchema, UpdateTenantSchema, type CreateTenantDto, type UpdateTenantDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
-const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hashed', quota: null, createdAt: '2026-11-28T12:00:00.000Z' };
+const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash', quota: null, createdAt: '2026-11-28T12:00:00.000Z' };
 
 /** Platform administration: tenants (their credentials: clients and API keys). */
 @ApiTags('tenants')
@@ -17,8 +17,8 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a tenant: name, residency region, payload-logging policy (none | hashed | redacted | full)' })
-  @ZodBody(CreateTenantSchema, { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hashed' })
+  @ApiOperation({ summary: 'Create a tenant: name, residency region, payload-logging policy (none | hash | redact | full)' })
+  @ZodBody(CreateTenantSchema, { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash' })
   @ApiCreatedResponse({ schema: { example: EXAMPLE } })
   @ApiConflictResponse({ schema: { example: { error: "tenant 'acme' already exists" } } })
   create(@Body(new ZodPipe(CreateTenantSchema)) dto: CreateTenantDto) {
@@ -30,6 +30,14 @@ export class TenantsController {
   @ApiOkResponse({ schema: { example: EXAMPLE } })
   get(@Param('id') id: string) {
     return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: "Change a tenant's payload-logging policy (none | hash | redact | full); a model's own setting overrides it" })
+  @ZodBody(UpdateTenantSchema, { payloadLogging: 'redact' })
+  @ApiOkResponse({ schema: { example: EXAMPLE } })
+  update(@Param('id') id: string, @Body(new ZodPipe(UpdateTenantSchema)) dto: UpdateTenantDto) {
+    return this.tenants.update(id, dto);
   }
 
   @Delete(':id')

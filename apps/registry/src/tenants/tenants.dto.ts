@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { TENANT_SCOPES } from '@falaj/auth';
-import { RegionSchema } from '@falaj/contracts';
-
-/** What the audit log may keep of a request's payload. */
-export const PAYLOAD_LOGGING = ['none', 'hashed', 'redacted', 'full'] as const;
-export const PayloadLoggingSchema = z.enum(PAYLOAD_LOGGING);
-export type PayloadLogging = z.infer<typeof PayloadLoggingSchema>;
+import { PayloadLoggingSchema, RegionSchema } from '@falaj/contracts';
 
 export const CreateTenantSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'a slug: lowercase letters, digits, dashes'),
@@ -14,6 +9,10 @@ export const CreateTenantSchema = z.object({
   payloadLogging: PayloadLoggingSchema.default('none'),
 });
 export type CreateTenantDto = z.infer<typeof CreateTenantSchema>;
+
+/** What a platform admin may change of a tenant: its payload-logging policy. */
+export const UpdateTenantSchema = z.object({ payloadLogging: PayloadLoggingSchema }).strict();
+export type UpdateTenantDto = z.infer<typeof UpdateTenantSchema>;
 
 
 export const CreateApiKeySchema = z.object({

@@ -5,7 +5,8 @@ import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { TenantKafkaProvisioner } from '../kafka-access/tenant-kafka.provisioner';
 import { ModelEntity } from '../models/model.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
-import type { CreateTenantDto } from './tenants.dto';
+import { PayloadPolicyMirror } from '../payload-logging/payload-policy.mirror';
+import type { CreateTenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantEntity } from './tenant.entity';
 import { TenantsError } from './tenants.exception';
 
@@ -17,6 +18,7 @@ export class TenantsService implements OnApplicationBootstrap {
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     private readonly kafka: TenantKafkaProvisioner,
+    private readonly payloadPolicies: PayloadPolicyMirror,
   ) {}
 
   /**
@@ -31,7 +33,17 @@ export class TenantsService implements OnApplicationBootstrap {
   async create(dto: CreateTenantDto): Promise<TenantEntity> {
     if (await this.tenants.existsBy({ id: dto.id })) throw TenantsError.exists(dto.id);
     await this.kafka.provision(dto.id);
-    return this.tenants.save(this.tenants.create({ ...dto, quota: null }));
+    const tenant = await this.tenants.save(this.tenants.create({ ...dto, quota: null }));
+    await this.payloadPolicies.setTenant(tenant.id, tenant.payloadLogging);
+    return tenant;
+  }
+
+  /** Its payload-logging policy, in force on every edge within a moment (the mirror's channel). */
+  async update(id: string, dto: UpdateTenantDto): Promise<TenantEntity> {
+    const tenant = await this.get(id);
+    const saved = await this.tenants.save(Object.assign(tenant, dto));
+    await this.payloadPolicies.setTenant(id, saved.payloadLogging);
+    return saved;
   }
 
   async get(id: string): Promise<TenantEntity> {
@@ -54,6 +66,7 @@ export class TenantsService implements OnApplicationBootstrap {
     if (clients + apiKeys + models > 0) throw TenantsError.notEmpty(id, { clients, apiKeys, models });
     await this.kafka.deprovision(id);
     await this.tenants.delete({ id });
+    await this.payloadPolicies.setTenant(id, 'none');
     return tenant;
   }
 }

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
 import { AuditEventSchema, auditTopic, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
-import { InferencePipeline, inferenceAuditEvent, statusOf, type InferenceFacts } from '@falaj/dispatch';
+import { InferencePipeline, PayloadRecorder, inferenceAuditEvent, statusOf, type InferenceFacts } from '@falaj/dispatch';
 import { countLimitRefusal } from '@falaj/http';
 import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
@@ -58,6 +58,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private readonly quotas: QuotaReader;
   private readonly buckets: TokenBuckets;
   private readonly admission: Admission;
+  private readonly payloads: PayloadRecorder;
   private consumer?: Consumer;
   private producer?: Producer;
   private admin?: Admin;
@@ -94,6 +95,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     // The shared buckets, without the gateway's per-instance in-flight limit: the bridge's own concurrency bounds it.
     this.admission = new Admission({ take: (tenantId, model) => this.buckets.take(tenantId, model) });
     this.topicDirectory = new TopicDirectory(() => this.admin!.listTopics());
+    this.payloads = new PayloadRecorder(this.redis, createRedis(config.redis, `${config.routerId}:payload-policies`), config.prefix, config.payloadKey);
   }
 
   async onModuleInit(): Promise<void> {
@@ -102,6 +104,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
       { topic: this.topics.dlq, numPartitions: 1 },
     ]);
     await this.quotas.start();
+    await this.payloads.start();
     await this.pipeline.start();
     this.admin = this.kafka.admin();
     await this.admin.connect();
@@ -120,6 +123,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     await this.producer?.disconnect();
     await this.admin?.disconnect().catch(() => undefined);
     await this.pipeline.stop();
+    await this.payloads.stop();
     await this.quotas.stop();
     await this.redis.quit().catch(() => undefined);
   }
@@ -380,7 +384,9 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
         id: outcome.request.id,
         outputs: outcome.reply.outputs,
       });
-      return this.answer(message, principal, 200, body, outcome, started);
+      const answered = this.answer(message, principal, 200, body, outcome, started);
+      // The payload record (its tenant's policy) rides on the audit event, committed with the answer.
+      return answered.kind === 'response' && answered.audit ? { ...answered, audit: this.payloads.attach(answered.audit, outcome.request.inputs, outcome.reply.outputs) } : answered;
     }
     const { error } = outcome;
     if (error instanceof UnroutableError) return deadLetter(`unroutable: ${error.message}`, outcome);

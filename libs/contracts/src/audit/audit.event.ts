@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { PayloadRecordSchema } from '../payload/payload-record';
 import { escapedText, storableText, toStorableText } from '../text/storable-text';
 
 export const auditTopic = (prefix: string): string => `${prefix}.audit.v1`;
@@ -41,6 +42,11 @@ export const AuditEventSchema = z.object({
   /** Why that pool (`cheapest: gpu.ae ~3 ms …`, `fixed: deployment hardware cpu`); absent in older events. */
   placement: escapedText({ max: 500 }).nullable().optional(),
   occurredAt: z.iso.datetime(),
+  /**
+   * The call's payload under its tenant's (or model's) policy, when that is not `none`: already
+   * hashed or redacted, or sealed under `full`, by the edge that answered (README: Payload logging).
+   */
+  payload: PayloadRecordSchema.optional(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
