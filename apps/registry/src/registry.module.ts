@@ -23,6 +23,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { QuotaMirrorModule } from './quotas/quota-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
+import { RetentionModule } from './retention/retention.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TransitionsModule } from './transitions/transitions.module';
@@ -68,6 +69,7 @@ export class RegistryModule {
         QuotaMirrorModule,
         QuotasModule,
         MetricsModule,
+        RetentionModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -6,6 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, type AuditEvent, type ReceivedAuditEvent } from '@falaj/contracts';
 import { EventConsumer, KAFKA, KAFKA_PRODUCER, RecordRejectedError, consumerReadiness, type ConsumedEvent, type ConsumerState } from '@falaj/messaging';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { AuditPartitions } from './audit-partitions';
 
 const COLUMNS = [
   'event_id', 'request_id', 'residency_region', 'tenant_id', 'subject', 'model', 'version', 'pool',
@@ -39,6 +40,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly consumer: EventConsumer<ReceivedAuditEvent>;
   private readonly partitions = new Set<string>();
   private readonly topic: string;
+  private readonly layout: AuditPartitions;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -47,6 +49,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly db: DataSource,
   ) {
     this.topic = auditTopic(config.prefix);
+    this.layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
     this.consumer = new EventConsumer({
       kafka,
       groupId: `${config.prefix}-registry-audit-writer`,
@@ -128,19 +131,15 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 
-  /** A region's rows get their own partition the first time the region is seen. */
+  /**
+   * A region's rows get their own partition (by month, with a default: see AuditPartitions) the
+   * first time this process sees the region; the retention pass makes later months ahead.
+   */
   private async ensurePartition(region: string): Promise<void> {
     if (this.partitions.has(region)) return;
-    // Regions are validated by the event schema's producer side; quote defensively all the same.
-    const safe = region.replace(/[^a-z0-9_]/g, '_');
-    const table = `audit_log_${safe}`;
     const hasDefaultRows = await this.db.query(`SELECT 1 FROM audit_log_default WHERE residency_region = $1 LIMIT 1`, [region]);
     if (hasDefaultRows.length === 0) {
-      await this.db
-        .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF audit_log FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
-        .catch((error: { code?: string }) => {
-          if (error.code !== '42P07') throw error; // created concurrently
-        });
+      const table = await this.layout.ensureRegion(region);
       this.logger.log({ region, table }, 'audit partition ready');
     }
     this.partitions.add(region);

@@ -23,6 +23,9 @@ import { OAuthIssuer1764950000000 } from './migrations/1764950000000-oauth-issue
 import { ResourceLimits1765000000000 } from './migrations/1765000000000-resource-limits';
 import { JobPlacement1765100000000 } from './migrations/1765100000000-job-placement';
 import { AuditKeysetIndex1765240000000 } from './migrations/1765240000000-audit-keyset-index';
+import { AuditTimePartitions1765300000000 } from './migrations/1765300000000-audit-time-partitions';
+import { Retention1765310000000 } from './migrations/1765310000000-retention';
+import { RetentionRunEntity } from '../retention/retention-run.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
@@ -47,6 +50,7 @@ export const ENTITIES = [
   OAuthClientEntity,
   SigningKeyEntity,
   RevokedTokenEntity,
+  RetentionRunEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764331200000,
@@ -60,6 +64,8 @@ export const MIGRATIONS = [
   ResourceLimits1765000000000,
   JobPlacement1765100000000,
   AuditKeysetIndex1765240000000,
+  AuditTimePartitions1765300000000,
+  Retention1765310000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

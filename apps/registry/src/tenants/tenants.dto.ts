@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TENANT_SCOPES } from '@falaj/auth';
 import { RegionSchema } from '@falaj/contracts';
+import { RetentionDaysSchema } from '../retention/retention.policy';
 
 /** What the audit log may keep of a request's payload. */
 export const PAYLOAD_LOGGING = ['none', 'hashed', 'redacted', 'full'] as const;
@@ -12,6 +13,9 @@ export const CreateTenantSchema = z.object({
   name: z.string().min(1).max(200),
   residency: RegionSchema,
   payloadLogging: PayloadLoggingSchema.default('none'),
+  /** Days kept; null or absent: the platform's default (README: Retention). */
+  auditRetentionDays: RetentionDaysSchema.nullable().default(null),
+  jobRetentionDays: RetentionDaysSchema.nullable().default(null),
 });
 export type CreateTenantDto = z.infer<typeof CreateTenantSchema>;
 
