@@ -76,6 +76,12 @@ export class AuditPartitions {
     });
   }
 
+  /** Every table that holds rows: each region's months and default sub-partition (month null). */
+  async leaves(): Promise<{ name: string; month: Date | null }[]> {
+    const rows: { name: string }[] = await this.sql.query(`SELECT c.relname AS name FROM pg_partition_tree('audit_log') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
+    return rows.map((r) => ({ name: r.name, month: monthOfPartition(r.name) }));
+  }
+
   /**
    * Makes the month's partition under `parent`; true when it made one. Rows of the month already
    * in the default sub-partition (written while the month had none) move into it first, under a

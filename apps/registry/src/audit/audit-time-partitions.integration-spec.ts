@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { MIGRATIONS, dataSourceOptions } from '../database/data-source.options';
-import { databaseConnection } from '../database/database-connection';
-import { ensureDatabase } from '../database/ensure-database';
+import type { DataSource } from 'typeorm';
+import { ScratchDatabase } from '../../../../test/support/scratch-database';
+import { MIGRATIONS } from '../database/data-source.options';
 import { AuditTimePartitions1765300000000 } from '../database/migrations/1765300000000-audit-time-partitions';
 import { monthPartitionName, monthsAhead } from './audit-partition.policy';
 
@@ -12,13 +9,10 @@ import { monthPartitionName, monthsAhead } from './audit-partition.policy';
  * with rows in region partitions and in the LIST default, migrated up (and down, and up again):
  * every row is still there, each in its month.
  */
-const SERVER = process.env.FALAJ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const BEFORE = MIGRATIONS.slice(0, MIGRATIONS.indexOf(AuditTimePartitions1765300000000));
 
 describe(AuditTimePartitions1765300000000.name, () => {
-  const database = `falaj_audit_parts_it_${randomBytes(4).toString('hex')}`;
-  // The operator's superuser over the machine's trust auth: the schema is tested here, not the role.
-  const connection = databaseConnection({ url: `${SERVER}/${database}`, sslMode: 'disable' });
+  const scratch = new ScratchDatabase('audit_parts_it');
   let db: DataSource;
 
   /** Every row, whole, in a fixed order: equal before and after means none was lost or changed. */
@@ -27,9 +21,7 @@ describe(AuditTimePartitions1765300000000.name, () => {
     (await db.query(`SELECT tableoid::regclass::text AS t, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1`)) as { t: string; n: number }[];
 
   beforeAll(async () => {
-    await ensureDatabase(connection);
-    db = new DataSource({ ...dataSourceOptions(connection), migrations: BEFORE, logging: false });
-    await db.initialize();
+    db = await scratch.open({ migrations: BEFORE });
     // As the writer made them before: a plain partition per region; 'zz' had none, so its rows sit in the default.
     await db.query(`CREATE TABLE audit_log_ae PARTITION OF audit_log FOR VALUES IN ('ae')`);
     await db.query(`CREATE TABLE audit_log_eu PARTITION OF audit_log FOR VALUES IN ('eu')`);
@@ -48,18 +40,14 @@ describe(AuditTimePartitions1765300000000.name, () => {
 
   afterAll(async () => {
     await db?.destroy();
-    const admin = new Client({ connectionString: `${SERVER}/postgres` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }, 60_000);
 
   it('keeps every row of a populated table, each region sub-partitioned by month with a default', async () => {
     const before = await snapshot();
     expect(before.n).toBe(20_001);
     await db.destroy();
-    db = new DataSource({ ...dataSourceOptions(connection), logging: false });
-    await db.initialize();
+    db = await scratch.open();
     expect(await snapshot()).toEqual(before);
 
     const kinds = (await db.query(
