@@ -80,8 +80,9 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
 
   /** Writes the events in one transaction, or none of them; RecordRejectedError when Postgres refuses their data. */
   async write(events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
+    // Outside the try: a partition not made is the database's trouble, retried, never the records'.
+    for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
     try {
-      for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
       await this.db.transaction(async (tx) => {
         for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await this.insert(tx, events.slice(i, i + ROWS_PER_INSERT));
       });

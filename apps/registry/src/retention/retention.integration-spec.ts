@@ -200,5 +200,21 @@ describe(RetentionService.name, () => {
       expect(await holderOf(id)).toBe(monthPartitionName('audit_log_xy', far));
       expect(await layout.ensureMonth(table, far)).toBe(false);
     }, 30_000);
+
+    it('makes the month even when a row of it reaches the default between the look and the CREATE (another registry writing)', async () => {
+      const table = await layout.ensureRegion('xz', now);
+      const far = addMonths(monthStart(now), 7);
+      let racer: Promise<string> | undefined;
+      // The real database; only the moment is chosen: the row arrives just before the CREATE runs.
+      const sql = {
+        query: async (text: string, params?: unknown[]) => {
+          if (text.startsWith('CREATE TABLE IF NOT EXISTS') && text.includes('FOR VALUES FROM')) await (racer ??= insertAudit('short', 'xz', far));
+          return db.query(text, params);
+        },
+      };
+      const racing = new AuditPartitions(sql, (work) => db.transaction((tx) => work(tx)));
+      expect(await racing.ensureMonth(table, far)).toBe(true);
+      expect(await holderOf(await racer!)).toBe(monthPartitionName('audit_log_xz', far));
+    }, 30_000);
   });
 });
