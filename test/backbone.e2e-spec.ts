@@ -189,8 +189,12 @@ describe('Falaj backbone (e2e)', () => {
         residency_region: 'ae',
         served_region: 'ae',
       });
-      const partitions = await suite.query(`SELECT tableoid::regclass::text AS part FROM audit_log WHERE request_id = $1`, [requestId]);
-      expect(partitions[0].part).toBe('audit_log_ae');
+      // The region's partition, and under it this month's (README: Retention).
+      const partitions = await suite.query(
+        `SELECT tableoid::regclass::text AS part, (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = a.tableoid) AS region FROM audit_log a WHERE request_id = $1`,
+        [requestId],
+      );
+      expect(partitions[0]).toEqual({ region: 'audit_log_ae', part: `audit_log_ae_p${new Date().toISOString().slice(0, 7).replace('-', '')}` });
       const listed = await suite.call('GET', `/admin/audit?requestId=${requestId}`, token);
       expect(listed.json.records).toHaveLength(1);
     });

@@ -1,31 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { MIGRATIONS, dataSourceOptions } from '../../apps/registry/src/database/data-source.options';
+import type { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../apps/registry/src/database/data-source.options';
 import { ensureDatabase } from '../../apps/registry/src/database/ensure-database';
-import { databaseConnection } from '../../apps/registry/src/database/database-connection';
+import { ScratchDatabase } from '../support/scratch-database';
 
 /** Real Postgres. Entities and migrations must agree: a change to one without the other fails here. */
-const SERVER = process.env.FALAJ_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
-
 describe('registry schema', () => {
-  const database = `falaj_drift_${randomBytes(4).toString('hex')}`;
-  // The operator's superuser over the machine's trust auth: what is tested here is the schema, not the role.
-  const connection = databaseConnection({ url: `${SERVER}/${database}`, sslMode: 'disable' });
+  const scratch = new ScratchDatabase('drift');
   let db: DataSource;
 
   beforeAll(async () => {
-    await ensureDatabase(connection);
-    db = new DataSource({ ...dataSourceOptions(connection), logging: false });
-    await db.initialize();
+    db = await scratch.open();
   });
 
   afterAll(async () => {
     await db?.destroy();
-    const admin = new Client({ connectionString: `${SERVER}/postgres` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
 
   it('is what the migrations build, with nothing left for TypeORM to synchronize', async () => {
@@ -49,6 +38,6 @@ describe('registry schema', () => {
   });
 
   it('creates the database when it does not exist, and is a no-op when it does', async () => {
-    await expect(ensureDatabase(connection)).resolves.toBeUndefined();
+    await expect(ensureDatabase(scratch.connection)).resolves.toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { PrefixSchema } from '@falaj/contracts';
 import { poolStreamBudgetEnv, poolStreamLimits } from '@falaj/dispatch';
 import { QuotaEnvSchema } from '@falaj/routing';
 import type { DatabaseSettings } from './database/database-connection';
+import { RETENTION_DAYS } from './retention/retention.policy';
 import { ConfigError, ScramCredentials, commonConfig, commonEnv, envPort, loadEnv, strongSecret } from '@falaj/config';
 
 const schema = z.object({
@@ -48,6 +49,13 @@ const schema = z.object({
   FALAJ_BATCH_TENANT_MAX_JOBS: z.coerce.number().int().positive().default(16),
   /** Input bytes of one tenant's jobs queued or running at once (default 1 GiB). */
   FALAJ_BATCH_TENANT_MAX_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+  // Retention (README: Retention): days kept where a tenant sets none, and how often a pass runs.
+  FALAJ_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).default(400),
+  FALAJ_JOB_RETENTION_DAYS: z.coerce.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).default(30),
+  /** Seconds between retention passes (0: none on a schedule, only POST /admin/retention/run). */
+  FALAJ_RETENTION_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
+  /** Audit rows one DELETE of a pass removes at most: each statement is short, and so are its locks. */
+  FALAJ_RETENTION_BATCH_ROWS: z.coerce.number().int().min(100).max(100_000).default(5000),
   /** How often active rollouts are judged on their live traffic, in ms. */
   FALAJ_ROLLOUT_TICK_MS: z.coerce.number().int().min(100).max(600_000).default(1000),
   /** Encrypts the issuer's private keys at rest; only the registry holds it. */
@@ -145,6 +153,12 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
     quotas: e.FALAJ_QUOTAS,
     poolStreams: poolStreamLimits(e),
     rolloutTickMs: e.FALAJ_ROLLOUT_TICK_MS,
+    retention: {
+      auditDays: e.FALAJ_AUDIT_RETENTION_DAYS,
+      jobDays: e.FALAJ_JOB_RETENTION_DAYS,
+      intervalMs: e.FALAJ_RETENTION_INTERVAL_SECONDS * 1000,
+      batchRows: e.FALAJ_RETENTION_BATCH_ROWS,
+    },
     issuer: {
       url: e.FALAJ_ISSUER_URL.replace(/\/$/, ''),
       audience: e.FALAJ_TOKEN_AUDIENCE,

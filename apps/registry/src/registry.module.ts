@@ -24,6 +24,7 @@ import { QuotaMirrorModule } from './quotas/quota-mirror.module';
 import { PayloadPolicyMirrorModule } from './payload-logging/payload-policy-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
+import { RetentionModule } from './retention/retention.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TransitionsModule } from './transitions/transitions.module';
@@ -70,6 +71,7 @@ export class RegistryModule {
         PayloadPolicyMirrorModule,
         QuotasModule,
         MetricsModule,
+        RetentionModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -3,8 +3,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /**
  * One row per inference call, keyed by the audit event's id: the client's request id is not
  * unique (two callers, or two tenants, may send the same one). The table is partitioned by
- * residency region (LIST), so each region's rows live, and can be kept or dropped, apart — see
- * the migrations.
+ * residency region (LIST), so each region's rows live, and can be kept or dropped, apart, and
+ * each region's by month of occurred_at (RANGE), so what expired goes by dropping a month — see
+ * the migrations and audit-partition.policy. occurred_at is in the key because Postgres wants
+ * every partitioning column there.
  */
 @Entity({ name: 'audit_log' })
 // Created DESC on occurred_at and event_id by the migrations: the audit API's keyset, newest first,
@@ -59,6 +61,6 @@ export class AuditRecordEntity {
   @Column({ type: 'text', nullable: true })
   placement!: string | null;
 
-  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  @PrimaryColumn({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
 }

@@ -7,6 +7,7 @@ import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, type AuditEvent
 import { PayloadKeys } from '@falaj/dispatch';
 import { EventConsumer, KAFKA, KAFKA_PRODUCER, RecordRejectedError, consumerReadiness, type ConsumedEvent, type ConsumerState } from '@falaj/messaging';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { AuditPartitions } from './audit-partitions';
 import { insertPayloadRows } from './payload-log.rows';
 
 const COLUMNS = [
@@ -42,6 +43,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly partitions = new Set<string>();
   private readonly topic: string;
   private readonly payloadKeys: PayloadKeys;
+  private readonly layout: AuditPartitions;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
@@ -51,6 +53,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.topic = auditTopic(config.prefix);
     this.payloadKeys = new PayloadKeys(config.payloadKey);
+    this.layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
     this.consumer = new EventConsumer({
       kafka,
       groupId: `${config.prefix}-registry-audit-writer`,
@@ -81,8 +84,9 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
 
   /** Writes the events in one transaction, or none of them; RecordRejectedError when Postgres refuses their data. */
   async write(events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
+    // Outside the try: a partition not made is the database's trouble, retried, never the records'.
+    for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
     try {
-      for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
       await this.db.transaction(async (tx) => {
         for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await this.insert(tx, events.slice(i, i + ROWS_PER_INSERT));
       });
@@ -133,25 +137,34 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 
-  /** A region's rows get their own partition (of the audit and the payload log) the first time the region is seen. */
+  /**
+   * A region's rows get their own partitions the first time this process sees the region: the
+   * audit's by month, with a default (see AuditPartitions; the retention pass makes later months
+   * ahead), and the payload log's.
+   */
   private async ensurePartition(region: string): Promise<void> {
     if (this.partitions.has(region)) return;
-    for (const parent of ['audit_log', 'payload_log']) await this.ensurePartitionOf(parent, region);
+    if (!(await this.hasDefaultRows('audit_log', region))) {
+      const table = await this.layout.ensureRegion(region);
+      this.logger.log({ region, table }, 'audit partition ready');
+    }
+    if (!(await this.hasDefaultRows('payload_log', region))) await this.ensurePayloadPartition(region);
     this.partitions.add(region);
   }
 
-  private async ensurePartitionOf(parent: string, region: string): Promise<void> {
+  /** Rows of the region already in the parent's default partition: a partition for it cannot be made until they move. */
+  private async hasDefaultRows(parent: 'audit_log' | 'payload_log', region: string): Promise<boolean> {
+    return (await this.db.query(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region])).length > 0;
+  }
+
+  private async ensurePayloadPartition(region: string): Promise<void> {
     // Regions are validated by the event schema's producer side; quote defensively all the same.
-    const safe = region.replace(/[^a-z0-9_]/g, '_');
-    const table = `${parent}_${safe}`;
-    const hasDefaultRows = await this.db.query(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region]);
-    if (hasDefaultRows.length === 0) {
-      await this.db
-        .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF ${parent} FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
-        .catch((error: { code?: string }) => {
-          if (error.code !== '42P07') throw error; // created concurrently
-        });
-      this.logger.log({ region, table }, 'partition ready');
-    }
+    const table = `payload_log_${region.replace(/[^a-z0-9_]/g, '_')}`;
+    await this.db
+      .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF payload_log FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
+      .catch((error: { code?: string }) => {
+        if (error.code !== '42P07') throw error; // created concurrently
+      });
+    this.logger.log({ region, table }, 'payload log partition ready');
   }
 }

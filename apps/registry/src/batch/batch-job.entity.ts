@@ -7,6 +7,8 @@ export const TERMINAL_STATES: readonly BatchJobState[] = ['completed', 'failed',
 /** A batch job (or an async single inference, `kind = 'async'`): the source of truth of its progress. */
 @Entity({ name: 'batch_jobs' })
 @Index('batch_jobs_tenant_created_idx', ['tenantId', 'createdAt'])
+// The retention pass's candidates: a tenant's ended jobs whose rows are still kept.
+@Index('batch_jobs_retention_idx', ['tenantId', 'finishedAt'], { where: '"expired_at" IS NULL' })
 export class BatchJobEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -75,4 +77,8 @@ export class BatchJobEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /** When retention deleted its rows (inputs and results) and chunks; its results are 410 since. */
+  @Column({ name: 'expired_at', type: 'timestamptz', nullable: true })
+  expiredAt!: Date | null;
 }

@@ -36,6 +36,8 @@ export interface JobView {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** When retention deleted its rows (its results are 410 Gone since); null while they are kept. */
+  expiredAt: Date | null;
   /** Seconds left at the rate seen so far; null until there is a rate. */
   etaSeconds: number | null;
 }
@@ -174,7 +176,8 @@ export class BatchJobsService {
     principal: Principal,
     id: string,
   ): AsyncGenerator<{ index: number; status: number | null; state: string; output?: unknown; error?: string; pool?: string; workerId?: string }> {
-    await this.job(principal, id);
+    const job = await this.job(principal, id);
+    if (job.expiredAt) throw BatchError.expired(id, job.expiredAt);
     for (let after = -1; ; ) {
       const page = await this.db.getRepository(BatchRowEntity).createQueryBuilder('r')
         .select(['r.idx', 'r.state', 'r.output', 'r.status', 'r.error', 'r.pool', 'r.workerId'])
@@ -291,7 +294,7 @@ export function toView(job: BatchJobEntity): JobView {
   return {
     id: job.id, kind: job.kind, model: job.model, version: job.version, state: job.state, priority: job.priority,
     total: job.total, processed: job.processed, failed: job.failed, error: job.error, waiting: terminal ? null : job.waiting,
-    createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt,
+    createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt, expiredAt: job.expiredAt,
     etaSeconds: terminal ? 0 : rate > 0 ? Math.round((job.total - job.processed) / rate) : null,
   };
 }

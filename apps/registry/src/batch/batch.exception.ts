@@ -36,6 +36,10 @@ export class BatchError extends DomainError {
       retryAfterSeconds: BATCH_RETRY_AFTER_SECONDS,
     });
   }
+  /** Its rows went with its tenant's job retention: the job's record stays, its inputs and results do not. */
+  static expired(id: string, expiredAt: Date): BatchError {
+    return new BatchError(410, `batch job '${id}' expired at ${expiredAt.toISOString()}: its inputs and results were deleted under its tenant's job retention`, 'job_expired');
+  }
   static finished(id: string, state: string): BatchError {
     return new BatchError(409, `batch job '${id}' is already ${state}`, 'job_finished');
   }

@@ -24,7 +24,10 @@ import { ResourceLimits1765000000000 } from './migrations/1765000000000-resource
 import { JobPlacement1765100000000 } from './migrations/1765100000000-job-placement';
 import { PayloadLogging1765200000000 } from './migrations/1765200000000-payload-logging';
 import { AuditKeysetIndex1765240000000 } from './migrations/1765240000000-audit-keyset-index';
+import { AuditTimePartitions1765300000000 } from './migrations/1765300000000-audit-time-partitions';
+import { Retention1765310000000 } from './migrations/1765310000000-retention';
 import { PayloadLogEntity } from '../audit/payload-log.entity';
+import { RetentionRunEntity } from '../retention/retention-run.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
@@ -50,6 +53,7 @@ export const ENTITIES = [
   OAuthClientEntity,
   SigningKeyEntity,
   RevokedTokenEntity,
+  RetentionRunEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764331200000,
@@ -64,6 +68,8 @@ export const MIGRATIONS = [
   JobPlacement1765100000000,
   PayloadLogging1765200000000,
   AuditKeysetIndex1765240000000,
+  AuditTimePartitions1765300000000,
+  Retention1765310000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

@@ -22,6 +22,14 @@ export class TenantEntity {
   @Column({ type: 'jsonb', nullable: true })
   quota!: TenantQuotaRecord | null;
 
+  /** Days its audit rows are kept; null: FALAJ_AUDIT_RETENTION_DAYS (retention module). */
+  @Column({ name: 'audit_retention_days', type: 'int', nullable: true })
+  auditRetentionDays!: number | null;
+
+  /** Days an ended job's rows (inputs and results) are kept; null: FALAJ_JOB_RETENTION_DAYS. */
+  @Column({ name: 'job_retention_days', type: 'int', nullable: true })
+  jobRetentionDays!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TenantEntity } from '../tenants/tenant.entity';
+import { RetentionRunEntity } from './retention-run.entity';
+import { RetentionController } from './retention.controller';
+import { RetentionScheduler } from './retention.scheduler';
+import { RetentionService } from './retention.service';
+import { TenantRetentionController } from './tenant-retention.controller';
+
+/** Retention of audit rows and job payloads (README: Retention). */
+@Module({
+  imports: [TypeOrmModule.forFeature([RetentionRunEntity, TenantEntity])],
+  controllers: [RetentionController, TenantRetentionController],
+  providers: [RetentionService, RetentionScheduler],
+})
+export class RetentionModule {}
