@@ -22,6 +22,7 @@ import { AuditEventId1764900000000 } from './migrations/1764900000000-audit-even
 import { OAuthIssuer1764950000000 } from './migrations/1764950000000-oauth-issuer';
 import { ResourceLimits1765000000000 } from './migrations/1765000000000-resource-limits';
 import { JobPlacement1765100000000 } from './migrations/1765100000000-job-placement';
+import { TenantMustAudit1765200000000 } from './migrations/1765200000000-tenant-must-audit';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
@@ -58,6 +59,7 @@ export const MIGRATIONS = [
   OAuthIssuer1764950000000,
   ResourceLimits1765000000000,
   JobPlacement1765100000000,
+  TenantMustAudit1765200000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

@@ -12,6 +12,8 @@ export const CreateTenantSchema = z.object({
   name: z.string().min(1).max(200),
   residency: RegionSchema,
   payloadLogging: PayloadLoggingSchema.default('none'),
+  /** Refuse a call (503) rather than serve it unaudited: see PUT /admin/tenants/:id/audit-policy. */
+  mustAudit: z.boolean().default(false),
 });
 export type CreateTenantDto = z.infer<typeof CreateTenantSchema>;
 

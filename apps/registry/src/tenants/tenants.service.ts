@@ -1,22 +1,29 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource, type Repository } from 'typeorm';
+import type { AuditPolicy } from '@falaj/contracts';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { TenantKafkaProvisioner } from '../kafka-access/tenant-kafka.provisioner';
 import { ModelEntity } from '../models/model.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
+import { AuditPolicyMirror } from './audit-policy.mirror';
 import type { CreateTenantDto } from './tenants.dto';
 import { TenantEntity } from './tenant.entity';
 import { TenantsError } from './tenants.exception';
 
 @Injectable()
 export class TenantsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TenantsService.name);
+
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
     @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     private readonly kafka: TenantKafkaProvisioner,
+    private readonly policies: AuditPolicyMirror,
+    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   /**
@@ -31,7 +38,29 @@ export class TenantsService implements OnApplicationBootstrap {
   async create(dto: CreateTenantDto): Promise<TenantEntity> {
     if (await this.tenants.existsBy({ id: dto.id })) throw TenantsError.exists(dto.id);
     await this.kafka.provision(dto.id);
-    return this.tenants.save(this.tenants.create({ ...dto, quota: null }));
+    // A must-audit tenant is made with its policy in Redis, or not at all.
+    return this.db.transaction(async (tx) => {
+      const tenant = await tx.getRepository(TenantEntity).save(this.tenants.create({ ...dto, quota: null }));
+      if (tenant.mustAudit) await this.policies.set(tenant.id, { mustAudit: true });
+      return tenant;
+    });
+  }
+
+  /**
+   * Sets a tenant's audit policy, mirrored to Redis inside the transaction that makes it (the row
+   * locked), so an error answered to the caller means nothing changed; every gateway applies it
+   * within a second.
+   */
+  async setAuditPolicy(id: string, policy: AuditPolicy, actor: string): Promise<AuditPolicy> {
+    await this.db.transaction(async (tx) => {
+      const tenants = tx.getRepository(TenantEntity);
+      const locked = await tenants.createQueryBuilder('t').setLock('pessimistic_write').where({ id }).getOne();
+      if (!locked) throw TenantsError.notFound(id);
+      await tenants.update({ id }, { mustAudit: policy.mustAudit });
+      await this.policies.set(id, policy);
+    });
+    this.logger.log({ tenant: id, mustAudit: policy.mustAudit, actor }, 'tenant audit policy set');
+    return policy;
   }
 
   async get(id: string): Promise<TenantEntity> {
@@ -54,6 +83,7 @@ export class TenantsService implements OnApplicationBootstrap {
     if (clients + apiKeys + models > 0) throw TenantsError.notEmpty(id, { clients, apiKeys, models });
     await this.kafka.deprovision(id);
     await this.tenants.delete({ id });
+    await this.policies.set(id, { mustAudit: false });
     return tenant;
   }
 }
