@@ -141,7 +141,7 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
   /** For readiness and the metrics: never a reason to be unready (Kafka away is what the spool is for). */
   get state(): { spooledBytes: number; spooledEvents: number; writable: boolean; kafka: string } {
     const spool = this.spool?.state;
-    return { spooledBytes: spool?.bytes ?? 0, spooledEvents: spool?.events ?? 0, writable: spool?.writable ?? false, kafka: this.connected ? 'connected' : `away${this.kafkaError ? `: ${this.kafkaError}` : ''}` };
+    return { spooledBytes: spool?.bytes ?? 0, spooledEvents: spool?.events ?? 0, writable: spool?.writable ?? false, kafka: this.connected ? 'connected' : this.kafkaError ? `away: ${this.kafkaError}` : 'connecting' };
   }
 
   private write(): Promise<void> {
@@ -208,17 +208,11 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
   /** Sends the spool to Kafka in order, batch by batch, until stopped; waits and retries while Kafka is away. */
   private async drain(): Promise<void> {
     while (!this.stopped) {
-      if (this.unsent.length === 0) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, FLUSH_EVERY_MS).unref();
-        });
-        continue;
-      }
       const batch = this.unsent.slice(0, MAX_BATCH);
       try {
+        // Connected from the start, not at the first event: readiness says where Kafka is.
         await this.connect();
-        await this.producer.send({ topic: this.topic, acks: -1, messages: batch.map((e) => ({ key: e.key, value: e.value, headers: { tenant: e.tenantId } })) });
+        if (batch.length > 0) await this.producer.send({ topic: this.topic, acks: -1, messages: batch.map((e) => ({ key: e.key, value: e.value, headers: { tenant: e.tenantId } })) });
       } catch (error) {
         this.kafkaError = (error as Error).message;
         if (this.retryMs === RETRY_FIRST_MS) this.logger.warn({ spooled: this.unsent.length }, `audit events wait in the spool: Kafka: ${this.kafkaError}`);
@@ -229,9 +223,16 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
         this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
         continue;
       }
-      if (this.retryMs !== RETRY_FIRST_MS) this.logger.log({ spooled: this.unsent.length }, 'Kafka answers again: sending the spooled audit events');
+      if (this.kafkaError !== undefined) this.logger.log({ spooled: this.unsent.length }, 'Kafka answers again: sending the spooled audit events');
       this.retryMs = RETRY_FIRST_MS;
       this.kafkaError = undefined;
+      if (batch.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, FLUSH_EVERY_MS).unref();
+        });
+        continue;
+      }
       this.unsent.splice(0, batch.length);
       await this.spool!.ack(batch).catch((error: Error) => this.logger.warn(`audit spool: a delivered segment was not deleted: ${error.message}`));
     }
