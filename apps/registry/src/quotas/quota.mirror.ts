@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
+import { RedisHashSource } from '@falaj/messaging';
 import { IsNull, Not, type Repository } from 'typeorm';
 import {
   ModelQuotaRecordSchema,
@@ -20,52 +21,32 @@ import { TenantEntity } from '../tenants/tenant.entity';
  * The quota records' copy in Redis, which the gateways and routers follow (they never call the
  * registry to admit a request): one hash, a field per record, every change announced on the
  * channel. Postgres is the truth; the hash is rewritten whole from it at boot, and again whenever
- * it is found missing (checked every HEAL_INTERVAL_MS), so a Redis that lost it (a flush, a
- * restart without persistence) has its quotas back within that time, not at the next boot.
+ * it is found missing (RedisHashSource), so a Redis that lost it has its quotas back within 10 s.
  */
-const HEAL_INTERVAL_MS = 10_000;
-
 @Injectable()
-export class QuotaMirror implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(QuotaMirror.name);
-  private readonly key: string;
-  private readonly channel: string;
-  private healer?: NodeJS.Timeout;
-
+export class QuotaMirror extends RedisHashSource implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
-    @Inject(REGISTRY_REDIS) private readonly redis: Redis,
+    @Inject(REGISTRY_REDIS) redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
   ) {
-    this.key = quotasKey(config.prefix);
-    this.channel = quotasChangedChannel(config.prefix);
+    super(redis, quotasKey(config.prefix), quotasChangedChannel(config.prefix));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.rewrite();
-    this.healer = setInterval(() => void this.healIfLost(), HEAL_INTERVAL_MS);
-    this.healer.unref();
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.healer);
+    this.stop();
   }
 
-  /** Rewrites the hash when Redis no longer has it but Postgres holds records. */
-  private async healIfLost(): Promise<void> {
-    try {
-      if (await this.redis.exists(this.key)) return;
-      const held = (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.models.count({ where: { quota: Not(IsNull()) } }));
-      if (held === 0) return;
-      this.logger.warn({ records: held }, 'the quota hash is gone from Redis; rewriting it from Postgres');
-      await this.rewrite();
-    } catch (error) {
-      this.logger.warn(`quota mirror check failed: ${(error as Error).message}`);
-    }
+  protected async held(): Promise<number> {
+    return (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.models.count({ where: { quota: Not(IsNull()) } }));
   }
 
-  private async rewrite(): Promise<void> {
+  protected async rewrite(): Promise<void> {
     const tenants = await this.tenants.find({ where: { quota: Not(IsNull()) } });
     const models = await this.models.find({ where: { quota: Not(IsNull()) } });
     const records = [
