@@ -6,8 +6,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 /**
  * Which tenants must be audited: the registry's records (set by the admin API), followed in
  * memory as quotas are, so the request path reads a Set. Until the first read the gateway is not
- * ready (a must-audit tenant served before it would be served unaudited-at-risk); after that a
- * Redis that is away keeps the last good view.
+ * ready (it would not know whom to refuse); after that a Redis that is away keeps the last good view.
  */
 class AuditPolicyMirror extends RedisHashMirror {
   private readonly logger = new Logger(AuditPolicyReader.name);

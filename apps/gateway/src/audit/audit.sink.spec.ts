@@ -68,15 +68,16 @@ describe(AuditSink.name, () => {
     });
 
     it('keeps events on disk while Kafka is away, and a gateway restarted on the directory after a crash delivers them', async () => {
-      const { kafka, state, sentIds } = fakeKafka();
-      state.up = false;
-      const sink = await sinkOn(kafka);
+      const away = fakeKafka();
+      away.state.up = false;
+      const sink = await sinkOn(away.kafka);
       for (let i = 0; i < 20; i++) sink.record(auditEventOf({ ...facts, requestId: `r${i}` }));
       await until('spooled', () => sink.state.spooledEvents === 20);
       expect(sink.state.kafka).toMatch(/^away/);
-      // A crash: no shutdown, the LOCK's holder reads as gone (its pid is this process': taken over).
+      // A crash: no shutdown (the dead sink's Kafka stays away, so it never sends or deletes
+      // anything again); the LOCK names this process, which a new sink here takes over.
       sinks.splice(0);
-      state.up = true;
+      const { kafka, sentIds } = fakeKafka();
       const restarted = await sinkOn(kafka);
       await until('delivery', () => new Set(sentIds()).size === 20);
       await until('segments deleted', () => restarted.state.spooledEvents === 0);
