@@ -29,6 +29,6 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The one-shot jobs docker-compose.yml runs with this image (the apps' Redis users and Kafka ACLs).
 COPY --from=build /app/scripts/dev ./scripts/dev
-RUN mkdir -p /data/artifacts && chown node:node /data/artifacts
+RUN mkdir -p /data/artifacts /data/audit-spool && chown node:node /data/artifacts /data/audit-spool
 USER node
 CMD ["sh", "-c", "exec node dist/apps/${FALAJ_APP}/src/main.js"]

@@ -33,7 +33,10 @@ describe('Falaj backbone (e2e)', () => {
       expect((await suite.call('GET', '/v2/health/live', null)).status).toBe(200);
       const ready = await suite.call('GET', '/v2/health/ready', null);
       expect(ready.status).toBe(200);
-      expect(ready.json.checks.kafka.ok).toBe(true);
+      // Kafka is reported, not required: with it away the audit events wait in the gateway's spool.
+      expect(ready.json.checks.kafka).toBeUndefined();
+      expect(ready.json.checks.audit).toMatchObject({ ok: true, writable: true });
+      await eventually('the audit producer connected', async () => ((await suite.call('GET', '/v2/health/ready', null)).json.checks.audit.kafka === 'connected' ? true : undefined), 30_000);
     });
 
     it('refuses everything else without a valid bearer token, in the OIP error shape', async () => {

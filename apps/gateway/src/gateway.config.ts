@@ -30,6 +30,10 @@ const schema = z.object({
   FALAJ_IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Largest answer kept for retries; a larger one is not kept, and its retry is told so (409). */
   FALAJ_IDEMPOTENCY_MAX_ANSWER_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Where audit events wait on disk for Kafka (README: The audit spool): one directory per gateway. */
+  FALAJ_AUDIT_SPOOL_DIR: z.string().min(1).default('.local/audit-spool'),
+  /** The spool's bound; beyond it a must-audit tenant's calls are refused (503), others' events dropped and counted. */
+  FALAJ_AUDIT_SPOOL_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
 });
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -45,6 +49,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     quotas: e.FALAJ_QUOTAS,
     poolStreams: poolStreamLimits(e),
     idempotency: { ttlSeconds: e.FALAJ_IDEMPOTENCY_TTL_SECONDS, maxAnswerBytes: e.FALAJ_IDEMPOTENCY_MAX_ANSWER_BYTES },
+    auditSpool: { dir: e.FALAJ_AUDIT_SPOOL_DIR, maxBytes: e.FALAJ_AUDIT_SPOOL_MAX_BYTES },
     inFlight: { perGateway: e.FALAJ_MAX_IN_FLIGHT, perTenant: e.FALAJ_MAX_IN_FLIGHT_PER_TENANT, bytes: e.FALAJ_MAX_IN_FLIGHT_BYTES },
   };
 }

@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
-import { platformTopics } from '@falaj/contracts';
 import { HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
-import { KAFKA, KafkaModule, createRedis, probeKafka } from '@falaj/messaging';
+import { KafkaModule, createRedis } from '@falaj/messaging';
+import { AuditPolicyReader } from './audit/audit-policy.reader';
 import { AuditSink } from './audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { OipHealthController } from './health/oip-health.controller';
@@ -30,12 +29,14 @@ export class GatewayModule {
           // API keys on every protocol, verified against the registry's Redis mirror.
           apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redis, `${config.gatewayId}:apikeys`), config.prefix, { ownsConnection: true }) },
         }),
-        KafkaModule.forRoot({ clientId: 'gateway', connection: config.kafka, topics: [platformTopics(config.prefix).audit] }),
+        // No producer at boot: the audit sink connects its own whenever Kafka is there (audit.sink.ts).
+        KafkaModule.forRoot({ clientId: 'gateway', connection: config.kafka, topics: [], producerAtBoot: false }),
       ],
       controllers: [OipHealthController, InferenceController, KserveV1Controller, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         AuditSink,
+        AuditPolicyReader,
         InferenceService,
         IdempotencyService,
         QuotaService,
@@ -46,11 +47,12 @@ export class GatewayModule {
         GrpcInferenceServer,
         {
           provide: READINESS_CHECKS,
-          inject: [InferenceService, KAFKA],
-          useFactory: (inference: InferenceService, kafka: Kafka): ReadinessCheck[] => [
+          inject: [InferenceService, AuditSink, AuditPolicyReader],
+          // Not Kafka: while it is away the audit events wait in the spool, and inference goes on.
+          useFactory: (inference: InferenceService, audit: AuditSink, policies: AuditPolicyReader): ReadinessCheck[] => [
             { name: 'redis', check: async () => void (await inference.ping()) },
             { name: 'routes', check: async () => ({ models: inference.routes.size }) },
-            { name: 'kafka', check: () => probeKafka(kafka) },
+            { name: 'audit', check: async () => ({ ...audit.state, ...policies.readiness() }) },
           ],
         },
       ],

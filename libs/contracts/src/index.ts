@@ -5,6 +5,7 @@ export * from './naming/prefix';
 export * from './lifecycle/model-lifecycle.event';
 export * from './text/storable-text';
 export * from './audit/audit.event';
+export * from './audit/audit-policy.record';
 export * from './quarantine/quarantine.record';
 export * from './routing/route-entry';
 export * from './workers/pool';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
 
 /** Whatever kafkajs puts in a log entry, a credential is never written out. */
 const hideCredentials = (key: string, value: unknown): unknown => (/password|sasl|authorization/i.test(key) ? '***' : value);
@@ -42,6 +42,14 @@ export function createKafka(clientId: string, connection: KafkaConnection): Kafk
     logCreator: logCreator(clientId),
     retry: { initialRetryTime: 200, retries: 8 },
   });
+}
+
+/**
+ * The apps' producer: idempotent (kafkajs then sends with acks=all, so an acknowledged message is
+ * on every in-sync replica), one request in flight so a retry never reorders, no topic made by a send.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 }
 
 /**

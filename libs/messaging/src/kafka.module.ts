@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
-import { createKafka, ensureTopics, type KafkaConnection, type TopicSpec } from './kafka.factory';
+import { createKafka, createProducer, ensureTopics, type KafkaConnection, type TopicSpec } from './kafka.factory';
 
 export const KAFKA = Symbol('KAFKA');
 export const KAFKA_PRODUCER = Symbol('KAFKA_PRODUCER');
@@ -10,6 +10,12 @@ export interface KafkaModuleOptions {
   connection: KafkaConnection;
   /** Topics this app needs; created at boot where missing. */
   topics: TopicSpec[];
+  /**
+   * A producer connected at boot (default true). False: no KAFKA_PRODUCER, and boot needs no
+   * broker; the app connects its own producer when it can (the gateway: its audit spool drains
+   * whenever Kafka is there, and a Kafka outage is no gateway outage).
+   */
+  producerAtBoot?: boolean;
 }
 
 @Injectable()
@@ -30,19 +36,23 @@ export class KafkaModule {
       module: KafkaModule,
       providers: [
         { provide: KAFKA, useValue: createKafka(options.clientId, options.connection) },
-        {
-          provide: KAFKA_PRODUCER,
-          inject: [KAFKA],
-          useFactory: async (kafka: Kafka): Promise<Producer> => {
-            await ensureTopics(kafka, options.topics);
-            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-            await producer.connect();
-            return producer;
-          },
-        },
-        KafkaProducerCloser,
+        ...(options.producerAtBoot === false
+          ? []
+          : [
+              {
+                provide: KAFKA_PRODUCER,
+                inject: [KAFKA],
+                useFactory: async (kafka: Kafka): Promise<Producer> => {
+                  await ensureTopics(kafka, options.topics);
+                  const producer = createProducer(kafka);
+                  await producer.connect();
+                  return producer;
+                },
+              },
+              KafkaProducerCloser,
+            ]),
       ],
-      exports: [KAFKA, KAFKA_PRODUCER],
+      exports: options.producerAtBoot === false ? [KAFKA] : [KAFKA, KAFKA_PRODUCER],
     };
   }
 }

@@ -1,5 +1,7 @@
 import {
   apiKeysKey,
+  auditPoliciesChangedChannel,
+  auditPoliciesKey,
   bullPrefix,
   idempotencyRecordKey,
   poolStreamBytesKey,
@@ -84,6 +86,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
     gateway: [
       dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead,
       { purpose: 'shadow comparisons (Lua)', keys: [RW(`${p}:shadow:v1:*`)], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
+      { purpose: 'audit policies, read and followed', keys: [R(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] },
       // SET NX claims a key for the first call, SET XX keeps its answer, DEL frees a retryable failure.
       { purpose: 'idempotency keys: first answers kept for retries', keys: [RW(idempotencyRecordKey(p, '*', '*'))], commands: ['+set', '+get', '+del'] },
     ],
@@ -100,6 +103,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
       { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
       { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
+      { purpose: 'audit policies, written', keys: [RW(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },
       { purpose: 'shadow comparisons, read', keys: [R(`${p}:shadow:v1:*`)], commands: ['+hgetall', '+lrange'] },

@@ -14,8 +14,8 @@ export abstract class RedisHashWriter {
 
   constructor(
     protected readonly redis: Redis,
-    private readonly key: string,
-    private readonly channel: string,
+    protected readonly key: string,
+    protected readonly channel: string,
     private readonly healIntervalMs = 10_000,
   ) {}
 

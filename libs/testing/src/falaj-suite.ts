@@ -242,7 +242,7 @@ export class FalajSuite {
       FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
       ...credentials.clientEnv('gpu-worker'),
     }, `${scheme}://127.0.0.1:${gpu}/health/live`);
-    add('gateway', 'gateway', { ...testKafkaEnv(KAFKA_USERS.gateway), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey, FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpcPort), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
+    add('gateway', 'gateway', { ...testKafkaEnv(KAFKA_USERS.gateway), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey, FALAJ_AUDIT_SPOOL_DIR: join(this.workDir, 'audit-spool-gateway'), FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpcPort), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
     for (const app of this.apps.values()) app.start();
     try {
       await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));
@@ -286,7 +286,15 @@ export class FalajSuite {
     const health = new URL(spec.health);
     health.port = String(port);
     const worker = spec.app === 'cpu-worker' || spec.app === 'gpu-worker';
-    const full = { ...spec.env, [portVariable]: String(port), ...(worker ? { FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-${name}`) } : {}), FALAJ_ROUTE_TABLE_PATH: this.routeTableFile(name), ...env };
+    const full = {
+      ...spec.env,
+      [portVariable]: String(port),
+      ...(worker ? { FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-${name}`) } : {}),
+      // Each gateway spools its audit events in a directory of its own (it holds the directory's lock).
+      ...(spec.app === 'gateway' ? { FALAJ_AUDIT_SPOOL_DIR: join(this.workDir, `audit-spool-${name}`) } : {}),
+      FALAJ_ROUTE_TABLE_PATH: this.routeTableFile(name),
+      ...env,
+    };
     this.appEnv.set(name, { ...spec, env: full, health: health.toString() });
     const app = new AppProcess(name, spec.app, full, spec.logs, health.toString(), spec.nodeArgs);
     this.apps.set(name, app);

@@ -17,7 +17,8 @@ import {
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest, TensorLimits } from '@falaj/oip';
 import { ResidencyError, resolveTarget, type RoutingTableReader } from '@falaj/routing';
-import { AuditSink } from '../audit/audit.sink';
+import { AuditSink, type AuditTicket } from '../audit/audit.sink';
+import { AuditPolicyReader } from '../audit/audit-policy.reader';
 import { QuotaService } from '../quota/quota.service';
 import { ShadowMirror } from '../shadow/shadow-mirror';
 import { LoadShedder } from '../shedding/load-shedder';
@@ -76,6 +77,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly audit: AuditSink,
+    private readonly policies: AuditPolicyReader,
     quotas: QuotaService,
     shedder: LoadShedder,
     private readonly shadow: ShadowMirror,
@@ -156,15 +158,24 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
 
   async infer(call: InferCall): Promise<InferResult> {
     const started = performance.now();
+    // A must-audit tenant's call takes its event's room in the spool first: 503 before anything runs.
+    const ticket = this.policies.mustAudit(call.principal.tenantId) ? this.admitAudited(call, started) : undefined;
     let asked: string | undefined;
     try {
       asked = call.version ?? this.pinned(call);
     } catch (error) {
-      this.record(call, error as Error, UNPLACED, started);
+      await this.record(call, error as Error, UNPLACED, started, ticket);
       throw error;
     }
-    const outcome = await this.pipeline.infer(call, asked, this.steps);
-    this.record(call, outcome, outcome, started);
+    let outcome: InferenceOutcome;
+    try {
+      outcome = await this.pipeline.infer(call, asked, this.steps);
+    } catch (error) {
+      if (ticket) this.audit.release(ticket);
+      throw error;
+    }
+    // Its answer leaves only once its event is on disk (a 503 instead when it could not be written).
+    await this.record(call, outcome, outcome, started, ticket);
     if (!outcome.ok) throw outcome.error;
     this.mirror(call, outcome.route, outcome.request, outcome.reply.outputs, performance.now() - outcome.dispatchedAt);
     return { request: outcome.request, outputs: outcome.reply.outputs, version: outcome.reply.version, pool: outcome.pool, placement: outcome.placement };
@@ -226,11 +237,22 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     return this.routes.lookup(principal.tenantId, model);
   }
 
-  private record(call: InferCall, outcome: InferenceOutcome | Error, facts: InferenceFacts, started: number): void {
-    const event = inferenceAuditEvent(call, answerOf(outcome), facts, performance.now() - started);
+  private async record(call: InferCall, outcome: InferenceOutcome | Error, facts: InferenceFacts, started: number, ticket?: AuditTicket): Promise<void> {
+    const plain = inferenceAuditEvent(call, answerOf(outcome), facts, performance.now() - started);
     // A payload record only for a call answered: its request as decoded and the model's outputs.
     const answered = !(outcome instanceof Error) && outcome.ok;
-    this.audit.record(answered ? this.payloads.attach(event, outcome.request.inputs, outcome.reply.outputs) : event);
+    const event = answered ? this.payloads.attach(plain, outcome.request.inputs, outcome.reply.outputs) : plain;
+    if (ticket) await this.audit.recordDurable(event, ticket);
+    else this.audit.record(event);
   }
 
+  /** The room for a must-audit call's event, or its refusal: recorded as any call is (counted as dropped if it cannot be). */
+  private admitAudited(call: InferCall, started: number): AuditTicket {
+    try {
+      return this.audit.admitDurable();
+    } catch (error) {
+      void this.record(call, error as Error, UNPLACED, started);
+      throw error;
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 
-/** The gateway's Prometheus metrics: its admission limits (served at /metrics to operators). */
+/** The gateway's Prometheus metrics: its admission limits and its audit spool (served at /metrics to operators). */
 @Injectable()
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -19,6 +19,32 @@ export class GatewayMetrics {
   readonly inFlightBytes = new Gauge({
     name: 'falaj_gateway_in_flight_request_bytes',
     help: 'Decoded request bytes this gateway has dispatched and not yet seen answered',
+    registers: [this.registry],
+  });
+  readonly auditSpoolBytes = new Gauge({
+    name: 'falaj_gateway_audit_spool_bytes',
+    help: 'Bytes of audit events on disk in this gateway\'s spool (FALAJ_AUDIT_SPOOL_MAX_BYTES bounds it); grows while Kafka is away',
+    registers: [this.registry],
+  });
+  readonly auditSpoolEvents = new Gauge({
+    name: 'falaj_gateway_audit_spool_events',
+    help: 'Audit events spooled and not yet acknowledged by Kafka: the audit lag, in events',
+    registers: [this.registry],
+  });
+  readonly auditDropped = new Counter({
+    name: 'falaj_gateway_audit_dropped_total',
+    help: 'Audit events dropped, by reason: spool_full (the spool at its bound: calls of tenants that are not must-audit are served unaudited), invalid (the event schema refused it)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly auditSpoolSkipped = new Counter({
+    name: 'falaj_gateway_audit_spool_skipped_total',
+    help: 'Lines of the spool read back at start that were not whole events (a write a crash cut short) and were skipped',
+    registers: [this.registry],
+  });
+  readonly auditSpoolWriteFailures = new Counter({
+    name: 'falaj_gateway_audit_spool_write_failures_total',
+    help: 'Spool writes (or fdatasyncs) that failed; must-audit calls are refused until one succeeds',
     registers: [this.registry],
   });
 }

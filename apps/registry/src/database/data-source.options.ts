@@ -28,6 +28,7 @@ import { AuditTimePartitions1765300000000 } from './migrations/1765300000000-aud
 import { Retention1765310000000 } from './migrations/1765310000000-retention';
 import { PayloadLogEntity } from '../audit/payload-log.entity';
 import { RetentionRunEntity } from '../retention/retention-run.entity';
+import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-must-audit';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
@@ -70,6 +71,7 @@ export const MIGRATIONS = [
   AuditKeysetIndex1765240000000,
   AuditTimePartitions1765300000000,
   Retention1765310000000,
+  TenantMustAudit1765320000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

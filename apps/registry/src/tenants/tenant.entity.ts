@@ -18,6 +18,10 @@ export class TenantEntity {
   @Column({ name: 'payload_logging', type: 'varchar', length: 16, default: 'none' })
   payloadLogging!: PayloadLogging;
 
+  /** A call whose audit event cannot be made durable is refused rather than served (README: The audit spool). */
+  @Column({ name: 'must_audit', type: 'boolean', default: false })
+  mustAudit!: boolean;
+
   /** Its quota record (admin API); null: the gateways' FALAJ_QUOTAS applies. */
   @Column({ type: 'jsonb', nullable: true })
   quota!: TenantQuotaRecord | null;

@@ -6,7 +6,7 @@ import { ZodBody } from '../openapi/zod-openapi';
 import { CreateTenantSchema, UpdateTenantSchema, type CreateTenantDto, type UpdateTenantDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
 
-const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash', quota: null, createdAt: '2026-11-28T12:00:00.000Z' };
+const EXAMPLE = { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash', mustAudit: false, quota: null, createdAt: '2026-11-28T12:00:00.000Z' };
 
 /** Platform administration: tenants (their credentials: clients and API keys). */
 @ApiTags('tenants')
@@ -17,8 +17,8 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a tenant: name, residency region, payload-logging policy (none | hash | redact | full)' })
-  @ZodBody(CreateTenantSchema, { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash' })
+  @ApiOperation({ summary: 'Create a tenant: name, residency region, payload-logging policy (none | hash | redact | full), must-audit policy' })
+  @ZodBody(CreateTenantSchema, { id: 'acme', name: 'Acme', residency: 'ae', payloadLogging: 'hash', mustAudit: false })
   @ApiCreatedResponse({ schema: { example: EXAMPLE } })
   @ApiConflictResponse({ schema: { example: { error: "tenant 'acme' already exists" } } })
   create(@Body(new ZodPipe(CreateTenantSchema)) dto: CreateTenantDto) {

@@ -11,6 +11,8 @@ export const CreateTenantSchema = z.object({
   /** Days kept; null or absent: the platform's default (README: Retention). */
   auditRetentionDays: RetentionDaysSchema.nullable().default(null),
   jobRetentionDays: RetentionDaysSchema.nullable().default(null),
+  /** Refuse a call (503) rather than serve it unaudited: see PUT /admin/tenants/:id/audit-policy. */
+  mustAudit: z.boolean().default(false),
 });
 export type CreateTenantDto = z.infer<typeof CreateTenantSchema>;
 

@@ -1,17 +1,22 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource, type Repository } from 'typeorm';
+import type { AuditPolicy } from '@falaj/contracts';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
 import { TenantKafkaProvisioner } from '../kafka-access/tenant-kafka.provisioner';
 import { ModelEntity } from '../models/model.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { PayloadPolicyMirror } from '../payload-logging/payload-policy.mirror';
+import { AuditPolicyMirror } from './audit-policy.mirror';
 import type { CreateTenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantEntity } from './tenant.entity';
 import { TenantsError } from './tenants.exception';
 
 @Injectable()
 export class TenantsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(TenantsService.name);
+
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
     @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
@@ -19,6 +24,8 @@ export class TenantsService implements OnApplicationBootstrap {
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     private readonly kafka: TenantKafkaProvisioner,
     private readonly payloadPolicies: PayloadPolicyMirror,
+    private readonly auditPolicies: AuditPolicyMirror,
+    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   /**
@@ -33,7 +40,12 @@ export class TenantsService implements OnApplicationBootstrap {
   async create(dto: CreateTenantDto): Promise<TenantEntity> {
     if (await this.tenants.existsBy({ id: dto.id })) throw TenantsError.exists(dto.id);
     await this.kafka.provision(dto.id);
-    const tenant = await this.tenants.save(this.tenants.create({ ...dto, quota: null }));
+    // A must-audit tenant is made with its policy in Redis, or not at all.
+    const tenant = await this.db.transaction(async (tx) => {
+      const made = await tx.getRepository(TenantEntity).save(this.tenants.create({ ...dto, quota: null }));
+      if (made.mustAudit) await this.auditPolicies.set(made.id, { mustAudit: true });
+      return made;
+    });
     await this.payloadPolicies.setTenant(tenant.id, tenant.payloadLogging);
     return tenant;
   }
@@ -44,6 +56,23 @@ export class TenantsService implements OnApplicationBootstrap {
     const saved = await this.tenants.save(Object.assign(tenant, dto));
     await this.payloadPolicies.setTenant(id, saved.payloadLogging);
     return saved;
+  }
+
+  /**
+   * Sets a tenant's audit policy, mirrored to Redis inside the transaction that makes it (the row
+   * locked), so an error answered to the caller means nothing changed; every gateway applies it
+   * within a second.
+   */
+  async setAuditPolicy(id: string, policy: AuditPolicy, actor: string): Promise<AuditPolicy> {
+    await this.db.transaction(async (tx) => {
+      const tenants = tx.getRepository(TenantEntity);
+      const locked = await tenants.createQueryBuilder('t').setLock('pessimistic_write').where({ id }).getOne();
+      if (!locked) throw TenantsError.notFound(id);
+      await tenants.update({ id }, { mustAudit: policy.mustAudit });
+      await this.auditPolicies.set(id, policy);
+    });
+    this.logger.log({ tenant: id, mustAudit: policy.mustAudit, actor }, 'tenant audit policy set');
+    return policy;
   }
 
   async get(id: string): Promise<TenantEntity> {
@@ -67,6 +96,7 @@ export class TenantsService implements OnApplicationBootstrap {
     await this.kafka.deprovision(id);
     await this.tenants.delete({ id });
     await this.payloadPolicies.setTenant(id, 'none');
+    await this.auditPolicies.set(id, { mustAudit: false });
     return tenant;
   }
 }

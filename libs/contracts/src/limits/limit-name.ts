@@ -37,6 +37,8 @@ export const LIMIT_NAMES = [
   /** FALAJ_MAX_INSTANCE_COUNT, FALAJ_MAX_INTRA_OP_THREADS. */
   'deployment_instances',
   'deployment_threads',
+  /** FALAJ_AUDIT_SPOOL_MAX_BYTES: the gateway's audit spool, for a must-audit tenant's call. */
+  'audit_spool',
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
