@@ -163,4 +163,31 @@ describe('audit query API (e2e)', () => {
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-all-/);
     expect(csv.text.trimEnd().split('\r\n')).toHaveLength(1 + stored.acme.length + stored.globex.length);
   });
+  // Last: it removes rows the tests above count.
+  it("erases a subject's rows and named calls in its own tenant only, reports the counts and keeps a record without the subject", async () => {
+    const eraser = await suite.token({ tenantId: 'acme', subject: 'acme-dpo', scopes: [SCOPES.auditErase, SCOPES.auditRead] });
+    // A tenant's account cannot erase in another tenant, nor without the scope.
+    expect((await suite.call('POST', '/admin/audit/erasure', eraser, { tenant: 'globex', requestIds: ['call-0'] })).status).toBe(403);
+    expect((await suite.call('POST', '/admin/audit/erasure', tokens.acme, { requestIds: ['call-0'] })).status).toBe(403);
+    expect((await suite.call('POST', '/admin/audit/erasure', eraser, {})).status).toBe(400);
+
+    const byIds = await suite.call('POST', '/admin/audit/erasure', eraser, { requestIds: ['call-0', 'call-1', 'miss-0'] });
+    expect(byIds.status).toBe(200);
+    expect(byIds.json.counts).toMatchObject({ auditRows: 3 });
+    expect((await pages(eraser, { requestId: 'call-0' })).rows).toEqual([]);
+    // globex's calls of the same request ids are its own: untouched.
+    expect((await pages(tokens.globex, { requestId: 'call-0' })).rows).toHaveLength(1);
+
+    // The platform admin erases a subject, naming the tenant: every remaining row of acme's app.
+    const subject = (await audit(tokens.acme, { limit: '1' })).json.records[0].subject as string;
+    const bySubject = await suite.call('POST', '/admin/audit/erasure', admin, { tenant: 'acme', subject });
+    expect(bySubject.status).toBe(200);
+    expect(bySubject.json.counts.auditRows).toBe(CALLS.acme.ok + CALLS.acme.missing - 3);
+    expect((await pages(admin, { tenant: 'acme' })).rows).toEqual([]);
+    expect((await pages(admin, { tenant: 'globex' })).rows).toHaveLength(CALLS.globex.ok + CALLS.globex.missing);
+    const records = await suite.query<{ subject_hash: string; requested_by: string }>(`SELECT subject_hash, requested_by FROM erasure_requests WHERE tenant_id = 'acme' ORDER BY requested_at`);
+    expect(records).toHaveLength(2);
+    expect(records[1].subject_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(records)).not.toContain(subject);
+  });
 });

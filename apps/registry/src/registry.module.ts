@@ -25,6 +25,7 @@ import { PayloadPolicyMirrorModule } from './payload-logging/payload-policy-mirr
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
 import { RetentionModule } from './retention/retention.module';
+import { ErasureModule } from './erasure/erasure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TransitionsModule } from './transitions/transitions.module';
@@ -72,6 +73,7 @@ export class RegistryModule {
         QuotasModule,
         MetricsModule,
         RetentionModule,
+        ErasureModule,
       ],
       controllers: [HealthController],
       providers: [

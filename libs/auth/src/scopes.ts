@@ -6,6 +6,8 @@ export const SCOPES = {
   /** Sets a model's deployment spec (versions, weights, hardware, serving settings). */
   deploymentsWrite: 'deployments:write',
   auditRead: 'audit:read',
+  /** Erases a data subject's records in the tenant (POST /admin/audit/erasure). */
+  auditErase: 'audit:erase',
   /** Pins a request to a version with `x-falaj-pin-version`, over the weighted split (testing). */
   versionsPin: 'versions:pin',
   /** Creates tenants and their service accounts, rotates the issuer's keys. */
@@ -24,6 +26,7 @@ export const TENANT_SCOPES = [
   SCOPES.modelsWrite,
   SCOPES.deploymentsWrite,
   SCOPES.auditRead,
+  SCOPES.auditErase,
   SCOPES.versionsPin,
 ] as const;
 export type TenantScope = (typeof TENANT_SCOPES)[number];

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import type { TrustedIssuer } from '@falaj/auth';
+import { TENANT_SCOPES, type TrustedIssuer } from '@falaj/auth';
 
 interface SigningKey {
   kid: string;
@@ -58,7 +58,7 @@ export class LocalIssuer {
       audiences: ['falaj'],
       algorithms: ['ES256', 'RS256'],
       claims: { subject: 'sub', tenant: 'tenant', scopes: 'scope', residency: 'residency' },
-      allowedScopes: ['infer', 'models:read', 'models:write', 'deployments:write', 'audit:read', 'versions:pin'],
+      allowedScopes: [...TENANT_SCOPES],
       tlsTrust: 'system',
       ...overrides,
     };

@@ -29,6 +29,8 @@ import { Retention1765310000000 } from './migrations/1765310000000-retention';
 import { PayloadLogEntity } from '../audit/payload-log.entity';
 import { RetentionRunEntity } from '../retention/retention-run.entity';
 import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-must-audit';
+import { Erasure1765330000000 } from './migrations/1765330000000-erasure';
+import { ErasureRequestEntity } from '../erasure/erasure-request.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
@@ -55,6 +57,7 @@ export const ENTITIES = [
   SigningKeyEntity,
   RevokedTokenEntity,
   RetentionRunEntity,
+  ErasureRequestEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764331200000,
@@ -72,6 +75,7 @@ export const MIGRATIONS = [
   AuditTimePartitions1765300000000,
   Retention1765310000000,
   TenantMustAudit1765320000000,
+  Erasure1765330000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '@falaj/auth';
+import { ALL_SCOPES, Public } from '@falaj/auth';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { clientCredentialsOf } from './client-authentication';
 import { RevocationRequestSchema, TokenRequestSchema } from './oauth.dto';
@@ -41,7 +41,7 @@ export class OAuthController {
       response_types_supported: ['token'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
-      scopes_supported: ['infer', 'models:read', 'models:write', 'deployments:write', 'audit:read', 'versions:pin', 'platform:admin', 'artifacts:read', 'workers:read'],
+      scopes_supported: [...ALL_SCOPES],
     };
   }
 

@@ -42,8 +42,8 @@ export class JobExpiry {
     }
   }
 
-  /** The rows deleted, or null when another pass expired the job first. */
-  private expire(jobId: string, now: Date): Promise<number | null> {
+  /** The rows deleted, or null when another pass expired the job first. Also an erasure's (the subject's ended jobs). */
+  expire(jobId: string, now: Date): Promise<number | null> {
     return this.db.transaction(async (tx) => {
       const [{ n: marked }]: { n: number }[] = await tx.query(
         `WITH m AS (UPDATE batch_jobs SET expired_at = $2 WHERE id = $1 AND expired_at IS NULL RETURNING 1) SELECT count(*)::int AS n FROM m`,
