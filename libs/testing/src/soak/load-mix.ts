@@ -89,7 +89,8 @@ export class LoadMix {
     this.token = await this.mintToken();
     const old = this.grpc;
     this.grpc = new OipGrpcClient(this.suite.grpcTarget, this.token);
-    old?.close();
+    // Calls still in flight on the old channel finish first (closing it at once failed them).
+    if (old) setTimeout(() => old.close(), 30_000).unref();
   }
 
   private tick(rates: MixRates): void {
