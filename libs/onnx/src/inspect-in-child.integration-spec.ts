@@ -59,6 +59,15 @@ describe(inspectOnnxModelInChild.name, () => {
     await expect(checkOptimizedLoadInChild(TINY_MLP, LIMITS)).resolves.toBeUndefined();
   });
 
+  it('judges the child by its own memory, not by the larger process that spawned it', async () => {
+    // Linux carries getrusage's maxrss across execve: a child of a 600 MiB parent "peaked" at
+    // 600 MiB before loading anything (CI's Jest worker refused every valid model this way).
+    const ballast = Buffer.alloc(600 * 1024 ** 2, 1);
+    await expect(inspectOnnxModelInChild(TINY_MLP, LIMITS)).resolves.toMatchObject({ opset: 17 });
+    await expect(checkOptimizedLoadInChild(TINY_MLP, LIMITS)).resolves.toBeUndefined();
+    expect(ballast[ballast.length - 1]).toBe(1);
+  });
+
   it('kills a child past its resident-memory limit and says why', async () => {
     await expect(inspectOnnxModelInChild(TINY_MLP, { ...LIMITS, maxRssBytes: 64 * 1024 ** 2 - 1 })).rejects.toThrow(/needed more than 67108863 bytes of memory/);
   });

@@ -22,6 +22,15 @@ export interface InspectionLimits {
  * would, so what folding allocates happens here, under the bounds, not on every worker.
  */
 const CHILD_SOURCE = `
+// VmHWM is this address space's own peak. getrusage's maxrss is not: Linux keeps it across
+// execve, so it starts at the spawning process's peak (a Jest worker or a registry past 512 MiB
+// made every valid model look over the bound).
+const peakOfThisProcess = () => {
+  try {
+    const match = /VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch { return undefined; }
+};
 process.once('message', async ({ ort, path, level }) => {
   try {
     const { InferenceSession } = require(ort);
@@ -30,10 +39,10 @@ process.once('message', async ({ ort, path, level }) => {
       intraOpNumThreads: 1, interOpNumThreads: 1,
     });
     const plain = (m) => m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: [...m.shape] } : { name: m.name, isTensor: false };
-    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const peakRssBytes = peakOfThisProcess();
     process.send({ ok: true, peakRssBytes, inputs: session.inputMetadata.map(plain), outputs: session.outputMetadata.map(plain) }, () => process.exit(0));
   } catch (error) {
-    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const peakRssBytes = peakOfThisProcess();
     process.send({ ok: false, peakRssBytes, error: error && error.message ? error.message : String(error) }, () => process.exit(0));
   }
 });
@@ -43,7 +52,7 @@ type ChildAnswer =
   | { ok: true; inputs: InferenceSession.ValueMetadata[]; outputs: InferenceSession.ValueMetadata[] }
   | { ok: false; error: string };
 
-/** What the child sends: its answer and the peak of its resident memory (getrusage's maxrss). */
+/** What the child sends: its answer and the peak of its resident memory (its VmHWM). */
 type ChildMessage = ChildAnswer & { peakRssBytes?: number };
 
 const RSS_POLL_MS = 20;
@@ -96,7 +105,7 @@ function runChild(path: string, limits: InspectionLimits, level: 'disabled' | 'a
     const deadline = setTimeout(() => stop(`loading the model took longer than ${limits.timeoutMs} ms (FALAJ_MODEL_VALIDATION_TIMEOUT_MS)`), limits.timeoutMs);
     const overMemory = `loading the model needed more than ${limits.maxRssBytes} bytes of memory (FALAJ_MODEL_VALIDATION_MAX_RSS_BYTES)`;
     // The poll reads the peak so far (VmHWM), not the resident set now, so a spike between two
-    // polls is not missed; it stops a child on its way up. The child's own maxrss, sent with its
+    // polls is not missed; it stops a child on its way up. The child's own VmHWM, sent with its
     // answer, judges a load that was quicker than one poll.
     const watch = setInterval(() => {
       const peak = peakResidentBytes(child.pid);
