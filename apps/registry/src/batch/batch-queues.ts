@@ -22,8 +22,12 @@ export class BatchQueues implements OnApplicationShutdown {
       priority,
       attempts: 3,
       backoff: { type: 'exponential', delay: 500 },
-      removeOnComplete: { age: 3600 },
-      removeOnFail: { age: 24 * 3600 },
+      // Postgres holds every row's result; BullMQ's record of an ended chunk only serves the
+      // reconciler, which treats a removed one as 'unknown' and re-runs it only if rows are still
+      // pending. So ended chunks are bounded by count as well as age: a burst of small jobs does
+      // not keep an hour of chunk records in Redis (the 30-minute soak left ~9,000).
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 24 * 3600, count: 5000 },
     });
   }
 
