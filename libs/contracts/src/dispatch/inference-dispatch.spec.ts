@@ -34,6 +34,12 @@ describe('decodeDispatchEntry', () => {
     });
   });
 
+  it('carries the trace context when there is one, and none when not', () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(decodeDispatchEntry(asFields(encodeDispatchEntry({ ...request, traceparent }))).traceparent).toBe(traceparent);
+    expect('traceparent' in decodeDispatchEntry(asFields(encodeDispatchEntry(request)))).toBe(false);
+  });
+
   it('refuses an entry whose data does not match the tensors it declares', () => {
     const [h, header, d, data] = encodeDispatchEntry(request);
     expect(() => decodeDispatchEntry(asFields([h, header, d, data.subarray(1)]))).toThrow(DispatchDecodeError);

@@ -54,6 +54,8 @@ export const DispatchHeaderSchema = z.object({
   inputs: z.array(TensorHeaderSchema),
   /** Outputs asked for; empty means all. */
   outputs: z.array(z.string()),
+  /** The dispatch span's W3C traceparent: the worker's spans join the caller's trace (absent when nobody traces). */
+  traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/).optional(),
 });
 export type DispatchHeader = z.infer<typeof DispatchHeaderSchema>;
 
@@ -67,6 +69,7 @@ export interface DispatchRequest {
   deadline: number;
   inputs: TensorPayload[];
   outputs: string[];
+  traceparent?: string;
 }
 
 /**
@@ -123,6 +126,7 @@ export function encodeDispatchEntry(request: DispatchRequest): [string, string, 
     deadline: request.deadline,
     inputs: request.inputs.map(tensorHeader),
     outputs: request.outputs,
+    ...(request.traceparent === undefined ? {} : { traceparent: request.traceparent }),
   };
   return ['h', JSON.stringify(header), 'd', concatData(request.inputs)];
 }

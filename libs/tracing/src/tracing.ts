@@ -1,0 +1,109 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { formatTraceparent, parseTraceparent } from './traceparent';
+import type { TracingConfig } from './tracing.config';
+
+/**
+ * Where a span hangs: a span of this process, or the W3C `traceparent` that came over a wire
+ * (HTTP, gRPC metadata, a dispatch entry, a Kafka header, a job's data); undefined starts a trace.
+ */
+export type TraceParent = Span | string | undefined;
+
+export interface StartSpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** Spans this one relates to without being their child (a batch and its members). */
+  links?: readonly Span[];
+  startTime?: TimeInput;
+}
+
+/**
+ * One process's tracer. Parents are always passed explicitly, never taken from an async context:
+ * no context manager (async hooks) is installed, on or off, so the hot path pays nothing for
+ * context propagation; and when off (`Tracing.off`, sampling 0) no span object is ever made —
+ * callers test `enabled` before building attributes, and a `traceparent` from the wire is handed
+ * on unchanged so that an app further on that traces still joins the caller's trace.
+ */
+export class Tracing {
+  static readonly off = new Tracing(undefined, undefined);
+
+  private constructor(
+    private readonly tracer: Tracer | undefined,
+    private readonly provider: BasicTracerProvider | undefined,
+  ) {}
+
+  /** A tracer exporting to Zipkin, or Tracing.off for sampling 0. */
+  static start(config: TracingConfig): Tracing {
+    if (config.sampling <= 0 || config.zipkinUrl === undefined) return Tracing.off;
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName }),
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampling) }),
+      spanProcessors: [new BatchSpanProcessor(new ZipkinExporter({ url: config.zipkinUrl, serviceName: config.serviceName }), { scheduledDelayMillis: config.exportDelayMs })],
+    });
+    return new Tracing(provider.getTracer('falaj'), provider);
+  }
+
+  get enabled(): boolean {
+    return this.tracer !== undefined;
+  }
+
+  /** A started span under `parent` (undefined when off). A non-sampled one still has ids to hand on. */
+  startSpan(name: string, parent: TraceParent, options: StartSpanOptions = {}): Span | undefined {
+    if (this.tracer === undefined) return undefined;
+    const links: Link[] | undefined = options.links?.map((span) => ({ context: span.spanContext() }));
+    return this.tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links, startTime: options.startTime }, contextOf(parent));
+  }
+
+  /**
+   * The `traceparent` to put on the wire for `parent`: a span's own, or the one received handed
+   * on — checked and written anew, so what a caller sent never reaches a dispatch entry as is.
+   */
+  traceparentOf(parent: TraceParent): string | undefined {
+    if (parent === undefined) return undefined;
+    if (typeof parent !== 'string') return formatTraceparent(parent.spanContext());
+    const remote = parseTraceparent(parent);
+    return remote === undefined ? undefined : formatTraceparent(remote);
+  }
+
+  /** Sends what is finished; at shutdown. */
+  async shutdown(): Promise<void> {
+    await this.provider?.shutdown();
+  }
+}
+
+function contextOf(parent: TraceParent) {
+  if (parent === undefined) return ROOT_CONTEXT;
+  if (typeof parent !== 'string') return trace.setSpan(ROOT_CONTEXT, parent);
+  const remote = parseTraceparent(parent);
+  return remote === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, remote);
+}
+
+/** Ends a span, marked failed when `error` is given (status and the exception event). */
+export function endSpan(span: Span | undefined, error?: unknown, endTime?: TimeInput): void {
+  if (span === undefined) return;
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  }
+  span.end(endTime);
+}
+
+let current: Tracing = Tracing.off;
+
+/**
+ * The process's tracer, set once by the app's bootstrap (startTracing) before its module is
+ * built; one per process as the logger is, so the libs on the hot path reach it without every
+ * constructor taking it.
+ */
+export function tracing(): Tracing {
+  return current;
+}
+
+/** At bootstrap: reads the app's tracing config and makes it the process's tracer. */
+export function installTracing(config: TracingConfig): Tracing {
+  current = Tracing.start(config);
+  return current;
+}
