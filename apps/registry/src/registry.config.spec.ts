@@ -29,4 +29,17 @@ describe('loadRegistryConfig', () => {
       expect(loadRegistryConfig({ FALAJ_KEY_ENCRYPTION_KEY: base.FALAJ_KEY_ENCRYPTION_KEY, FALAJ_ISSUER_URL: base.FALAJ_ISSUER_URL, FALAJ_PLAINTEXT: 'true', FALAJ_KAFKA_SECURITY: 'plaintext' }).tenantKafka.tokenKey).toBeUndefined();
     });
   });
+
+  describe('regional stores', () => {
+    const plain = { FALAJ_KEY_ENCRYPTION_KEY: base.FALAJ_KEY_ENCRYPTION_KEY, FALAJ_ISSUER_URL: base.FALAJ_ISSUER_URL, FALAJ_PLAINTEXT: 'true', FALAJ_KAFKA_SECURITY: 'plaintext' };
+
+    it('keeps every region in the catalog when FALAJ_REGION_STORES is unset', () => {
+      expect(loadRegistryConfig(plain).regionStores).toBeUndefined();
+    });
+
+    it('reads the map, and refuses to start on a bad one, naming the problem', () => {
+      expect([...loadRegistryConfig({ ...plain, FALAJ_REGION_STORES: 'ae=postgres://r@127.0.0.1/falaj_test_ae,eu=catalog' }).regionStores!.keys()]).toEqual(['ae', 'eu']);
+      expect(() => loadRegistryConfig({ ...plain, FALAJ_REGION_STORES: 'ae=postgres://r:pw@127.0.0.1/a' })).toThrow(/region "ae": the URL must not carry a password/);
+    });
+  });
 });

@@ -6,6 +6,7 @@ import { poolStreamBudgetEnv, poolStreamLimits } from '@falaj/dispatch';
 import { QuotaEnvSchema } from '@falaj/routing';
 import type { DatabaseSettings } from './database/database-connection';
 import { RETENTION_DAYS } from './retention/retention.policy';
+import { parseRegionStores } from './region-stores/region-stores.config';
 import { ConfigError, ScramCredentials, commonConfig, commonEnv, envPort, loadEnv, strongSecret } from '@falaj/config';
 
 const schema = z.object({
@@ -19,6 +20,8 @@ const schema = z.object({
   FALAJ_DATABASE_SSL_MODE: z.enum(['verify-full', 'disable']).default('verify-full'),
   /** The CA Postgres' certificate chains to (default: Node's trust store). */
   FALAJ_DATABASE_CA_FILE: z.string().min(1).optional(),
+  /** Each region's audit store: `ae=postgres://…/falaj_audit_ae,eu=catalog` (docs/regional-stores.md); unset: every region in the catalog. */
+  FALAJ_REGION_STORES: z.string().optional(),
   FALAJ_ARTIFACT_DIR: z.string().min(1).default('.local/artifacts'),
   /** Largest model artifact accepted, in bytes (default 2 GiB). */
   FALAJ_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
@@ -105,6 +108,8 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
     ];
     if (missing.length > 0) throw new ConfigError('registry', missing);
   }
+  const regionStores = parseRegionStores(e.FALAJ_REGION_STORES);
+  if (regionStores.problems.length > 0) throw new ConfigError('registry', regionStores.problems);
   const common = commonConfig(e, 'registry');
   return {
     ...common,
@@ -124,6 +129,8 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
       sslMode: e.FALAJ_DATABASE_SSL_MODE,
       ...(e.FALAJ_DATABASE_CA_FILE ? { caFile: e.FALAJ_DATABASE_CA_FILE } : {}),
     } satisfies DatabaseSettings,
+    /** Region → store; undefined: every region's rows in the catalog (the single-database layout). */
+    regionStores: regionStores.stores,
     artifacts: {
       dir: e.FALAJ_ARTIFACT_DIR,
       maxUploadBytes: e.FALAJ_MAX_UPLOAD_BYTES,
