@@ -7,6 +7,7 @@
 #   bash scripts/infra.sh up keycloak  start only Keycloak with the realm infra/keycloak/falaj-e2e-realm.json
 #   bash scripts/infra.sh down         stop the Kafka broker, the TLS Redis and Keycloak this script started (never Postgres or the machine's Redis)
 #   bash scripts/infra.sh down keycloak  stop only Keycloak
+#   bash scripts/infra.sh down kafka|redis-tls  stop only the broker / the TLS Redis of FALAJ_STATE_DIR
 #   bash scripts/infra.sh status       one line per service
 #
 # Environment:
@@ -749,7 +750,7 @@ kafka_env() {
   return 0
 }
 
-usage() { echo "usage: $0 up [keycloak|kafka|redis-tls]|down [keycloak|redis-tls]|status|kafka-env <user>" >&2; exit 2; }
+usage() { echo "usage: $0 up [keycloak|kafka|redis-tls]|down [keycloak|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
 
 case "${1:-}" in
   up)
@@ -766,6 +767,8 @@ case "${1:-}" in
       "") kafka_down; redis_tls_down; keycloak_down ;;
       keycloak) keycloak_down ;;
       redis-tls) redis_tls_down ;;
+      # Only the broker (npm run chaos restarts its own one, in its own FALAJ_STATE_DIR).
+      kafka) kafka_down ;;
       *) usage ;;
     esac ;;
   status) status ;;

@@ -314,6 +314,20 @@ export class FalajSuite {
     return { FALAJ_REDIS_USERNAME: redisUsername(this.prefix, role), FALAJ_REDIS_PASSWORD_FILE: file };
   }
 
+  /**
+   * Gives the run's apps their Redis users again, as an operator's tooling does after a Redis
+   * restart: the users live in Redis' memory only (redis-acl.policy.ts), so a restart drops them.
+   */
+  async restoreRedisUsers(): Promise<void> {
+    if (REDIS_PLAIN) return;
+    const admin = this.adminRedis('falaj-suite:acl');
+    try {
+      await applyRedisAcl(admin, this.prefix, this.redisPasswords);
+    } finally {
+      admin.disconnect();
+    }
+  }
+
   /** What an app of this class connects as: for tests that try what its user may and may not do. */
   redisEndpointOf(role: RedisAppRole): RedisEndpoint {
     if (REDIS_PLAIN) return { url: REDIS_URL };

@@ -3,6 +3,7 @@ import { inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contrac
 import type { FalajSuite } from '../falaj-suite';
 import { testKafka } from '../kafka-access';
 import { OipGrpcClient } from '../oip-grpc-client';
+import { encodeBinaryInferRequest } from '../oip-binary';
 
 /** Calls per second of each part of the soak's mix; a job of `jobRows` rows every `jobEverySeconds`. */
 export interface MixRates {
@@ -12,6 +13,36 @@ export interface MixRates {
   kafka: number;
   jobRows: number;
   jobEverySeconds: number;
+  /** REST calls per second in Triton's binary tensor layout (default 0). */
+  restBinary?: number;
+}
+
+export type MixPart = 'rest' | 'restBinary' | 'restIdempotent' | 'grpc' | 'kafka' | 'jobs';
+
+/**
+ * How one call of the mix ended, as its client saw it: an answer (an HTTP-like status, with its
+ * Retry-After and body, or a gRPC status code with its retry-after metadata), or no answer at all
+ * (a transport error: `code` is e.g. ECONNREFUSED or UND_ERR_SOCKET).
+ */
+export type CallSettlement =
+  | { kind: 'http'; status: number; retryAfter?: string; body?: unknown }
+  | { kind: 'grpc'; code: number; retryAfter?: string; message: string }
+  | { kind: 'kafka'; status: string }
+  | { kind: 'transport'; code: string; message: string };
+
+/** Sees every call of the mix by its request id: for a harness that classifies each outcome (npm run chaos). */
+export interface CallObserver {
+  sent(part: MixPart, id: string): void;
+  settled(part: MixPart, id: string, how: CallSettlement): void;
+  /** A batch job the gateway accepted (201), by its id. */
+  jobAccepted?(id: string): void;
+}
+
+/** A failed call with what its client got back, so an observer can tell a clear retryable answer from a loss. */
+class CallFailed extends Error {
+  constructor(readonly how: CallSettlement, message: string) {
+    super(message);
+  }
 }
 
 export interface PartCount {
@@ -34,8 +65,8 @@ const input = (n: number) => ({ name: 'input', shape: [1, 4], datatype: 'FP32', 
  * not as an ever-growing client queue).
  */
 export class LoadMix {
-  readonly counts: Record<'rest' | 'restIdempotent' | 'grpc' | 'kafka' | 'jobs', PartCount> = {
-    rest: part(), restIdempotent: part(), grpc: part(), kafka: part(), jobs: part(),
+  readonly counts: Record<MixPart, PartCount> = {
+    rest: part(), restBinary: part(), restIdempotent: part(), grpc: part(), kafka: part(), jobs: part(),
   };
   private token = '';
   private grpc?: OipGrpcClient;
@@ -43,7 +74,7 @@ export class LoadMix {
   private consumer?: Consumer;
   private readonly kafkaSent = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly inFlight = { rest: 0, restIdempotent: 0, grpc: 0, kafka: 0, jobs: 0 };
+  private readonly inFlight = { rest: 0, restBinary: 0, restIdempotent: 0, grpc: 0, kafka: 0, jobs: 0 };
   private n = 0;
 
   constructor(
@@ -51,6 +82,9 @@ export class LoadMix {
     private readonly tenant: string,
     private readonly model: string,
     private readonly mintToken: () => Promise<string>,
+    private readonly observer?: CallObserver,
+    /** Request ids are `${idPrefix}-${n}` (default `soak`). */
+    private readonly idPrefix = 'soak',
   ) {}
 
   async start(rates: MixRates): Promise<void> {
@@ -68,11 +102,11 @@ export class LoadMix {
     this.every(5 * 60_000, () => void this.renewToken());
   }
 
-  async stop(): Promise<void> {
+  /** Stops sending; waits up to `drainMs` for what is in flight (streamed requests too) to land, so it is counted. */
+  async stop(drainMs = 15_000): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    // Let what is in flight land, so it is counted.
-    const until = Date.now() + 15_000;
-    while (Date.now() < until && Object.values(this.inFlight).some((n) => n > 0)) await new Promise((r) => setTimeout(r, 200));
+    const until = Date.now() + drainMs;
+    while (Date.now() < until && (Object.values(this.inFlight).some((n) => n > 0) || this.kafkaSent.size > 0)) await new Promise((r) => setTimeout(r, 200));
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.grpc?.close();
@@ -94,49 +128,81 @@ export class LoadMix {
   }
 
   private tick(rates: MixRates): void {
-    for (let i = 0; i < rates.rest / 10; i++) this.run('rest', () => this.restCall(false));
-    for (let i = 0; i < rates.restIdempotent / 10; i++) this.run('restIdempotent', () => this.restCall(true));
-    for (let i = 0; i < rates.grpc / 10; i++) this.run('grpc', () => this.grpcCall());
+    for (let i = 0; i < rates.rest / 10; i++) this.run('rest', this.restCall(false));
+    for (let i = 0; i < (rates.restBinary ?? 0) / 10; i++) this.run('restBinary', this.restBinaryCall());
+    for (let i = 0; i < rates.restIdempotent / 10; i++) this.run('restIdempotent', this.restCall(true));
+    for (let i = 0; i < rates.grpc / 10; i++) this.run('grpc', this.grpcCall());
     if (rates.kafka > 0) void this.publish(Math.max(1, Math.round(rates.kafka / 10)));
   }
 
-  private run(name: 'rest' | 'restIdempotent' | 'grpc', call: () => Promise<void>): void {
+  private run(name: 'rest' | 'restBinary' | 'restIdempotent' | 'grpc', call: (id: string) => Promise<CallSettlement>): void {
     if (this.inFlight[name] >= MAX_IN_FLIGHT) return;
     this.inFlight[name]++;
     const count = this.counts[name];
     count.sent++;
+    const id = `${this.idPrefix}-${this.n++}`;
+    this.observer?.sent(name, id);
     const started = performance.now();
-    call().then(
-      () => {
+    call(id).then(
+      (how) => {
         count.ok++;
         count.latencies.push(performance.now() - started);
+        this.observer?.settled(name, id, how);
       },
-      (error: Error) => fail(count, error.message.slice(0, 80)),
+      (error: Error) => {
+        fail(count, error.message.slice(0, 80));
+        this.observer?.settled(name, id, error instanceof CallFailed ? error.how : transportFailure(error));
+      },
     ).finally(() => this.inFlight[name]--);
   }
 
-  private async restCall(idempotent: boolean): Promise<void> {
-    const n = this.n++;
-    const headers: Record<string, string> = { 'x-request-id': `soak-${n}`, ...(idempotent ? { 'idempotency-key': `soak-key-${n}` } : {}) };
-    const answer = await this.suite.call('POST', `/v2/models/${this.model}/infer`, this.token, { inputs: [input(n)] }, headers);
-    if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+  private restCall(idempotent: boolean) {
+    return async (id: string): Promise<CallSettlement> => {
+      const headers: Record<string, string> = { 'x-request-id': id, ...(idempotent ? { 'idempotency-key': `${id}-key` } : {}) };
+      const answer = await this.suite.call('POST', `/v2/models/${this.model}/infer`, this.token, { inputs: [input(numberOf(id))] }, headers);
+      return httpSettlement(answer);
+    };
   }
 
-  private async grpcCall(): Promise<void> {
-    const n = this.n++;
-    const { data, ...tensor } = input(n);
-    await this.grpc!.infer({ model: this.model, id: `soak-${n}`, inputs: [{ ...tensor, datatype: 'FP32', data: Buffer.from(new Float32Array(data).buffer) }] });
+  private restBinaryCall() {
+    return async (id: string): Promise<CallSettlement> => {
+      const { data, ...tensor } = input(numberOf(id));
+      const { body, headers } = encodeBinaryInferRequest({ id, inputs: [{ ...tensor, datatype: 'FP32', data: Buffer.from(new Float32Array(data).buffer) }] });
+      const answer = await this.suite.call('POST', `/v2/models/${this.model}/infer`, this.token, body, { ...headers, 'x-request-id': id });
+      return httpSettlement(answer);
+    };
+  }
+
+  private grpcCall() {
+    return async (id: string): Promise<CallSettlement> => {
+      const { data, ...tensor } = input(numberOf(id));
+      try {
+        await this.grpc!.infer({ model: this.model, id, inputs: [{ ...tensor, datatype: 'FP32', data: Buffer.from(new Float32Array(data).buffer) }], metadata: { 'x-request-id': id } });
+      } catch (error) {
+        const e = error as Error & { code?: number; metadata?: { get(key: string): unknown[] } };
+        if (typeof e.code !== 'number') throw error;
+        const retryAfter = e.metadata?.get('retry-after')?.[0];
+        throw new CallFailed({ kind: 'grpc', code: e.code, message: e.message, ...(retryAfter !== undefined ? { retryAfter: String(retryAfter) } : {}) }, e.message);
+      }
+      return { kind: 'grpc', code: 0, message: 'OK' };
+    };
   }
 
   private async publish(count: number): Promise<void> {
     if (this.kafkaSent.size >= 10 * MAX_IN_FLIGHT) return;
     const messages = Array.from({ length: count }, () => {
       const n = this.n++;
-      this.kafkaSent.set(`soak-${n}`, performance.now());
-      return { key: `soak-${n}`, value: JSON.stringify({ model_name: this.model, id: `soak-${n}`, inputs: [input(n)] }), headers: { authorization: `Bearer ${this.token}` } };
+      const id = `${this.idPrefix}-${n}`;
+      return { key: id, value: JSON.stringify({ model_name: this.model, id, inputs: [input(n)] }), headers: { authorization: `Bearer ${this.token}` } };
     });
     this.counts.kafka.sent += count;
-    await this.producer!.send({ topic: inferenceStreamTopics(this.suite.prefix).requests, messages }).catch((error: Error) => {
+    // Sent once the broker has it (acks=all): only then is a request accepted, and owed an answer.
+    const publishing = messages.map((m) => m.key);
+    const at = performance.now();
+    for (const key of publishing) this.kafkaSent.set(key, at);
+    await this.producer!.send({ topic: inferenceStreamTopics(this.suite.prefix).requests, messages }).then(() => {
+      for (const key of publishing) this.observer?.sent('kafka', key);
+    }, (error: Error) => {
       for (const m of messages) this.kafkaSent.delete(m.key);
       this.counts.kafka.failed += count;
       this.counts.kafka.why[`publish: ${error.message.slice(0, 60)}`] = (this.counts.kafka.why[`publish: ${error.message.slice(0, 60)}`] ?? 0) + count;
@@ -147,6 +213,7 @@ export class LoadMix {
     const sent = this.kafkaSent.get(key);
     if (sent === undefined) return;
     this.kafkaSent.delete(key);
+    this.observer?.settled('kafka', key, { kind: 'kafka', status });
     if (status === '200') {
       this.counts.kafka.ok++;
       this.counts.kafka.latencies.push(performance.now() - sent);
@@ -163,6 +230,7 @@ export class LoadMix {
       const body = Buffer.from(Array.from({ length: rows }, (_, i) => JSON.stringify({ inputs: [input(i)] })).join('\n') + '\n');
       const submitted = await this.suite.call('POST', `/v2/batch/jobs?model=${this.model}`, this.token, body, { 'content-type': 'application/x-ndjson' });
       if (submitted.status !== 201) throw new Error(`submit HTTP ${submitted.status}`);
+      this.observer?.jobAccepted?.(submitted.json.id);
       for (;;) {
         await new Promise((r) => setTimeout(r, 1000));
         const view = (await this.suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, this.token)).json as { state: string; failed?: number };
@@ -177,6 +245,20 @@ export class LoadMix {
       this.inFlight.jobs--;
     }
   }
+}
+
+const numberOf = (id: string): number => Number(id.slice(id.lastIndexOf('-') + 1));
+
+function httpSettlement(answer: { status: number; headers: Headers; json: unknown }): CallSettlement {
+  const how: CallSettlement = { kind: 'http', status: answer.status, body: answer.json, ...(answer.headers.get('retry-after') ? { retryAfter: answer.headers.get('retry-after')! } : {}) };
+  if (answer.status !== 200) throw new CallFailed(how, `HTTP ${answer.status}`);
+  return how;
+}
+
+/** No answer: fetch's `cause` carries the socket's code (ECONNREFUSED, UND_ERR_SOCKET, ...). */
+function transportFailure(error: Error): CallSettlement {
+  const cause = (error as Error & { cause?: { code?: string } }).cause;
+  return { kind: 'transport', code: cause?.code ?? (error as Error & { code?: string }).code ?? 'unknown', message: error.message };
 }
 
 function part(): PartCount {

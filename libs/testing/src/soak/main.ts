@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../eventually';
 import type { AppName } from '../app-process';
 import { FalajSuite } from '../falaj-suite';
 import { TEST_KAFKA } from '../kafka-access';
@@ -12,6 +11,7 @@ import { LoadMix, type MixRates } from './load-mix';
 import { establishedByPid, sampleProcess, type BackbonePorts, type ProcessSample } from './process-sampler';
 import { redisCensus, type Census } from './redis-census';
 import { writeSoakReport, type SoakRun } from './soak-report';
+import { tenantServingTinyMlp } from './tiny-mlp-tenant';
 
 /**
  * `npm run soak -- --minutes N`: the whole stack (the built apps on the real Redis, Kafka and
@@ -64,14 +64,7 @@ async function main(): Promise<void> {
       env: Object.fromEntries(APPS.map((app) => [app, { ...probeEnv, ...(app === 'gateway' ? { FALAJ_IDEMPOTENCY_TTL_SECONDS: String(IDEMPOTENCY_TTL_SECONDS) } : {}) }])),
       nodeArgs: Object.fromEntries(APPS.map((app) => [app, probe])),
     });
-    const admin = await suite.platformAdminToken();
-    await suite.call('POST', '/admin/tenants', admin, { id: 'soak', name: 'Soak', residency: 'ae' });
-    const client = await suite.createClient('soak', ['infer', 'models:read', 'models:write'], 'soak');
-    const token = await suite.clientToken(client);
-    await suite.call('POST', '/admin/models', token, { name: 'tiny-mlp' });
-    await suite.call('POST', '/admin/models/tiny-mlp/versions', token, readFileSync(join(repoRoot(), 'models/tiny-mlp.onnx')), { 'content-type': 'application/octet-stream' });
-    await suite.call('POST', '/admin/models/tiny-mlp/versions/1/stage', token, { stage: 'production' });
-    await eventually('tiny-mlp ready', async () => ((await suite.call('GET', '/v2/models/tiny-mlp/ready', token)).status === 200 ? true : undefined), 120_000, 200);
+    const client = await tenantServingTinyMlp(suite, 'soak');
 
     step(`load for ${minutes} min: ${JSON.stringify(RATES)}`);
     const mix = new LoadMix(suite, 'soak', 'tiny-mlp', () => suite.clientToken(client));
