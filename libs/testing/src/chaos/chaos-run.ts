@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { FalajSuite } from '../falaj-suite';
 import { trustTestCa } from '../test-tls';
-import { LoadMix, type MixRates } from '../soak/load-mix';
+import { LoadMix, mixRatesFromEnv, type MixRates } from '../soak/load-mix';
 import { tenantServingTinyMlp } from '../soak/tiny-mlp-tenant';
 import { CallLedger } from './call-ledger';
 import { faultTable, violations, type FaultRow } from './chaos-report';
@@ -18,15 +18,7 @@ export interface ChaosOptions {
 
 const TENANT = 'chaos';
 /** Moderate: the run shares a small machine with the apps, three brokers' worth of services and other people's work. */
-const RATES: MixRates = {
-  rest: Number(process.env.FALAJ_CHAOS_REST_RPS ?? 10),
-  restBinary: Number(process.env.FALAJ_CHAOS_BINARY_RPS ?? 5),
-  restIdempotent: Number(process.env.FALAJ_CHAOS_IDEMPOTENT_RPS ?? 5),
-  grpc: Number(process.env.FALAJ_CHAOS_GRPC_RPS ?? 5),
-  kafka: Number(process.env.FALAJ_CHAOS_KAFKA_RPS ?? 5),
-  jobRows: 50,
-  jobEverySeconds: 10,
-};
+const RATES: MixRates = mixRatesFromEnv('FALAJ_CHAOS', { rest: 10, restBinary: 5, restIdempotent: 5, grpc: 5, kafka: 5, jobRows: 50, jobEverySeconds: 10 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const step = (what: string) => process.stdout.write(`chaos: ${what}\n`);
 

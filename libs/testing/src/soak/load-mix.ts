@@ -17,6 +17,22 @@ export interface MixRates {
   restBinary?: number;
 }
 
+/**
+ * A run's rates: each part's defaults, overridden per part by `<PREFIX>_REST_RPS`,
+ * `_BINARY_RPS`, `_IDEMPOTENT_RPS`, `_GRPC_RPS` and `_KAFKA_RPS` (the soak's and the chaos run's knobs).
+ */
+export function mixRatesFromEnv(prefix: string, defaults: MixRates, env: NodeJS.ProcessEnv = process.env): MixRates {
+  const rate = (name: string, fallback: number | undefined) => Number(env[`${prefix}_${name}_RPS`] ?? fallback ?? 0);
+  return {
+    ...defaults,
+    rest: rate('REST', defaults.rest),
+    restBinary: rate('BINARY', defaults.restBinary),
+    restIdempotent: rate('IDEMPOTENT', defaults.restIdempotent),
+    grpc: rate('GRPC', defaults.grpc),
+    kafka: rate('KAFKA', defaults.kafka),
+  };
+}
+
 export type MixPart = 'rest' | 'restBinary' | 'restIdempotent' | 'grpc' | 'kafka' | 'jobs';
 
 /**

@@ -7,7 +7,7 @@ import { FalajSuite } from '../falaj-suite';
 import { TEST_KAFKA } from '../kafka-access';
 import { repoRoot } from '../repo-root';
 import { trustTestCa } from '../test-tls';
-import { LoadMix, type MixRates } from './load-mix';
+import { LoadMix, mixRatesFromEnv, type MixRates } from './load-mix';
 import { establishedByPid, sampleProcess, type BackbonePorts, type ProcessSample } from './process-sampler';
 import { redisCensus, type Census } from './redis-census';
 import { writeSoakReport, type SoakRun } from './soak-report';
@@ -32,14 +32,7 @@ function argMinutes(): number {
   return minutes;
 }
 
-const RATES: MixRates = {
-  rest: Number(process.env.FALAJ_SOAK_REST_RPS ?? 40),
-  restIdempotent: Number(process.env.FALAJ_SOAK_IDEMPOTENT_RPS ?? 10),
-  grpc: Number(process.env.FALAJ_SOAK_GRPC_RPS ?? 20),
-  kafka: Number(process.env.FALAJ_SOAK_KAFKA_RPS ?? 20),
-  jobRows: 200,
-  jobEverySeconds: 60,
-};
+const RATES: MixRates = mixRatesFromEnv('FALAJ_SOAK', { rest: 40, restIdempotent: 10, grpc: 20, kafka: 20, jobRows: 200, jobEverySeconds: 60 });
 
 async function main(): Promise<void> {
   const minutes = argMinutes();
