@@ -4,10 +4,11 @@ import { FalajSuite, eventually } from '@falaj/testing';
 
 /**
  * One inference edge (issue 13) against the five built apps, real Postgres, Redis, Kafka and
- * onnxruntime: two CPU workers, one in region `ae`, one in `eu`. Batch-job rows and async calls
- * run through the same plan as sync calls — placed in the tenant's region, admitted by its
- * quota, dispatched to the pool's stream, audited once — and a tenant's model is held only by
- * workers of its region.
+ * onnxruntime: two CPU workers, one in region `ae`, one in `eu`, and two audit stores, one
+ * database per region (FALAJ_REGION_STORES). Batch-job rows and async calls run through the same
+ * plan as sync calls — placed in the tenant's region, admitted by its quota, dispatched to the
+ * pool's stream, audited once in its region's store and nowhere else — and a tenant's model is
+ * held only by workers of its region. A region without a store is refused, not audited elsewhere.
  */
 const MODEL = join(__dirname, '..', 'models', 'tiny-mlp.onnx');
 const SCOPES = ['infer', 'models:write', 'models:read', 'deployments:write', 'audit:read'];
@@ -42,17 +43,24 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     }, timeoutMs, 200);
   const results = async (tenant: string, id: string): Promise<ResultLine[]> =>
     (await suite.call('GET', `/v2/batch/jobs/${id}/results`, tokens[tenant])).text.trim().split('\n').map((line) => JSON.parse(line));
-  const auditOfJob = (id: string) =>
-    suite.query<{ rows: number; events: number; protocols: string; served: string; pools: string; residency: string }>(
-      `SELECT count(*)::int AS rows, count(DISTINCT event_id)::int AS events, string_agg(DISTINCT protocol, ',') AS protocols,
+  const REGIONS = ['ae', 'eu'] as const;
+  const jobAuditSql = `SELECT count(*)::int AS rows, count(DISTINCT event_id)::int AS events, string_agg(DISTINCT protocol, ',') AS protocols,
               string_agg(DISTINCT served_region, ',') AS served, string_agg(DISTINCT pool, ',') AS pools, string_agg(DISTINCT residency_region, ',') AS residency
-         FROM audit_log WHERE request_id LIKE $1`,
-      [`${id}/%`],
-    );
+         FROM audit_log WHERE request_id LIKE $1`;
+  type JobAudit = { rows: number; events: number; protocols: string; served: string; pools: string; residency: string };
+  /** The job's audit rows in its region's store, after checking that no other database holds one. */
+  const auditOfJob = async (id: string, region: 'ae' | 'eu' = 'ae'): Promise<JobAudit[]> => {
+    const count = `SELECT (SELECT count(*)::int FROM audit_log WHERE request_id LIKE $1) + (SELECT count(*)::int FROM batch_rows WHERE job_id::text = $2) AS n`;
+    expect(await suite.query(count, [`${id}/%`, id])).toEqual([{ n: 0 }]);
+    for (const other of REGIONS.filter((r) => r !== region)) expect(await suite.queryRegion(other, count, [`${id}/%`, id])).toEqual([{ n: 0 }]);
+    return suite.queryRegion<JobAudit>(region, jobAuditSql, [`${id}/%`]);
+  };
 
   beforeAll(async () => {
-    await suite.start({ cpuWorkers: 2, cpuWorkerEnv: [{ FALAJ_REGION: 'ae' }, { FALAJ_REGION: 'eu' }] });
+    await suite.start({ cpuWorkers: 2, cpuWorkerEnv: [{ FALAJ_REGION: 'ae' }, { FALAJ_REGION: 'eu' }], regionStores: [...REGIONS] });
     const admin = await suite.platformAdminToken();
+    expect((await suite.call('POST', '/admin/tenants', admin, { id: 'usco', name: 'usco', residency: 'us' })).status).toBe(201);
+    tokens.usco = await suite.token({ tenantId: 'usco', subject: 'usco-batcher', scopes: SCOPES });
     for (const [id, residency] of [['acme', 'ae'], ['euco', 'eu']]) {
       expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency })).status).toBe(201);
       tokens[id] = await suite.token({ tenantId: id, subject: `${id}-batcher`, scopes: SCOPES });
@@ -98,7 +106,7 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     expect(submitted.status).toBe(201);
     expect(await finished('euco', submitted.json.id)).toMatchObject({ state: 'completed', processed: 60, failed: 0 });
     expect(new Set((await results('euco', submitted.json.id)).map((l) => `${l.pool} ${l.workerId}`))).toEqual(new Set([`cpu.eu ${workerIds.eu}`]));
-    expect(await auditOfJob(submitted.json.id)).toEqual([{ rows: 60, events: 60, protocols: 'batch', served: 'eu', pools: 'cpu.eu', residency: 'eu' }]);
+    expect(await auditOfJob(submitted.json.id, 'eu')).toEqual([{ rows: 60, events: 60, protocols: 'batch', served: 'eu', pools: 'cpu.eu', residency: 'eu' }]);
   }, 120_000);
 
   it("answers an ae tenant's async call from the ae worker, audited once as async", async () => {
@@ -112,7 +120,7 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     }, 60_000, 100);
     expect(answered.json).toEqual((await suite.call('POST', '/v2/models/scorer/infer', tokens.acme, call)).json);
     const id = location.split('/').at(-1)!;
-    expect(await suite.query(`SELECT pool, worker_id FROM batch_rows WHERE job_id = $1`, [id])).toEqual([{ pool: 'cpu.ae', worker_id: workerIds.ae }]);
+    expect(await suite.queryRegion('ae', `SELECT pool, worker_id FROM batch_rows WHERE job_id = $1`, [id])).toEqual([{ pool: 'cpu.ae', worker_id: workerIds.ae }]);
     expect(await auditOfJob(id)).toEqual([{ rows: 1, events: 1, protocols: 'async', served: 'ae', pools: 'cpu.ae', residency: 'ae' }]);
   }, 90_000);
 
@@ -185,4 +193,20 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     }, 10_000);
     expect(states).toEqual([['cpu.ae', 'ready'], ['cpu.eu', 'unloaded']]);
   }, 120_000);
+
+  it('refuses the calls and jobs of a region without an audit store, and audits them nowhere', async () => {
+    // usco is bound to `us`, which has no store: refused before its model is even looked up.
+    const call = { id: 'us-call', inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rowOf(1) }] };
+    const refused = await suite.call('POST', '/v2/models/scorer/infer', tokens.usco, call);
+    expect(refused.status).toBe(503);
+    expect(refused.json.error).toBe("region 'us' has no audit store configured: its calls are refused rather than audited in another region");
+    const job = await suite.call('POST', '/v2/batch/jobs?model=scorer', tokens.usco, body(3), ndjson);
+    expect(job.status).toBe(503);
+    expect(job.json.error).toMatch(/^region "us" has no audit store configured/);
+    // The refused call's audit event goes nowhere a region store would keep it.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const sql = `SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = 'usco'`;
+    expect(await suite.query(sql)).toEqual([{ n: 0 }]);
+    for (const region of REGIONS) expect(await suite.queryRegion(region, sql)).toEqual([{ n: 0 }]);
+  }, 60_000);
 });

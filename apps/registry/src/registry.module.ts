@@ -24,6 +24,7 @@ import { QuotaMirrorModule } from './quotas/quota-mirror.module';
 import { PayloadPolicyMirrorModule } from './payload-logging/payload-policy-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
+import { RegionStoresModule } from './region-stores/region-stores.module';
 import { RetentionModule } from './retention/retention.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
@@ -55,6 +56,7 @@ export class RegistryModule {
         }),
         KafkaModule.forRoot({ clientId: 'registry', connection: config.kafka, topics: [topics.lifecycle, topics.commands, topics.audit, quarantineTopicSpec(topics.audit.topic), topics.rollouts] }),
         TypeOrmModule.forRoot(dataSourceOptions(database)),
+        RegionStoresModule,
         LifecycleModule,
         TenantsModule,
         OAuthModule,

@@ -6,6 +6,7 @@ export * from './lifecycle/model-lifecycle.event';
 export * from './text/storable-text';
 export * from './audit/audit.event';
 export * from './audit/audit-policy.record';
+export * from './audit/region-stores.record';
 export * from './quarantine/quarantine.record';
 export * from './routing/route-entry';
 export * from './workers/pool';

@@ -4,6 +4,7 @@ export * from './inference/inference.error';
 export * from './inference/inference-call';
 export * from './inference/inference.pipeline';
 export * from './inference/inference-audit';
+export * from './inference/region-store.gate';
 export * from './stream-budget/pool-stream-admission.policy';
 export * from './stream-budget/pool-stream-budget.config';
 export * from './payload/pii.policy';

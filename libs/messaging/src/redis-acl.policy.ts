@@ -11,6 +11,8 @@ import {
   payloadPoliciesKey,
   quotasChangedChannel,
   quotasKey,
+  regionStoresChangedChannel,
+  regionStoresKey,
   replyStreamKey,
   revocationsChangedChannel,
   revocationsKey,
@@ -70,6 +72,8 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
   const revocationsRead: RedisGrant = { purpose: 'revocation mirror, read and followed', keys: [R(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
   const quotasRead: RedisGrant = { purpose: 'quota records, read and followed', keys: [R(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
   const payloadPoliciesRead: RedisGrant = { purpose: 'payload policies, read and followed', keys: [R(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
+  // Read every few seconds by the inference pipeline (RegionStoreGate); no subscription.
+  const regionStoresRead: RedisGrant = { purpose: 'regions with an audit store, read', keys: [R(regionStoresKey(p))], commands: ['+hgetall'] };
   const poolMonitor: RedisGrant = { purpose: 'pool monitor: live workers and their heartbeats', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+zrangebyscore', '+mget'] };
   // The budget's enqueue script (pool-stream-budget.ts): XLEN and the byte counter checked, then XADD, in one EVALSHA.
   const dispatch: RedisGrant = {
@@ -84,14 +88,14 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
 
   return {
     gateway: [
-      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead,
+      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead,
       { purpose: 'shadow comparisons (Lua)', keys: [RW(`${p}:shadow:v1:*`)], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
       { purpose: 'audit policies, read and followed', keys: [R(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] },
       // SET NX claims a key for the first call, SET XX keeps its answer, DEL frees a retryable failure.
       { purpose: 'idempotency keys: first answers kept for retries', keys: [RW(idempotencyRecordKey(p, '*', '*'))], commands: ['+set', '+get', '+del'] },
     ],
     router: [
-      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead,
+      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead,
       { purpose: 'routing table, written', keys: [RW(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hset', '+hdel', '+hkeys', '+publish'] },
       { purpose: 'streaming bridge: requests already answered', keys: [RW(`${p}:stream:answered:*`)], commands: ['+set', '+mget'] },
     ],
@@ -103,6 +107,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
       { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
       { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
+      { purpose: 'regions with an audit store, written (and read by its jobs\' pipeline)', keys: [RW(regionStoresKey(p))], channels: [regionStoresChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish', '+hgetall'] },
       { purpose: 'audit policies, written', keys: [RW(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },

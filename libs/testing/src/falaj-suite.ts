@@ -45,6 +45,12 @@ export interface SuiteOptions {
    * (testTlsDir()); false starts every app with FALAJ_PLAINTEXT=true.
    */
   tls?: boolean;
+  /**
+   * Regions with an audit store of their own (FALAJ_REGION_STORES): each gets a database
+   * `<run database>_<region>`, made and migrated by the registry; any other region has no store
+   * and its calls are refused. Unset: every region's rows in the run's one database.
+   */
+  regionStores?: string[];
 }
 
 /** An OAuth2 client of the built-in issuer, as a test holds it. */
@@ -172,7 +178,28 @@ export class FalajSuite {
     }
   }
 
+  /** The regions given their own store by the last start (SuiteOptions.regionStores). */
+  private regionStores: string[] = [];
+
+  /** A region store's database (SuiteOptions.regionStores). */
+  regionDatabase(region: string): string {
+    return `${this.database}_${region}`;
+  }
+
+  /** A query on a region's store as the operator (superuser) sees it, as `query` is on the catalog. */
+  async queryRegion<T = Record<string, unknown>>(region: string, sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.regionStores.includes(region)) throw new Error(`region ${region} has no store in this run`);
+    const client = new Client({ connectionString: `${POSTGRES_URL}/${this.regionDatabase(region)}` });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  }
+
   private async startOnce(options: SuiteOptions): Promise<void> {
+    this.regionStores = options.regionStores ?? [];
     const extraWorkers = Math.max(0, (options.cpuWorkers ?? 1) - 1);
     const [gateway, registry, router, cpu, gpu, grpcPort, ...moreCpu] = await freePorts(6 + extraWorkers);
     this.tls = options.tls ?? true;
@@ -222,6 +249,9 @@ export class FalajSuite {
       FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS: '1500',
       // Suites run longer than the 15 min default; the tokens they cache must outlive them.
       FALAJ_ACCESS_TOKEN_TTL_SECONDS: '3600',
+      ...(this.regionStores.length > 0
+        ? { FALAJ_REGION_STORES: this.regionStores.map((region) => `${region}=${this.registryDatabaseServer}/${this.regionDatabase(region)}`).join(',') }
+        : {}),
     }, `${this.registryUrl}/health/ready`);
     add('router', 'router', { ...testKafkaEnv(KAFKA_USERS.router), FALAJ_ROUTER_PORT: String(router), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey }, `${scheme}://127.0.0.1:${router}/health/ready`);
     for (let n = 1; n <= (options.cpuWorkers ?? 1); n++) {
@@ -538,6 +568,7 @@ export class FalajSuite {
     const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
     await client.connect();
     try {
+      for (const region of this.regionStores) await client.query(`DROP DATABASE IF EXISTS "${this.regionDatabase(region)}" WITH (FORCE)`);
       await client.query(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
       await client.query(`DROP ROLE IF EXISTS "${this.databaseRole}"`);
     } finally {

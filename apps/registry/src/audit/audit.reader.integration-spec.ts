@@ -6,6 +6,7 @@ import { dataSourceOptions } from '../database/data-source.options';
 import { databaseConnection } from '../database/database-connection';
 import { ensureDatabase } from '../database/ensure-database';
 import type { RegistryConfig } from '../registry.config';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { openExport, type AuditRecordView } from './audit-export.format';
 import type { AuditScope } from './audit-query.policy';
 import { AuditQuerySchema } from './audit.dto';
@@ -87,7 +88,7 @@ describe(AuditReader.name, () => {
     db = new DataSource({ ...dataSourceOptions(connection), logging: false });
     await db.initialize();
     for (const region of ['ae', 'eu']) await db.query(`CREATE TABLE audit_log_${region} PARTITION OF audit_log FOR VALUES IN ('${region}')`);
-    reader = new AuditReader(db, { issuer: { keyEncryptionKey: randomBytes(32).toString('base64url') } } as RegistryConfig);
+    reader = new AuditReader(RegionStoreConnections.catalogOnly(db), { issuer: { keyEncryptionKey: randomBytes(32).toString('base64url') } } as RegistryConfig);
     // 300 acme rows over two regions, versions 1-3, every status class, three protocols; groups of
     // three share one instant exactly, so only event_id orders them. 120 globex rows among them.
     const protocols = ['rest', 'grpc', 'kafka'];

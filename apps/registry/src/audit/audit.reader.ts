@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { AuditCursorCodec } from './audit-cursor';
 import type { AuditRecordView } from './audit-export.format';
@@ -41,19 +40,25 @@ export function auditStatement(scope: AuditScope, filters: AuditFilters, after: 
   return { sql: `${SELECT} WHERE ${where} ORDER BY ${AUDIT_ORDER} LIMIT ${Math.floor(limit)}`, params };
 }
 
+/** AUDIT_ORDER in memory, for rows of several stores: newest first, then the greater event id. */
+const newestFirst = (a: AuditRow, b: AuditRow): number =>
+  a.positionAt === b.positionAt ? (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0) : a.positionAt < b.positionAt ? 1 : -1;
+
 const viewOf = ({ positionAt: _, occurredAt, ...row }: AuditRow): AuditRecordView => ({ ...row, occurredAt: occurredAt.toISOString() });
 const positionOf = (row: AuditRow): AuditPosition => ({ at: row.positionAt, eventId: row.eventId });
 
 /**
  * Reads `audit_log` newest first by keyset over (occurred_at, event_id), always within the
- * caller's scope: one page for the JSON listing, or batch after batch for an export.
+ * caller's scope: one page for the JSON listing, or batch after batch for an export. With
+ * regional stores, each store is read with the same keyset and limit and the rows merged in the
+ * same order, so a cursor is one position across every store and a page never skips a row.
  */
 @Injectable()
 export class AuditReader {
   private readonly cursors: AuditCursorCodec;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
   ) {
     this.cursors = new AuditCursorCodec(config.issuer.keyEncryptionKey);
@@ -83,8 +88,11 @@ export class AuditReader {
     }
   }
 
-  private read(scope: AuditScope, filters: AuditFilters, after: AuditPosition | undefined, limit: number): Promise<AuditRow[]> {
+  private async read(scope: AuditScope, filters: AuditFilters, after: AuditPosition | undefined, limit: number): Promise<AuditRow[]> {
     const { sql, params } = auditStatement(scope, filters, after, limit);
-    return this.db.query(sql, params);
+    const stores = this.stores.all();
+    if (stores.length === 1) return stores[0].db.query(sql, params);
+    const rows = (await Promise.all(stores.map((store) => store.db.query(sql, params) as Promise<AuditRow[]>))).flat();
+    return rows.sort(newestFirst).slice(0, limit);
   }
 }

@@ -9,6 +9,7 @@ import { dataSourceOptions } from '../database/data-source.options';
 import { ensureDatabase } from '../database/ensure-database';
 import { databaseConnection } from '../database/database-connection';
 import type { RegistryConfig } from '../registry.config';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { AuditWriter } from './audit.writer';
 
 /**
@@ -63,7 +64,7 @@ describe(AuditWriter.name, () => {
     await reader.connect();
     await reader.subscribe({ topic: quarantine.topic, fromBeginning: true });
     await reader.run({ eachMessage: async ({ message }) => void quarantined.push(message) });
-    writer = new AuditWriter(kafka, producer, { prefix } as RegistryConfig, db);
+    writer = new AuditWriter(kafka, producer, { prefix } as RegistryConfig, RegionStoreConnections.catalogOnly(db));
     await writer.onModuleInit();
   }, 60_000);
 
@@ -157,7 +158,7 @@ describe(AuditWriter.name, () => {
       expect(() => writer.readiness()).toThrow(/not running/);
 
       await admin(`ALTER DATABASE "${database}" WITH ALLOW_CONNECTIONS true`);
-      writer = new AuditWriter(kafka, producer, { prefix } as RegistryConfig, db);
+      writer = new AuditWriter(kafka, producer, { prefix } as RegistryConfig, RegionStoreConnections.catalogOnly(db));
       await writer.onModuleInit();
       await eventually('the rows left by the stopped writer', async () => ((await rowsOf(events.map((e) => e.eventId))).length === 3 ? true : undefined), 60_000);
     }, 120_000);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, type AuditEvent, type ReceivedAuditEvent } from '@falaj/contracts';
 import { PayloadKeys } from '@falaj/dispatch';
 import { EventConsumer, KAFKA, KAFKA_PRODUCER, RecordRejectedError, consumerReadiness, type ConsumedEvent, type ConsumerState } from '@falaj/messaging';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
+import { NoRegionStoreError } from '../region-stores/region-store.selection';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { AuditPartitions } from './audit-partitions';
 import { insertPayloadRows } from './payload-log.rows';
@@ -30,11 +31,13 @@ export function isRecordLevel(error: unknown): boolean {
 }
 
 /**
- * Drains audit events from Kafka into the partitioned `audit_log`. Kafka holds them while
+ * Drains audit events from Kafka into the partitioned `audit_log` of each event's region store
+ * (RegionStoreConnections: a region's rows only ever in its own database). Kafka holds them while
  * Postgres is away; delivery is at-least-once, so inserts ignore an event id already written
  * (never a request id: two calls may share one, and each gets its row). A batch Postgres refuses
- * for its data is split by the consumer until the refused event is alone; that one goes to
- * `<audit topic>.quarantine` with the reason, and the rest are written.
+ * for its data — or that holds an event of a region without a store — is split by the consumer
+ * until the refused event is alone; that one goes to `<audit topic>.quarantine` with the
+ * reason, and the rest are written.
  */
 @Injectable()
 export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
@@ -43,17 +46,15 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly partitions = new Set<string>();
   private readonly topic: string;
   private readonly payloadKeys: PayloadKeys;
-  private readonly layout: AuditPartitions;
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
     @Inject(KAFKA_PRODUCER) producer: Producer,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
   ) {
     this.topic = auditTopic(config.prefix);
     this.payloadKeys = new PayloadKeys(config.payloadKey);
-    this.layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
     this.consumer = new EventConsumer({
       kafka,
       groupId: `${config.prefix}-registry-audit-writer`,
@@ -82,32 +83,42 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     await this.consumer.stop();
   }
 
-  /** Writes the events in one transaction, or none of them; RecordRejectedError when Postgres refuses their data. */
+  /**
+   * Writes the events, each region's in one transaction of its store (redelivered, a store's
+   * rows are ignored as already written); RecordRejectedError when Postgres refuses their data,
+   * or when an event's region has no store, after the others are written.
+   */
   async write(events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
-    // Outside the try: a partition not made is the database's trouble, retried, never the records'.
-    for (const region of new Set(events.map((e) => e.value.residencyRegion))) await this.ensurePartition(region);
-    try {
-      await this.db.transaction(async (tx) => {
-        for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await this.insert(tx, events.slice(i, i + ROWS_PER_INSERT));
-      });
-    } catch (error) {
-      if (!isRecordLevel(error)) throw error;
-      throw new RecordRejectedError(`postgres ${(error as { code: string }).code}: ${(error as Error).message}`, { cause: error });
+    const storable = events.filter((e) => this.stores.accepts(e.value.residencyRegion));
+    for (const { region, db, items } of this.stores.group(storable, (e) => e.value.residencyRegion)) {
+      // Outside the try: a partition not made is the database's trouble, retried, never the records'.
+      await this.ensurePartition(db, region);
+      try {
+        await db.transaction(async (tx) => {
+          for (let i = 0; i < items.length; i += ROWS_PER_INSERT) await this.insert(tx, items.slice(i, i + ROWS_PER_INSERT));
+        });
+      } catch (error) {
+        if (!isRecordLevel(error)) throw error;
+        throw new RecordRejectedError(`postgres ${(error as { code: string }).code}: ${(error as Error).message}`, { cause: error });
+      }
     }
+    const homeless = events.find((e) => !this.stores.accepts(e.value.residencyRegion));
+    if (homeless) throw new RecordRejectedError(new NoRegionStoreError(homeless.value.residencyRegion).message);
   }
 
   /**
-   * Job rows' events, written by the batch runner in the transaction that answers the rows, so
-   * a row has its answer and its audit row or neither (see BatchJobsService.applyResults). The
-   * caller has made the events' partitions ready first (preparePartitions), outside its transaction.
+   * Job rows' events, written by the batch runner in the transaction (of the job's region store)
+   * that answers the rows, so a row has its answer and its audit row or neither (see
+   * BatchJobsService.applyResults). The caller has made the region's partitions ready first
+   * (preparePartitions), outside its transaction.
    */
   async insertWithin(tx: EntityManager, events: AuditEvent[]): Promise<void> {
     const parsed = events.map((event) => AuditEventSchema.parse(event));
     for (let i = 0; i < parsed.length; i += ROWS_PER_INSERT) await this.insertRows(tx, parsed.slice(i, i + ROWS_PER_INSERT));
   }
 
-  async preparePartitions(regions: Iterable<string>): Promise<void> {
-    for (const region of new Set(regions)) await this.ensurePartition(region);
+  async preparePartitions(db: DataSource, regions: Iterable<string>): Promise<void> {
+    for (const region of new Set(regions)) await this.ensurePartition(db, region);
   }
 
   private insert(tx: EntityManager, events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
@@ -138,33 +149,34 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A region's rows get their own partitions the first time this process sees the region: the
-   * audit's by month, with a default (see AuditPartitions; the retention pass makes later months
-   * ahead), and the payload log's.
+   * A region's rows get their own partitions in its store the first time this process sees the
+   * region: the audit's by month, with a default (see AuditPartitions; the retention pass makes
+   * later months ahead), and the payload log's.
    */
-  private async ensurePartition(region: string): Promise<void> {
-    if (this.partitions.has(region)) return;
-    if (!(await this.hasDefaultRows('audit_log', region))) {
-      const table = await this.layout.ensureRegion(region);
-      this.logger.log({ region, table }, 'audit partition ready');
+  private async ensurePartition(db: DataSource, region: string): Promise<void> {
+    const key = `${String(db.options.database)}/${region}`;
+    if (this.partitions.has(key)) return;
+    if (!(await this.hasDefaultRows(db, 'audit_log', region))) {
+      const table = await new AuditPartitions(db, (work) => db.transaction((tx) => work(tx))).ensureRegion(region);
+      this.logger.log({ region, store: db.options.database, table }, 'audit partition ready');
     }
-    if (!(await this.hasDefaultRows('payload_log', region))) await this.ensurePayloadPartition(region);
-    this.partitions.add(region);
+    if (!(await this.hasDefaultRows(db, 'payload_log', region))) await this.ensurePayloadPartition(db, region);
+    this.partitions.add(key);
   }
 
   /** Rows of the region already in the parent's default partition: a partition for it cannot be made until they move. */
-  private async hasDefaultRows(parent: 'audit_log' | 'payload_log', region: string): Promise<boolean> {
-    return (await this.db.query(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region])).length > 0;
+  private async hasDefaultRows(db: DataSource, parent: 'audit_log' | 'payload_log', region: string): Promise<boolean> {
+    return (await db.query(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region])).length > 0;
   }
 
-  private async ensurePayloadPartition(region: string): Promise<void> {
+  private async ensurePayloadPartition(db: DataSource, region: string): Promise<void> {
     // Regions are validated by the event schema's producer side; quote defensively all the same.
     const table = `payload_log_${region.replace(/[^a-z0-9_]/g, '_')}`;
-    await this.db
+    await db
       .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF payload_log FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
       .catch((error: { code?: string }) => {
         if (error.code !== '42P07') throw error; // created concurrently
       });
-    this.logger.log({ region, table }, 'payload log partition ready');
+    this.logger.log({ region, store: db.options.database, table }, 'payload log partition ready');
   }
 }

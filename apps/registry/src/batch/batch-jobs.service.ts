@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
@@ -5,6 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import { placeTarget, resolveTarget } from '@falaj/routing';
 import { AuditWriter } from '../audit/audit.writer';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { BatchChunkEntity } from './batch-chunk.entity';
 import { BatchInputError, parseBatchInput, type ParseLimits } from './batch-input.parser';
@@ -15,7 +17,7 @@ import { BatchRowEntity } from './batch-row.entity';
 import { BatchError } from './batch.exception';
 import type { SubmitJobQuery } from './batch.dto';
 import { JobInference } from './job-inference';
-import type { RowAnswer } from './job-row';
+import { jobRegion, type RowAnswer } from './job-row';
 
 const INSERT_ROWS_AT_ONCE = 500;
 const IN_FLIGHT: readonly string[] = ['queued', 'running'];
@@ -43,11 +45,12 @@ export interface JobView {
 }
 
 /**
- * Batch and async inference jobs. Postgres holds each job, its chunks and its rows; BullMQ only
- * says which chunk to run next (BatchRunner runs it, each row through the inference pipeline).
- * Rows are answered once (pending → done|failed), each with its one audit row in the same
- * transaction, so a chunk that runs twice — a crashed registry, a lost queue — changes nothing
- * the second time.
+ * Batch and async inference jobs. The catalog holds each job's record and its chunks; its rows
+ * (inputs, answers: the job's payload) are in the store of the submitter's region, beside their
+ * audit rows (RegionStoreConnections); BullMQ only says which chunk to run next (BatchRunner runs
+ * it, each row through the inference pipeline). Rows are answered once (pending → done|failed),
+ * each with its one audit row in the same transaction of the region's store, so a chunk that
+ * runs twice — a crashed registry, a lost queue — changes nothing the second time.
  */
 @Injectable()
 export class BatchJobsService {
@@ -59,6 +62,7 @@ export class BatchJobsService {
     private readonly queues: BatchQueues,
     private readonly inference: JobInference,
     private readonly audit: AuditWriter,
+    @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
   ) {}
 
   /**
@@ -78,6 +82,9 @@ export class BatchJobsService {
   }
 
   private async submitWithin(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async'): Promise<JobView> {
+    // The rows' store first: a region without one is refused (503) before anything else is looked at.
+    const region = principal.residency ?? 'unknown';
+    const store = this.stores.forRegion(region);
     const { route, target, signature } = resolveTarget(query.model, this.inference.routes.lookup(principal.tenantId, query.model), query.version);
     // Residency first, as for a call: a job whose rows could only run outside the tenant's region is refused (503) before a row is read.
     const pool = placeTarget(route, target, principal.residency);
@@ -91,14 +98,10 @@ export class BatchJobsService {
         yield chunk;
       }
     }
-    const job = await this.db.transaction(async (tx) => {
-      const created = await tx.getRepository(BatchJobEntity).save(
-        tx.getRepository(BatchJobEntity).create({
-          tenantId: principal.tenantId, kind, model: route.model, version: target.version, pool, residency: principal.residency ?? null, waiting: null,
-          state: 'queued', priority: query.priority, failFast: query.failFast, chunkSize: query.chunkSize,
-          total: 0, processed: 0, failed: 0, error: null, createdBy: principal.subject, startedAt: null, finishedAt: null,
-        }),
-      );
+    const id = randomUUID();
+    // The rows, in the region's store; then the job's record and chunks, in the catalog. A job
+    // whose record was not made leaves no rows behind.
+    const read = await store.transaction(async (tx) => {
       let pending: Partial<BatchRowEntity>[] = [];
       const chunks = new Set<number>();
       let total = 0;
@@ -108,25 +111,35 @@ export class BatchJobsService {
         const chunk = Math.floor(row.index / query.chunkSize);
         if (row.ok) {
           chunks.add(chunk);
-          pending.push({ jobId: created.id, idx: row.index, chunk, state: 'pending', input: row.request as object });
+          pending.push({ jobId: id, idx: row.index, chunk, state: 'pending', input: row.request as object });
         } else {
           if (query.failFast) throw BatchError.badRow(row.index, row.error, row.status);
           failed++;
-          pending.push({ jobId: created.id, idx: row.index, chunk, state: 'failed', status: row.status, error: row.error });
+          pending.push({ jobId: id, idx: row.index, chunk, state: 'failed', status: row.status, error: row.error });
         }
         if (pending.length >= INSERT_ROWS_AT_ONCE) pending = await this.insertRows(tx, pending);
       }
       await this.insertRows(tx, pending);
-      Object.assign(created, { total, processed: failed, failed, inputBytes });
-      if (chunks.size === 0) Object.assign(created, { state: 'completed', finishedAt: new Date() });
-      await tx.getRepository(BatchJobEntity).save(created);
-      await tx.getRepository(BatchChunkEntity).insert([...chunks].map((chunk) => ({ jobId: created.id, chunk, state: 'pending' as const, attempt: 0 })));
-      return created;
+      return { total, failed, chunks: [...chunks] };
     }).catch((error: unknown) => {
       if (error instanceof BatchInputError) {
         throw error.status === 413 ? new BatchError(413, error.message, 'too_many_rows', { limit: 'batch_job_rows' }) : new BatchError(400, error.message, 'bad_input');
       }
       if (error instanceof LineLimitError) throw this.limitError(error, limits);
+      throw error;
+    });
+    const job = await this.db.transaction(async (tx) => {
+      const jobs = tx.getRepository(BatchJobEntity);
+      await jobs.insert({
+        id, tenantId: principal.tenantId, kind, model: route.model, version: target.version, pool, residency: principal.residency ?? null, waiting: null,
+        state: read.chunks.length === 0 ? 'completed' : 'queued', priority: query.priority, failFast: query.failFast, chunkSize: query.chunkSize,
+        total: read.total, processed: read.failed, failed: read.failed, inputBytes, error: null, createdBy: principal.subject,
+        startedAt: null, finishedAt: read.chunks.length === 0 ? new Date() : null,
+      });
+      await tx.getRepository(BatchChunkEntity).insert(read.chunks.map((chunk) => ({ jobId: id, chunk, state: 'pending' as const, attempt: 0 })));
+      return jobs.findOneByOrFail({ id });
+    }).catch(async (error: unknown) => {
+      await store.query(`DELETE FROM batch_rows WHERE job_id = $1`, [id]).catch((cleanup: Error) => this.logger.error({ job: id, region, error: cleanup.message }, 'rows of a job whose record was not made are left in the store'));
       throw error;
     });
     for (const chunk of await this.db.getRepository(BatchChunkEntity).findBy({ jobId: job.id })) await this.enqueue(job, chunk);
@@ -179,7 +192,7 @@ export class BatchJobsService {
     const job = await this.job(principal, id);
     if (job.expiredAt) throw BatchError.expired(id, job.expiredAt);
     for (let after = -1; ; ) {
-      const page = await this.db.getRepository(BatchRowEntity).createQueryBuilder('r')
+      const page = await this.rowsOf(job).getRepository(BatchRowEntity).createQueryBuilder('r')
         .select(['r.idx', 'r.state', 'r.output', 'r.status', 'r.error', 'r.pool', 'r.workerId'])
         .where('r.job_id = :id AND r.idx > :after', { id, after })
         .orderBy('r.idx', 'ASC').limit(1000).getMany();
@@ -207,18 +220,22 @@ export class BatchJobsService {
   }
 
   /**
-   * Writes a chunk's answers and their audit rows in one transaction: only rows still pending
-   * take their answer, and only those get their audit row (the event ids are the rows' own as
-   * well), so a row is answered and audited exactly once however often its chunk ran. Returns
-   * false when the job has ended (cancelled, failed fast): its runner stops.
+   * Writes a chunk's answers and their audit rows in one transaction of the job's region store:
+   * only rows still pending take their answer, and only those get their audit row (the event ids
+   * are the rows' own as well), so a row is answered and audited exactly once however often its
+   * chunk ran. The job's record (in the catalog) then takes its counts from its rows (settle).
+   * Returns false when the job has ended (cancelled, failed fast): its runner stops.
    */
-  async applyResults(jobId: string, chunk: number, answers: RowAnswer[]): Promise<boolean> {
+  async applyResults(job: Pick<BatchJobEntity, 'id' | 'residency'>, chunk: number, answers: RowAnswer[]): Promise<boolean> {
     if (answers.length === 0) return true;
-    await this.audit.preparePartitions(answers.map((a) => a.audit.residencyRegion));
-    return this.db.transaction(async (tx) => {
-      const job = await tx.getRepository(BatchJobEntity).createQueryBuilder('j').setLock('pessimistic_write').where({ id: jobId }).getOne();
-      if (!job || TERMINAL_STATES.includes(job.state)) return false;
-      const params: unknown[] = [jobId];
+    if (!(await this.openJob(job.id))) return false;
+    const store = this.rowsOf(job);
+    await this.audit.preparePartitions(store, answers.map((a) => a.audit.residencyRegion));
+    const tally = await store.transaction(async (tx) => {
+      // One transaction at a time per job: each tally below then counts every row answered before
+      // it (read committed), so the last chunk to finish sees the whole job done.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`falaj:job-rows:${job.id}`]);
+      const params: unknown[] = [job.id];
       const values = answers.map((r) => {
         const cells = [r.index, r.ok ? 'done' : 'failed', r.ok ? JSON.stringify(r.response) : null, r.ok ? 200 : r.status, r.ok ? null : r.error, r.pool, r.workerId];
         return `(${cells.map((c) => `$${params.push(c)}`).join(', ')})`;
@@ -234,18 +251,50 @@ export class BatchJobsService {
       const updated = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as { idx: number; state: string }[];
       const answered = new Set(updated.map((r) => r.idx));
       await this.audit.insertWithin(tx, answers.filter((a) => answered.has(a.index)).map((a) => a.audit));
-      const failed = updated.filter((r) => r.state === 'failed').length;
-      job.processed += updated.length;
-      job.failed += failed;
-      job.startedAt ??= new Date();
-      job.state = 'running';
-      job.waiting = null;
-      const [{ left }] = await tx.query(`SELECT count(*)::int AS left FROM batch_rows WHERE job_id = $1 AND chunk = $2 AND state = 'pending'`, [jobId, chunk]);
-      if (left === 0) await tx.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
-      if (job.failFast && failed > 0) Object.assign(job, { state: 'failed', error: `a row failed and the job is fail-fast`, finishedAt: new Date() });
-      else if (job.processed >= job.total) Object.assign(job, { state: 'completed', finishedAt: new Date() });
-      await tx.getRepository(BatchJobEntity).save(job);
-      return !TERMINAL_STATES.includes(job.state);
+      return { ...(await this.tally(tx, job.id, chunk)), failedNow: updated.filter((r) => r.state === 'failed').length };
+    });
+    return this.settle(job.id, chunk, tally);
+  }
+
+  /**
+   * A chunk found with no row pending: its job's record made good from its rows, for a registry
+   * that died between applyResults' two transactions (the chunk is run again and finds nothing to do).
+   */
+  async settleChunk(job: Pick<BatchJobEntity, 'id' | 'residency'>, chunk: number): Promise<void> {
+    await this.settle(job.id, chunk, { ...(await this.tally(this.rowsOf(job), job.id, chunk)), failedNow: 0 });
+  }
+
+  /** The job's rows answered (and failed) so far, and its chunk's rows still pending, in its store. */
+  private async tally(sql: Pick<EntityManager, 'query'>, jobId: string, chunk: number): Promise<{ processed: number; failed: number; chunkLeft: number }> {
+    const [tally]: { processed: number; failed: number; chunkLeft: number }[] = await sql.query(
+      `SELECT (count(*) FILTER (WHERE state <> 'pending'))::int AS processed, (count(*) FILTER (WHERE state = 'failed'))::int AS failed,
+              (count(*) FILTER (WHERE state = 'pending' AND chunk = $2))::int AS "chunkLeft"
+         FROM batch_rows WHERE job_id = $1`,
+      [jobId, chunk],
+    );
+    return tally;
+  }
+
+  /**
+   * The job's record (catalog) takes its counts from its rows — counted, not added to, so a
+   * record left behind by a registry that died after the rows' transaction is made good by the
+   * next — and ends when every row is answered. False when the job has ended.
+   */
+  private settle(jobId: string, chunk: number, tally: { processed: number; failed: number; chunkLeft: number; failedNow: number }): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const record = await tx.getRepository(BatchJobEntity).createQueryBuilder('j').setLock('pessimistic_write').where({ id: jobId }).getOne();
+      if (!record || TERMINAL_STATES.includes(record.state)) return false;
+      // Never back: a later chunk's settle may have run first with a larger count.
+      record.processed = Math.max(record.processed, tally.processed);
+      record.failed = Math.max(record.failed, tally.failed);
+      record.startedAt ??= new Date();
+      record.state = 'running';
+      record.waiting = null;
+      if (tally.chunkLeft === 0) await tx.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
+      if (record.failFast && tally.failedNow > 0) Object.assign(record, { state: 'failed', error: `a row failed and the job is fail-fast`, finishedAt: new Date() });
+      else if (record.processed >= record.total) Object.assign(record, { state: 'completed', finishedAt: new Date() });
+      await tx.getRepository(BatchJobEntity).save(record);
+      return !TERMINAL_STATES.includes(record.state);
     });
   }
 
@@ -256,12 +305,13 @@ export class BatchJobsService {
   }
 
   /** The chunk's rows not answered yet, in input order. */
-  async pendingRows(jobId: string, chunk: number): Promise<{ idx: number; input: object | null }[]> {
-    return this.db.getRepository(BatchRowEntity).find({ select: { idx: true, input: true }, where: { jobId, chunk, state: 'pending' }, order: { idx: 'ASC' } });
+  async pendingRows(job: Pick<BatchJobEntity, 'id' | 'residency'>, chunk: number): Promise<{ idx: number; input: object | null }[]> {
+    return this.rowsOf(job).getRepository(BatchRowEntity).find({ select: { idx: true, input: true }, where: { jobId: job.id, chunk, state: 'pending' }, order: { idx: 'ASC' } });
   }
 
-  async markChunkDone(jobId: string, chunk: number): Promise<void> {
-    await this.db.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
+  /** The store of the job's rows: its region's. */
+  rowsOf(job: Pick<BatchJobEntity, 'residency'>): DataSource {
+    return this.stores.forRegion(jobRegion(job));
   }
 
   /** Says (or stops saying) on the job why it waits; a job that ended keeps what it said. */

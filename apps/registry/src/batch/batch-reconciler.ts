@@ -70,8 +70,8 @@ export class BatchReconciler implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async failRemainingRows(job: BatchJobEntity, chunk: BatchChunkEntity, reason: string): Promise<void> {
-    const rows = await this.db.query(`SELECT idx FROM batch_rows WHERE job_id = $1 AND chunk = $2 AND state = 'pending'`, [job.id, chunk.chunk]);
+    const rows = await this.jobs.pendingRows(job, chunk.chunk);
     const error = `gave up after ${MAX_ATTEMPTS} attempts: ${reason}`;
-    await this.jobs.applyResults(job.id, chunk.chunk, (rows as { idx: number }[]).map((r) => failedRow(job, r.idx, 500, error)));
+    await this.jobs.applyResults(job, chunk.chunk, rows.map((r) => failedRow(job, r.idx, 500, error)));
   }
 }

@@ -60,12 +60,12 @@ export class BatchRunner implements OnModuleInit, OnApplicationShutdown {
   async runChunk(jobId: string, chunk: number): Promise<void> {
     let job = await this.jobs.openJob(jobId);
     if (!job) return;
-    let rows = await this.jobs.pendingRows(jobId, chunk);
-    if (rows.length === 0) return this.jobs.markChunkDone(jobId, chunk);
+    let rows = await this.jobs.pendingRows(job, chunk);
+    if (rows.length === 0) return this.jobs.settleChunk(job, chunk);
     let notReadySince: number | undefined;
     while (rows.length > 0) {
       const { answered, again, waiting } = await this.pass(job, rows);
-      if (!(await this.jobs.applyResults(jobId, chunk, answered))) return;
+      if (!(await this.jobs.applyResults(job, chunk, answered))) return;
       if (again.length === 0 || waiting === undefined) break;
       if (waiting.kind === 'not-ready') {
         notReadySince ??= Date.now();

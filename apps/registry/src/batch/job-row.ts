@@ -23,6 +23,14 @@ export function jobRowCall(job: JobOfRow, index: number): AuditedCall {
 }
 
 /**
+ * The region whose store holds the job's rows and their audit: its submitter's residency, as
+ * the rows' audit events record it (`unknown` for a tenant without one).
+ */
+export function jobRegion(job: Pick<BatchJobEntity, 'residency'>): string {
+  return job.residency ?? 'unknown';
+}
+
+/**
  * The row's audit event id, the same every time the row is answered: a chunk run twice (a lost
  * lock, a Redis that forgot the queue) writes its rows' audit at most once (ON CONFLICT on it).
  */

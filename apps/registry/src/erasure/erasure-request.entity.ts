@@ -8,6 +8,18 @@ export interface ErasureCounts {
   jobRows: number;
   /** The subject's jobs still queued or running: not erased (cancel them, then erase again). */
   jobsNotEnded: number;
+  /** The same counts store by store (region stores: README), with the regions each holds; absent in erasures before regional stores. */
+  stores?: ErasureStoreCounts[];
+}
+
+export interface ErasureStoreCounts {
+  /** `catalog`, or the store's database name. */
+  store: string;
+  /** The regions whose rows the store holds (`*`: every region, no FALAJ_REGION_STORES). */
+  regions: string[];
+  auditRows: number;
+  payloadRows: number;
+  jobRows: number;
 }
 
 /**

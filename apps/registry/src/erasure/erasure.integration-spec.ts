@@ -4,6 +4,7 @@ import { toStorableText } from '@falaj/contracts';
 import { ScratchDatabase } from '../../../../test/support/scratch-database';
 import { AuditPartitions } from '../audit/audit-partitions';
 import type { RegistryConfig } from '../registry.config';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { ErasureService } from './erasure.service';
 
 /**
@@ -47,7 +48,7 @@ describe(ErasureService.name, () => {
 
   beforeAll(async () => {
     db = await scratch.open();
-    erasure = new ErasureService(db, config);
+    erasure = new ErasureService(db, config, RegionStoreConnections.catalogOnly(db));
     const layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
     for (const region of ['ae', 'eu']) await layout.ensureRegion(region);
   }, 60_000);
@@ -70,7 +71,11 @@ describe(ErasureService.name, () => {
 
     const record = await erasure.erase({ tenantId: 'acme', subject: 'alice', requestIds: ['order-17'], requestedBy: 'dpo' });
 
-    expect(record.counts).toEqual({ auditRows: 4, payloadRows: 3, jobs: 1, jobRows: 3, jobsNotEnded: 1 });
+    expect(record.counts).toEqual({
+      auditRows: 4, payloadRows: 3, jobs: 1, jobRows: 3, jobsNotEnded: 1,
+      // One database (no FALAJ_REGION_STORES): the catalog holds every region's rows.
+      stores: [{ store: 'catalog', regions: ['*'], auditRows: 4, payloadRows: 3, jobRows: 3 }],
+    });
     expect(await count(`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = 'acme' AND subject = 'alice'`)).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM audit_log WHERE event_id = $1`, [bobs])).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM payload_log WHERE event_id = $1`, [bobs])).toBe(0);
@@ -90,7 +95,7 @@ describe(ErasureService.name, () => {
 
   it('a second erasure of the same subject removes nothing and says so', async () => {
     const record = await erasure.erase({ tenantId: 'acme', subject: 'alice', requestedBy: 'dpo' });
-    expect(record.counts).toEqual({ auditRows: 0, payloadRows: 0, jobs: 0, jobRows: 0, jobsNotEnded: 1 });
+    expect(record.counts).toEqual({ auditRows: 0, payloadRows: 0, jobs: 0, jobRows: 0, jobsNotEnded: 1, stores: [{ store: 'catalog', regions: ['*'], auditRows: 0, payloadRows: 0, jobRows: 0 }] });
   });
 
   it('matches a subject as the audit stored it (escaped), so a hostile subject is still found', async () => {

@@ -4,9 +4,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isStorableText, toStorableText } from '@falaj/contracts';
 import { TERMINAL_STATES } from '../batch/batch-job.entity';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { JobExpiry } from '../retention/job-expiry';
-import { ErasureRequestEntity, type ErasureCounts } from './erasure-request.entity';
+import { JobExpiry, addRemoved, type JobsRemoved } from '../retention/job-expiry';
+import { ErasureRequestEntity, type ErasureCounts, type ErasureStoreCounts } from './erasure-request.entity';
 
 /** What to erase, its tenant decided (erasureTenantOf). */
 export interface ErasureOrder {
@@ -18,8 +19,10 @@ export interface ErasureOrder {
 
 /**
  * Erasure on request (GDPR Art. 17, UAE PDPL's right to erasure): a data subject's audit rows
- * with their payload records, and the rows of the jobs the subject submitted, in one tenant.
- * The audit's side is one transaction, so a report never says more or less than was removed.
+ * with their payload records, and the rows of the jobs the subject submitted, in one tenant, in
+ * every region store (README: Regional audit stores). The audit's side is one transaction per
+ * store, so a store's count never says more or less than was removed there; should a store fail,
+ * the erasure fails with no record, and asking again removes what is left.
  * The ended jobs lose their rows as retention expires them (the job's record stays, its results
  * are 410 Gone); a job still queued or running is left and counted, since its rows are in use.
  */
@@ -32,8 +35,9 @@ export class ErasureService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+    @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
   ) {
-    this.jobs = new JobExpiry(db);
+    this.jobs = new JobExpiry(db, stores);
     this.subjectKey = Buffer.from(hkdfSync('sha256', config.issuer.keyEncryptionKey, 'falaj-erasure-subject', 'hmac-sha256 v1', 32));
   }
 
@@ -41,11 +45,20 @@ export class ErasureService {
     // As the audit stored them: outside text escaped and cut to its column (AuditEventSchema).
     const subject = order.subject === undefined ? null : toStorableText(order.subject, 200) || '-';
     const requestIds = (order.requestIds ?? []).map((id) => toStorableText(id, 200) || '-');
-    const { auditRows, payloadRows } = await this.db.transaction((tx) => this.eraseAudit(tx, order.tenantId, subject, requestIds));
+    const stores: ErasureStoreCounts[] = [];
+    for (const store of this.stores.all()) {
+      const removed = await store.db.transaction((tx) => this.eraseAudit(tx, order.tenantId, subject, requestIds));
+      stores.push({ store: store.name, regions: [...store.regions], ...removed, jobRows: 0 });
+    }
     // Jobs keep the submitter's subject as its token said it (not escaped): one Postgres cannot
     // store (a NUL) submitted no job.
-    const jobs = order.subject === undefined || !isStorableText(order.subject) ? { jobs: 0, jobRows: 0, jobsNotEnded: 0 } : await this.eraseJobs(order.tenantId, order.subject);
-    const counts: ErasureCounts = { auditRows, payloadRows, ...jobs };
+    const jobs = order.subject === undefined || !isStorableText(order.subject) ? { removed: [], jobsNotEnded: 0 } : await this.eraseJobs(order.tenantId, order.subject);
+    for (const { store, rows } of jobs.removed) stores.find((s) => s.store === store)!.jobRows += rows;
+    const total = (key: 'auditRows' | 'payloadRows' | 'jobRows') => stores.reduce((n, s) => n + s[key], 0);
+    const counts: ErasureCounts = {
+      auditRows: total('auditRows'), payloadRows: total('payloadRows'),
+      jobs: jobs.removed.reduce((n, r) => n + r.jobs, 0), jobRows: total('jobRows'), jobsNotEnded: jobs.jobsNotEnded, stores,
+    };
     const record = await this.db.getRepository(ErasureRequestEntity).save({
       tenantId: order.tenantId,
       requestedBy: order.requestedBy,
@@ -75,23 +88,18 @@ export class ErasureService {
     return { auditRows, payloadRows };
   }
 
-  private async eraseJobs(tenantId: string, subject: string): Promise<{ jobs: number; jobRows: number; jobsNotEnded: number }> {
-    const mine: { id: string; ended: boolean }[] = await this.db.query(
-      `SELECT id, state = ANY($3) AS ended FROM batch_jobs WHERE tenant_id = $1 AND created_by = $2 AND expired_at IS NULL`,
+  private async eraseJobs(tenantId: string, subject: string): Promise<{ removed: JobsRemoved[]; jobsNotEnded: number }> {
+    const mine: { id: string; residency: string | null; ended: boolean }[] = await this.db.query(
+      `SELECT id, residency, state = ANY($3) AS ended FROM batch_jobs WHERE tenant_id = $1 AND created_by = $2 AND expired_at IS NULL`,
       [tenantId, subject, TERMINAL_STATES],
     );
-    const done = { jobs: 0, jobRows: 0, jobsNotEnded: 0 };
+    const removed = new Map<string, JobsRemoved>();
+    let jobsNotEnded = 0;
     const now = new Date();
     for (const job of mine) {
-      if (!job.ended) {
-        done.jobsNotEnded++;
-        continue;
-      }
-      const rows = await this.jobs.expire(job.id, now);
-      if (rows === null) continue;
-      done.jobs++;
-      done.jobRows += rows;
+      if (job.ended) addRemoved(removed, await this.jobs.expire(job, now));
+      else jobsNotEnded++;
     }
-    return done;
+    return { removed: [...removed.values()], jobsNotEnded };
   }
 }

@@ -1,13 +1,10 @@
+import { DomainError } from '@falaj/contracts';
 import type { RegionStores, RegionStoreTarget } from './region-stores.config';
 
 /** The region has no store: its traffic is refused (503) rather than logged in another region's. */
-export class NoRegionStoreError extends Error {
-  readonly status = 503;
-  readonly code = 'region_store_missing';
-
+export class NoRegionStoreError extends DomainError {
   constructor(readonly region: string) {
-    super(`region "${region}" has no audit store configured (FALAJ_REGION_STORES): its calls are refused rather than logged elsewhere`);
-    this.name = 'NoRegionStoreError';
+    super(503, `region "${region}" has no audit store configured (FALAJ_REGION_STORES): its calls are refused rather than logged elsewhere`, 'region_store_missing');
   }
 }
 

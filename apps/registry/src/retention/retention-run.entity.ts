@@ -8,6 +8,8 @@ export interface RetentionRemoval {
   rowsDeleted: number;
   /** For `jobs`: the jobs marked expired. */
   jobsExpired?: number;
+  /** The region store the rows were deleted from (`catalog`, or its database's name); absent in runs before regional stores. */
+  store?: string;
 }
 
 /** A month of one region's audit rows dropped whole; its rows are Postgres' estimate (they are not counted one by one). */
@@ -15,6 +17,8 @@ export interface DroppedPartition {
   table: string;
   month: string;
   rowsEstimate: number;
+  /** The region store it was dropped from (see RetentionRemoval.store). */
+  store?: string;
 }
 
 export const RETENTION_RUN_STATES = ['running', 'completed', 'failed'] as const;

@@ -5,6 +5,7 @@ import { ScratchDatabase } from '../../../../test/support/scratch-database';
 import { addMonths, monthBounds, monthPartitionName, monthStart } from '../audit/audit-partition.policy';
 import { AuditPartitions } from '../audit/audit-partitions';
 import type { RegistryConfig } from '../registry.config';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { RetentionService } from './retention.service';
 
 /**
@@ -50,7 +51,7 @@ describe(RetentionService.name, () => {
 
   beforeAll(async () => {
     db = await scratch.open();
-    service = new RetentionService(db, config);
+    service = new RetentionService(db, config, RegionStoreConnections.catalogOnly(db));
     layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
     await db.query(
       `INSERT INTO tenants (id, name, residency, audit_retention_days, job_retention_days) VALUES ('short', 'Short', 'ae', 10, 2), ('long', 'Long', 'eu', 45, NULL)`,
@@ -115,12 +116,12 @@ describe(RetentionService.name, () => {
       // The rows in dropped months are not counted one by one: these are the rows DELETE removed.
       expect(run!.removed).toEqual(
         expect.arrayContaining([
-          { tenantId: 'short', kind: 'audit', rowsDeleted: 2 },
-          { tenantId: 'long', kind: 'audit', rowsDeleted: 1 },
-          { tenantId: 'gone', kind: 'audit', rowsDeleted: 1 },
-          { tenantId: 'short', kind: 'jobs', rowsDeleted: 3, jobsExpired: 1 },
-          { tenantId: 'long', kind: 'jobs', rowsDeleted: 3, jobsExpired: 1 },
-          { tenantId: 'gone', kind: 'jobs', rowsDeleted: 3, jobsExpired: 1 },
+          { tenantId: 'short', kind: 'audit', rowsDeleted: 2, store: 'catalog' },
+          { tenantId: 'long', kind: 'audit', rowsDeleted: 1, store: 'catalog' },
+          { tenantId: 'gone', kind: 'audit', rowsDeleted: 1, store: 'catalog' },
+          { tenantId: 'short', kind: 'jobs', rowsDeleted: 3, jobsExpired: 1, store: 'catalog' },
+          { tenantId: 'long', kind: 'jobs', rowsDeleted: 3, jobsExpired: 1, store: 'catalog' },
+          { tenantId: 'gone', kind: 'jobs', rowsDeleted: 3, jobsExpired: 1, store: 'catalog' },
         ]),
       );
       expect(run!.removed).toHaveLength(6);
@@ -185,7 +186,7 @@ describe(RetentionService.name, () => {
       const ms = Date.now() - started;
       process.stdout.write(`retention pass over 300k audit rows, 200k expired (100k in a dropped month, 100k deleted in batches of 5000): ${ms} ms\n`);
       expect(run!.partitionsDropped.map((p) => p.table)).toEqual([monthPartitionName('audit_log_ae', oldMonth)]);
-      expect(run!.removed).toEqual([{ tenantId: 'short', kind: 'audit', rowsDeleted: 100_000 }]);
+      expect(run!.removed).toEqual([{ tenantId: 'short', kind: 'audit', rowsDeleted: 100_000, store: 'catalog' }]);
       expect(await db.query(`SELECT tenant_id, count(*)::int AS n FROM audit_log WHERE request_id LIKE 'bulk-%' GROUP BY 1`)).toEqual([{ tenant_id: 'long', n: 100_000 }]);
     }, 120_000);
   });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { TenantsError } from '../tenants/tenants.exception';
@@ -19,21 +20,21 @@ export interface TenantRetentionView extends TenantRetentionDto {
 }
 
 /**
- * Retention passes: what expired of the audit log and of ended jobs is removed, and each pass
- * is recorded (retention_runs) and logged. The rules are retention.policy's; this does the I/O.
+ * Retention passes: what expired of the audit log (in every region store) and of ended jobs is
+ * removed, and each pass is recorded (retention_runs, in the catalog: counts and table names, no
+ * row of any region) and logged. The rules are retention.policy's; this does the I/O.
  */
 @Injectable()
 export class RetentionService {
   private readonly logger = new Logger(RetentionService.name);
-  private readonly audit: AuditExpiry;
   private readonly jobs: JobExpiry;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
   ) {
-    this.audit = new AuditExpiry(db);
-    this.jobs = new JobExpiry(db);
+    this.jobs = new JobExpiry(db, stores);
   }
 
   /**
@@ -115,21 +116,26 @@ export class RetentionService {
     const defaults = { auditDays, jobDays };
     const tenants: TenantRetention[] = await this.db.getRepository(TenantEntity).find({ select: { id: true, auditRetentionDays: true, jobRetentionDays: true } });
 
-    run.partitionsCreated = await this.audit.ensureAhead(now);
     // A month goes whole once it ended before the longest retention on the platform began.
     const allCutoffs = [cutoffOf(now, auditDays), ...cutoffs(tenants.map((t) => t.id), tenants, defaults, 'audit', now).values()];
-    for (const partition of droppableMonths(await this.audit.monthPartitions(), allCutoffs)) {
-      if (await this.audit.drop(partition)) {
-        run.partitionsDropped.push({ table: partition.name, month: partition.month.toISOString().slice(0, 7), rowsEstimate: partition.rowsEstimate });
+    for (const store of this.stores.all()) {
+      const audit = new AuditExpiry(store.db);
+      const named = (table: string) => (store.name === 'catalog' ? table : `${store.name}/${table}`);
+      run.partitionsCreated.push(...(await audit.ensureAhead(now)).map(named));
+      for (const partition of droppableMonths(await audit.monthPartitions(), allCutoffs)) {
+        if (await audit.drop(partition)) {
+          run.partitionsDropped.push({ table: partition.name, month: partition.month.toISOString().slice(0, 7), rowsEstimate: partition.rowsEstimate, store: store.name });
+        }
+      }
+      for (const [tenantId, cutoff] of cutoffs(await audit.tenantIds(), tenants, defaults, 'audit', now)) {
+        const rowsDeleted = await audit.deleteBefore(tenantId, cutoff, batchRows, signal);
+        if (rowsDeleted > 0) run.removed.push({ tenantId, kind: 'audit', rowsDeleted, store: store.name });
       }
     }
-    for (const [tenantId, cutoff] of cutoffs(await this.audit.tenantIds(), tenants, defaults, 'audit', now)) {
-      const rowsDeleted = await this.audit.deleteBefore(tenantId, cutoff, batchRows, signal);
-      if (rowsDeleted > 0) run.removed.push({ tenantId, kind: 'audit', rowsDeleted });
-    }
     for (const [tenantId, cutoff] of cutoffs(await this.jobs.tenantIds(), tenants, defaults, 'jobs', now)) {
-      const { jobs, rows } = await this.jobs.expireBefore(tenantId, cutoff, now, signal);
-      if (jobs > 0) run.removed.push({ tenantId, kind: 'jobs', rowsDeleted: rows, jobsExpired: jobs });
+      for (const { store, jobs, rows } of await this.jobs.expireBefore(tenantId, cutoff, now, signal)) {
+        run.removed.push({ tenantId, kind: 'jobs', rowsDeleted: rows, jobsExpired: jobs, store });
+      }
     }
   }
 }

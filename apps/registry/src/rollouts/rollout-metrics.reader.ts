@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { VersionMetrics } from '@falaj/contracts';
+import { RegionStoreConnections } from '../region-stores/region-store.connections';
 
 interface Row {
   version: number;
@@ -14,12 +15,16 @@ const empty: VersionMetrics = { requests: 0, errors: 0, errorRate: 0, p95Ms: nul
 /**
  * A model version's live traffic since a moment, read from the audit log: every answer the
  * gateways gave (all protocols), with its status and the latency the caller saw. 5xx answers
- * are the version's failures; 4xx are the callers' and do not count against it.
+ * are the version's failures; 4xx are the callers' and do not count against it. A tenant's
+ * calls are audited in the store of its residency region, so that store alone is read.
  */
 @Injectable()
 export class RolloutMetricsReader {
+  constructor(@Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections) {}
+
   async read(tx: EntityManager, tenantId: string, model: string, versions: number[], since: Date): Promise<Map<number, VersionMetrics>> {
-    const rows: Row[] = await tx.query(
+    const [tenant]: { residency: string | null }[] = await tx.query(`SELECT residency FROM tenants WHERE id = $1`, [tenantId]);
+    const rows: Row[] = await this.stores.forRegion(tenant?.residency ?? 'unknown').query(
       `SELECT version,
               count(*)::int AS requests,
               (count(*) FILTER (WHERE status >= 500))::int AS errors,

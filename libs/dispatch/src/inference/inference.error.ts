@@ -11,6 +11,10 @@ export class InferenceError extends DomainError {
     const rule = residency === undefined ? '' : ` (residency: the tenant's data stays in region '${residency}')`;
     return new InferenceError(503, `model '${model}' version ${version} is not ready on any worker of pool ${pool}${rule}`, 'not_ready');
   }
+  /** The call's region keeps no audit store (the registry's FALAJ_REGION_STORES): refused rather than audited elsewhere. */
+  static regionStoreMissing(region: string): InferenceError {
+    return new InferenceError(503, `region '${region}' has no audit store configured: its calls are refused rather than audited in another region`, 'region_store_missing');
+  }
   static forbidden(message: string): InferenceError {
     return new InferenceError(403, message, 'forbidden');
   }

@@ -6,6 +6,7 @@ import { DispatchTimeoutError, PoolDispatcher, type PoolDispatcherOptions } from
 import { PoolMonitor } from '../pool-monitor';
 import type { InferenceCall, InferenceOutcome, InferenceSteps } from './inference-call';
 import { InferenceError } from './inference.error';
+import { RegionStoreGate } from './region-store.gate';
 
 export interface InferencePipelineOptions {
   /** Commands: heartbeats, stream writes (and the routing table's reads). */
@@ -27,7 +28,7 @@ const NO_RELEASE = (): void => undefined;
 
 /**
  * The one sequence every inference request takes, whether a gateway protocol or the Kafka
- * bridge brought it: resolve the target (split, asked version), place it (residency, readiness,
+ * bridge brought it: check that its region keeps an audit store, resolve the target (split, asked version), place it (residency, readiness,
  * the blue-green fallback), admit it, decode it against the served version's signature,
  * dispatch it to the pool's stream and map the worker's answer. It never throws: the outcome
  * says what was served or why not, with the facts for the audit event; each edge turns it into
@@ -38,6 +39,8 @@ export class InferencePipeline {
   readonly routes: RoutingTableReader;
   readonly pools: PoolMonitor;
   readonly dispatcher: PoolDispatcher;
+  /** Regions whose audit has a store: a call of any other is refused before anything is resolved. */
+  readonly regionStores: RegionStoreGate;
   /** Pools requests were placed on (by residency, by `auto`), watched beside the routes' own pools. */
   private readonly placedPools = new Set<string>();
 
@@ -46,15 +49,18 @@ export class InferencePipeline {
     this.routes = new RoutingTableReader(redis, options.routesSubscriber, prefix);
     this.dispatcher = new PoolDispatcher(redis, options.repliesReader, prefix, options.replyTo, options.streams);
     this.pools = new PoolMonitor(redis, prefix, () => this.watchedPools());
+    this.regionStores = new RegionStoreGate(redis, prefix);
   }
 
   async start(): Promise<void> {
     await this.routes.start();
     await this.dispatcher.start();
     await this.pools.start();
+    await this.regionStores.start();
   }
 
   async stop(): Promise<void> {
+    await this.regionStores.stop();
     this.pools.stop();
     await this.dispatcher.stop();
     await this.routes.stop();
@@ -68,6 +74,7 @@ export class InferencePipeline {
     let placement: string | null = null;
     let release = NO_RELEASE;
     try {
+      if (!this.regionStores.accepts(residency)) throw InferenceError.regionStoreMissing(residency ?? 'unknown');
       const resolved = resolveTarget(call.model, this.routes.lookup(tenantId, call.model), asked, call.routingKey ?? call.principal.subject);
       version = resolved.target.version;
       // Placement (residency, readiness) first: a request that cannot be served takes no token.

@@ -1,0 +1,39 @@
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REGION_STORES_ALL_FIELD, regionStoreField, regionStoresChangedChannel, regionStoresKey } from '@falaj/contracts';
+import { RedisHashMirror } from '@falaj/messaging';
+
+/** The registry's map changes only with its restart: a read every few seconds follows it, no subscription. */
+const REFRESH_MS = 5000;
+
+/**
+ * Which regions' calls may be served: those whose audit rows have a store (regionStoresKey),
+ * followed in memory, so the request path reads a Set. Before the registry has written the hash
+ * (or with no map) every region is accepted: the registry, which writes the rows, refuses a
+ * region without a store in any case, so a missing hash can never send rows to another region.
+ * A Redis that is away keeps the last view.
+ */
+export class RegionStoreGate extends RedisHashMirror {
+  private readonly logger = new Logger(RegionStoreGate.name);
+  private accepted: ReadonlySet<string> | null = null;
+
+  constructor(redis: Redis, prefix: string) {
+    super(redis, null, regionStoresKey(prefix), regionStoresChangedChannel(prefix), REFRESH_MS);
+  }
+
+  /** `unknown` stands for a call with no residency, as its audit event records it. */
+  accepts(region: string | undefined): boolean {
+    return this.accepted === null || this.accepted.has(regionStoreField(region ?? 'unknown'));
+  }
+
+  protected apply(fields: Record<string, string>): void {
+    const names = Object.keys(fields);
+    // An empty hash is one lost with Redis (the registry rewrites it): the last view holds until then.
+    if (names.length === 0) return;
+    this.accepted = names.includes(REGION_STORES_ALL_FIELD) ? null : new Set(names);
+  }
+
+  protected reloadFailed(error: Error): void {
+    this.logger.warn(`region stores reload failed: ${error.message}`);
+  }
+}
