@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FalajSuite, eventually } from '@falaj/testing';
+import { auditTopic, regionAuditTopic } from '@falaj/contracts';
+import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 
 /**
  * One inference edge (issue 13) against the five built apps, real Postgres, Redis, Kafka and
@@ -209,4 +210,65 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     expect(await suite.query(sql)).toEqual([{ n: 0 }]);
     for (const region of REGIONS) expect(await suite.queryRegion(region, sql)).toEqual([{ n: 0 }]);
   }, 60_000);
+
+  it("sends each region's audit events on its own topic, and lands them only in its own store", async () => {
+    const call = (id: string) => ({ id, inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rowOf(2) }] });
+    const sent: Record<'ae' | 'eu', string[]> = { ae: [], eu: [] };
+    for (const [tenant, region] of [['acme', 'ae'], ['euco', 'eu']] as const) {
+      for (let i = 0; i < 3; i++) {
+        const answered = await suite.call('POST', '/v2/models/scorer/infer', tokens[tenant], call(`${tenant}-topic-${i}`));
+        expect(answered.status).toBe(200);
+        sent[region].push(answered.headers.get('x-request-id')!);
+      }
+    }
+    const onTopics = await auditEventsOn(suite.prefix, [auditTopic(suite.prefix), regionAuditTopic(suite.prefix, 'ae'), regionAuditTopic(suite.prefix, 'eu')]);
+    for (const region of REGIONS) {
+      const own = onTopics.get(regionAuditTopic(suite.prefix, region)) ?? [];
+      expect(own.filter((e) => sent[region].includes(e.requestId)).map((e) => e.requestId).sort()).toEqual([...sent[region]].sort());
+      // Nothing of another region on it, and none of these calls on the shared topic.
+      expect(new Set(own.map((e) => e.residencyRegion))).toEqual(new Set([region]));
+    }
+    const shared = (onTopics.get(auditTopic(suite.prefix)) ?? []).map((e) => e.requestId);
+    expect(shared.filter((id) => [...sent.ae, ...sent.eu].includes(id))).toEqual([]);
+    for (const region of REGIONS) {
+      const other = REGIONS.find((r) => r !== region)!;
+      await eventually(`${region}'s calls in its store`, async () => {
+        const rows = await suite.queryRegion<{ n: number }>(region, `SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [sent[region]]);
+        return rows[0].n === sent[region].length ? true : undefined;
+      }, 30_000);
+      expect(await suite.queryRegion(other, `SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [sent[region]])).toEqual([{ n: 0 }]);
+    }
+    expect(await suite.query(`SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [[...sent.ae, ...sent.eu]])).toEqual([{ n: 0 }]);
+  }, 90_000);
 });
+
+/** The audit events on each topic, read from the beginning to each partition's end. */
+async function auditEventsOn(prefix: string, topics: string[]): Promise<Map<string, { requestId: string; residencyRegion: string }[]>> {
+  const kafka = testKafka('e2e-audit-topics');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<string, number>();
+  const existing = new Set(await admin.listTopics());
+  for (const topic of topics.filter((t) => existing.has(t))) {
+    for (const p of await admin.fetchTopicOffsets(topic)) if (Number(p.high) > Number(p.low)) ends.set(`${topic}/${p.partition}`, Number(p.high));
+  }
+  await admin.disconnect();
+  const found = new Map<string, { requestId: string; residencyRegion: string }[]>();
+  const seen = new Map<string, number>();
+  const consumer = kafka.consumer({ groupId: `${prefix}-audit-topics-${Date.now()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: topics.filter((t) => existing.has(t)), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const event = JSON.parse(message.value!.toString()) as { requestId: string; residencyRegion: string };
+        (found.get(topic) ?? found.set(topic, []).get(topic)!).push(event);
+        seen.set(`${topic}/${partition}`, Number(message.offset) + 1);
+      },
+    });
+    await eventually('every audit topic read to its end', async () => ([...ends].every(([tp, end]) => (seen.get(tp) ?? 0) >= end) ? true : undefined), 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return found;
+}

@@ -5,7 +5,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel, type Consumer, type KafkaMessage, type LogEntry } from 'kafkajs';
 import { SignJWT, calculateJwkThumbprint, exportJWK } from 'jose';
 import { SCOPES } from '@falaj/auth';
-import { auditEventOf, auditTopic, inferenceStreamTopics, modelCommandsTopic, modelLifecycleTopic, tenantReplyTopicNamespace } from '@falaj/contracts';
+import { auditEventOf, auditTopic, inferenceStreamTopics, regionAuditTopic, modelCommandsTopic, modelLifecycleTopic, tenantReplyTopicNamespace } from '@falaj/contracts';
 import { KAFKA_TOKEN, KAFKA_USERS, tenantKafkaGroupPrefix, tenantKafkaPrincipal, type KafkaUser } from '@falaj/messaging';
 import { FalajSuite, TEST_KAFKA, eventually, tenantKafka, testKafka, testKafkaCaFile, testKafkaPasswordFile } from '@falaj/testing';
 
@@ -209,6 +209,8 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
       const forged = JSON.stringify(auditEventOf({ requestId: forgedId, tenantId: 'acme', subject: 'svc', residency: 'ae', model: 'tiny-mlp', version: 1, pool: 'cpu.ae', protocol: 'rest', status: 200, error: null, latencyMs: 1 }));
       for (const user of [KAFKA_USERS.worker, kafkaLogin.acme, KAFKA_USERS.registry, KAFKA_USERS.provisioner]) {
         expect((await refusal(() => sendAs(user, auditTopic(prefix), forged, { tenant: 'acme' })))?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
+        // A region's own audit topic (regional stores) is the gateway's and the router's alike.
+        expect((await refusal(() => sendAs(user, regionAuditTopic(prefix, 'ae'), forged, { tenant: 'acme' })))?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
       }
       // A real call after the forgeries: once its row is written, the audit writer is past them.
       const call = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: INPUTS });

@@ -3,6 +3,7 @@ import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
 import { HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
 import { KafkaModule, createRedis } from '@falaj/messaging';
 import { AuditPolicyReader } from './audit/audit-policy.reader';
+import { AuditRegions } from './audit/audit-regions';
 import { AuditSink } from './audit/audit.sink';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { OipHealthController } from './health/oip-health.controller';
@@ -35,6 +36,7 @@ export class GatewayModule {
       controllers: [OipHealthController, InferenceController, KserveV1Controller, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        AuditRegions,
         AuditSink,
         AuditPolicyReader,
         InferenceService,

@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown }
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
-import { platformTopics, quarantineTopicSpec } from '@falaj/contracts';
+import { platformTopics, quarantineTopicSpec, regionAuditTopicSpec } from '@falaj/contracts';
 import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
 import { KAFKA, KafkaModule, createRedis, probeKafka } from '@falaj/messaging';
 import type Redis from 'ioredis';
@@ -54,7 +54,15 @@ export class RegistryModule {
           revocations: { redis: config.redis, prefix: config.prefix, issuer: config.auth.builtInIssuer, connectionName: 'registry' },
           apiKeys: { useFactory: () => new RedisApiKeyVerifier(createRedis(config.redis, 'registry:apikeys'), config.prefix, { ownsConnection: true }) },
         }),
-        KafkaModule.forRoot({ clientId: 'registry', connection: config.kafka, topics: [topics.lifecycle, topics.commands, topics.audit, quarantineTopicSpec(topics.audit.topic), topics.rollouts] }),
+        KafkaModule.forRoot({
+          clientId: 'registry',
+          connection: config.kafka,
+          topics: [
+            topics.lifecycle, topics.commands, topics.audit, quarantineTopicSpec(topics.audit.topic), topics.rollouts,
+            // Each region with a store of its own has its own audit topic (README: Regional audit stores).
+            ...[...(config.regionStores?.keys() ?? [])].map((region) => regionAuditTopicSpec(config.prefix, region)),
+          ],
+        }),
         TypeOrmModule.forRoot(dataSourceOptions(database)),
         RegionStoresModule,
         LifecycleModule,

@@ -1,4 +1,4 @@
-import { auditTopic } from './audit/audit.event';
+import { auditTopic, regionAuditTopic } from './audit/audit.event';
 import { modelCommandsTopic } from './commands/model-command';
 import { modelLifecycleTopic } from './lifecycle/model-lifecycle.event';
 import { rolloutTopic } from './rollouts/rollout-event';
@@ -20,6 +20,13 @@ export function platformTopics(prefix: string) {
     },
     // Keyed by model; a record of every rollout step, kept like the audit trail.
     rollouts: { topic: rolloutTopic(prefix), numPartitions: 3, config: { 'retention.ms': String(30 * 24 * 3600 * 1000) } },
-    audit: { topic: auditTopic(prefix), numPartitions: 3, config: { 'retention.ms': String(7 * 24 * 3600 * 1000) } },
+    audit: { topic: auditTopic(prefix), numPartitions: 3, config: AUDIT_TOPIC_CONFIG },
   };
+}
+
+const AUDIT_TOPIC_CONFIG = { 'retention.ms': String(7 * 24 * 3600 * 1000) };
+
+/** A region's own audit topic (regionAuditTopic), kept as the shared one is. */
+export function regionAuditTopicSpec(prefix: string, region: string) {
+  return { topic: regionAuditTopic(prefix, region), numPartitions: 3, config: AUDIT_TOPIC_CONFIG };
 }

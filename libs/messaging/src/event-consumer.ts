@@ -31,7 +31,7 @@ export interface EventConsumerOptions<T> {
    * Where records that cannot be taken go, with the reason: `quarantineTopic(topic)`, which must
    * exist (created with the app's topics). Without it such a record is logged and skipped.
    */
-  quarantine?: { producer: Producer };
+  quarantine?: { producer: Producer; /** Default `quarantineTopic(topic)`; several topics of one kind may share one. */ topic?: string };
   /** Backoff of a transient failure's retries (default 200 ms doubling to 10 s). */
   retry?: { initialMs: number; maxMs: number };
   /**
@@ -108,7 +108,7 @@ export class EventConsumer<T> {
   }
 
   get quarantineTopic(): string {
-    return quarantineTopic(this.options.topic);
+    return this.options.quarantine?.topic ?? quarantineTopic(this.options.topic);
   }
 
   state(): ConsumerState {

@@ -1,4 +1,4 @@
-import { auditTopic, inferenceStreamTopics, modelCommandsTopic, modelLifecycleTopic, quarantineTopic, rolloutTopic, tenantReplyTopicNamespace } from '@falaj/contracts';
+import { auditTopic, regionAuditTopicNamespace, inferenceStreamTopics, modelCommandsTopic, modelLifecycleTopic, quarantineTopic, rolloutTopic, tenantReplyTopicNamespace } from '@falaj/contracts';
 import { tenantKafkaPrincipal, tenantKafkaGroupPrefix } from './kafka-token';
 
 /**
@@ -58,6 +58,8 @@ export function kafkaAclPolicy(prefix: string, streamPrefix: string = prefix): K
   const lifecycle = modelLifecycleTopic(prefix);
   const commands = modelCommandsTopic(prefix);
   const audit = auditTopic(prefix);
+  // Every region's own audit topic (once regions have stores of their own), and nothing else: their quarantine is the shared one's.
+  const regionAudit = topic(regionAuditTopicNamespace(prefix), 'prefixed');
   const stream = inferenceStreamTopics(streamPrefix);
   // The namespace of every tenant's reply topics, `<stream prefix>.replies.<tenant>[.<suffix>]`.
   const replies = `${tenantReplyTopicNamespace(streamPrefix, '')}`;
@@ -69,15 +71,18 @@ export function kafkaAclPolicy(prefix: string, streamPrefix: string = prefix): K
     { user: registry, resource: topic(commands), operations: owns, why: 'publishes load/unload overrides of versions; the one writer workers obey' },
     { user: registry, resource: topic(rolloutTopic(prefix)), operations: owns, why: 'records each rollout step' },
     { user: registry, resource: topic(audit), operations: follows, why: 'the audit writer drains it into Postgres' },
+    { user: registry, resource: regionAudit, operations: follows, why: 'the audit writer drains each region\'s own topic into that region\'s store' },
     { user: registry, resource: topic(quarantineTopic(audit)), operations: owns, why: 'sets aside audit records it cannot store' },
     { user: registry, resource: group(`${prefix}-registry-`, 'prefixed'), operations: ['read'], why: 'the audit writer\'s consumer group' },
     { user: registry, resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER }, operations: ['idempotent-write'], why: 'its producer is idempotent' },
 
     { user: gateway, resource: topic(audit), operations: owns, why: 'one audit event per REST, gRPC and KServe call' },
+    { user: gateway, resource: regionAudit, operations: owns, why: 'the same, on the region\'s own topic once regions have stores of their own' },
     { user: gateway, resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER }, operations: ['idempotent-write'], why: 'its producer is idempotent' },
 
     { user: router, resource: topic(lifecycle), operations: follows, why: 'keeps the routing table from it' },
     { user: router, resource: topic(audit), operations: owns, why: 'one audit event per streamed call, in the batch\'s transaction' },
+    { user: router, resource: regionAudit, operations: owns, why: 'the same, on the region\'s own topic once regions have stores of their own' },
     { user: router, resource: topic(stream.requests), operations: follows, why: 'the streaming bridge consumes the tenants\' requests' },
     { user: router, resource: topic(stream.dlq), operations: owns, why: 'dead-letters what it cannot answer' },
     { user: router, resource: topic(replies, 'prefixed'), operations: ['write', 'describe'], why: 'answers on a tenant\'s reply topics (its default one, made when the tenant is, or one it created and named)' },

@@ -11,6 +11,8 @@ export interface SpooledEvent {
   value: string;
   key: string;
   tenantId: string;
+  /** The event's residency region: which audit topic it is sent to (RegionStoreGate.auditTopicOf). */
+  region: string;
 }
 
 const SEGMENT_NAME = /^audit-(\d{12})\.jsonl$/;
@@ -73,7 +75,7 @@ function eventOfLine(line: string): SpooledEvent | null {
   }
   const parsed = AuditEventSchema.safeParse(value);
   // The line itself is sent, as first written: parsing again would escape its text twice.
-  return parsed.success ? { value: line, key: parsed.data.requestId, tenantId: parsed.data.tenantId } : null;
+  return parsed.success ? { value: line, key: parsed.data.requestId, tenantId: parsed.data.tenantId, region: parsed.data.residencyRegion } : null;
 }
 
 /** What the spool holds and has promised, in bytes. */

@@ -8,7 +8,7 @@ import { segmentName, type SpooledEvent } from './audit-spool.policy';
 const facts = { requestId: 'r', tenantId: 'acme', subject: 's', model: 'm', version: 1, pool: 'cpu.ae', protocol: 'rest' as const, status: 200, error: null, latencyMs: 1 };
 const line = (requestId: string): SpooledEvent => {
   const event = auditEventOf({ ...facts, requestId });
-  return { value: JSON.stringify(event), key: requestId, tenantId: 'acme' };
+  return { value: JSON.stringify(event), key: requestId, tenantId: 'acme', region: event.residencyRegion };
 };
 const segments = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
 

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka, ProducerRecord } from 'kafkajs';
+import type { Kafka, ProducerBatch, ProducerRecord } from 'kafkajs';
 import { auditEventOf } from '@falaj/contracts';
 import type { GatewayConfig } from '../gateway.config';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
+import type { AuditRegions } from './audit-regions';
 import { AuditSink } from './audit.sink';
 
 /** A broker as the sink sees it: sends are taken while `up`, refused otherwise. */
@@ -17,9 +18,9 @@ function fakeKafka() {
       if (!state.up) throw new Error('Connection error: ECONNREFUSED');
     },
     disconnect: async () => undefined,
-    send: async (record: ProducerRecord) => {
+    sendBatch: async (batch: ProducerBatch) => {
       if (!state.up) throw new Error('Connection error: ECONNREFUSED');
-      state.sent.push(record);
+      state.sent.push(...(batch.topicMessages ?? []).map((t) => ({ topic: t.topic, messages: t.messages, acks: batch.acks })));
     },
   };
   const admin = { connect: async () => producer.connect(), disconnect: async () => undefined, listTopics: async () => ['falaj.audit.v1'] };
@@ -41,7 +42,8 @@ describe(AuditSink.name, () => {
   let dir: string;
   const sinks: AuditSink[] = [];
   const sinkOn = async (kafka: Kafka, maxBytes = 64 * 1024, metrics = new GatewayMetrics()) => {
-    const sink = new AuditSink(kafka, { prefix: 'falaj', auditSpool: { dir, maxBytes } } as GatewayConfig, metrics);
+    // No region stores of their own: every event takes the shared topic.
+    const sink = new AuditSink(kafka, { prefix: 'falaj', auditSpool: { dir, maxBytes } } as GatewayConfig, metrics, { auditTopicOf: () => 'falaj.audit.v1' } as unknown as AuditRegions);
     await sink.onModuleInit();
     sinks.push(sink);
     return sink;

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Kafka, Producer } from 'kafkajs';
-import { AuditEventSchema, auditTopic, platformTopics, type AuditEvent } from '@falaj/contracts';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { AuditEventSchema, platformTopics, type AuditEvent } from '@falaj/contracts';
 import { KAFKA, createProducer, ensureTopics } from '@falaj/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import { AuditError } from './audit.exception';
+import { AuditRegions } from './audit-regions';
 import { AuditSpool, type SpoolEntry } from './audit-spool';
 import { MAX_EVENT_LINE_BYTES, type SpooledEvent } from './audit-spool.policy';
 
@@ -45,7 +46,6 @@ interface Unwritten {
 export class AuditSink implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuditSink.name);
   private readonly producer: Producer;
-  private readonly topic: string;
   private spool?: AuditSpool;
   private unwritten: Unwritten[] = [];
   private readonly unsent: SpoolEntry[] = [];
@@ -68,8 +68,9 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly metrics: GatewayMetrics,
+    /** Which audit topic each event goes to: its region's own once the registry keeps regions apart. */
+    private readonly regions: AuditRegions,
   ) {
-    this.topic = auditTopic(config.prefix);
     this.producer = createProducer(kafka);
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
   }
@@ -186,7 +187,7 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
       }
       room -= bytes;
       taken.push(item);
-      lines.push({ value, key: parsed.data.requestId, tenantId: parsed.data.tenantId });
+      lines.push({ value, key: parsed.data.requestId, tenantId: parsed.data.tenantId, region: parsed.data.residencyRegion });
     }
     for (const item of group) if (item.ticket) reserved += item.ticket.bytes;
     this.spool.release(reserved);
@@ -205,6 +206,16 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
     this.wake?.();
   }
 
+  /** The batch's messages by audit topic, in spool order within each. */
+  private byTopic(batch: readonly SpoolEntry[]): { topic: string; messages: Message[] }[] {
+    const topics = new Map<string, Message[]>();
+    for (const e of batch) {
+      const topic = this.regions.auditTopicOf(e.region);
+      (topics.get(topic) ?? topics.set(topic, []).get(topic)!).push({ key: e.key, value: e.value, headers: { tenant: e.tenantId } });
+    }
+    return [...topics].map(([topic, messages]) => ({ topic, messages }));
+  }
+
   /** Sends the spool to Kafka in order, batch by batch, until stopped; waits and retries while Kafka is away. */
   private async drain(): Promise<void> {
     while (!this.stopped) {
@@ -212,7 +223,7 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
       try {
         // Connected from the start, not at the first event: readiness says where Kafka is.
         await this.connect();
-        if (batch.length > 0) await this.producer.send({ topic: this.topic, acks: -1, messages: batch.map((e) => ({ key: e.key, value: e.value, headers: { tenant: e.tenantId } })) });
+        if (batch.length > 0) await this.producer.sendBatch({ acks: -1, topicMessages: this.byTopic(batch) });
       } catch (error) {
         this.kafkaError = (error as Error).message;
         if (this.retryMs === RETRY_FIRST_MS) this.logger.warn({ spooled: this.unsent.length }, `audit events wait in the spool: Kafka: ${this.kafkaError}`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, type AuditEvent, type ReceivedAuditEvent } from '@falaj/contracts';
+import { AuditEventSchema, ReceivedAuditEventSchema, auditTopic, quarantineTopic, regionAuditTopic, type AuditEvent, type ReceivedAuditEvent } from '@falaj/contracts';
 import { PayloadKeys } from '@falaj/dispatch';
 import { EventConsumer, KAFKA, KAFKA_PRODUCER, RecordRejectedError, consumerReadiness, type ConsumedEvent, type ConsumerState } from '@falaj/messaging';
 import { RegionStoreConnections } from '../region-stores/region-store.connections';
@@ -42,7 +42,8 @@ export function isRecordLevel(error: unknown): boolean {
 @Injectable()
 export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuditWriter.name);
-  private readonly consumer: EventConsumer<ReceivedAuditEvent>;
+  /** The shared audit topic's consumer first, then one per region with a store of its own (its own topic). */
+  private readonly consumers: EventConsumer<ReceivedAuditEvent>[];
   private readonly partitions = new Set<string>();
   private readonly topic: string;
   private readonly payloadKeys: PayloadKeys;
@@ -55,32 +56,40 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.topic = auditTopic(config.prefix);
     this.payloadKeys = new PayloadKeys(config.payloadKey);
-    this.consumer = new EventConsumer({
-      kafka,
-      groupId: `${config.prefix}-registry-audit-writer`,
-      topic: this.topic,
-      schema: ReceivedAuditEventSchema,
-      fromBeginning: true,
-      quarantine: { producer },
-      handle: (events) => this.write(events),
-    });
+    const consumer = (topic: string, groupId: string) =>
+      new EventConsumer({
+        kafka,
+        groupId,
+        topic,
+        schema: ReceivedAuditEventSchema,
+        fromBeginning: true,
+        // One quarantine for every audit topic: what cannot be stored is looked at in one place.
+        quarantine: { producer, topic: quarantineTopic(this.topic) },
+        handle: (events) => this.write(events),
+      });
+    this.consumers = [
+      consumer(this.topic, `${config.prefix}-registry-audit-writer`),
+      ...(stores.acceptedRegions() ?? []).map((region) => consumer(regionAuditTopic(config.prefix, region), `${config.prefix}-registry-audit-writer-${region}`)),
+    ];
   }
 
+  /** The shared topic's consumer. */
   consumerState(): ConsumerState {
-    return this.consumer.state();
+    return this.consumers[0].state();
   }
 
-  /** For `/health/ready`: the consumer's state; throws (with it) when stuck or stopped. */
+  /** For `/health/ready`: every consumer's state; throws (with it) when one is stuck or stopped. */
   readiness(): Record<string, unknown> {
-    return consumerReadiness(this.consumer.state(), AUDIT_STUCK_AFTER_MS);
+    if (this.consumers.length === 1) return consumerReadiness(this.consumers[0].state(), AUDIT_STUCK_AFTER_MS);
+    return Object.fromEntries(this.consumers.map((c) => [c.state().topic, consumerReadiness(c.state(), AUDIT_STUCK_AFTER_MS)]));
   }
 
   async onModuleInit(): Promise<void> {
-    await this.consumer.start();
+    for (const consumer of this.consumers) await consumer.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
+    for (const consumer of this.consumers) await consumer.stop();
   }
 
   /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { AuditEventSchema, auditTopic, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
+import { AuditEventSchema, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
 import { InferencePipeline, PayloadRecorder, inferenceAuditEvent, statusOf, type InferenceFacts } from '@falaj/dispatch';
 import { countLimitRefusal } from '@falaj/http';
 import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
@@ -457,13 +457,13 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
         add(outcome.topic, responseMessage(outcome));
         if (outcome.audit) {
           const audit = AuditEventSchema.parse(outcome.audit);
-          add(auditTopic(this.config.prefix), { key: audit.requestId, value: JSON.stringify(audit), headers: { tenant: audit.tenantId } });
+          add(this.pipeline.regionStores.auditTopicOf(audit.residencyRegion), { key: audit.requestId, value: JSON.stringify(audit), headers: { tenant: audit.tenantId } });
         }
       } else if (outcome.kind === 'dead-letter') {
         add(this.topics.dlq, deadLetterMessage(outcome));
         if (outcome.audit) {
           const audit = AuditEventSchema.parse(outcome.audit);
-          add(auditTopic(this.config.prefix), { key: audit.requestId, value: JSON.stringify(audit), headers: { tenant: audit.tenantId } });
+          add(this.pipeline.regionStores.auditTopicOf(audit.residencyRegion), { key: audit.requestId, value: JSON.stringify(audit), headers: { tenant: audit.tenantId } });
         }
       }
     }

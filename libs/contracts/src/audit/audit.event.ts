@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { PayloadRecordSchema } from '../payload/payload-record';
 import { escapedText, storableText, toStorableText } from '../text/storable-text';
 
+/** The audit topic of a deployment whose every region is audited in one store (no FALAJ_REGION_STORES), and of events sent before an edge knew the map. */
 export const auditTopic = (prefix: string): string => `${prefix}.audit.v1`;
+/** Where every region's own audit topic is named (a prefixed ACL on it covers them all, and nothing else). */
+export const regionAuditTopicNamespace = (prefix: string): string => `${prefix}.audit.region.`;
+/** A region's own audit topic, once regions have stores of their own: its events travel apart from other regions'. */
+export const regionAuditTopic = (prefix: string, region: string): string => `${regionAuditTopicNamespace(prefix)}${region}.v1`;
 
 /** The largest `int` Postgres stores (the audit row's and the registry's version columns). */
 const MAX_INT4 = 2_147_483_647;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REGION_STORES_ALL_FIELD, regionStoreField, regionStoresChangedChannel, regionStoresKey } from '@falaj/contracts';
+import { REGION_STORES_ALL_FIELD, auditTopic, regionAuditTopic, regionStoreField, regionStoresChangedChannel, regionStoresKey } from '@falaj/contracts';
 import { RedisHashMirror } from '@falaj/messaging';
 
 /** The registry's map changes only with its restart: a read every few seconds follows it, no subscription. */
@@ -17,13 +17,27 @@ export class RegionStoreGate extends RedisHashMirror {
   private readonly logger = new Logger(RegionStoreGate.name);
   private accepted: ReadonlySet<string> | null = null;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
     super(redis, null, regionStoresKey(prefix), regionStoresChangedChannel(prefix), REFRESH_MS);
   }
 
   /** `unknown` stands for a call with no residency, as its audit event records it. */
   accepts(region: string | undefined): boolean {
     return this.accepted === null || this.accepted.has(regionStoreField(region ?? 'unknown'));
+  }
+
+  /**
+   * Where an event of the region is published: the region's own audit topic once the registry
+   * keeps regions apart, else the shared one. Either way its row lands in the region's store (the
+   * registry drains both); the region's topic keeps it off the others' while it travels. A region
+   * without a store has no topic: its (refusal's) event takes the shared one, where the registry
+   * sets it aside.
+   */
+  auditTopicOf(region: string): string {
+    return this.accepted?.has(regionStoreField(region)) ? regionAuditTopic(this.prefix, region) : auditTopic(this.prefix);
   }
 
   protected apply(fields: Record<string, string>): void {
