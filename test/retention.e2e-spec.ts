@@ -103,8 +103,8 @@ describe('retention (e2e)', () => {
       expect(pass.json).toMatchObject({ trigger: 'admin', state: 'completed', error: null });
       expect(pass.json.removed).toEqual(
         expect.arrayContaining([
-          { tenantId: 'acme', kind: 'audit', rowsDeleted: 1 },
-          { tenantId: 'acme', kind: 'jobs', rowsDeleted: 4, jobsExpired: 2 },
+          { tenantId: 'acme', kind: 'audit', rowsDeleted: 1, store: 'catalog' },
+          { tenantId: 'acme', kind: 'jobs', rowsDeleted: 4, jobsExpired: 2, store: 'catalog' },
         ]),
       );
       expect(pass.json.removed).toHaveLength(2);

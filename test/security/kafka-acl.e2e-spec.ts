@@ -206,11 +206,16 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
 
     it('refuses a forged audit record from anyone but the gateway and the router, and only real calls are audited', async () => {
       const forgedId = `forged-${randomBytes(4).toString('hex')}`;
+      // A region's own audit topic, as a registry with regional stores makes it.
+      const regionTopic = regionAuditTopic(prefix, 'ae');
+      const admin = operator.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: regionTopic, numPartitions: 1 }], waitForLeaders: true }).finally(() => admin.disconnect());
       const forged = JSON.stringify(auditEventOf({ requestId: forgedId, tenantId: 'acme', subject: 'svc', residency: 'ae', model: 'tiny-mlp', version: 1, pool: 'cpu.ae', protocol: 'rest', status: 200, error: null, latencyMs: 1 }));
       for (const user of [KAFKA_USERS.worker, kafkaLogin.acme, KAFKA_USERS.registry, KAFKA_USERS.provisioner]) {
         expect((await refusal(() => sendAs(user, auditTopic(prefix), forged, { tenant: 'acme' })))?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
         // A region's own audit topic (regional stores) is the gateway's and the router's alike.
-        expect((await refusal(() => sendAs(user, regionAuditTopic(prefix, 'ae'), forged, { tenant: 'acme' })))?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
+        expect((await refusal(() => sendAs(user, regionTopic, forged, { tenant: 'acme' })))?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
       }
       // A real call after the forgeries: once its row is written, the audit writer is past them.
       const call = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: INPUTS });

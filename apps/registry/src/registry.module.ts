@@ -24,6 +24,7 @@ import { QuotaMirrorModule } from './quotas/quota-mirror.module';
 import { PayloadPolicyMirrorModule } from './payload-logging/payload-policy-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
+import { RegionStoreConnections } from './region-stores/region-store.connections';
 import { RegionStoresModule } from './region-stores/region-stores.module';
 import { RetentionModule } from './retention/retention.module';
 import { ErasureModule } from './erasure/erasure.module';
@@ -93,9 +94,10 @@ export class RegistryModule {
         HealthService,
         {
           provide: READINESS_CHECKS,
-          inject: [DataSource, KAFKA, REGISTRY_REDIS, AuditWriter],
-          useFactory: (db: DataSource, kafka: Kafka, redis: Redis, audit: AuditWriter): ReadinessCheck[] => [
+          inject: [DataSource, KAFKA, REGISTRY_REDIS, AuditWriter, RegionStoreConnections],
+          useFactory: (db: DataSource, kafka: Kafka, redis: Redis, audit: AuditWriter, stores: RegionStoreConnections): ReadinessCheck[] => [
             { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
+            { name: 'regionStores', check: () => stores.states() },
             { name: 'redis', check: async () => void (await redis.ping()) },
             { name: 'kafka', check: () => probeKafka(kafka) },
             // Running, and no batch held past the bound; its state (quarantined, retrying since) either way.

@@ -94,6 +94,19 @@ export class RegionStoreConnections {
     return [...regionsOf].map(([db, regions]) => ({ name: this.nameOf(db), db, regions }));
   }
 
+  /**
+   * For `/health/ready`: whether each store answers. Shown, never a reason to be unready: one
+   * region's database away holds that region's audit in Kafka (and its jobs' rows) until it is
+   * back, and must not take the whole registry out of service.
+   */
+  async states(): Promise<Record<string, string>> {
+    const states: Record<string, string> = {};
+    for (const store of this.all()) {
+      states[store.name] = await store.db.query('SELECT 1').then(() => 'up', (error: Error) => `away: ${error.message.slice(0, 200)}`);
+    }
+    return states;
+  }
+
   async close(): Promise<void> {
     for (const db of this.byUrl.values()) await db.destroy().catch(() => undefined);
   }

@@ -15,10 +15,13 @@ import { streamLoad } from './stream-load';
  * with CPU ms per request of the gateway and the worker. Run it from two checkouts in turn (A, B,
  * A, B): the machine is shared and noisy, the CPU columns move less than latency.
  * FALAJ_BENCH_PROFILE=1 runs the gateway and worker under --cpu-prof and prints their top functions.
+ * FALAJ_BENCH_PAYLOAD_POLICIES=none,hash,redact,full measures each payload policy of the tenant in
+ * turn within every round (the same processes, interleaved): the policy's cost on the hot path.
  */
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.FALAJ_BENCH_ROUNDS ?? 2);
 const PROFILE = process.env.FALAJ_BENCH_PROFILE === '1';
+const POLICIES = (process.env.FALAJ_BENCH_PAYLOAD_POLICIES ?? 'none').split(',').map((p) => p.trim()).filter((p) => p !== '');
 
 async function main(): Promise<void> {
   const model = BENCH_MODELS[0];
@@ -47,9 +50,15 @@ async function main(): Promise<void> {
       ['rest-json c=1', () => load(url, 1, SECONDS, jsonBody(model), headers)],
       ['rest-json c=64', () => load(url, 64, SECONDS, jsonBody(model), headers)],
     ];
-    process.stdout.write('| round | cell | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |\n|---:|---|---:|---:|---:|---:|---:|---:|\n');
-    for (let round = 1; round <= ROUNDS; round++) {
+    process.stdout.write('| round | payload policy | cell | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n');
+    for (let round = 1; round <= ROUNDS; round++) for (const policy of POLICIES) {
+      const set = await suite.call('PATCH', '/admin/tenants/bench', admin, { payloadLogging: policy });
+      if (set.status !== 200) throw new Error(`payload policy ${policy}: ${set.status} ${set.text}`);
+      // The edges follow the registry's announcement at once; a moment for it to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       for (const [name, run] of cells) {
+        // Straight into the stream there is no edge, so no policy: measured once a round.
+        if (name.startsWith('stream') && policy !== POLICIES[0]) continue;
         const gateway = suite.app('gateway').pid;
         const worker = suite.app('cpu-worker').pid;
         const before = [cpuMs(gateway), cpuMs(worker)];
@@ -60,7 +69,7 @@ async function main(): Promise<void> {
         const served = Math.max(1, r.samples);
         const g = (cpuMs(gateway) - before[0]) / served;
         const w = (cpuMs(worker) - before[1]) / served;
-        process.stdout.write(`| ${round} | ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${g.toFixed(3)} | ${w.toFixed(3)} | ${r.errors + r.non2xx} |\n`);
+        process.stdout.write(`| ${round} | ${policy} | ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${g.toFixed(3)} | ${w.toFixed(3)} | ${r.errors + r.non2xx} |\n`);
       }
     }
   } finally {
