@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { SCOPES } from '@falaj/auth';
-import { encodeBytesElements, inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contracts';
+import { encodeBytesElements, inferenceStreamTopics, regionAuditTopic, tenantReplyTopicNamespace } from '@falaj/contracts';
 import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 import { stringIdentity } from './support/onnx-fixtures';
 
@@ -75,7 +75,9 @@ describe('payload logging by policy (e2e)', () => {
     suite.call('POST', '/v2/models/text/infer', tokens[tenant], { inputs: [{ name: 'x', shape: [5], datatype: 'BYTES', data: TENANTS[tenant].data }] }, { 'idempotency-key': idempotencyKey });
 
   beforeAll(async () => {
-    await suite.start();
+    // The tenants' region `ae` keeps its audit in a database of its own (and `eu` in another): a
+    // `full` record must land in ae's, nowhere else.
+    await suite.start({ regionStores: ['ae', 'eu'] });
     const admin = await suite.platformAdminToken();
     for (const [id, t] of Object.entries(TENANTS)) {
       expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency: 'ae', payloadLogging: t.create })).status).toBe(201);
@@ -109,7 +111,7 @@ describe('payload logging by policy (e2e)', () => {
     await producer.send({ topic: inferenceStreamTopics(suite.prefix).requests, messages: [{ key: 'pk-1', value: JSON.stringify(request), headers: { authorization: `Bearer ${tokens.pk}` } }] });
     await producer.disconnect();
     await eventually('a payload record per tenant', async () => {
-      const rows = await suite.query<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM payload_log`);
+      const rows = await suite.queryRegion<{ tenant_id: string }>('ae', `SELECT DISTINCT tenant_id FROM payload_log`);
       return rows.length === 4 ? true : undefined;
     }, 90_000);
   }, 400_000);
@@ -119,7 +121,8 @@ describe('payload logging by policy (e2e)', () => {
   }, 60_000);
 
   const record = async (tenant: TenantId) => {
-    const [row] = await suite.query<{ policy: string; request: unknown[]; response: unknown[]; residency_region: string; table: string }>(
+    const [row] = await suite.queryRegion<{ policy: string; request: unknown[]; response: unknown[]; residency_region: string; table: string }>(
+      'ae',
       `SELECT policy, request, response, residency_region, tableoid::regclass::text AS table FROM payload_log WHERE tenant_id = $1`,
       [tenant],
     );
@@ -142,7 +145,7 @@ describe('payload logging by policy (e2e)', () => {
     const row = await record('pk');
     expect(row.policy).toBe('redact');
     expect(row.request).toEqual([{ kind: 'text', name: 'x', datatype: 'BYTES', shape: [5], values: ['reach me at <email> please', 'mobile <phone>', 'Emirates ID <emirates_id>', 'salary to <iban>', 'card <card>'], truncated: false }]);
-    const [audit] = await suite.query<{ protocol: string }>(`SELECT a.protocol FROM audit_log a JOIN payload_log p USING (event_id, residency_region) WHERE p.tenant_id = 'pk'`);
+    const [audit] = await suite.queryRegion<{ protocol: string }>('ae', `SELECT a.protocol FROM audit_log a JOIN payload_log p USING (event_id, residency_region) WHERE p.tenant_id = 'pk'`);
     expect(audit.protocol).toBe('kafka');
   });
 
@@ -180,10 +183,17 @@ describe('payload logging by policy (e2e)', () => {
     const places: [string, string][] = [];
 
     beforeAll(async () => {
-      // Postgres: the text of every row of every leaf table (partitions included, parents not: their rows are the leaves').
-      const tables = await suite.query<{ name: string }>(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`);
-      for (const { name } of tables) {
-        for (const row of await suite.query<{ t: string }>(`SELECT x::text AS t FROM "${name}" x`)) places.push([`postgres ${name}`, row.t]);
+      // Postgres: the text of every row of every leaf table (partitions included, parents not: their
+      // rows are the leaves'), in the catalog and in each region's store.
+      const databases: [string, <T>(sql: string) => Promise<T[]>][] = [
+        ['catalog', (sql) => suite.query(sql)],
+        ...(['ae', 'eu'] as const).map((region): [string, <T>(sql: string) => Promise<T[]>] => [region, (sql) => suite.queryRegion(region, sql)]),
+      ];
+      for (const [database, query] of databases) {
+        const tables = await query<{ name: string }>(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`);
+        for (const { name } of tables) {
+          for (const row of await query<{ t: string }>(`SELECT x::text AS t FROM "${name}" x`)) places.push([`postgres ${database} ${name}`, row.t]);
+        }
       }
       // Redis: every key of the run's prefix, every type's values.
       const redis: Redis = suite.adminRedis('payload-e2e');
@@ -211,7 +221,8 @@ describe('payload logging by policy (e2e)', () => {
     it('searched real places: the tables, keys, topics and logs of the run', () => {
       const kinds = new Set(places.map(([where]) => where.split(' ')[0]));
       expect([...kinds].sort()).toEqual(['kafka', 'log', 'postgres', 'redis']);
-      expect(places.some(([where]) => where === `kafka ${suite.prefix}.audit.v1`)).toBe(true);
+      expect(places.some(([where]) => where === `kafka ${regionAuditTopic(suite.prefix, 'ae')}`)).toBe(true);
+      expect(places.some(([where]) => where === 'postgres ae audit_log_ae_pdefault' || where.startsWith('postgres ae audit_log_ae_p'))).toBe(true);
       expect(places.some(([where]) => where.startsWith('redis ') && where.includes(':idempotency:v1:'))).toBe(true);
     });
 
@@ -224,8 +235,8 @@ describe('payload logging by policy (e2e)', () => {
       for (const value of secretsOf(TENANTS.pk.data)) expect({ value, places: [...new Set(holding(value))].sort() }).toEqual({ value, places: own.sort() });
     });
 
-    it("finds the full tenant's strings only in its region's payload rows", () => {
-      for (const value of secretsOf(TENANTS.pf.data)) expect({ value, places: holding(value) }).toEqual({ value, places: ['postgres payload_log_ae'] });
+    it("finds the full tenant's strings only in its region's payload rows, in its region's own database", () => {
+      for (const value of secretsOf(TENANTS.pf.data)) expect({ value, places: holding(value) }).toEqual({ value, places: ['postgres ae payload_log_ae'] });
     });
   });
 });
