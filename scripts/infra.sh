@@ -5,8 +5,10 @@
 #
 #   bash scripts/infra.sh up           start what is missing, wait until everything answers (idempotent)
 #   bash scripts/infra.sh up keycloak  start only Keycloak with the realm infra/keycloak/falaj-e2e-realm.json
+#   bash scripts/infra.sh up zipkin    start only Zipkin (the trace backend, loopback, spans in memory)
 #   bash scripts/infra.sh down         stop the Kafka broker, the TLS Redis and Keycloak this script started (never Postgres or the machine's Redis)
 #   bash scripts/infra.sh down keycloak  stop only Keycloak
+#   bash scripts/infra.sh down zipkin    stop only Zipkin
 #   bash scripts/infra.sh down kafka|redis-tls  stop only the broker / the TLS Redis of FALAJ_STATE_DIR
 #   bash scripts/infra.sh status       one line per service
 #
@@ -25,6 +27,7 @@
 #                                            tenant client's (the CA; OAUTHBEARER, no password)
 #   FALAJ_KEYCLOAK_PORT          Keycloak's HTTP port (default 8180)
 #   FALAJ_KEYCLOAK_START_TIMEOUT seconds to wait for the realm's OIDC discovery (default 180)
+#   FALAJ_ZIPKIN_PORT            Zipkin's HTTP port (default 9411)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +37,9 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAF
 [[ -n "$KAFKA_VERSION" ]] || { echo "infra: cannot read <kafka.version> from $KAFKA_DIR/pom.xml" >&2; exit 1; }
 
 KEYCLOAK_DIR="$ROOT/infra/keycloak"
+ZIPKIN_DIR="$ROOT/infra/zipkin"
+ZIPKIN_VERSION="$(sed -n 's:.*<zipkin.version>\(.*\)</zipkin.version>.*:\1:p' "$ZIPKIN_DIR/pom.xml" | head -1)"
+[[ -n "$ZIPKIN_VERSION" ]] || { echo "infra: cannot read <zipkin.version> from $ZIPKIN_DIR/pom.xml" >&2; exit 1; }
 KEYCLOAK_VERSION="$(sed -n 's:.*<keycloak.version>\(.*\)</keycloak.version>.*:\1:p' "$KEYCLOAK_DIR/pom.xml" | head -1)"
 [[ -n "$KEYCLOAK_VERSION" ]] || { echo "infra: cannot read <keycloak.version> from $KEYCLOAK_DIR/pom.xml" >&2; exit 1; }
 
@@ -97,6 +103,13 @@ KC_LOG="$KC_STATE_DIR/keycloak.log"            # console output of kc.sh (the pr
 KC_PID="$KC_STATE_DIR/keycloak.pid"            # kc.sh's pid, the leader of its own process group
 KC_PASSWORD_FILE="$KC_STATE_DIR/admin-password" # bootstrap admin `admin` of the master realm, mode 600
 KC_REALM_HASH_FILE="$KC_STATE_DIR/realm.sha256" # hash of the realm file the H2 data was imported from
+
+ZK_HOST=127.0.0.1
+ZK_PORT="${FALAJ_ZIPKIN_PORT:-9411}"
+ZK_JAR="${FALAJ_CACHE_DIR:-$HOME/.cache/falaj}/zipkin-$ZIPKIN_VERSION/zipkin-server-$ZIPKIN_VERSION-exec.jar"
+ZK_STATE_DIR="${FALAJ_STATE_DIR:-$HOME/.local/state/falaj}/zipkin-$ZIPKIN_VERSION"
+ZK_LOG="$ZK_STATE_DIR/zipkin.log"
+ZK_PID="$ZK_STATE_DIR/zipkin.pid"
 
 log() { printf 'infra: %s\n' "$*"; }
 die() { printf 'infra: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -693,6 +706,76 @@ keycloak_down() {
 
 kc_group_alive() { kill -0 -- "-$1" 2>/dev/null || kill -0 "$1" 2>/dev/null; }
 
+# ---------------------------------------------------------------- Zipkin
+# The trace backend (issue 16): one executable jar from Maven Central, on loopback, spans in
+# memory (nothing on disk; a restart forgets them). The apps export to it when
+# FALAJ_ZIPKIN_URL is set; the tracing e2e starts it through `infra.sh up zipkin`.
+zk_pid() {
+  local pid
+  pid="$(cat "$ZK_PID" 2>/dev/null)" || return 1
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "zipkin-server-$ZIPKIN_VERSION-exec.jar" && printf '%s\n' "$pid"
+}
+
+zk_answers() { have curl && curl -fsS -o /dev/null --max-time 2 "http://$ZK_HOST:$ZK_PORT/health" 2>/dev/null; }
+
+zk_fetch() {
+  [[ -s "$ZK_JAR" ]] && return 0
+  have mvn || die "Zipkin $ZIPKIN_VERSION is not cached at $ZK_JAR and mvn is missing (Debian: apt-get install maven)"
+  local dir tmp
+  dir="$(dirname "$ZK_JAR")"; tmp="$dir.tmp"
+  log "resolving Zipkin $ZIPKIN_VERSION (zipkin-server, classifier exec, ~130 MB) from Maven Central into $dir"
+  rm -rf "$tmp"; mkdir -p "$tmp" "$ZK_STATE_DIR"
+  if ! mvn -q -B -Dstyle.color=never -f "$ZIPKIN_DIR/pom.xml" dependency:copy -DoutputDirectory="$tmp" >"$ZK_STATE_DIR/mvn.log" 2>&1; then
+    tail -n 30 "$ZK_STATE_DIR/mvn.log" >&2 || true
+    die "mvn could not resolve Zipkin $ZIPKIN_VERSION (is Maven Central reachable?); full output in $ZK_STATE_DIR/mvn.log"
+  fi
+  [[ -s "$tmp/$(basename "$ZK_JAR")" ]] || die "mvn finished but $(basename "$ZK_JAR") is not in $tmp"
+  mkdir -p "$dir"; mv "$tmp/$(basename "$ZK_JAR")" "$ZK_JAR"; rm -rf "$tmp"
+}
+
+zipkin_up() {
+  mkdir -p "$ZK_STATE_DIR"
+  local pid
+  if pid="$(zk_pid)"; then
+    if zk_answers; then log "zipkin $ZIPKIN_VERSION up at http://$ZK_HOST:$ZK_PORT (pid $pid)"; return 0; fi
+  elif zk_answers; then
+    log "zipkin: something already answers on $ZK_HOST:$ZK_PORT (not started by this script); using it"; return 0
+  elif tcp_open "$ZK_HOST" "$ZK_PORT"; then
+    die "port $ZK_PORT on $ZK_HOST is taken (not by a Zipkin this script started); free it or set FALAJ_ZIPKIN_PORT"
+  else
+    rm -f "$ZK_PID"
+    local java; java="$(java_bin)"
+    zk_fetch
+    [[ -f "$ZK_LOG" ]] && mv -f "$ZK_LOG" "$ZK_LOG.1"
+    log "starting Zipkin $ZIPKIN_VERSION on http://$ZK_HOST:$ZK_PORT"
+    # Loopback only; its own session so it outlives this script.
+    setsid nohup "$java" -Xms64m -Xmx384m -jar "$ZK_JAR" \
+      "--armeria.ports[0].ip=$ZK_HOST" "--armeria.ports[0].port=$ZK_PORT" "--armeria.ports[0].protocols=http" \
+      </dev/null >>"$ZK_LOG" 2>&1 &
+    printf '%s\n' "$!" >"$ZK_PID"
+    pid="$!"
+  fi
+  local deadline=$((SECONDS + 90))
+  until zk_answers; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$ZK_LOG" >&2 2>/dev/null || true; die "Zipkin (pid $pid) exited during startup; log: $ZK_LOG"; }
+    (( SECONDS < deadline )) || die "Zipkin did not answer at http://$ZK_HOST:$ZK_PORT/health within 90 s (pid $pid left running; log: $ZK_LOG)"
+    sleep 1
+  done
+  log "zipkin $ZIPKIN_VERSION up at http://$ZK_HOST:$ZK_PORT (pid $pid)"
+}
+
+zipkin_down() {
+  local pid
+  if ! pid="$(zk_pid)"; then rm -f "$ZK_PID"; log "zipkin $ZIPKIN_VERSION is not running (nothing started by this script)"; return 0; fi
+  log "stopping Zipkin $ZIPKIN_VERSION (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 20))
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.5; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$ZK_PID"
+  log "zipkin stopped"
+}
+
 # ---------------------------------------------------------------- ONNX backend test data
 # The conformance tests (npm test, npm run conformance) run ONNX's backend node tests from
 # Debian's libonnx-testdata. Installed once, quietly, when missing and apt-get can (root).
@@ -729,6 +812,8 @@ status() {
   else
     echo "keycloak  down  $KC_HOST:$KC_PORT  version $KEYCLOAK_VERSION  realm $KC_REALM  ($who)"
   fi
+  if pid="$(zk_pid)"; then who="pid $pid"; else who="not started by infra.sh"; fi
+  if zk_answers; then echo "zipkin    up    $ZK_HOST:$ZK_PORT  version $ZIPKIN_VERSION  ($who)"; else echo "zipkin    down  $ZK_HOST:$ZK_PORT  version $ZIPKIN_VERSION  ($who)"; fi
 }
 
 # The FALAJ_KAFKA_* variables an app (or a client) needs to reach this broker as SCRAM user $1:
@@ -750,13 +835,14 @@ kafka_env() {
   return 0
 }
 
-usage() { echo "usage: $0 up [keycloak|kafka|redis-tls]|down [keycloak|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
+usage() { echo "usage: $0 up [keycloak|zipkin|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
 
 case "${1:-}" in
   up)
     case "${2:-}" in
       "") postgres_up; postgres_secure; redis_up; redis_tls_up; kafka_up; onnx_testdata_up ;;   # what npm start needs; not Keycloak
       keycloak) keycloak_up ;;
+      zipkin) zipkin_up ;;
       redis-tls) redis_tls_up ;;
       # Only the broker: a second one (other FALAJ_KAFKA_PORT/FALAJ_STATE_DIR) leaves the machine's Postgres alone.
       kafka) kafka_up ;;
@@ -764,8 +850,9 @@ case "${1:-}" in
     esac ;;
   down)
     case "${2:-}" in
-      "") kafka_down; redis_tls_down; keycloak_down ;;
+      "") kafka_down; redis_tls_down; keycloak_down; zipkin_down ;;
       keycloak) keycloak_down ;;
+      zipkin) zipkin_down ;;
       redis-tls) redis_tls_down ;;
       # Only the broker (npm run chaos restarts its own one, in its own FALAJ_STATE_DIR).
       kafka) kafka_down ;;

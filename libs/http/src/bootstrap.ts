@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Authenticator, authenticateOnRequest } from '@falaj/auth';
 import { serverTls, usePlatformTrust, type TlsSettings } from '@falaj/tls';
+import { installTracing, loadTracingConfig, registerHttpTracing } from '@falaj/tracing';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyHttpOptions, RawServerDefault } from 'fastify';
 import { HttpExceptionFilter } from './http-exception.filter';
@@ -82,6 +83,11 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   const routes = recordRoutes(adapter);
   // Hooks on the root before any plugin or route exists, so every route and scope gets them.
   const fastify = adapter.getInstance();
+  // The process's tracer (FALAJ_TRACE_*; off by default) before any module exists, and the edge
+  // span of every HTTP request with `traceresponse` on its answer; spans still queued are sent at close.
+  const tracer = installTracing(loadTracingConfig(options.name));
+  registerHttpTracing(fastify, tracer);
+  fastify.addHook('onClose', async () => tracer.shutdown());
   fastify.addHook('onRequest', setSecurityHeaders);
   let authenticate: ReturnType<typeof authenticateOnRequest> | undefined;
   fastify.addHook('onRequest', async (request, reply) => authenticate?.(request, reply));

@@ -51,6 +51,8 @@ export interface SuiteOptions {
    * and its calls are refused. Unset: every region's rows in the run's one database.
    */
   regionStores?: string[];
+  /** Every app traces at this ratio and exports to this Zipkin (`infra.sh up zipkin`), spans sent within 100 ms. */
+  tracing?: { sampling: number; zipkinUrl: string };
 }
 
 /** An OAuth2 client of the built-in issuer, as a test holds it. */
@@ -224,6 +226,9 @@ export class FalajSuite {
       FALAJ_EXIT_WITH_PARENT: 'true',
       // Inside, every app presents its certificate and checks the others' (mTLS, optional mode).
       ...(this.tls ? { FALAJ_TLS_CA_FILE: this.caFile, FALAJ_TLS_CLIENT_AUTH: 'optional' } : { FALAJ_PLAINTEXT: 'true' }),
+      ...(options.tracing
+        ? { FALAJ_TRACE_SAMPLING: String(options.tracing.sampling), FALAJ_TRACE_ZIPKIN_URL: options.tracing.zipkinUrl, FALAJ_TRACE_EXPORT_DELAY_MS: '100' }
+        : {}),
     };
     const logs = join(this.workDir, 'logs');
     const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) => {

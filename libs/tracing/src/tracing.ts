@@ -54,7 +54,7 @@ export class Tracing {
   startSpan(name: string, parent: TraceParent, options: StartSpanOptions = {}): Span | undefined {
     if (this.tracer === undefined) return undefined;
     const links: Link[] | undefined = options.links?.map((span) => ({ context: span.spanContext() }));
-    return this.tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links, startTime: options.startTime }, contextOf(parent));
+    return this.tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links, startTime: wholeMicroseconds(options.startTime) }, contextOf(parent));
   }
 
   /**
@@ -88,7 +88,19 @@ export function endSpan(span: Span | undefined, error?: unknown, endTime?: TimeI
     span.recordException(error instanceof Error ? error : String(error));
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
   }
-  span.end(endTime);
+  span.end(wholeMicroseconds(endTime));
+}
+
+/**
+ * A time given as a number (a `performance.now()` reading, or epoch ms) as whole microseconds:
+ * Zipkin's span model is integer µs, and refuses (400) a whole export batch that holds one
+ * fractional timestamp, which a sub-millisecond reading would otherwise give.
+ */
+export function wholeMicroseconds(time: TimeInput | undefined): TimeInput | undefined {
+  if (typeof time !== 'number') return time;
+  const epochMs = time < performance.timeOrigin ? performance.timeOrigin + time : time;
+  const micros = Math.round(epochMs * 1000);
+  return [Math.floor(micros / 1_000_000), (micros % 1_000_000) * 1000];
 }
 
 let current: Tracing = Tracing.off;

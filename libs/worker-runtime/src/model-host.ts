@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { InferenceSession, type Tensor } from 'onnxruntime-node';
 import type { DispatchRequest, LoadedModel, ModelSignature, ServingVersion, TensorPayload } from '@falaj/contracts';
 import { fromOrtTensor, toOrtTensor } from '@falaj/onnx';
+import { endSpan, tracing, type Span } from '@falaj/tracing';
 import { ArtifactFetchError, type ArtifactCache } from './artifact-cache';
 import { BatchSplitError, mergeFeeds, splitOutputs } from './batching/batch-tensors';
 import { DynamicBatcher, type BatchMember } from './batching/dynamic-batcher';
@@ -10,6 +11,7 @@ import { RequestRejectedError, batchKey, checkRequest, hasBatchDimension } from 
 import type { ExecutionProviderReport } from './execution-provider';
 import { resolveExecutionSettings, type ExecutionOverrides, type ExecutionSettings } from './execution-settings';
 import { ExecutionStats } from './execution-stats';
+import { requestSpans } from './request-spans';
 import { inProcessRunner, ThreadRunner, type InstanceRunner } from './session-thread';
 import { warmupBytes, warmupFeeds } from './warmup-feeds';
 
@@ -407,17 +409,22 @@ export class ModelHost {
       members = members.filter((m) => now <= m.item.deadline);
       if (members.length === 0) return;
     }
+    const batch = batchSpan(hosted, instance, members);
     if (members.length > 1) {
       const started = performance.now();
+      const run = batch && tracing().startSpan('onnxruntime run', batch, { attributes: { 'falaj.batch.size': members.length } });
       try {
         const feeds = mergeFeeds(members.map((m) => m.item.inputs));
         const results = await session.run(feeds, fetchesOf(members[0].item));
         const computeMs = performance.now() - started;
         const split = splitOutputs(results, members.map((m) => m.size));
         slot.stats?.record(computeMs, members.length);
+        endSpan(run);
+        endSpan(batch);
         members.forEach((m, i) => m.resolve({ ok: true, outputs: split[i], computeMs, batchRequests: members.length }));
         return;
       } catch (error) {
+        endSpan(run, error);
         slot.stats?.recordFallback();
         const level = error instanceof BatchSplitError ? 'warn' : 'log';
         this.logger[level](
@@ -426,24 +433,54 @@ export class ModelHost {
         );
       }
     }
-    for (const member of members) member.resolve(await this.runOne(slot, session, member.item));
+    for (const member of members) member.resolve(await this.runOne(slot, session, member.item, batch));
+    endSpan(batch);
   }
 
-  private async runOne(slot: Slot, session: InstanceRunner, request: DispatchRequest): Promise<InferOutcome> {
+  private async runOne(slot: Slot, session: InstanceRunner, request: DispatchRequest, batch?: Span): Promise<InferOutcome> {
     const started = performance.now();
+    const parent = batch ?? requestSpans.get(request);
+    const run = parent && tracing().startSpan('onnxruntime run', parent, { attributes: { 'falaj.batch.size': 1 } });
     try {
       const feeds = Object.fromEntries(request.inputs.map((t) => [t.name, toOrtTensor(t)]));
       const results = await session.run(feeds, fetchesOf(request));
       const computeMs = performance.now() - started;
       slot.stats?.record(computeMs, 1);
+      endSpan(run);
       return { ok: true, outputs: Object.entries(results).map(([name, t]) => fromOrtTensor(name, t)), computeMs, batchRequests: 1 };
     } catch (error) {
+      endSpan(run, error);
       const message = (error as Error).message;
       if (error instanceof RequestRejectedError || error instanceof RangeError) return { ok: false, status: 400, error: message };
       this.logger.warn({ requestId: request.requestId, model: request.model, error: message }, 'inference failed');
       return { ok: false, status: 500, error: `model execution failed: ${message}` };
     }
   }
+}
+
+/**
+ * The batch's span, when any member is traced: each traced member's queue wait ends now (a span
+ * from its arrival in the batcher), and the batch links every traced member's span. It hangs
+ * under the first traced member (a span has one parent) and names all of them in
+ * `falaj.batch.members` too, since Zipkin keeps no links.
+ */
+function batchSpan(hosted: HostedModel, instance: number, members: BatchMember<DispatchRequest, InferOutcome>[]): Span | undefined {
+  const tracer = tracing();
+  if (!tracer.enabled) return undefined;
+  const traced = members.flatMap((m) => {
+    const span = requestSpans.get(m.item);
+    return span ? [{ member: m, span }] : [];
+  });
+  if (traced.length === 0) return undefined;
+  const now = performance.now();
+  for (const { member, span } of traced) endSpan(tracer.startSpan('queue', span, { startTime: member.enqueuedAt }), undefined, now);
+  return tracer.startSpan('batch', traced[0].span, {
+    links: traced.map((t) => t.span),
+    attributes: {
+      'falaj.model': hosted.model, 'falaj.version': hosted.version, 'falaj.instance': instance, 'falaj.batch.size': members.length,
+      'falaj.batch.members': traced.map((t) => `${t.span.spanContext().traceId}-${t.span.spanContext().spanId}`).join(','),
+    },
+  });
 }
 
 const fetchesOf = (request: DispatchRequest): string[] | undefined => (request.outputs.length > 0 ? request.outputs : undefined);

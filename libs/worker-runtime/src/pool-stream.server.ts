@@ -16,8 +16,10 @@ import {
   type DispatchRequest,
 } from '@falaj/contracts';
 import { PoolStreamBudget, type RedisEndpoint } from '@falaj/messaging';
+import { SpanKind, endSpan, tracing } from '@falaj/tracing';
 import { claimLapsed, pendingConsumers } from './lapsed-claim';
 import type { ModelHost } from './model-host';
+import { requestSpans } from './request-spans';
 import { WorkerLease } from './worker-lease';
 
 export interface PoolStreamServerOptions {
@@ -180,8 +182,21 @@ export class PoolStreamServer {
       // Nobody waits for this answer any more: running it would only delay the live ones.
       return this.finish(id, bytes);
     }
+    // The worker's span of the request, under the dispatch span that sent it (only for a caller that traces).
+    const tracer = tracing();
+    const span = tracer.enabled && request.traceparent !== undefined
+      ? tracer.startSpan('serve', request.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'falaj.model': request.model, 'falaj.version': request.version, 'falaj.worker': this.options.workerId } })
+      : undefined;
+    if (span) requestSpans.set(request, span);
     const reply = await this.execute(request);
-    return this.finish(id, bytes, replyStreamKey(this.options.prefix, request.replyTo), encodeReply(reply));
+    if (!span) return this.finish(id, bytes, replyStreamKey(this.options.prefix, request.replyTo), encodeReply(reply));
+    const replying = tracer.startSpan('reply', span, { kind: SpanKind.PRODUCER });
+    try {
+      await this.finish(id, bytes, replyStreamKey(this.options.prefix, request.replyTo), encodeReply(reply));
+    } finally {
+      endSpan(replying);
+      endSpan(span, reply.ok ? undefined : new Error(`${reply.status}: ${reply.error}`));
+    }
   }
 
   private async execute(request: DispatchRequest): Promise<DispatchReply> {

@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { Authenticator, InvalidTokenError, SCOPES, hasScopes, type Principal } from '@falaj/auth';
 import { DomainError, retryAfterHeader } from '@falaj/contracts';
 import { HealthService, countLimitRefusal } from '@falaj/http';
+import { SpanKind, TRACEPARENT_HEADER, TRACERESPONSE_HEADER, endSpan, tracing } from '@falaj/tracing';
 import {
   OIP_GRPC_LOADER_OPTIONS,
   OIP_GRPC_PROTO_PATH,
@@ -122,6 +123,12 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
         const requestId = requestIdOf(call.metadata);
         const key = metadataOf(call.metadata, IDEMPOTENCY_KEY_HEADER);
         const same = key === undefined ? undefined : { tenantId: principal.tenantId, key, fingerprint: requestFingerprint(['grpc', model, message.model_version ?? '', requestBytes.get(message) ?? Buffer.alloc(0)]) };
+        // The call's edge span (SERVER, child of the caller's `traceparent` metadata); off, the
+        // caller's context is handed on as it came.
+        const tracer = tracing();
+        const incoming = metadataOf(call.metadata, TRACEPARENT_HEADER);
+        const span = tracer.enabled ? tracer.startSpan('grpc ModelInfer', incoming, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': 'ModelInfer', 'falaj.request_id': requestId } }) : undefined;
+        const trace = span ?? incoming;
         const answer = await this.idempotency.once(same, async () => {
           const result = await this.inference.infer({
             principal,
@@ -132,14 +139,21 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
             routingKey: metadataOf(call.metadata, 'x-routing-key'),
             pin: metadataOf(call.metadata, 'x-falaj-pin-version'),
             decode: (signature) => decodeOrRefuse(message, signature, this.config.tensorLimits),
+            trace,
           });
           const response = encodeGrpcInferResponse({ modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs });
           return { status: 200, headers: servedHeaders(requestId, result), body: keepableResponse(response) };
+        }).catch((error: unknown) => {
+          endSpan(span, error);
+          throw error;
         });
+        endSpan(span);
         if (answer.status >= 400) throw new IdempotencyError(answer.status, (JSON.parse(answer.body.toString('utf8')) as { error: string }).error, 'replayed');
         // What served it and why, as on REST: the response's initial metadata.
         const served = new grpc.Metadata();
         for (const [name, value] of Object.entries(answer.headers)) served.set(name, value);
+        const traceresponse = tracer.traceparentOf(trace);
+        if (traceresponse !== undefined) served.set(TRACERESPONSE_HEADER, traceresponse);
         if (answer.replayed) served.set(IDEMPOTENT_REPLAYED_HEADER, 'true');
         call.sendMetadata(served);
         return responseOf(answer.body);

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestTrace } from '@falaj/tracing';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import {
   INFERENCE_HEADER_CONTENT_LENGTH,
@@ -96,6 +97,7 @@ export class InferenceController {
       version,
       protocol: 'rest',
       ...trafficHeaders(request),
+      trace: requestTrace(request),
       decode: (signature) => {
         const { header, binary } = splitInferBody(body, request.headers[INFERENCE_HEADER_CONTENT_LENGTH]);
         return decodeJsonInferRequest(header, signature, binary, this.inference.tensorLimits);

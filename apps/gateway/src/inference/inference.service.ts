@@ -17,6 +17,7 @@ import {
 import { createRedis } from '@falaj/messaging';
 import type { DecodedInferRequest, TensorLimits } from '@falaj/oip';
 import { ResidencyError, resolveTarget, type RoutingTableReader } from '@falaj/routing';
+import { endSpan, tracing } from '@falaj/tracing';
 import { AuditSink, type AuditTicket } from '../audit/audit.sink';
 import { AuditPolicyReader } from '../audit/audit-policy.reader';
 import { QuotaService } from '../quota/quota.service';
@@ -175,7 +176,8 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
       throw error;
     }
     // Its answer leaves only once its event is on disk (a 503 instead when it could not be written).
-    await this.record(call, outcome, outcome, started, ticket);
+    const audited = tracing().enabled ? tracing().startSpan('audit', call.trace, { attributes: { 'falaj.must_audit': ticket !== undefined } }) : undefined;
+    await this.record(call, outcome, outcome, started, ticket).finally(() => endSpan(audited));
     if (!outcome.ok) throw outcome.error;
     this.mirror(call, outcome.route, outcome.request, outcome.reply.outputs, performance.now() - outcome.dispatchedAt);
     return { request: outcome.request, outputs: outcome.reply.outputs, version: outcome.reply.version, pool: outcome.pool, placement: outcome.placement };

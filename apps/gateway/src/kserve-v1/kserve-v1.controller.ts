@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requestTrace } from '@falaj/tracing';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { OipError, decodeKserveV1Request, encodeKserveV1Response, splitInferBody } from '@falaj/oip';
 import { InferenceService } from '../inference/inference.service';
@@ -48,6 +49,7 @@ export class KserveV1Controller {
         model,
         protocol: 'rest',
         ...trafficHeaders(request),
+        trace: requestTrace(request),
         decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature, this.inference.tensorLimits),
       });
       const answer = Buffer.from(JSON.stringify(encodeKserveV1Response(result.outputs)));

@@ -8,6 +8,7 @@ import { countLimitRefusal } from '@falaj/http';
 import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
 import { Admission, QuotaReader, TokenBuckets, UnroutableError, type Placement } from '@falaj/routing';
+import { SpanKind, endSpan, tracing } from '@falaj/tracing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { runKeyed } from './keyed-runner';
 import { SerialLane } from './serial-lane';
@@ -372,11 +373,16 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   ): Promise<StreamOutcome> {
     const started = performance.now();
     const { request, requestId } = message;
+    // The bridge's edge span (CONSUMER, child of the message's `traceparent` header); the
+    // response carries the caller's trace context back in the same header.
+    const tracer = tracing();
+    const span = tracer.enabled ? tracer.startSpan('kafka infer', message.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'falaj.request_id': requestId, 'falaj.model': request.model_name } }) : undefined;
     const outcome = await this.pipeline.infer(
-      { principal, requestId, model: request.model_name, routingKey, decode: (signature) => decodeJsonInferRequest(request, signature, undefined, this.config.tensorLimits) },
+      { principal, requestId, model: request.model_name, routingKey, decode: (signature) => decodeJsonInferRequest(request, signature, undefined, this.config.tensorLimits), trace: span ?? message.traceparent },
       request.model_version,
       { admit: this.admission.admit, awaitReady: (missed, place) => this.placedOrWait(place, missed, pause) },
     );
+    endSpan(span, outcome.ok ? undefined : outcome.error);
     if (outcome.ok) {
       const body = encodeJsonInferResponse({
         modelName: request.model_name,

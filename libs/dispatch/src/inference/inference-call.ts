@@ -2,6 +2,7 @@ import type { Principal } from '@falaj/auth';
 import { DomainError, type DispatchReply, type ModelSignature, type RouteEntry } from '@falaj/contracts';
 import type { DecodedInferRequest } from '@falaj/oip';
 import type { Placement } from '@falaj/routing';
+import type { TraceParent } from '@falaj/tracing';
 
 /** One inference request as the pipeline needs it, whatever protocol or transport brought it. */
 export interface InferenceCall {
@@ -12,6 +13,8 @@ export interface InferenceCall {
   routingKey?: string;
   /** Decodes the protocol's request and checks it against the served version's signature. */
   decode(signature: ModelSignature): DecodedInferRequest;
+  /** The edge's span (or the `traceparent` the call came with): the pipeline's spans are its children. */
+  trace?: TraceParent;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { parsePoolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 import { RoutingTableReader, hybridPools, placeRequest, readyTarget, resolveTarget, type Placement, type ResolvedTarget, type TargetPlacement } from '@falaj/routing';
+import { SpanKind, endSpan, tracing, type Span } from '@falaj/tracing';
 import { DispatchTimeoutError, PoolDispatcher, type PoolDispatcherOptions } from '../pool-dispatcher';
 import { PoolMonitor } from '../pool-monitor';
 import type { InferenceCall, InferenceOutcome, InferenceSteps } from './inference-call';
@@ -73,8 +74,12 @@ export class InferencePipeline {
     let pool: string | null = null;
     let placement: string | null = null;
     let release = NO_RELEASE;
+    // Off (the default), no span is made and the traced path costs one property read.
+    const tracer = tracing();
+    let hop: Span | undefined;
     try {
       if (!this.regionStores.accepts(residency)) throw InferenceError.regionStoreMissing(residency ?? 'unknown');
+      hop = tracer.enabled ? tracer.startSpan('resolve and place', call.trace, { attributes: { 'falaj.model': call.model, 'falaj.tenant': tenantId } }) : undefined;
       const resolved = resolveTarget(call.model, this.routes.lookup(tenantId, call.model), asked, call.routingKey ?? call.principal.subject);
       version = resolved.target.version;
       // Placement (residency, readiness) first: a request that cannot be served takes no token.
@@ -82,6 +87,8 @@ export class InferencePipeline {
       version = target.version;
       if (chosen.pool !== null) ({ pool, explanation: placement } = chosen);
       else if (steps.awaitReady === undefined) throw this.notReady(call, target, chosen);
+      hop?.setAttributes({ 'falaj.version': target.version, 'falaj.pool': chosen.pool ?? '', 'falaj.placement': chosen.explanation ?? '' });
+      hop = this.nextHop(hop, 'admit', call);
       release = await steps.admit(tenantId, call.model);
       const request = call.decode(resolved.route.signatures[String(target.version)]);
       let served = chosen;
@@ -92,6 +99,8 @@ export class InferencePipeline {
         ({ pool, explanation: placement } = served);
       }
       const answered = steps.beforeDispatch?.(served.pool, resolved.route, request);
+      hop = this.nextHop(hop, 'dispatch', call, SpanKind.PRODUCER, { 'falaj.pool': served.pool, 'falaj.version': target.version });
+      const traceparent = hop === undefined ? tracer.traceparentOf(call.trace) : tracer.traceparentOf(hop);
       const dispatchedAt = performance.now();
       const reply = await this.dispatcher
         .dispatch(
@@ -104,6 +113,8 @@ export class InferencePipeline {
             deadline: Date.now() + this.options.timeoutMs,
             inputs: request.inputs,
             outputs: request.outputs,
+            // The worker's spans join this trace; a `traceparent` nobody here records is handed on as it came.
+            ...(traceparent === undefined ? {} : { traceparent }),
           },
           this.options.timeoutMs,
         )
@@ -117,14 +128,24 @@ export class InferencePipeline {
         if (error.message !== reply.error) this.logger.error({ requestId: call.requestId, model: call.model, version: target.version, pool: served.pool, status: reply.status, detail: reply.error }, 'the model failed to run a request');
         throw error;
       }
+      hop?.setAttribute('falaj.worker', reply.workerId);
+      endSpan(hop);
       return { ok: true, version: target.version, pool: served.pool, placement: served.explanation, route: resolved.route, request, reply, dispatchedAt };
     } catch (error) {
+      endSpan(hop, error);
       // A refusal before placement names no version, on every edge: the rollout analysis counts
       // a version's 5xx from the audit log, and a request no pool took is not that version's failure.
       return { ok: false, error: error as Error, version: pool === null ? null : version, pool, placement };
     } finally {
       release();
     }
+  }
+
+  /** Ends the hop's span (the step it timed is done) and starts the next one under the call's edge span. */
+  private nextHop(hop: Span | undefined, name: string, call: InferenceCall, kind = SpanKind.INTERNAL, attributes: Record<string, string | number> = {}): Span | undefined {
+    if (hop === undefined) return undefined;
+    hop.end();
+    return tracing().startSpan(name, call.trace, { kind, attributes });
   }
 
   /** placeRequest over the in-memory heartbeats; the pools it considered are watched from now on. */

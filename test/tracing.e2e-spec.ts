@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inferenceStreamTopics } from '@falaj/contracts';
+import { FalajSuite, OipGrpcClient, eventually, testKafka } from '@falaj/testing';
+
+/**
+ * Traces across every hop (issue 16) against the five built apps and a real Zipkin
+ * (`infra.sh up zipkin`): every app traces at ratio 1 and exports there. A call that comes with
+ * a `traceparent` — over REST, gRPC or Kafka — is one trace in Zipkin: the edge span under the
+ * caller's, the pipeline's hops under it, the worker's span under the dispatch span that sent
+ * it, its queue wait, batch and onnxruntime run under that; and a batch of 8 names its 8 members.
+ */
+const ZIPKIN = process.env.FALAJ_TEST_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
+const MODEL = join(__dirname, '..', 'models', 'tiny-mlp.onnx');
+const INPUT = { name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] };
+
+interface ZipkinSpan {
+  traceId: string;
+  id: string;
+  parentId?: string;
+  name: string;
+  kind?: string;
+  localEndpoint?: { serviceName?: string };
+  tags?: Record<string, string>;
+}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+const callerContext = () => ({ traceId: hex(16), spanId: hex(8) });
+const traceparentOf = (c: { traceId: string; spanId: string }) => `00-${c.traceId}-${c.spanId}-01`;
+
+/** The trace's spans once every named span has reached Zipkin (exports are batched, 100 ms apart). */
+async function traceOf(traceId: string, names: string[]): Promise<ZipkinSpan[]> {
+  return eventually(`trace ${traceId} with ${names.join(', ')}`, async () => {
+    const response = await fetch(`${ZIPKIN}/api/v2/trace/${traceId}`);
+    if (response.status !== 200) return undefined;
+    const spans = (await response.json()) as ZipkinSpan[];
+    return names.every((name) => spans.some((s) => s.name === name)) ? spans : undefined;
+  }, 30_000, 200);
+}
+
+/** The one span of that name and service (Zipkin keeps names and services lowercased). */
+function only(spans: ZipkinSpan[], name: string, service: string): ZipkinSpan {
+  const found = spans.filter((s) => s.name === name && s.localEndpoint?.serviceName === service);
+  expect({ name, service, count: found.length }).toEqual({ name, service, count: 1 });
+  return found[0];
+}
+
+/** Gateway (or bridge) edge → resolve → admit → dispatch → worker serve → batch → run, parent by parent. */
+function expectWorkerChain(spans: ZipkinSpan[], edge: ZipkinSpan, edgeService: string): void {
+  for (const hop of ['resolve and place', 'admit', 'dispatch']) expect(only(spans, hop, edgeService).parentId).toBe(edge.id);
+  const dispatch = only(spans, 'dispatch', edgeService);
+  expect(dispatch.tags?.['falaj.pool']).toBe('cpu.ae');
+  const place = only(spans, 'resolve and place', edgeService);
+  expect(place.tags?.['falaj.version']).toBe('1');
+  expect(place.tags?.['falaj.placement']).toBeTruthy();
+  const serve = only(spans, 'serve', 'falaj-cpu-worker');
+  expect(serve.parentId).toBe(dispatch.id);
+  expect(only(spans, 'queue', 'falaj-cpu-worker').parentId).toBe(serve.id);
+  expect(only(spans, 'reply', 'falaj-cpu-worker').parentId).toBe(serve.id);
+  const batch = only(spans, 'batch', 'falaj-cpu-worker');
+  expect(batch.parentId).toBe(serve.id);
+  expect(only(spans, 'onnxruntime run', 'falaj-cpu-worker').parentId).toBe(batch.id);
+}
+
+describe('traces across every hop, in Zipkin (e2e)', () => {
+  const suite = new FalajSuite();
+  let token: string;
+
+  beforeAll(async () => {
+    // A batch forms while 8 requests wait up to 300 ms for each other.
+    await suite.start({
+      tracing: { sampling: 1, zipkinUrl: `${ZIPKIN}/api/v2/spans` },
+      env: { 'cpu-worker': { FALAJ_BATCHING: 'true', FALAJ_BATCH_MAX_SIZE: '8', FALAJ_BATCH_MAX_QUEUE_DELAY_MICROS: '300000' } },
+    });
+    const admin = await suite.platformAdminToken();
+    expect((await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' })).status).toBe(201);
+    token = await suite.token({ tenantId: 'acme', subject: 'svc', scopes: ['infer', 'models:write', 'models:read'] });
+    await suite.call('POST', '/admin/models', token, { name: 'tiny-mlp' });
+    await suite.call('POST', '/admin/models/tiny-mlp/versions', token, readFileSync(MODEL), { 'content-type': 'application/octet-stream' });
+    await suite.call('POST', '/admin/models/tiny-mlp/versions/1/stage', token, { stage: 'production' });
+    await eventually('model ready', async () => ((await suite.call('GET', '/v2/models/tiny-mlp/ready', token)).status === 200 ? true : undefined), 90_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    await suite.stop();
+  }, 60_000);
+
+  it('records a REST call as one trace under the caller’s span, and answers with its traceresponse', async () => {
+    const caller = callerContext();
+    const answered = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [INPUT] }, { traceparent: traceparentOf(caller) });
+    expect(answered.status).toBe(200);
+    const traceresponse = answered.headers.get('traceresponse')!;
+    expect(traceresponse).toMatch(new RegExp(`^00-${caller.traceId}-[0-9a-f]{16}-01$`));
+    const spans = await traceOf(caller.traceId, ['post /v2/models/:name/infer', 'onnxruntime run', 'audit', 'reply']);
+    const edge = only(spans, 'post /v2/models/:name/infer', 'falaj-gateway');
+    expect(edge.parentId).toBe(caller.spanId);
+    expect(edge.kind).toBe('SERVER');
+    // The traceresponse names the gateway's span that answered.
+    expect(traceresponse.split('-')[2]).toBe(edge.id);
+    expectWorkerChain(spans, edge, 'falaj-gateway');
+    expect(only(spans, 'audit', 'falaj-gateway').parentId).toBe(edge.id);
+  }, 60_000);
+
+  it('records a gRPC call the same way, its context from the call metadata', async () => {
+    const caller = callerContext();
+    const client = new OipGrpcClient(suite.grpcTarget, token);
+    try {
+      const { metadata } = await client.infer({
+        model: 'tiny-mlp',
+        inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: Buffer.from(new Float32Array([1, 2, 3, 4]).buffer) }],
+        metadata: { traceparent: traceparentOf(caller) },
+      });
+      expect(metadata.traceresponse).toMatch(new RegExp(`^00-${caller.traceId}-[0-9a-f]{16}-01$`));
+    } finally {
+      client.close();
+    }
+    const spans = await traceOf(caller.traceId, ['grpc modelinfer', 'onnxruntime run', 'reply']);
+    const edge = only(spans, 'grpc modelinfer', 'falaj-gateway');
+    expect(edge.parentId).toBe(caller.spanId);
+    expectWorkerChain(spans, edge, 'falaj-gateway');
+  }, 60_000);
+
+  it('records a Kafka-streamed call under the traceparent header of its message', async () => {
+    const caller = callerContext();
+    const kafka = testKafka('e2e-tracing');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: inferenceStreamTopics(suite.prefix).requests,
+        messages: [{ key: 'traced-1', value: JSON.stringify({ model_name: 'tiny-mlp', id: 'traced-1', inputs: [INPUT] }), headers: { authorization: `Bearer ${token}`, traceparent: traceparentOf(caller) } }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const spans = await traceOf(caller.traceId, ['kafka infer', 'onnxruntime run', 'reply']);
+    const edge = only(spans, 'kafka infer', 'falaj-router');
+    expect(edge.parentId).toBe(caller.spanId);
+    expect(edge.kind).toBe('CONSUMER');
+    expectWorkerChain(spans, edge, 'falaj-router');
+  }, 90_000);
+
+  it('names the 8 members of a batch of 8 on its span, each member a trace of its own', async () => {
+    const callers = Array.from({ length: 8 }, callerContext);
+    const answers = await Promise.all(callers.map((caller) => suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [INPUT] }, { traceparent: traceparentOf(caller) })));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    const serves = await Promise.all(callers.map(async (caller) => only(await traceOf(caller.traceId, ['serve', 'queue']), 'serve', 'falaj-cpu-worker')));
+    // The batch hangs under one member's span and names every member's.
+    const batches = (await Promise.all(callers.map(async (caller) => (await traceOf(caller.traceId, ['serve'])).filter((s) => s.name === 'batch')))).flat();
+    const eight = batches.find((b) => b.tags?.['falaj.batch.size'] === '8');
+    expect(eight).toBeDefined();
+    const members = eight!.tags!['falaj.batch.members'].split(',').sort();
+    expect(members).toEqual(serves.map((s) => `${s.traceId}-${s.id}`).sort());
+    // Each member's own trace still holds its queue wait under its own span.
+    for (const [i, caller] of callers.entries()) expect(only(await traceOf(caller.traceId, ['queue']), 'queue', 'falaj-cpu-worker').parentId).toBe(serves[i].id);
+  }, 90_000);
+});
