@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import {
+  BackboneUnavailableError,
   DEFAULT_POOL_STREAM_MAX_BYTES,
   DEFAULT_POOL_STREAM_MAX_ENTRIES,
   DispatchDecodeError,
@@ -11,6 +12,7 @@ import {
   replyStreamKey,
   type DispatchReply,
   type DispatchRequest,
+  unavailableOnRedisLoss,
 } from '@falaj/contracts';
 import { PoolStreamBudget, openReplyStream, type PoolStreamLimits } from '@falaj/messaging';
 import { poolStreamFullError, type PoolStreamLimit } from './stream-budget/pool-stream-admission.policy';
@@ -72,6 +74,12 @@ type StreamEntry = [id: Buffer, fields: Buffer[]];
  * while the instance lives. Workers add with NOMKSTREAM and never trim nor set its expiry: a
  * reply is never dropped while its reader lives, and a stream whose reader is gone expires
  * REPLY_STREAM_TTL_MS after its last refresh, replies sent later are dropped by Redis.
+ *
+ * Redis keeps nothing on disk: when either connection drops, every dispatch in flight is failed
+ * at once with BackboneUnavailableError (503, Retry-After) — its entry, and the reply stream its
+ * answer would come on, may be gone with Redis, so waiting would only end at the deadline. Whether
+ * the worker ran it is unknown; the client retries (with its Idempotency-Key). On reconnection the
+ * reply stream is made again before any new answer is due.
  */
 export class PoolDispatcher {
   private readonly logger = new Logger(PoolDispatcher.name);
@@ -99,6 +107,9 @@ export class PoolDispatcher {
   async start(): Promise<void> {
     await this.redis.del(this.stream);
     await this.openReplyStream();
+    this.redis.on('close', this.onConnectionLost);
+    this.reader.on('close', this.onConnectionLost);
+    this.redis.on('ready', this.onReconnected);
     this.running = true;
     this.loopDone = this.readReplies();
     this.refreshTimer = setInterval(() => void this.refreshReplyStream(), REPLY_STREAM_REFRESH_MS);
@@ -119,8 +130,27 @@ export class PoolDispatcher {
     }
   }
 
+  /** Redis dropped a connection: nothing in flight can count on its entry or its reply any more. */
+  private readonly onConnectionLost = (): void => {
+    if (!this.running || this.pending.size === 0) return;
+    const lost = [...this.pending.values()];
+    this.pending.clear();
+    this.logger.warn({ inFlight: lost.length }, 'Redis connection lost: failing the dispatches in flight as retryable');
+    for (const pending of lost) {
+      clearTimeout(pending.timer);
+      pending.reject(new BackboneUnavailableError('the connection to Redis was lost while the request was in flight; whether it ran is unknown: retry it (with its Idempotency-Key)'));
+    }
+  };
+
+  private readonly onReconnected = (): void => {
+    if (this.running) void this.refreshReplyStream();
+  };
+
   async stop(): Promise<void> {
     this.running = false;
+    this.redis.off('close', this.onConnectionLost);
+    this.reader.off('close', this.onConnectionLost);
+    this.redis.off('ready', this.onReconnected);
     clearInterval(this.refreshTimer);
     for (const [, pending] of this.pending) {
       clearTimeout(pending.timer);
@@ -191,11 +221,14 @@ export class PoolDispatcher {
         this.pending.delete(dispatchId);
         reject(error);
       };
-      this.streams.enqueue(pool, fields, this.limits).then((outcome) => {
-        if (outcome.accepted) return;
-        this.options.onStreamFull?.(outcome.limit);
-        fail(poolStreamFullError(pool, outcome.limit, outcome, outcome.entryBytes, this.limits));
-      }, fail);
+      this.streams.enqueue(pool, fields, this.limits).then(
+        (outcome) => {
+          if (outcome.accepted) return;
+          this.options.onStreamFull?.(outcome.limit);
+          fail(poolStreamFullError(pool, outcome.limit, outcome, outcome.entryBytes, this.limits));
+        },
+        (error: Error) => fail(unavailableOnRedisLoss(error) as Error),
+      );
     });
   }
 

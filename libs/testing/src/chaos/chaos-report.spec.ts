@@ -2,6 +2,7 @@ import type { CallSettlement } from '../soak/load-mix';
 import { faultTable, violations, type FaultRow } from './chaos-report';
 import { groupByWindow } from './fault-window';
 import { classify, emptyTally, finalOutcome, tally, type CallRecord } from './outcome';
+import { duplicatedRuns, runsPerRequest } from './run-count';
 
 const http = (status: number, extra: Partial<Extract<CallSettlement, { kind: 'http' }>> = {}): CallSettlement => ({ kind: 'http', status, ...extra });
 const answered = { outputs: [{ name: 'output', data: [1] }] };
@@ -53,7 +54,7 @@ describe('chaos outcome classification', () => {
 });
 
 describe('chaos report', () => {
-  const clean: FaultRow = { fault: 'restart Redis', calls: { ...emptyTally(), sent: 10, accepted: 10, ok: 8, retryable: 2 }, audit: { expected: 8, present: 8, duplicates: 0 }, jobs: { expected: 1, present: 1 } };
+  const clean: FaultRow = { fault: 'restart Redis', calls: { ...emptyTally(), sent: 10, accepted: 10, ok: 8, retryable: 2 }, audit: { expected: 8, present: 8, duplicates: 0 }, jobs: { expected: 1, present: 1 }, duplicatedRuns: 0 };
 
   it('passes a fault with answers and retryable errors only', () => {
     expect(violations([clean])).toEqual([]);
@@ -73,6 +74,13 @@ describe('chaos report', () => {
   it('prints one table row per fault', () => {
     const table = faultTable([clean]).split('\n');
     expect(table).toHaveLength(3);
-    expect(table[2]).toBe('| restart Redis | 10 | 8 | 2 | 0 | 0 | 0 | 0 | 0 | 8 → 8 (0) | 1 → 1 |');
+    expect(table[2]).toBe('| restart Redis | 10 | 8 | 2 | 0 | 0 | 0 | 0 | 0 | 8 → 8 (0) | 1 → 1 | 0 |');
+  });
+
+  it('counts the runs beyond the first of each request id from the joined run ledgers', () => {
+    const runs = runsPerRequest('a d1\nb d2\n' + 'a d3\nc d4\na d5\n\n');
+    expect(runs.get('a')).toBe(3);
+    expect(duplicatedRuns(['a', 'b', 'missing'], runs)).toBe(2);
+    expect(duplicatedRuns(['c'], runs)).toBe(0);
   });
 });
