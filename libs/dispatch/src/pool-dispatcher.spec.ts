@@ -218,6 +218,17 @@ describe(PoolDispatcher.name, () => {
       await dispatcher.stop();
     });
 
+    it('fails what was in flight as retryable when Redis lost the reply stream without dropping the connection (a flush)', async () => {
+      const { dispatcher, redis, opened } = dispatcherWithFakes();
+      await dispatcher.start();
+      const call = dispatcher.dispatch('cpu.ae', request('acme'), 30_000);
+      await tick();
+      redis.emit('ready'); // the refresh, at once: PEXPIRE answers 0
+      await expect(call).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1, message: expect.stringContaining('lost the reply stream') });
+      expect(opened()).toBe(2);
+      await dispatcher.stop();
+    });
+
     it('answers a send that Redis refused as a retryable 503', async () => {
       const { dispatcher, redis } = dispatcherWithFakes();
       await dispatcher.start();

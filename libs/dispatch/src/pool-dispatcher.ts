@@ -32,6 +32,8 @@ export function replyMismatch(expected: DispatchOrigin, reply: DispatchReply): s
 
 interface Pending {
   origin: DispatchOrigin;
+  /** Date.now() when it was registered: a reply stream found lost fails only what was sent before the check. */
+  sentAt: number;
   resolve(reply: DispatchReply): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -48,7 +50,7 @@ export interface PoolDispatcherOptions {
  * How often the reply stream's expiry is pushed back (to REPLY_STREAM_TTL_MS) by its reader, and
  * the stream made again if Redis lost it; workers only ever add to an existing stream.
  */
-const REPLY_STREAM_REFRESH_MS = 5000;
+const REPLY_STREAM_REFRESH_MS = 1000;
 /**
  * Replies one XREAD takes at most. With replies up to FALAJ_MAX_REPLY_BYTES (16 MiB) each, this
  * bounds what one read holds in memory; a large reply delays the next read, it disturbs no other.
@@ -79,7 +81,9 @@ type StreamEntry = [id: Buffer, fields: Buffer[]];
  * at once with BackboneUnavailableError (503, Retry-After) — its entry, and the reply stream its
  * answer would come on, may be gone with Redis, so waiting would only end at the deadline. Whether
  * the worker ran it is unknown; the client retries (with its Idempotency-Key). On reconnection the
- * reply stream is made again before any new answer is due.
+ * reply stream is made again before any new answer is due. A Redis that lost its data without a
+ * dropped connection (a flush) shows as the reply stream gone at the next refresh (every second):
+ * the same then, for what was sent before that check.
  */
 export class PoolDispatcher {
   private readonly logger = new Logger(PoolDispatcher.name);
@@ -123,24 +127,35 @@ export class PoolDispatcher {
 
   private async refreshReplyStream(): Promise<void> {
     try {
-      // 0: Redis lost the stream (a flush, a restart without persistence): make it again.
-      if ((await this.redis.pexpire(this.stream, REPLY_STREAM_TTL_MS)) === 0 && this.running) await this.openReplyStream();
+      const checkedAt = Date.now();
+      // 0: Redis lost the stream (a flush, a restart without persistence): make it again. Any
+      // answer due on it meanwhile was dropped (workers add with NOMKSTREAM), and the requests
+      // themselves may have gone with the pool streams: what was in flight is failed as retryable.
+      if ((await this.redis.pexpire(this.stream, REPLY_STREAM_TTL_MS)) === 0 && this.running) {
+        await this.openReplyStream();
+        this.failInFlight('Redis lost the reply stream while the request was in flight', checkedAt);
+      }
     } catch (error) {
       this.logger.warn(`could not refresh the reply stream: ${(error as Error).message}`);
     }
   }
 
   /** Redis dropped a connection: nothing in flight can count on its entry or its reply any more. */
-  private readonly onConnectionLost = (): void => {
-    if (!this.running || this.pending.size === 0) return;
-    const lost = [...this.pending.values()];
-    this.pending.clear();
-    this.logger.warn({ inFlight: lost.length }, 'Redis connection lost: failing the dispatches in flight as retryable');
-    for (const pending of lost) {
+  private readonly onConnectionLost = (): void => this.failInFlight('the connection to Redis was lost while the request was in flight');
+
+  /** Fails, as retryable, every dispatch in flight sent by `before` (all by default). */
+  private failInFlight(why: string, before = Infinity): void {
+    if (!this.running) return;
+    let failed = 0;
+    for (const [dispatchId, pending] of this.pending) {
+      if (pending.sentAt > before) continue;
+      this.pending.delete(dispatchId);
       clearTimeout(pending.timer);
-      pending.reject(new BackboneUnavailableError('the connection to Redis was lost while the request was in flight; whether it ran is unknown: retry it (with its Idempotency-Key)'));
+      pending.reject(new BackboneUnavailableError(`${why}; whether it ran is unknown: retry it (with its Idempotency-Key)`));
+      failed++;
     }
-  };
+    if (failed > 0) this.logger.warn({ failed }, `${why}: dispatches in flight failed as retryable`);
+  }
 
   private readonly onReconnected = (): void => {
     if (this.running) void this.refreshReplyStream();
@@ -214,7 +229,7 @@ export class PoolDispatcher {
         reject(new DispatchTimeoutError(`no reply from pool ${pool} within ${timeoutMs} ms`));
       }, timeoutMs);
       const { requestId, tenantId, model, version } = request;
-      this.pending.set(dispatchId, { origin: { requestId, tenantId, model, version }, resolve, reject, timer });
+      this.pending.set(dispatchId, { origin: { requestId, tenantId, model, version }, sentAt: Date.now(), resolve, reject, timer });
       const fields = encodeDispatchEntry({ ...request, dispatchId, replyTo: this.gatewayId });
       const fail = (error: Error) => {
         clearTimeout(timer);
