@@ -203,7 +203,7 @@ export class PoolStreamServer {
     try {
       const outcome = await this.host.infer(request);
       if (!outcome.ok) return { ok: false, ...origin, status: outcome.status, error: outcome.error };
-      this.runs.ran(request.requestId, request.dispatchId);
+      this.runs.ran(request.requestId, request.dispatchId, request.replyTo);
       const bytes = replyDataBytes(outcome.outputs);
       const limit = this.options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
       if (bytes > limit) {

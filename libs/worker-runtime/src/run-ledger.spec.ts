@@ -10,13 +10,13 @@ describe(RunLedger.name, () => {
       try {
         const file = join(dir, 'runs');
         const first = new RunLedger(file);
-        first.ran('r1', 'd1');
+        first.ran('r1', 'd1', 'gw');
         await first.close();
         const second = new RunLedger(file);
-        second.ran('r2', 'd2');
-        second.ran('r1', 'd3');
+        second.ran('r2', 'd2', 'gw');
+        second.ran('r1', 'd3', 'router');
         await second.close();
-        expect(readFileSync(file, 'utf8')).toBe('r1 d1\nr2 d2\nr1 d3\n');
+        expect(readFileSync(file, 'utf8')).toBe('r1 d1 gw\nr2 d2 gw\nr1 d3 router\n');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -24,7 +24,7 @@ describe(RunLedger.name, () => {
 
     it('writes nothing without a file', async () => {
       const ledger = new RunLedger();
-      expect(() => ledger.ran('r', 'd')).not.toThrow();
+      expect(() => ledger.ran('r', 'd', 'gw')).not.toThrow();
       await expect(ledger.close()).resolves.toBeUndefined();
     });
   });

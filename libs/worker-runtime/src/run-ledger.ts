@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 /**
- * A line per model run (`<requestId> <dispatchId>`), appended to a file, when
+ * A line per model run (`<requestId> <dispatchId> <replyTo>`: the instance that dispatched it), appended to a file, when
  * FALAJ_RUN_LEDGER_FILE names one: what the chaos run reads to count duplicated model runs (a
  * request run twice, on one worker or two). Off by default; on, one buffered write per run, no
  * flush on the hot path. Appending: a worker restarted on the same file continues it.
@@ -13,8 +13,8 @@ export class RunLedger {
     if (path) this.out = createWriteStream(path, { flags: 'a' });
   }
 
-  ran(requestId: string, dispatchId: string): void {
-    this.out?.write(`${requestId} ${dispatchId}\n`);
+  ran(requestId: string, dispatchId: string, replyTo: string): void {
+    this.out?.write(`${requestId} ${dispatchId} ${replyTo}\n`);
   }
 
   close(): Promise<void> {

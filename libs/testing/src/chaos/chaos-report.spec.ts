@@ -2,7 +2,7 @@ import type { CallSettlement } from '../soak/load-mix';
 import { faultTable, violations, type FaultRow } from './chaos-report';
 import { groupByWindow } from './fault-window';
 import { classify, emptyTally, finalOutcome, tally, type CallRecord } from './outcome';
-import { duplicatedRuns, runsPerRequest } from './run-count';
+import { duplicatedRuns, duplicatesByDispatcher, runsPerRequest } from './run-count';
 
 const http = (status: number, extra: Partial<Extract<CallSettlement, { kind: 'http' }>> = {}): CallSettlement => ({ kind: 'http', status, ...extra });
 const answered = { outputs: [{ name: 'output', data: [1] }] };
@@ -82,5 +82,6 @@ describe('chaos report', () => {
     expect(runs.get('a')).toBe(3);
     expect(duplicatedRuns(['a', 'b', 'missing'], runs)).toBe(2);
     expect(duplicatedRuns(['c'], runs)).toBe(0);
+    expect(duplicatesByDispatcher('a d1 gateway-1-x\na d2 router-vm-2\nb d3 router-vm-2\na d4 registry-vm-3\n')).toEqual({ router: 1, registry: 1 });
   });
 });

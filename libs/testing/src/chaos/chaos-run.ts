@@ -11,7 +11,7 @@ import { faultSchedule, type FaultKind } from './fault-schedule';
 import { groupByWindow, type FaultWindow } from './fault-window';
 import { finalOutcome, tally } from './outcome';
 import type { PrivateInfra } from './private-infra';
-import { duplicatedRuns, runsPerRequest } from './run-count';
+import { duplicatedRuns, duplicatesByDispatcher, runsPerRequest } from './run-count';
 
 export interface ChaosOptions {
   faults: FaultKind[];
@@ -59,15 +59,20 @@ export async function runChaos(infra: PrivateInfra, options: ChaosOptions, start
   step(`load stopped; waiting up to ${options.hangSeconds} s for ${ledger.unsettled} call(s) in flight`);
   await mix.stop(options.hangSeconds * 1000 + 5000);
   const hangMs = options.hangSeconds * 1000;
-  const runs = runsPerRequest(ledgers.map((file) => readLedger(file)).join('\n'));
+  const ranText = ledgers.map((file) => readLedger(file)).join('\n');
+  const runs = runsPerRequest(ranText);
   const rows = await figures(suite, ledger, windows, hangMs, runs);
   const table = faultTable(rows);
   const failed = violations(rows);
   const load = loadavg()[0].toFixed(2);
   process.stdout.write(`\n${table}\n\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average now ${load}\n`);
-  process.stdout.write(`model runs noted by the workers: ${[...runs.values()].reduce((a, b) => a + b, 0)} for ${runs.size} request ids (duplicated runs per fault in the table)\n`);
+  process.stdout.write(`model runs noted by the workers: ${[...runs.values()].reduce((a, b) => a + b, 0)} for ${runs.size} request ids (duplicated runs per fault in the table; the repeats by dispatching app: ${JSON.stringify(duplicatesByDispatcher(ranText))})\n`);
   const jobs = mix.counts.jobs;
   process.stdout.write(`batch jobs: ${jobs.sent} submitted, ${jobs.ok} completed with every row answered, ${jobs.failed} not (${JSON.stringify(jobs.why)})\n`);
+  for (const refused of ledger.refusedJobs) {
+    const window = windows.find((w) => refused.at >= w.from && refused.at < w.to)?.name ?? windows[windows.length - 1].name;
+    process.stdout.write(`batch job submission refused in '${window}' at +${(refused.at / 1000).toFixed(1)} s: HTTP ${refused.status}${refused.retryAfter ? ` Retry-After ${refused.retryAfter}` : ''} ${refused.error.slice(0, 160)}\n`);
+  }
   process.stdout.write(`failure reasons: ${JSON.stringify(reasons(ledger, hangMs))}\n`);
   if (failed.length > 0) process.stdout.write(`\nchaos: FAILED\n${failed.map((f) => `  - ${f}`).join('\n')}\n`);
   else process.stdout.write('\nchaos: every must-be-0 figure is 0\n');
