@@ -34,6 +34,8 @@ export class RoutingTableWriter implements OnModuleInit, OnApplicationShutdown {
     this.timer = setInterval(() => void this.reassert(), REASSERT_EVERY_MS);
     this.timer.unref();
     this.redis.on('ready', this.onReady);
+    // At once, so gateways find the table present (a miss a 404, not a 503) as soon as a router is up.
+    void this.reassert();
   }
 
   private readonly onReady = (): void => void this.reassert();

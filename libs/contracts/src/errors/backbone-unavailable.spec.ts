@@ -10,6 +10,7 @@ function named(name: string, message: string): Error {
 describe('unavailableOnRedisLoss', () => {
   it.each([
     ['a closed connection', new Error('Connection is closed.')],
+    ['a command aborted by a dropped connection', named('AbortError', 'Command aborted due to connection close')],
     ['retries spent while Redis restarts', named('MaxRetriesPerRequestError', 'Reached the max retries per request limit (which is 3). Refer to "maxRetriesPerRequest" option for details.')],
     ['a Redis that lost the ACL users', named('ReplyError', 'NOAUTH Authentication required.')],
     ['a wrong password after a restart', named('ReplyError', 'WRONGPASS invalid username-password pair or user is disabled.')],

@@ -21,6 +21,7 @@ export class BackboneUnavailableError extends DomainError {
  */
 const REDIS_AWAY = [
   /^Connection is closed/,
+  /^Command aborted due to connection close/,
   /^Reached the max retries per request limit/,
   /^Stream isn't writeable/,
   /enableOfflineQueue options is false/,
