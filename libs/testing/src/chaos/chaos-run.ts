@@ -79,7 +79,7 @@ export async function runChaos(infra: PrivateInfra, options: ChaosOptions, start
   return failed.length > 0 ? 1 : 0;
 }
 
-/** Per window: the calls' tally, and what Postgres holds of them once the audit has caught up. */
+/** A worker's run ledger; empty when that worker never ran anything (no file). */
 function readLedger(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -88,6 +88,7 @@ function readLedger(file: string): string {
   }
 }
 
+/** Per window: the calls' tally, and what Postgres holds of them once the audit has caught up. */
 async function figures(suite: FalajSuite, ledger: CallLedger, windows: FaultWindow[], hangMs: number, runs: ReadonlyMap<string, number>): Promise<FaultRow[]> {
   const byWindow = groupByWindow(windows, ledger.records.values());
   const answeredIds = (name: string) => byWindow.get(name)!.filter((r) => finalOutcome(r, hangMs) === 'ok').map((r) => r.id);
