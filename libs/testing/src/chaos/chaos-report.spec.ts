@@ -3,6 +3,7 @@ import { faultTable, violations, type FaultRow } from './chaos-report';
 import { groupByWindow } from './fault-window';
 import { classify, emptyTally, finalOutcome, tally, type CallRecord } from './outcome';
 import { duplicatedRuns, duplicatesByDispatcher, runsPerRequest } from './run-count';
+import { FAULT_KINDS, parseFaultKinds } from './fault-schedule';
 
 const http = (status: number, extra: Partial<Extract<CallSettlement, { kind: 'http' }>> = {}): CallSettlement => ({ kind: 'http', status, ...extra });
 const answered = { outputs: [{ name: 'output', data: [1] }] };
@@ -83,5 +84,18 @@ describe('chaos report', () => {
     expect(duplicatedRuns(['a', 'b', 'missing'], runs)).toBe(2);
     expect(duplicatedRuns(['c'], runs)).toBe(0);
     expect(duplicatesByDispatcher('a d1 gateway-1-x\na d2 router-vm-2\nb d3 router-vm-2\na d4 registry-vm-3\n')).toEqual({ router: 1, registry: 1 });
+  });
+});
+
+describe('parseFaultKinds', () => {
+  it('runs every fault without --faults, and the named ones in the schedule\'s order with it', () => {
+    expect(parseFaultKinds(undefined)).toEqual([...FAULT_KINDS]);
+    expect(parseFaultKinds('redis')).toEqual(['redis']);
+    expect(parseFaultKinds('postgres, redis')).toEqual(['redis', 'postgres']);
+  });
+
+  it('refuses an unknown or empty list', () => {
+    expect(() => parseFaultKinds('redis,disk')).toThrow('--faults redis,disk: name one or more of worker, router, redis, kafka, postgres');
+    expect(() => parseFaultKinds('')).toThrow('--faults');
   });
 });
