@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
-import { inferenceStreamTopics, modelQuotaField, quotasKey, tenantQuotaField, tenantReplyTopicNamespace } from '@falaj/contracts';
+import { MIRRORED_HASH_PRESENT_FIELD, inferenceStreamTopics, modelQuotaField, quotasKey, tenantQuotaField, tenantReplyTopicNamespace } from '@falaj/contracts';
 import { FalajSuite, eventually, testKafka } from '@falaj/testing';
 
 /**
@@ -198,7 +198,8 @@ describe('Quotas as records (e2e)', () => {
           const hash = await redis.hgetall(quotasKey(suite.prefix));
           return Object.keys(hash).length > 0 ? hash : undefined;
         }, 30_000, 500);
-        expect(healed).toEqual({ [tenantQuotaField('acme')]: JSON.stringify({ concurrency: 64 }) });
+        // With the field that tells readers the hash is the registry's whole one, not a lost one.
+        expect(healed).toEqual({ [MIRRORED_HASH_PRESENT_FIELD]: '1', [tenantQuotaField('acme')]: JSON.stringify({ concurrency: 64 }) });
       } finally {
         redis.disconnect();
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import { apiKeysKey } from '@falaj/contracts';
+import { MIRRORED_HASH_PRESENT_FIELD, apiKeysKey } from '@falaj/contracts';
 import { AccessTokenVerifier, Authenticator, InvalidTokenError, RedisApiKeyVerifier, generateApiKey } from '@falaj/auth';
 import { LocalIssuer } from '@falaj/testing';
 
@@ -17,7 +17,8 @@ describe(RedisApiKeyVerifier.name, () => {
     await issuer.start();
     tokens = new AccessTokenVerifier([issuer.trusted()], { clockToleranceSeconds: 5, maxLifetimeSeconds: 3600 });
     authenticator = new Authenticator(tokens, new RedisApiKeyVerifier(redis, prefix, { cacheMs: 200 }));
-    await redis.hset(apiKeysKey(prefix), key.id, JSON.stringify({ secretSha256: key.secretSha256, tenantId: 'acme', subject: `apikey:${key.id}`, scopes: ['infer'], residency: 'ae' }));
+    // As the registry writes the mirror: its records and the field that says the hash is whole.
+    await redis.hset(apiKeysKey(prefix), MIRRORED_HASH_PRESENT_FIELD, '1', key.id, JSON.stringify({ secretSha256: key.secretSha256, tenantId: 'acme', subject: `apikey:${key.id}`, scopes: ['infer'], residency: 'ae' }));
   });
   afterAll(async () => {
     await redis.del(apiKeysKey(prefix));
@@ -50,6 +51,14 @@ describe(RedisApiKeyVerifier.name, () => {
       await redis.hdel(apiKeysKey(prefix), key.id);
       await new Promise((resolve) => setTimeout(resolve, 250)); // the cache window under test, not a wait for a side effect
       await expect(authenticator.authenticate(`Bearer ${key.key}`)).rejects.toBeInstanceOf(InvalidTokenError);
+    });
+
+    it('answers a retryable 503, not a 401, while Redis has lost the mirror, and 401 again once it is rewritten', async () => {
+      const lost = generateApiKey();
+      await redis.del(apiKeysKey(prefix));
+      await expect(authenticator.authenticate(`Bearer ${lost.key}`)).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1 });
+      await redis.hset(apiKeysKey(prefix), MIRRORED_HASH_PRESENT_FIELD, '1');
+      await expect(authenticator.authenticate(`Bearer ${lost.key}`)).rejects.toBeInstanceOf(InvalidTokenError);
     });
 
     it('still verifies access tokens, and refuses keys where no verifier is configured', async () => {

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { ApiKeyRecordSchema, apiKeysKey, type ApiKeyRecord } from '@falaj/contracts';
+import { ApiKeyRecordSchema, BackboneUnavailableError, MIRRORED_HASH_PRESENT_FIELD, apiKeysKey, type ApiKeyRecord } from '@falaj/contracts';
 import { parseApiKey, secretMatches } from './api-key';
 import type { Principal } from './principal';
 import { PLATFORM_TENANT, TENANT_SCOPES } from './scopes';
@@ -18,14 +18,16 @@ export const API_KEY_CACHE_MS = 5_000;
  * Verifies API keys against the registry's mirror in Redis (`<prefix>:apikeys:v1`), never by
  * calling the registry. Lookups are cached per key id for API_KEY_CACHE_MS, so the hot path
  * costs a Redis read only every few seconds per key, and a revoked key stops working within
- * that time.
+ * that time. Fail closed, but say why: Redis away, or the mirror gone with it (no
+ * MIRRORED_HASH_PRESENT_FIELD: the registry rewrites it within seconds), is a retryable 503
+ * (BackboneUnavailableError), never a 401 that tells the caller its key is bad.
  */
 export class RedisApiKeyVerifier extends ApiKeyVerifier implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisApiKeyVerifier.name);
   private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
 
   constructor(
-    private readonly redis: Pick<Redis, 'hget' | 'quit'>,
+    private readonly redis: Pick<Redis, 'hmget' | 'quit'>,
     private readonly prefix: string,
     private readonly options: { cacheMs?: number; ownsConnection?: boolean } = {},
   ) {
@@ -52,13 +54,16 @@ export class RedisApiKeyVerifier extends ApiKeyVerifier implements OnApplication
     const cached = this.cache.get(id);
     if (cached && cached.until > Date.now()) return cached.record;
     let raw: string | null;
+    let present: string | null;
     try {
-      raw = await this.redis.hget(apiKeysKey(this.prefix), id);
+      [raw, present] = await this.redis.hmget(apiKeysKey(this.prefix), id, MIRRORED_HASH_PRESENT_FIELD);
     } catch (error) {
-      // Redis away: fail closed (401), never open.
+      // Redis away: fail closed, never open; retryable, since the key may well be good.
       this.logger.warn(`API key lookup failed: ${(error as Error).message}`);
-      throw new InvalidTokenError('API keys cannot be verified right now');
+      throw new BackboneUnavailableError('API keys cannot be verified right now (Redis is unavailable); retry shortly');
     }
+    // The mirror is gone (Redis lost it) and not yet rewritten: no answer about this key, and nothing cached.
+    if (raw === null && present === null) throw new BackboneUnavailableError('API keys cannot be verified right now (their mirror is being rebuilt); retry shortly');
     const parsed = raw ? ApiKeyRecordSchema.safeParse(JSON.parse(raw)) : null;
     const record = parsed?.success ? parsed.data : null;
     if (this.cache.size > 10_000) this.cache.clear(); // bound memory against key-id spraying

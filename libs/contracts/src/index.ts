@@ -28,3 +28,5 @@ export * from './errors/domain.error';
 export * from './workers/hosting-regions';
 export * from './workers/worker-lease';
 export * from './payload/payload-record';
+export * from './errors/backbone-unavailable';
+export * from './mirror/mirrored-hash';

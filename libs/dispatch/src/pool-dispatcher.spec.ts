@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import { Logger } from '@nestjs/common';
-import { REPLY_FIELD, decodeDispatchEntry, encodeReply, type DispatchReply, type DispatchRequest } from '@falaj/contracts';
+import { BackboneUnavailableError, REPLY_FIELD, decodeDispatchEntry, encodeReply, type DispatchReply, type DispatchRequest } from '@falaj/contracts';
 import { PoolDispatcher, replyMismatch } from './pool-dispatcher';
 
 /**
@@ -10,7 +11,9 @@ import { PoolDispatcher, replyMismatch } from './pool-dispatcher';
 function dispatcherWithFakes() {
   const sent: DispatchRequest[] = [];
   const deleted: string[] = [];
-  const redis = {
+  let opened = 0;
+  // EventEmitters: the dispatcher follows the connections' close and ready.
+  const redis = Object.assign(new EventEmitter(), {
     defineCommand: () => undefined,
     // The budget's enqueue script: KEYS (stream, counter), ARGV (max entries, max bytes, fields).
     poolStreamEnqueue: async (...args: (string | number | Buffer)[]) => {
@@ -19,10 +22,14 @@ function dispatcherWithFakes() {
       return '1-0';
     },
     // Only the reply stream's opening (XGROUP CREATE ... MKSTREAM).
-    xgroup: async () => 'OK',
-    pexpire: async () => 1,
+    xgroup: async () => {
+      opened++;
+      return 'OK';
+    },
+    // 0: the reply stream is gone (a Redis that restarted empty).
+    pexpire: async () => (opened > 1 ? 1 : 0),
     del: async () => 1,
-  } as unknown as Redis;
+  }) as unknown as Redis;
   let queued: [Buffer, Buffer[]][] = [];
   let wake: (() => void) | undefined;
   let seq = 0;
@@ -32,7 +39,7 @@ function dispatcherWithFakes() {
     queued = [];
     return entries.length === 0 ? null : [[Buffer.from('stream'), entries]];
   };
-  const reader = {
+  const reader = Object.assign(new EventEmitter(), {
     callBuffer: read,
     // The XDEL of what was read goes in one pipeline with the next XREAD.
     pipeline: () => {
@@ -47,13 +54,13 @@ function dispatcherWithFakes() {
       return chain;
     },
     disconnect: () => wake?.(),
-  } as unknown as Redis;
+  }) as unknown as Redis;
   const dispatcher = new PoolDispatcher(redis, reader, 'p', 'gw-1');
   const publish = (reply: DispatchReply) => {
     queued.push([Buffer.from(`${++seq}-0`), [Buffer.from(REPLY_FIELD), encodeReply(reply)]]);
     wake?.();
   };
-  return { dispatcher, sent, publish, deleted };
+  return { dispatcher, sent, publish, deleted, redis, reader, opened: () => opened };
 }
 
 const request = (tenantId: string, requestId = 'same-id') => ({
@@ -178,6 +185,55 @@ describe(PoolDispatcher.name, () => {
       publish(replyTo(sent[0], { tenantId: 'globex' }));
       await expect(call).rejects.toThrow('no reply from pool cpu.ae within 50 ms');
       expect(dispatcher.inFlight).toBe(0);
+      await dispatcher.stop();
+    });
+  });
+
+  describe('a Redis connection lost', () => {
+    it('fails every dispatch in flight at once with a retryable 503, long before the deadline', async () => {
+      const { dispatcher, reader } = dispatcherWithFakes();
+      await dispatcher.start();
+      const started = Date.now();
+      const calls = [dispatcher.dispatch('cpu.ae', request('acme', 'a'), 30_000), dispatcher.dispatch('cpu.ae', request('globex', 'b'), 30_000)];
+      await tick();
+      reader.emit('close');
+      for (const call of calls) {
+        const error = await call.then(() => undefined, (e: unknown) => e);
+        expect(error).toBeInstanceOf(BackboneUnavailableError);
+        expect(error).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+      }
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(dispatcher.inFlight).toBe(0);
+      await dispatcher.stop();
+    });
+
+    it('makes its reply stream again as soon as the connection is ready again', async () => {
+      const { dispatcher, redis, opened } = dispatcherWithFakes();
+      await dispatcher.start();
+      expect(opened()).toBe(1);
+      redis.emit('ready');
+      await tick();
+      await tick();
+      expect(opened()).toBe(2);
+      await dispatcher.stop();
+    });
+
+    it('fails what was in flight as retryable when Redis lost the reply stream without dropping the connection (a flush)', async () => {
+      const { dispatcher, redis, opened } = dispatcherWithFakes();
+      await dispatcher.start();
+      const call = dispatcher.dispatch('cpu.ae', request('acme'), 30_000);
+      await tick();
+      redis.emit('ready'); // the refresh, at once: PEXPIRE answers 0
+      await expect(call).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1, message: expect.stringContaining('lost the reply stream') });
+      expect(opened()).toBe(2);
+      await dispatcher.stop();
+    });
+
+    it('answers a send that Redis refused as a retryable 503', async () => {
+      const { dispatcher, redis } = dispatcherWithFakes();
+      await dispatcher.start();
+      (redis as unknown as { poolStreamEnqueue: () => Promise<never> }).poolStreamEnqueue = () => Promise.reject(new Error('Connection is closed.'));
+      await expect(dispatcher.dispatch('cpu.ae', request('acme'), 30_000)).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1 });
       await dispatcher.stop();
     });
   });

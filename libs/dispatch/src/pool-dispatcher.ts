@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import {
+  BackboneUnavailableError,
   DEFAULT_POOL_STREAM_MAX_BYTES,
   DEFAULT_POOL_STREAM_MAX_ENTRIES,
   DispatchDecodeError,
@@ -11,6 +12,7 @@ import {
   replyStreamKey,
   type DispatchReply,
   type DispatchRequest,
+  unavailableOnRedisLoss,
 } from '@falaj/contracts';
 import { PoolStreamBudget, openReplyStream, type PoolStreamLimits } from '@falaj/messaging';
 import { poolStreamFullError, type PoolStreamLimit } from './stream-budget/pool-stream-admission.policy';
@@ -30,6 +32,8 @@ export function replyMismatch(expected: DispatchOrigin, reply: DispatchReply): s
 
 interface Pending {
   origin: DispatchOrigin;
+  /** Date.now() when it was registered: a reply stream found lost fails only what was sent before the check. */
+  sentAt: number;
   resolve(reply: DispatchReply): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -46,7 +50,7 @@ export interface PoolDispatcherOptions {
  * How often the reply stream's expiry is pushed back (to REPLY_STREAM_TTL_MS) by its reader, and
  * the stream made again if Redis lost it; workers only ever add to an existing stream.
  */
-const REPLY_STREAM_REFRESH_MS = 5000;
+const REPLY_STREAM_REFRESH_MS = 1000;
 /**
  * Replies one XREAD takes at most. With replies up to FALAJ_MAX_REPLY_BYTES (16 MiB) each, this
  * bounds what one read holds in memory; a large reply delays the next read, it disturbs no other.
@@ -72,6 +76,14 @@ type StreamEntry = [id: Buffer, fields: Buffer[]];
  * while the instance lives. Workers add with NOMKSTREAM and never trim nor set its expiry: a
  * reply is never dropped while its reader lives, and a stream whose reader is gone expires
  * REPLY_STREAM_TTL_MS after its last refresh, replies sent later are dropped by Redis.
+ *
+ * Redis keeps nothing on disk: when either connection drops, every dispatch in flight is failed
+ * at once with BackboneUnavailableError (503, Retry-After) — its entry, and the reply stream its
+ * answer would come on, may be gone with Redis, so waiting would only end at the deadline. Whether
+ * the worker ran it is unknown; the client retries (with its Idempotency-Key). On reconnection the
+ * reply stream is made again before any new answer is due. A Redis that lost its data without a
+ * dropped connection (a flush) shows as the reply stream gone at the next refresh (every second):
+ * the same then, for what was sent before that check.
  */
 export class PoolDispatcher {
   private readonly logger = new Logger(PoolDispatcher.name);
@@ -99,6 +111,9 @@ export class PoolDispatcher {
   async start(): Promise<void> {
     await this.redis.del(this.stream);
     await this.openReplyStream();
+    this.redis.on('close', this.onConnectionLost);
+    this.reader.on('close', this.onConnectionLost);
+    this.redis.on('ready', this.onReconnected);
     this.running = true;
     this.loopDone = this.readReplies();
     this.refreshTimer = setInterval(() => void this.refreshReplyStream(), REPLY_STREAM_REFRESH_MS);
@@ -112,15 +127,45 @@ export class PoolDispatcher {
 
   private async refreshReplyStream(): Promise<void> {
     try {
-      // 0: Redis lost the stream (a flush, a restart without persistence): make it again.
-      if ((await this.redis.pexpire(this.stream, REPLY_STREAM_TTL_MS)) === 0 && this.running) await this.openReplyStream();
+      const checkedAt = Date.now();
+      // 0: Redis lost the stream (a flush, a restart without persistence): make it again. Any
+      // answer due on it meanwhile was dropped (workers add with NOMKSTREAM), and the requests
+      // themselves may have gone with the pool streams: what was in flight is failed as retryable.
+      if ((await this.redis.pexpire(this.stream, REPLY_STREAM_TTL_MS)) === 0 && this.running) {
+        await this.openReplyStream();
+        this.failInFlight('Redis lost the reply stream while the request was in flight', checkedAt);
+      }
     } catch (error) {
       this.logger.warn(`could not refresh the reply stream: ${(error as Error).message}`);
     }
   }
 
+  /** Redis dropped a connection: nothing in flight can count on its entry or its reply any more. */
+  private readonly onConnectionLost = (): void => this.failInFlight('the connection to Redis was lost while the request was in flight');
+
+  /** Fails, as retryable, every dispatch in flight sent by `before` (all by default). */
+  private failInFlight(why: string, before = Infinity): void {
+    if (!this.running) return;
+    let failed = 0;
+    for (const [dispatchId, pending] of this.pending) {
+      if (pending.sentAt > before) continue;
+      this.pending.delete(dispatchId);
+      clearTimeout(pending.timer);
+      pending.reject(new BackboneUnavailableError(`${why}; whether it ran is unknown: retry it (with its Idempotency-Key)`));
+      failed++;
+    }
+    if (failed > 0) this.logger.warn({ failed }, `${why}: dispatches in flight failed as retryable`);
+  }
+
+  private readonly onReconnected = (): void => {
+    if (this.running) void this.refreshReplyStream();
+  };
+
   async stop(): Promise<void> {
     this.running = false;
+    this.redis.off('close', this.onConnectionLost);
+    this.reader.off('close', this.onConnectionLost);
+    this.redis.off('ready', this.onReconnected);
     clearInterval(this.refreshTimer);
     for (const [, pending] of this.pending) {
       clearTimeout(pending.timer);
@@ -184,18 +229,21 @@ export class PoolDispatcher {
         reject(new DispatchTimeoutError(`no reply from pool ${pool} within ${timeoutMs} ms`));
       }, timeoutMs);
       const { requestId, tenantId, model, version } = request;
-      this.pending.set(dispatchId, { origin: { requestId, tenantId, model, version }, resolve, reject, timer });
+      this.pending.set(dispatchId, { origin: { requestId, tenantId, model, version }, sentAt: Date.now(), resolve, reject, timer });
       const fields = encodeDispatchEntry({ ...request, dispatchId, replyTo: this.gatewayId });
       const fail = (error: Error) => {
         clearTimeout(timer);
         this.pending.delete(dispatchId);
         reject(error);
       };
-      this.streams.enqueue(pool, fields, this.limits).then((outcome) => {
-        if (outcome.accepted) return;
-        this.options.onStreamFull?.(outcome.limit);
-        fail(poolStreamFullError(pool, outcome.limit, outcome, outcome.entryBytes, this.limits));
-      }, fail);
+      this.streams.enqueue(pool, fields, this.limits).then(
+        (outcome) => {
+          if (outcome.accepted) return;
+          this.options.onStreamFull?.(outcome.limit);
+          fail(poolStreamFullError(pool, outcome.limit, outcome, outcome.entryBytes, this.limits));
+        },
+        (error: Error) => fail(unavailableOnRedisLoss(error) as Error),
+      );
     });
   }
 

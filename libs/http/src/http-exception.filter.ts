@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { retryAfterHeader } from '@falaj/contracts';
+import { retryAfterHeader, unavailableOnRedisLoss } from '@falaj/contracts';
 import { countLimitRefusal } from './limit-refusals';
 
 interface ErrorBody {
@@ -10,14 +10,16 @@ interface ErrorBody {
 
 /**
  * One filter for every app. Errors take the Open Inference Protocol's shape, `{"error": "..."}`,
- * on every route (OIP clients parse exactly that); unknown errors become a 500 that names the
- * request id, never a stack trace.
+ * on every route (OIP clients parse exactly that); Redis being away is a 503 with Retry-After;
+ * unknown errors become a 500 that names the request id, never a stack trace.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    // Redis away (ioredis' and BullMQ's own errors, on any route): a retryable 503, not a 500.
+    const exception = unavailableOnRedisLoss(thrown);
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();

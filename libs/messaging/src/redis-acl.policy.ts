@@ -68,7 +68,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
   const RW = (pattern: string) => ({ pattern, access: 'RW' as const });
 
   const routingRead: RedisGrant = { purpose: 'routing table, read and followed', keys: [R(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
-  const apiKeysRead: RedisGrant = { purpose: 'API-key records, read', keys: [R(apiKeysKey(p))], commands: ['+hget'] };
+  const apiKeysRead: RedisGrant = { purpose: 'API-key records, read', keys: [R(apiKeysKey(p))], commands: ['+hget', '+hmget'] };
   const revocationsRead: RedisGrant = { purpose: 'revocation mirror, read and followed', keys: [R(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
   const quotasRead: RedisGrant = { purpose: 'quota records, read and followed', keys: [R(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
   const payloadPoliciesRead: RedisGrant = { purpose: 'payload policies, read and followed', keys: [R(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
@@ -103,12 +103,12 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       // The batch runner: job rows run through the inference pipeline, as the gateway's calls do.
       dispatch, replies, poolMonitor, tokenBuckets, quotasRead,
       routingRead,
-      { purpose: 'API-key records, written and read', keys: [RW(apiKeysKey(p))], commands: ['+hget', '+hset', '+hdel', '+hkeys'] },
+      { purpose: 'API-key records, written and read', keys: [RW(apiKeysKey(p))], commands: ['+hget', '+hmget', '+hset', '+hdel', '+hkeys', '+hexists'] },
       { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
-      { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
-      { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
-      { purpose: 'regions with an audit store, written (and read by its jobs\' pipeline)', keys: [RW(regionStoresKey(p))], channels: [regionStoresChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish', '+hgetall'] },
-      { purpose: 'audit policies, written', keys: [RW(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+exists', '+del', '+hset', '+hdel', '+publish'] },
+      { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
+      { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
+      { purpose: 'regions with an audit store, written (and read by its jobs\' pipeline)', keys: [RW(regionStoresKey(p))], channels: [regionStoresChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish', '+hgetall'] },
+      { purpose: 'audit policies, written', keys: [RW(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },
       { purpose: 'shadow comparisons, read', keys: [R(`${p}:shadow:v1:*`)], commands: ['+hgetall', '+lrange'] },

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { MIRRORED_HASH_PRESENT_FIELD } from '@falaj/contracts';
 import { subscribeWhenReady } from './redis.factory';
 
 /**
@@ -6,9 +7,17 @@ import { subscribeWhenReady } from './redis.factory';
  * each announcement on its channel, and every few seconds as a safety net, so the request path
  * reads memory and never waits on Redis. A subclass parses each whole read into its own view.
  * The subscriber connection, if any, is the mirror's own.
+ *
+ * Its writer keeps MIRRORED_HASH_PRESENT_FIELD in the hash: a read without it, after a view that
+ * had it, is Redis having lost the hash (a restart without persistence): the view is kept as it
+ * was, `present` turns false, and the next read with the field (the writer rebuilt it) replaces it.
  */
 export abstract class RedisHashMirror {
   private timer?: NodeJS.Timeout;
+  /** The last read found the writer's field: the view is the writer's whole hash. */
+  private written = false;
+  /** The view in memory came from a hash its writer had written (so a read without the field is a loss). */
+  private viewWritten = false;
 
   constructor(
     private readonly redis: Redis,
@@ -40,6 +49,14 @@ export abstract class RedisHashMirror {
     await this.subscriber?.quit().catch(() => undefined);
   }
 
+  /**
+   * Whether Redis holds the hash as its writer wrote it (false before the first read, and from a
+   * read that found it lost until the writer has rebuilt it): a miss is then not an answer.
+   */
+  get present(): boolean {
+    return this.written;
+  }
+
   async reload(): Promise<void> {
     let fields: Record<string, string>;
     try {
@@ -48,6 +65,11 @@ export abstract class RedisHashMirror {
       this.reloadFailed(error as Error);
       return;
     }
+    const written = MIRRORED_HASH_PRESENT_FIELD in fields;
+    this.written = written;
+    if (!written && this.viewWritten) return; // lost: keep the view until the writer rebuilds the hash
+    delete fields[MIRRORED_HASH_PRESENT_FIELD];
+    this.viewWritten = written;
     this.apply(fields);
   }
 }

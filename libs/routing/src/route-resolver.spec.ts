@@ -1,5 +1,5 @@
 import type { RouteEntry } from '@falaj/contracts';
-import { UnroutableError, fallbackTargets, resolveTarget, stickyPoint } from './route-resolver';
+import { RoutingUnavailableError, UnroutableError, fallbackTargets, resolveTarget, stickyPoint } from './route-resolver';
 
 const sig = (name: string) => ({ inputs: [{ name, datatype: 'FP32' as const, shape: [1] }], outputs: [] });
 const route: RouteEntry = {
@@ -31,6 +31,23 @@ describe('resolveTarget', () => {
 
   it('answers 404 for a model without a route', () => {
     expect(() => resolveTarget('nope', undefined)).toThrow("model 'nope' not found");
+  });
+
+  it('answers 503 with Retry-After, not 404, for a miss while the table is not there (Redis lost it)', () => {
+    let thrown: unknown;
+    try {
+      resolveTarget('mlp', undefined, undefined, undefined, false);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(RoutingUnavailableError);
+    expect(thrown).not.toBeInstanceOf(UnroutableError);
+    expect((thrown as RoutingUnavailableError).status).toBe(503);
+    expect((thrown as RoutingUnavailableError).retryAfterSeconds).toBe(1);
+  });
+
+  it('serves a route kept from the last table while the table is not there', () => {
+    expect(resolveTarget('mlp', route, undefined, undefined, false).target.version).toBe(2);
   });
 });
 

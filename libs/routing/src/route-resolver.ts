@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto';
-import { DomainError, type ModelSignature, type RouteEntry, type RouteTarget } from '@falaj/contracts';
+import { BACKBONE_RETRY_AFTER_SECONDS, DomainError, type ModelSignature, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 
 /** No route serves the model or version asked for: a 404 in every protocol. */
 export class UnroutableError extends DomainError {
   constructor(message: string) {
     super(404, message, 'unroutable');
+  }
+}
+
+/**
+ * The routing table is not there to say (Redis lost it and the router has not written it back
+ * yet, or it was never read): a miss is no answer about the model, so 503 with Retry-After on
+ * every protocol, never a 404 that tells the client to give up.
+ */
+export class RoutingUnavailableError extends DomainError {
+  constructor(model: string) {
+    super(503, `routing is unavailable: the routing table is being rebuilt, model '${model}' cannot be looked up now; retry shortly`, 'routing_unavailable', {
+      retryAfterSeconds: BACKBONE_RETRY_AFTER_SECONDS,
+    });
   }
 }
 
@@ -41,10 +54,13 @@ export function weightedTarget(targets: readonly RouteTarget[], point: number): 
 /**
  * Picks the version and pool of a request from the model's route: the version asked for (or
  * pinned), else the weighted split by the routing key (sticky while the weights stand), else,
- * without a key, the heaviest-weighted target.
+ * without a key, the heaviest-weighted target. `tablePresent`: whether the table the route came
+ * from is the router's whole table (RoutingTableReader.present); without it a missing route is
+ * RoutingUnavailableError (503), not UnroutableError (404). A route found is served either way:
+ * a view kept across a Redis loss is the last the router wrote.
  */
-export function resolveTarget(model: string, route: RouteEntry | undefined, version?: string, routingKey?: string): ResolvedTarget {
-  if (!route) throw new UnroutableError(`model '${model}' not found`);
+export function resolveTarget(model: string, route: RouteEntry | undefined, version?: string, routingKey?: string, tablePresent = true): ResolvedTarget {
+  if (!route) throw tablePresent ? new UnroutableError(`model '${model}' not found`) : new RoutingUnavailableError(model);
   const target = version
     ? route.targets.find((t) => String(t.version) === version)
     : routingKey !== undefined

@@ -4,7 +4,11 @@ import { RouteEntrySchema, routingChangedChannel, routingTableKey, type RouteEnt
 import { RedisHashMirror } from '@falaj/messaging';
 import { routeField } from './route-key';
 
-/** The in-memory copy of the router's table, so a request never waits on Redis to find its route. */
+/**
+ * The in-memory copy of the router's table, so a request never waits on Redis to find its route.
+ * `present` (RedisHashMirror) is resolveTarget's `tablePresent`: false while Redis holds no table
+ * the router wrote, when the last one is kept and a miss is 503, not 404.
+ */
 export class RoutingTableReader extends RedisHashMirror {
   private readonly logger = new Logger(RoutingTableReader.name);
   private routes = new Map<string, RouteEntry>();

@@ -21,6 +21,7 @@ import { claimLapsed, pendingConsumers } from './lapsed-claim';
 import type { ModelHost } from './model-host';
 import { requestSpans } from './request-spans';
 import { WorkerLease } from './worker-lease';
+import { RunLedger } from './run-ledger';
 
 export interface PoolStreamServerOptions {
   prefix: string;
@@ -48,6 +49,8 @@ export interface PoolStreamServerOptions {
   touchEveryMs?: number;
   /** The largest answer sent (its outputs' bytes); a larger one is answered 422 instead. */
   maxReplyBytes?: number;
+  /** Where to note each model run (RunLedger); none by default. */
+  runLedgerFile?: string;
 }
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -75,6 +78,7 @@ export class PoolStreamServer {
   private selfTimer?: NodeJS.Timeout;
   private lease?: WorkerLease;
   private reclaiming = false;
+  private readonly runs: RunLedger;
 
   constructor(
     private readonly reader: Redis,
@@ -85,6 +89,7 @@ export class PoolStreamServer {
     this.key = poolStreamKey(options.prefix, options.pool);
     this.group = poolConsumerGroup(options.prefix);
     this.budget = new PoolStreamBudget(writer, options.prefix);
+    this.runs = new RunLedger(options.runLedgerFile);
   }
 
   /** Requests held: queued in a batcher or running. */
@@ -117,6 +122,7 @@ export class PoolStreamServer {
     while (this.inFlight > 0) await new Promise<void>((resolve) => (this.slotFreed = resolve));
     // Everything held was answered: nothing of this worker's is left to claim.
     await this.lease?.release();
+    await this.runs.close();
   }
 
   private async ensureGroup(): Promise<void> {
@@ -212,6 +218,7 @@ export class PoolStreamServer {
     try {
       const outcome = await this.host.infer(request);
       if (!outcome.ok) return { ok: false, ...origin, status: outcome.status, error: outcome.error };
+      this.runs.ran(request.requestId, request.dispatchId, request.replyTo);
       const bytes = replyDataBytes(outcome.outputs);
       const limit = this.options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
       if (bytes > limit) {

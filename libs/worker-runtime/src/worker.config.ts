@@ -55,6 +55,8 @@ const schema = z.object({
   FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
   /** How long a version taken out of the plan keeps serving (gateways may still route to it), in ms. */
   FALAJ_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** A file to append a line per model run to (RunLedger): the chaos run's count of duplicated runs. Unset: none. */
+  FALAJ_RUN_LEDGER_FILE: z.string().min(1).optional(),
   ...gpuEnv,
 });
 
@@ -79,6 +81,7 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
     intraOpThreads: e.FALAJ_INTRA_OP_THREADS,
     readCount: e.FALAJ_STREAM_READ_COUNT,
     maxReplyBytes: e.FALAJ_MAX_REPLY_BYTES,
+    runLedgerFile: e.FALAJ_RUN_LEDGER_FILE,
     execution: {
       overrides: {
         batchingEnabled: e.FALAJ_BATCHING,

@@ -132,6 +132,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       readCount: this.config.readCount,
       maxReplyBytes: this.config.maxReplyBytes,
       lease: { endpoint: this.config.redis, ttlMs: this.config.leaseMs },
+      runLedgerFile: this.config.runLedgerFile,
     });
     await this.server.start();
     this.heartbeat = new HeartbeatPublisher(this.redis, this.config.prefix, () => ({

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Authenticator, InvalidTokenError, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { DomainError, retryAfterHeader } from '@falaj/contracts';
+import { DomainError, retryAfterHeader, unavailableOnRedisLoss } from '@falaj/contracts';
 import { HealthService, countLimitRefusal } from '@falaj/http';
 import { SpanKind, TRACEPARENT_HEADER, TRACERESPONSE_HEADER, endSpan, tracing } from '@falaj/tracing';
 import {
@@ -219,7 +219,9 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
    * back (a quota, an in-flight cap) travels as `retry-after` trailing metadata, in seconds, as
    * REST's header. Anything else is INTERNAL, logged, not told.
    */
-  private statusOf(error: unknown): grpc.StatusObject {
+  private statusOf(thrown: unknown): grpc.StatusObject {
+    // Redis away: UNAVAILABLE with retry-after, as REST's 503.
+    const error = unavailableOnRedisLoss(thrown);
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 600) {
       const limited = countLimitRefusal(error) !== undefined;

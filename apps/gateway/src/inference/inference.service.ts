@@ -200,7 +200,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   metadata(principal: Principal, model: string, version?: string): ModelMetadata {
-    const { route, target, signature } = resolveTarget(model, this.route(principal, model), version);
+    const { route, target, signature } = resolveTarget(model, this.route(principal, model), version, undefined, this.routes.present);
     return {
       name: model,
       versions: version ? [String(target.version)] : route.targets.map((t) => String(t.version)),
@@ -211,7 +211,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   isModelReady(principal: Principal, model: string, version?: string): boolean {
-    const { route, target } = resolveTarget(model, this.route(principal, model), version);
+    const { route, target } = resolveTarget(model, this.route(principal, model), version, undefined, this.routes.present);
     // Ready means ready where this caller may be served: in its residency region (either pool for `auto`).
     try {
       return this.pipeline.place(route, target, principal.residency).pool !== null;

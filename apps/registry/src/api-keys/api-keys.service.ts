@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { IsNull, type Repository } from 'typeorm';
 import { generateApiKey } from '@falaj/auth';
-import { ApiKeyRecordSchema, apiKeysKey, type ApiKeyRecord, DomainError } from '@falaj/contracts';
+import { ApiKeyRecordSchema, MIRRORED_HASH_PRESENT_FIELD, apiKeysKey, type ApiKeyRecord, DomainError } from '@falaj/contracts';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 import type { CreateApiKeyDto } from '../tenants/tenants.dto';
 import { TenantsService } from '../tenants/tenants.service';
@@ -19,8 +19,10 @@ export const toApiKeyView = (k: ApiKeyEntity) => ({
   revokedAt: k.revokedAt,
 });
 
-/** How often the mirror is rebuilt from Postgres, so a Redis that lost it heals without a restart. */
+/** How often the mirror is rebuilt from Postgres, so a write lost to a Redis outage heals without a restart. */
 const MIRROR_CHECK_MS = 30_000;
+/** How often the mirror is checked for being there at all (one HEXISTS): a Redis that lost it has it back within this. */
+const MIRROR_PRESENT_CHECK_MS = 2000;
 
 /**
  * API keys: Postgres holds them (hashed); Redis holds a mirror of the active ones, which every
@@ -32,6 +34,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly hash: string;
   private timer?: NodeJS.Timeout;
+  private presentTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
@@ -46,10 +49,24 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     await this.rebuildMirror();
     this.timer = setInterval(() => void this.rebuildMirror().catch((e: Error) => this.logger.warn(`API key mirror check failed: ${e.message}`)), MIRROR_CHECK_MS);
     this.timer.unref();
+    this.presentTimer = setInterval(() => void this.rebuildIfLost(), MIRROR_PRESENT_CHECK_MS);
+    this.presentTimer.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    clearInterval(this.presentTimer);
+  }
+
+  /** Gateways answer 503 (not 401) while the mirror is gone; this makes that a moment. */
+  private async rebuildIfLost(): Promise<void> {
+    try {
+      if (await this.redis.hexists(this.hash, MIRRORED_HASH_PRESENT_FIELD)) return;
+      this.logger.warn('the API-key mirror is gone from Redis; rebuilding it');
+      await this.rebuildMirror();
+    } catch (error) {
+      this.logger.warn(`API key mirror check failed: ${(error as Error).message}`);
+    }
   }
 
   private async rebuildMirror(): Promise<void> {
@@ -58,9 +75,10 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     for (const key of active) if (!residency.has(key.tenantId)) residency.set(key.tenantId, (await this.tenants.get(key.tenantId).catch(() => null))?.residency ?? '');
     const mirrored = await this.redis.hkeys(this.hash);
     const keep = new Set(active.map((k) => k.id));
-    const multi = this.redis.multi();
+    // With the field that tells verifiers the hash is the registry's whole mirror (an unknown key is then a 401, not a 503).
+    const multi = this.redis.multi().hset(this.hash, MIRRORED_HASH_PRESENT_FIELD, '1');
     for (const key of active) multi.hset(this.hash, key.id, JSON.stringify(recordOf(key, residency.get(key.tenantId))));
-    for (const id of mirrored) if (!keep.has(id)) multi.hdel(this.hash, id);
+    for (const id of mirrored) if (!keep.has(id) && id !== MIRRORED_HASH_PRESENT_FIELD) multi.hdel(this.hash, id);
     await multi.exec();
     this.logger.debug({ active: active.length }, 'API key mirror rebuilt');
   }

@@ -85,7 +85,7 @@ export class BatchJobsService {
     // The rows' store first: a region without one is refused (503) before anything else is looked at.
     const region = principal.residency ?? 'unknown';
     const store = this.stores.forRegion(region);
-    const { route, target, signature } = resolveTarget(query.model, this.inference.routes.lookup(principal.tenantId, query.model), query.version);
+    const { route, target, signature } = resolveTarget(query.model, this.inference.routes.lookup(principal.tenantId, query.model), query.version, undefined, this.inference.routes.present);
     // Residency first, as for a call: a job whose rows could only run outside the tenant's region is refused (503) before a row is read.
     const pool = placeTarget(route, target, principal.residency);
     const limits = await this.inputLimits(principal.tenantId);

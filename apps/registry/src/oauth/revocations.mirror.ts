@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { LessThan, MoreThan, Not, IsNull, type Repository } from 'typeorm';
-import { revocationsChangedChannel, revocationsKey, revokedClientField, revokedTokenField } from '@falaj/contracts';
+import { MIRRORED_HASH_PRESENT_FIELD, revocationsChangedChannel, revocationsKey, revokedClientField, revokedTokenField } from '@falaj/contracts';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { RevokedTokenEntity } from './revoked-token.entity';
@@ -60,9 +60,12 @@ export class RevocationsMirror implements OnApplicationBootstrap, OnApplicationS
     for (const c of clients) if (c.revokedAt! > horizon) fields[revokedClientField(c.clientId)] = String(Math.floor(c.revokedAt!.getTime() / 1000));
     await this.tokens.delete({ expiresAt: LessThan(new Date()) });
     for (const t of await this.tokens.find({ where: { expiresAt: MoreThan(new Date()) } })) fields[revokedTokenField(t.jti)] = String(Math.floor(t.expiresAt.getTime() / 1000));
+    // The present field too: a verifier that finds the hash without it (Redis lost it) keeps the
+    // revocations it knew instead of forgetting them until this rebuild.
+    fields[MIRRORED_HASH_PRESENT_FIELD] = '1';
     const mirrored = await this.redis.hkeys(this.key);
     const multi = this.redis.multi();
-    if (Object.keys(fields).length > 0) multi.hset(this.key, fields);
+    multi.hset(this.key, fields);
     for (const field of mirrored) if (!(field in fields)) multi.hdel(this.key, field);
     const changed = mirrored.length !== Object.keys(fields).length || Object.keys(fields).some((f) => !mirrored.includes(f));
     if (changed) multi.publish(this.channel, '*');

@@ -1,22 +1,29 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { routingChangedChannel, routingTableKey, type RouteEntry } from '@falaj/contracts';
+import { MIRRORED_HASH_PRESENT_FIELD, routingChangedChannel, routingTableKey, type RouteEntry } from '@falaj/contracts';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 
 export const ROUTER_REDIS = Symbol('ROUTER_REDIS');
 
-/** How often the router checks that Redis still holds the whole table. */
-const REASSERT_EVERY_MS = 5000;
+/**
+ * How often the router checks that Redis still holds the whole table (one HKEYS of a small hash);
+ * also at once on every reconnection, which is when a restarted Redis comes back empty.
+ */
+const REASSERT_EVERY_MS = 1000;
 
 /**
  * The router owns the table: one Redis hash, a field per model, announced on change. It keeps
- * the table in memory too and writes it back whole if Redis lost it (a flush, a restart).
+ * the table in memory too (the state its lifecycle replay arrived at) and writes it back whole if
+ * Redis lost it (a flush, a restart), with MIRRORED_HASH_PRESENT_FIELD: gateways read a table
+ * without that field as lost — they keep their last view and answer a miss 503, not 404 — so the
+ * field is written only by the whole write-back, never by a single change that lands on a lost table.
  */
 @Injectable()
 export class RoutingTableWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RoutingTableWriter.name);
   private readonly routes = new Map<string, RouteEntry>();
   private timer?: NodeJS.Timeout;
+  private reasserting = false;
 
   constructor(
     @Inject(ROUTER_REDIS) private readonly redis: Redis,
@@ -26,7 +33,12 @@ export class RoutingTableWriter implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.timer = setInterval(() => void this.reassert(), REASSERT_EVERY_MS);
     this.timer.unref();
+    this.redis.on('ready', this.onReady);
+    // At once, so gateways find the table present (a miss a 404, not a 503) as soon as a router is up.
+    void this.reassert();
   }
+
+  private readonly onReady = (): void => void this.reassert();
 
   /**
    * Sets each field's route (null: none) in one MULTI with one announcement, so a gateway reading
@@ -59,23 +71,30 @@ export class RoutingTableWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async reassert(): Promise<void> {
+    if (this.reasserting) return;
+    this.reasserting = true;
     try {
       const key = routingTableKey(this.config.prefix);
       const present = new Set(await this.redis.hkeys(key));
       // Only this router's own fields: with several routers, each owns its partitions' models.
       const missing = [...this.routes].filter(([field]) => !present.has(field));
-      if (missing.length === 0) return;
+      const marked = present.has(MIRRORED_HASH_PRESENT_FIELD);
+      if (missing.length === 0 && marked) return;
       const multi = this.redis.multi();
       for (const [field, route] of missing) multi.hset(key, field, JSON.stringify(route));
+      multi.hset(key, MIRRORED_HASH_PRESENT_FIELD, '1');
       await multi.publish(routingChangedChannel(this.config.prefix), '*').exec();
-      this.logger.warn({ restored: missing.length }, 'routes missing from Redis: written back');
+      if (present.size > 0 || missing.length > 0) this.logger.warn({ restored: missing.length, hadTable: present.size > 0 }, 'routes missing from Redis: written back');
     } catch (error) {
       this.logger.warn(`routing table check failed: ${(error as Error).message}`);
+    } finally {
+      this.reasserting = false;
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.redis.off('ready', this.onReady);
     await this.redis.quit().catch(() => undefined);
   }
 }

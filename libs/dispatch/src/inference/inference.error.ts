@@ -9,7 +9,7 @@ export class InferenceError extends DomainError {
   static noWorker(pool: string, model: string, version: number, residency?: string): InferenceError {
     // Under residency the pool is the only one allowed: say so, so nobody expects a spill elsewhere.
     const rule = residency === undefined ? '' : ` (residency: the tenant's data stays in region '${residency}')`;
-    return new InferenceError(503, `model '${model}' version ${version} is not ready on any worker of pool ${pool}${rule}`, 'not_ready');
+    return new InferenceError(503, `model '${model}' version ${version} is not ready on any worker of pool ${pool}${rule}`, 'not_ready', { retryAfterSeconds: 1 });
   }
   /** The call's region keeps no audit store (the registry's FALAJ_REGION_STORES): refused rather than audited elsewhere. */
   static regionStoreMissing(region: string): InferenceError {

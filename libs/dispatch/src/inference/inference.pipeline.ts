@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { parsePoolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
+import { parsePoolName, unavailableOnRedisLoss, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 import { RoutingTableReader, hybridPools, placeRequest, readyTarget, resolveTarget, type Placement, type ResolvedTarget, type TargetPlacement } from '@falaj/routing';
 import { SpanKind, endSpan, tracing, type Span } from '@falaj/tracing';
 import { DispatchTimeoutError, PoolDispatcher, type PoolDispatcherOptions } from '../pool-dispatcher';
@@ -80,7 +80,7 @@ export class InferencePipeline {
     try {
       if (!this.regionStores.accepts(residency)) throw InferenceError.regionStoreMissing(residency ?? 'unknown');
       hop = tracer.enabled ? tracer.startSpan('resolve and place', call.trace, { attributes: { 'falaj.model': call.model, 'falaj.tenant': tenantId } }) : undefined;
-      const resolved = resolveTarget(call.model, this.routes.lookup(tenantId, call.model), asked, call.routingKey ?? call.principal.subject);
+      const resolved = resolveTarget(call.model, this.routes.lookup(tenantId, call.model), asked, call.routingKey ?? call.principal.subject, this.routes.present);
       version = resolved.target.version;
       // Placement (residency, readiness) first: a request that cannot be served takes no token.
       const { target, placement: chosen } = await this.readyTarget(resolved, residency, asked === undefined);
@@ -135,7 +135,8 @@ export class InferencePipeline {
       endSpan(hop, error);
       // A refusal before placement names no version, on every edge: the rollout analysis counts
       // a version's 5xx from the audit log, and a request no pool took is not that version's failure.
-      return { ok: false, error: error as Error, version: pool === null ? null : version, pool, placement };
+      // Redis away (a command refused, a connection closed): a retryable 503 on every edge, never a 500.
+      return { ok: false, error: unavailableOnRedisLoss(error) as Error, version: pool === null ? null : version, pool, placement };
     } finally {
       release();
     }

@@ -5,6 +5,7 @@ import type { CallRecord } from './outcome';
 export class CallLedger implements CallObserver {
   readonly records = new Map<string, CallRecord>();
   readonly jobs: { id: string; at: number }[] = [];
+  readonly refusedJobs: { at: number; status: number; error: string; retryAfter?: string }[] = [];
   /** A streamed reply can come before the producer's acknowledgement: kept until `sent`. */
   private readonly early = new Map<string, { at: number; how: CallSettlement }>();
 
@@ -34,6 +35,10 @@ export class CallLedger implements CallObserver {
 
   jobAccepted(id: string): void {
     this.jobs.push({ id, at: this.now() });
+  }
+
+  jobRefused(status: number, error: string, retryAfter?: string): void {
+    this.refusedJobs.push({ at: this.now(), status, error, ...(retryAfter ? { retryAfter } : {}) });
   }
 
   get unsettled(): number {

@@ -2,6 +2,8 @@ import type { CallSettlement } from '../soak/load-mix';
 import { faultTable, violations, type FaultRow } from './chaos-report';
 import { groupByWindow } from './fault-window';
 import { classify, emptyTally, finalOutcome, tally, type CallRecord } from './outcome';
+import { duplicatedRuns, duplicatesByDispatcher, runsPerRequest } from './run-count';
+import { FAULT_KINDS, parseFaultKinds } from './fault-schedule';
 
 const http = (status: number, extra: Partial<Extract<CallSettlement, { kind: 'http' }>> = {}): CallSettlement => ({ kind: 'http', status, ...extra });
 const answered = { outputs: [{ name: 'output', data: [1] }] };
@@ -53,7 +55,7 @@ describe('chaos outcome classification', () => {
 });
 
 describe('chaos report', () => {
-  const clean: FaultRow = { fault: 'restart Redis', calls: { ...emptyTally(), sent: 10, accepted: 10, ok: 8, retryable: 2 }, audit: { expected: 8, present: 8, duplicates: 0 }, jobs: { expected: 1, present: 1 } };
+  const clean: FaultRow = { fault: 'restart Redis', calls: { ...emptyTally(), sent: 10, accepted: 10, ok: 8, retryable: 2 }, audit: { expected: 8, present: 8, duplicates: 0 }, jobs: { expected: 1, present: 1 }, duplicatedRuns: 0 };
 
   it('passes a fault with answers and retryable errors only', () => {
     expect(violations([clean])).toEqual([]);
@@ -73,6 +75,27 @@ describe('chaos report', () => {
   it('prints one table row per fault', () => {
     const table = faultTable([clean]).split('\n');
     expect(table).toHaveLength(3);
-    expect(table[2]).toBe('| restart Redis | 10 | 8 | 2 | 0 | 0 | 0 | 0 | 0 | 8 → 8 (0) | 1 → 1 |');
+    expect(table[2]).toBe('| restart Redis | 10 | 8 | 2 | 0 | 0 | 0 | 0 | 0 | 8 → 8 (0) | 1 → 1 | 0 |');
+  });
+
+  it('counts the runs beyond the first of each request id from the joined run ledgers', () => {
+    const runs = runsPerRequest('a d1\nb d2\n' + 'a d3\nc d4\na d5\n\n');
+    expect(runs.get('a')).toBe(3);
+    expect(duplicatedRuns(['a', 'b', 'missing'], runs)).toBe(2);
+    expect(duplicatedRuns(['c'], runs)).toBe(0);
+    expect(duplicatesByDispatcher('a d1 gateway-1-x\na d2 router-vm-2\nb d3 router-vm-2\na d4 registry-vm-3\n')).toEqual({ router: 1, registry: 1 });
+  });
+});
+
+describe('parseFaultKinds', () => {
+  it('runs every fault without --faults, and the named ones in the schedule\'s order with it', () => {
+    expect(parseFaultKinds(undefined)).toEqual([...FAULT_KINDS]);
+    expect(parseFaultKinds('redis')).toEqual(['redis']);
+    expect(parseFaultKinds('postgres, redis')).toEqual(['redis', 'postgres']);
+  });
+
+  it('refuses an unknown or empty list', () => {
+    expect(() => parseFaultKinds('redis,disk')).toThrow('--faults redis,disk: name one or more of worker, router, redis, kafka, postgres');
+    expect(() => parseFaultKinds('')).toThrow('--faults');
   });
 });

@@ -8,6 +8,8 @@ export interface FaultRow {
   audit: { expected: number; present: number; duplicates: number };
   /** Batch jobs the gateway accepted (201) and the rows of them in batch_jobs. */
   jobs: { expected: number; present: number };
+  /** Model runs beyond the first per request id sent in the window, from the workers' run ledgers. */
+  duplicatedRuns: number;
 }
 
 /** The figures that must be 0 for every fault, and the run fails when one is not. */
@@ -25,11 +27,11 @@ export function violations(rows: readonly FaultRow[]): string[] {
 
 /** The per-fault table, as Markdown (printed and written to docs/reliability.md). */
 export function faultTable(rows: readonly FaultRow[]): string {
-  const head = '| fault | accepted | answered | retryable error | refused (not accepted) | other failure | lost | hung | 404 | audit rows expected → present (dup) | job rows expected → present |';
-  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|';
+  const head = '| fault | accepted | answered | retryable error | refused (not accepted) | other failure | lost | hung | 404 | audit rows expected → present (dup) | job rows expected → present | duplicated model runs |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|';
   const lines = rows.map((r) => {
     const c = r.calls;
-    return `| ${r.fault} | ${c.accepted} | ${c.ok} | ${c.retryable} | ${c.refused} | ${c.failed} | ${c.lost} | ${c.hung} | ${c.notFound} | ${r.audit.expected} → ${r.audit.present} (${r.audit.duplicates}) | ${r.jobs.expected} → ${r.jobs.present} |`;
+    return `| ${r.fault} | ${c.accepted} | ${c.ok} | ${c.retryable} | ${c.refused} | ${c.failed} | ${c.lost} | ${c.hung} | ${c.notFound} | ${r.audit.expected} → ${r.audit.present} (${r.audit.duplicates}) | ${r.jobs.expected} → ${r.jobs.present} | ${r.duplicatedRuns} |`;
   });
   return [head, rule, ...lines].join('\n');
 }

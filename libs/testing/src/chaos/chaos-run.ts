@@ -1,16 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { FalajSuite } from '../falaj-suite';
 import { trustTestCa } from '../test-tls';
 import { LoadMix, mixRatesFromEnv, type MixRates } from '../soak/load-mix';
 import { tenantServingTinyMlp } from '../soak/tiny-mlp-tenant';
 import { CallLedger } from './call-ledger';
 import { faultTable, violations, type FaultRow } from './chaos-report';
-import { faultSchedule } from './fault-schedule';
+import { faultSchedule, type FaultKind } from './fault-schedule';
 import { groupByWindow, type FaultWindow } from './fault-window';
 import { finalOutcome, tally } from './outcome';
 import type { PrivateInfra } from './private-infra';
+import { duplicatedRuns, duplicatesByDispatcher, runsPerRequest } from './run-count';
 
 export interface ChaosOptions {
+  faults: FaultKind[];
   secondsPerFault: number;
   postgresStopSeconds: number;
   hangSeconds: number;
@@ -27,7 +31,9 @@ export async function runChaos(infra: PrivateInfra, options: ChaosOptions, start
   const suite = new FalajSuite();
   started(suite);
   step('five apps from dist (two cpu-workers) on the private backbone');
-  await suite.start({ cpuWorkers: 2 });
+  // Each worker notes every model run (RunLedger): the duplicated-runs figure.
+  const ledgers = [1, 2].map((n) => join(infra.root, `runs-cpu-worker-${n}.log`));
+  await suite.start({ cpuWorkers: 2, cpuWorkerEnv: ledgers.map((file) => ({ FALAJ_RUN_LEDGER_FILE: file })) });
   const client = await tenantServingTinyMlp(suite, TENANT);
   const began = Date.now();
   const ledger = new CallLedger(began);
@@ -36,7 +42,7 @@ export async function runChaos(infra: PrivateInfra, options: ChaosOptions, start
   await mix.start(RATES);
   const at = () => Date.now() - began;
   const windows: FaultWindow[] = [];
-  const faults = faultSchedule(suite, infra, options.postgresStopSeconds);
+  const faults = faultSchedule(suite, infra, options.postgresStopSeconds, options.faults);
   await sleep(options.secondsPerFault * 1000);
   windows.push({ name: 'baseline (no fault)', from: 0, to: at() });
   for (const fault of faults) {
@@ -53,22 +59,37 @@ export async function runChaos(infra: PrivateInfra, options: ChaosOptions, start
   step(`load stopped; waiting up to ${options.hangSeconds} s for ${ledger.unsettled} call(s) in flight`);
   await mix.stop(options.hangSeconds * 1000 + 5000);
   const hangMs = options.hangSeconds * 1000;
-  const rows = await figures(suite, ledger, windows, hangMs);
+  const ranText = ledgers.map((file) => readLedger(file)).join('\n');
+  const runs = runsPerRequest(ranText);
+  const rows = await figures(suite, ledger, windows, hangMs, runs);
   const table = faultTable(rows);
   const failed = violations(rows);
   const load = loadavg()[0].toFixed(2);
   process.stdout.write(`\n${table}\n\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average now ${load}\n`);
-  process.stdout.write(`duplicated model runs: not counted by the workers (no per-run counter); duplicate audit rows per request id are in the table\n`);
+  process.stdout.write(`model runs noted by the workers: ${[...runs.values()].reduce((a, b) => a + b, 0)} for ${runs.size} request ids (duplicated runs per fault in the table; the repeats by dispatching app: ${JSON.stringify(duplicatesByDispatcher(ranText))})\n`);
   const jobs = mix.counts.jobs;
   process.stdout.write(`batch jobs: ${jobs.sent} submitted, ${jobs.ok} completed with every row answered, ${jobs.failed} not (${JSON.stringify(jobs.why)})\n`);
+  for (const refused of ledger.refusedJobs) {
+    const window = windows.find((w) => refused.at >= w.from && refused.at < w.to)?.name ?? windows[windows.length - 1].name;
+    process.stdout.write(`batch job submission refused in '${window}' at +${(refused.at / 1000).toFixed(1)} s: HTTP ${refused.status}${refused.retryAfter ? ` Retry-After ${refused.retryAfter}` : ''} ${refused.error.slice(0, 160)}\n`);
+  }
   process.stdout.write(`failure reasons: ${JSON.stringify(reasons(ledger, hangMs))}\n`);
   if (failed.length > 0) process.stdout.write(`\nchaos: FAILED\n${failed.map((f) => `  - ${f}`).join('\n')}\n`);
   else process.stdout.write('\nchaos: every must-be-0 figure is 0\n');
   return failed.length > 0 ? 1 : 0;
 }
 
+/** A worker's run ledger; empty when that worker never ran anything (no file). */
+function readLedger(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Per window: the calls' tally, and what Postgres holds of them once the audit has caught up. */
-async function figures(suite: FalajSuite, ledger: CallLedger, windows: FaultWindow[], hangMs: number): Promise<FaultRow[]> {
+async function figures(suite: FalajSuite, ledger: CallLedger, windows: FaultWindow[], hangMs: number, runs: ReadonlyMap<string, number>): Promise<FaultRow[]> {
   const byWindow = groupByWindow(windows, ledger.records.values());
   const answeredIds = (name: string) => byWindow.get(name)!.filter((r) => finalOutcome(r, hangMs) === 'ok').map((r) => r.id);
   const allAnswered = windows.flatMap((w) => answeredIds(w.name));
@@ -90,6 +111,7 @@ async function figures(suite: FalajSuite, ledger: CallLedger, windows: FaultWind
       calls: tally(byWindow.get(w.name)!, hangMs),
       audit: { expected: ids.length, present: present.length, duplicates: present.reduce((n, id) => n + audit.get(id)! - 1, 0) },
       jobs: { expected: jobs.length, present: jobs.filter((j) => jobRows.has(j.id)).length },
+      duplicatedRuns: duplicatedRuns(byWindow.get(w.name)!.map((r) => r.id), runs),
     };
   });
 }

@@ -1,7 +1,8 @@
+import { parseFaultKinds } from './fault-schedule';
 import { PrivateInfra } from './private-infra';
 
 /**
- * `npm run chaos [-- --seconds-per-fault S --postgres-stop-seconds P --hang-seconds H]`: the
+ * `npm run chaos [-- --seconds-per-fault S --postgres-stop-seconds P --hang-seconds H --faults redis,kafka]`: the
  * whole stack on a Postgres, Redis and Kafka of its own (PrivateInfra), under the soak's mixed
  * load the whole time, through a bounded fault schedule (fault-schedule.ts); prints per fault what
  * its calls came to and exits 1 if any accepted call was lost or hung, the deployed model answered
@@ -15,7 +16,13 @@ function flag(name: string, fallback: number): number {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write('npm run chaos -- [--seconds-per-fault S (45)] [--postgres-stop-seconds P (30)] [--hang-seconds H (45)] [--faults worker,router,redis,kafka,postgres (all)]\n');
+    return 0;
+  }
+  const at = process.argv.indexOf('--faults');
   const options = {
+    faults: parseFaultKinds(at === -1 ? undefined : process.argv[at + 1]),
     secondsPerFault: flag('seconds-per-fault', 45),
     postgresStopSeconds: flag('postgres-stop-seconds', 30),
     hangSeconds: flag('hang-seconds', 45),

@@ -52,6 +52,8 @@ export interface CallObserver {
   settled(part: MixPart, id: string, how: CallSettlement): void;
   /** A batch job the gateway accepted (201), by its id. */
   jobAccepted?(id: string): void;
+  /** A batch job submission answered other than 201: what it said, so a run can tell when and why. */
+  jobRefused?(status: number, error: string, retryAfter?: string): void;
 }
 
 /** A failed call with what its client got back, so an observer can tell a clear retryable answer from a loss. */
@@ -245,7 +247,11 @@ export class LoadMix {
     try {
       const body = Buffer.from(Array.from({ length: rows }, (_, i) => JSON.stringify({ inputs: [input(i)] })).join('\n') + '\n');
       const submitted = await this.suite.call('POST', `/v2/batch/jobs?model=${this.model}`, this.token, body, { 'content-type': 'application/x-ndjson' });
-      if (submitted.status !== 201) throw new Error(`submit HTTP ${submitted.status}`);
+      if (submitted.status !== 201) {
+        const error = String((submitted.json as { error?: unknown } | undefined)?.error ?? '');
+        this.observer?.jobRefused?.(submitted.status, error, submitted.headers.get('retry-after') ?? undefined);
+        throw new Error(`submit HTTP ${submitted.status}`);
+      }
       this.observer?.jobAccepted?.(submitted.json.id);
       for (;;) {
         await new Promise((r) => setTimeout(r, 1000));
