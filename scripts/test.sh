@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: type-check, build, then unit, integration and e2e tests against the real Postgres,
-# Redis, Kafka and Keycloak (started here if they are not running; Keycloak's first start downloads
+# Redis, Kafka, Keycloak and Zipkin (started here if they are not running; Keycloak's first start downloads
 # its ~160 MB distribution from Maven Central once). Tests use their own database, key
 # prefix and topics, so a running `npm start` is left alone.
 set -euo pipefail
@@ -10,6 +10,7 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 bash scripts/ensure-deps.sh
 bash scripts/infra.sh up
 bash scripts/infra.sh up keycloak   # the OIDC identity provider of the auth tests (npm start does not need it)
+bash scripts/infra.sh up zipkin     # the trace backend of the tracing e2e (one jar from Maven Central, spans in memory)
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "==> build (the e2e suite runs the built apps)"
