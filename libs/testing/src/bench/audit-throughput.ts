@@ -3,6 +3,7 @@ import { KAFKA_USERS } from '@falaj/messaging';
 import { auditEventOf, auditTopic, regionAuditTopic } from '@falaj/contracts';
 import { FalajSuite } from '../falaj-suite';
 import { testKafka } from '../kafka-access';
+import { trustTestCa } from '../test-tls';
 
 /** Events a run sends, and how many go in one produce request (as the gateway's sink batches them). */
 const EVENTS = Number(process.env.FALAJ_BENCH_AUDIT_EVENTS ?? 50_000);
@@ -62,6 +63,8 @@ async function run(layout: 'catalog' | 'two region stores'): Promise<Result> {
 }
 
 async function main(): Promise<void> {
+  // The apps answer over TLS from the tests' CA (as the tests trust it).
+  trustTestCa();
   const load1 = loadavg()[0];
   const results = [await run('catalog'), await run('two region stores')];
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load1.toFixed(2)} at start`;

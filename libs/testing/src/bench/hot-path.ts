@@ -7,6 +7,7 @@ import { BENCH_MODELS, jsonBody, sampleInput } from './bench-models';
 import { cpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
 import { streamLoad } from './stream-load';
+import { trustTestCa } from '../test-tls';
 
 /**
  * `npm run bench:hot-path`: the cells the hot-path checks could cost — the tiny MLP straight into
@@ -24,6 +25,8 @@ const PROFILE = process.env.FALAJ_BENCH_PROFILE === '1';
 const POLICIES = (process.env.FALAJ_BENCH_PAYLOAD_POLICIES ?? 'none').split(',').map((p) => p.trim()).filter((p) => p !== '');
 
 async function main(): Promise<void> {
+  // The apps answer over TLS from the tests' CA.
+  trustTestCa();
   const model = BENCH_MODELS[0];
   const suite = new FalajSuite();
   const dir = mkdtempSync(join(tmpdir(), 'falaj-hot-'));
