@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { retryAfterHeader, unavailableOnRedisLoss } from '@falaj/contracts';
+import { retryAfterHeader, unavailableOnBackboneLoss } from '@falaj/contracts';
 import { countLimitRefusal } from './limit-refusals';
 
 interface ErrorBody {
@@ -18,8 +18,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
   catch(thrown: unknown, host: ArgumentsHost): void {
-    // Redis away (ioredis' and BullMQ's own errors, on any route): a retryable 503, not a 500.
-    const exception = unavailableOnRedisLoss(thrown);
+    // Redis or Postgres away (their drivers' own errors, on any route): a retryable 503, not a 500.
+    const exception = unavailableOnBackboneLoss(thrown);
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();

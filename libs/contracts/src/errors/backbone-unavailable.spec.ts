@@ -1,4 +1,4 @@
-import { BackboneUnavailableError, unavailableOnRedisLoss } from './backbone-unavailable';
+import { BackboneUnavailableError, unavailableOnDatabaseLoss, unavailableOnRedisLoss } from './backbone-unavailable';
 import { DomainError } from './domain.error';
 
 function named(name: string, message: string): Error {
@@ -34,5 +34,30 @@ describe('unavailableOnRedisLoss', () => {
     expect(unavailableOnRedisLoss(domain)).toBe(domain);
     expect(unavailableOnRedisLoss(bug)).toBe(bug);
     expect(unavailableOnRedisLoss('a string')).toBe('a string');
+  });
+});
+
+describe('unavailableOnDatabaseLoss', () => {
+  const coded = (message: string, code: string): Error => Object.assign(new Error(message), { code });
+  it.each([
+    ['a refused connection', coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a server shutting down', coded('terminating connection due to administrator command', '57P01')],
+    ['a server starting up', coded('the database system is starting up', '57P03')],
+    ['a connection exception', coded('connection failure', '08006')],
+    ['too many connections', coded('sorry, too many clients already', '53300')],
+    ['a connection ended under a query', new Error('Connection terminated unexpectedly')],
+    ['a pool that could not connect in time', new Error('timeout exceeded when trying to connect')],
+  ])('makes %s a retryable 503 that names no host', (_what, error) => {
+    const mapped = unavailableOnDatabaseLoss(error) as BackboneUnavailableError;
+    expect(mapped).toBeInstanceOf(BackboneUnavailableError);
+    expect(mapped.status).toBe(503);
+    expect(mapped.retryAfterSeconds).toBe(1);
+    expect(mapped.message).not.toContain('127.0.0.1');
+  });
+
+  it("leaves the records' own refusals (integrity, data) and other errors alone", () => {
+    for (const error of [coded('duplicate key value violates unique constraint', '23505'), coded('invalid input syntax', '22P02'), new Error('something else')]) {
+      expect(unavailableOnDatabaseLoss(error)).toBe(error);
+    }
   });
 });

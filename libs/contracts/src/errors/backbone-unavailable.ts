@@ -49,3 +49,26 @@ export function unavailableOnRedisLoss(error: unknown): unknown {
   }
   return error;
 }
+
+/**
+ * What node-postgres (and TypeORM, over it, with the driver's `code` copied on) throws while the
+ * database is away or going: SQLSTATE class 08 (connection exception), 57P01–57P03 (shut down,
+ * crashed, not accepting connections yet), 53300 (too many connections); a refused or reset
+ * socket; a connection ended or timed out.
+ */
+const PG_AWAY_STATES = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const SOCKET_AWAY = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const PG_AWAY = [/^Connection terminated/, /^timeout exceeded when trying to connect/, /^Client has encountered a connection error/, /^terminating connection due to administrator command/];
+
+/** A Postgres outage as BackboneUnavailableError (503, Retry-After); anything else as it is. Never the driver's text: it may name hosts. */
+export function unavailableOnDatabaseLoss(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof DomainError) return error;
+  const code = (error as { code?: unknown }).code;
+  const away = (typeof code === 'string' && (PG_AWAY_STATES.test(code) || SOCKET_AWAY.has(code))) || PG_AWAY.some((pattern) => pattern.test(error.message ?? ''));
+  return away ? new BackboneUnavailableError('the database is unavailable; retry shortly, with the same Idempotency-Key') : error;
+}
+
+/** Redis or Postgres away: the retryable 503 an edge answers, whichever it was. */
+export function unavailableOnBackboneLoss(error: unknown): unknown {
+  return unavailableOnDatabaseLoss(unavailableOnRedisLoss(error));
+}
