@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { MetricsController } from './metrics.controller';
+import { BatchModule } from '../batch/batch.module';
+import { RegistryMetrics } from './registry.metrics';
 
-/** `GET /metrics`: what the registry refused for its named limits. */
-@Module({ controllers: [MetricsController] })
-export class MetricsModule {}
+/** The registry's own metrics (queue depths, audit lag) in the app's registry; `/metrics` is MetricsModule's. */
+@Module({ imports: [BatchModule], providers: [RegistryMetrics] })
+export class RegistryMetricsModule {}

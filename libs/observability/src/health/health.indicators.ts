@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Kafka } from 'kafkajs';
+import { probeKafka } from '@falaj/messaging';
+import { eventLoopAlive } from './event-loop.policy';
+import { modelsReadiness, type WorkerModelsView } from './models.policy';
+import { indicatorData } from './readiness-report.policy';
+
+/** A dependency that does not answer within this is down: a probe must never hang on it. */
+export const CHECK_TIMEOUT_MS = 2_000;
+
+/** The error a check throws may carry what it saw (a stuck consumer's state) beside why. */
+type Seen = Record<string, unknown> | void;
+
+/**
+ * The platform's health indicators, one home for every app: Redis, Kafka, Postgres, the routing
+ * table, a worker's models, the event loop, and `check` for an app's own (a consumer's state).
+ * Each is bounded by CHECK_TIMEOUT_MS and never throws: it answers up or down with what it saw.
+ */
+@Injectable()
+export class HealthIndicators {
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  /** One Kafka probe at a time per client: readiness polled while the broker is away must not pile up admin clients. */
+  private readonly kafkaProbes = new WeakMap<Kafka, Promise<{ brokers: number }>>();
+
+  constructor(private readonly indicators: HealthIndicatorService) {
+    this.loop.enable();
+  }
+
+  /** An app's own check: resolves with what it saw, or throws why not. */
+  check(key: string, probe: () => Promise<Seen> | Seen, timeoutMs = CHECK_TIMEOUT_MS): HealthIndicatorFunction {
+    return async (): Promise<HealthIndicatorResult> => {
+      const session = this.indicators.check(key);
+      try {
+        return session.up(indicatorData(await withTimeout(Promise.resolve().then(probe), timeoutMs, key)));
+      } catch (error) {
+        const seen = (error as { details?: Record<string, unknown> }).details;
+        return session.down({ ...indicatorData(seen), message: (error as Error).message });
+      }
+    };
+  }
+
+  redis(key: string, redis: { ping(): Promise<unknown> }): HealthIndicatorFunction {
+    return this.check(key, async () => void (await redis.ping()));
+  }
+
+  /** The brokers answer (describeCluster through an admin client made for the probe). */
+  kafka(key: string, kafka: Kafka): HealthIndicatorFunction {
+    return this.check(key, () => {
+      let probe = this.kafkaProbes.get(kafka);
+      if (!probe) {
+        probe = probeKafka(kafka).finally(() => this.kafkaProbes.delete(kafka));
+        this.kafkaProbes.set(kafka, probe);
+      }
+      return probe;
+    });
+  }
+
+  postgres(key: string, db: { query(sql: string): Promise<unknown> }): HealthIndicatorFunction {
+    return this.check(key, async () => void (await db.query('SELECT 1')));
+  }
+
+  /** The router's table read from Redis at least once (empty is a table: a cluster with no model yet). */
+  routingTable(key: string, table: { readonly loaded: boolean; readonly size: number }): HealthIndicatorFunction {
+    return this.check(key, () => {
+      if (!table.loaded) throw new Error('routing table not read from Redis yet');
+      return { models: table.size };
+    });
+  }
+
+  /** A worker: in its pool, joined, with at least one version loaded (see modelsReadiness). */
+  models(key: string, view: () => WorkerModelsView): HealthIndicatorFunction {
+    return this.check(key, () => {
+      const state = view();
+      const verdict = modelsReadiness(state);
+      const seen = { pool: state.pool, loaded: verdict.loaded, wanted: verdict.wanted };
+      if (!verdict.ready) throw Object.assign(new Error(verdict.reason), { details: seen });
+      return seen;
+    });
+  }
+
+  /** Liveness: the loop's worst delay since the last probe within EVENT_LOOP_STALL_MS. */
+  eventLoop(key = 'eventLoop'): HealthIndicatorFunction {
+    return this.check(key, () => {
+      const sample = { maxMs: this.loop.max / 1e6, p99Ms: this.loop.percentile(99) / 1e6 };
+      this.loop.reset();
+      const verdict = eventLoopAlive(sample);
+      const seen = { maxDelayMs: Math.round(sample.maxMs), p99DelayMs: Math.round(sample.p99Ms) };
+      if (!verdict.alive) throw Object.assign(new Error(verdict.reason), { details: seen });
+      return seen;
+    });
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
