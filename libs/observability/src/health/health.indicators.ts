@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
-import { probeKafka } from '@falaj/messaging';
 import { eventLoopAlive } from './event-loop.policy';
 import { modelsReadiness, type WorkerModelsView } from './models.policy';
 import { indicatorData } from './readiness-report.policy';
@@ -50,7 +49,7 @@ export class HealthIndicators {
     return this.check(key, () => {
       let probe = this.kafkaProbes.get(kafka);
       if (!probe) {
-        probe = probeKafka(kafka).finally(() => this.kafkaProbes.delete(kafka));
+        probe = probeKafka(kafka, CHECK_TIMEOUT_MS).finally(() => this.kafkaProbes.delete(kafka));
         this.kafkaProbes.set(kafka, probe);
       }
       return probe;
@@ -90,6 +89,22 @@ export class HealthIndicators {
       if (!verdict.alive) throw Object.assign(new Error(verdict.reason), { details: seen });
       return seen;
     });
+  }
+}
+
+/** describeCluster through an admin client of its own, given up (and disconnected) after `timeoutMs`. */
+async function probeKafka(kafka: Kafka, timeoutMs: number): Promise<{ brokers: number }> {
+  const admin = kafka.admin();
+  const probe = (async () => {
+    await admin.connect();
+    return { brokers: (await admin.describeCluster()).brokers.length };
+  })();
+  try {
+    return await withTimeout(probe, timeoutMs, 'kafka');
+  } finally {
+    // Also stops kafkajs' own retries of a broker that is away: nothing is left trying after the answer.
+    await admin.disconnect().catch(() => undefined);
+    probe.catch(() => undefined);
   }
 }
 
