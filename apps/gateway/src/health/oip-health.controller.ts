@@ -6,8 +6,8 @@ import { SERVER_METADATA } from './server-metadata';
 
 /**
  * OIP server health and metadata. Health answers without credentials (Kubernetes probes): OIP's
- * `{ "live": bool }` and `{ "ready": bool }`, 200 when true and 503 when not, with Terminus'
- * report of each check beside them (see GatewayModule for what ready needs).
+ * `{ "live": bool }` (exactly) and `{ "ready": bool }` (with Terminus' report of each check
+ * beside it; see GatewayModule for what ready needs), 200 when true and 503 when not.
  */
 @Controller('v2')
 export class OipHealthController {
@@ -15,10 +15,11 @@ export class OipHealthController {
 
   @Public()
   @Get('health/live')
-  async live(@Res({ passthrough: true }) reply: FastifyReply): Promise<LivenessReport> {
-    const report = await this.health.live();
+  async live(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ live: boolean }> {
+    const report: LivenessReport = await this.health.live();
     if (!report.live) void reply.status(503);
-    return report;
+    // Exactly OIP's shape: Triton's and KServe's clients compare the body.
+    return { live: report.live };
   }
 
   @Public()
