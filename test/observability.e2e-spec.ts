@@ -131,7 +131,7 @@ describe('observability (e2e)', () => {
       expect(first.text).toMatch(/^falaj_queue_jobs\{queue="[^"]+",state="waiting"\} 0$/m);
       await eventually('audit lag 0', async () => {
         const { text } = await scrape('registry');
-        return /^falaj_audit_consumer_lag\{partition="\d+"\} /m.test(text) && !/^falaj_audit_consumer_lag\{[^}]*\} [1-9]/m.test(text) ? true : undefined;
+        return /^falaj_audit_consumer_lag\{topic="[^"]+",partition="\d+"\} /m.test(text) && !/^falaj_audit_consumer_lag\{[^}]*\} [1-9]/m.test(text) ? true : undefined;
       }, 30_000);
     }, 40_000);
 

@@ -8,6 +8,7 @@ import { AppMetrics } from '@falaj/observability';
 import { eventually, freePorts, testKafka } from '@falaj/testing';
 import type { GatewayConfig } from '../gateway.config';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
+import type { AuditRegions } from './audit-regions';
 import { AuditSink } from './audit.sink';
 
 /**
@@ -25,6 +26,8 @@ describe(`${AuditSink.name} with Kafka away`, () => {
   const admin = testKafka('audit-sink-spec');
   const config = { prefix, auditSpool: { dir, maxBytes: 1024 * 1024 } } as GatewayConfig;
   const facts = { tenantId: 'acme', subject: 's', model: 'm', version: 1, pool: 'cpu.ae', protocol: 'rest' as const, status: 200, error: null, latencyMs: 1 };
+  // No region stores of their own: every event takes the shared topic.
+  const regions = { auditTopicOf: () => auditTopic(prefix) } as unknown as AuditRegions;
   const ids = Array.from({ length: EVENTS }, (_, i) => `away-${i}`);
 
   afterAll(async () => {
@@ -39,7 +42,7 @@ describe(`${AuditSink.name} with Kafka away`, () => {
     const [deadPort] = await freePorts(1);
     const away = new Kafka({ clientId: 'gateway-away', brokers: [`127.0.0.1:${deadPort}`], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 } });
     const appMetrics = new AppMetrics('gateway');
-    const sink = new AuditSink(away, config, new GatewayMetrics(appMetrics));
+    const sink = new AuditSink(away, config, new GatewayMetrics(appMetrics), regions);
     await sink.onModuleInit();
     for (const requestId of ids) sink.record(auditEventOf({ ...facts, requestId }));
     await eventually('spooled', async () => (sink.state.spooledEvents === EVENTS ? true : undefined), 5_000, 20);
@@ -52,7 +55,7 @@ describe(`${AuditSink.name} with Kafka away`, () => {
     await sink.onApplicationShutdown();
 
     // The same spool, the real broker: every event of the outage goes out.
-    const back = new AuditSink(testKafka('gateway-back'), config, new GatewayMetrics(new AppMetrics('gateway')));
+    const back = new AuditSink(testKafka('gateway-back'), config, new GatewayMetrics(new AppMetrics('gateway')), regions);
     await back.onModuleInit();
     try {
       await eventually('spool drained', async () => (back.state.spooledEvents === 0 && back.state.kafka === 'connected' ? true : undefined), 30_000, 50);

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { Gauge } from 'prom-client';
-import { auditTopic } from '@falaj/contracts';
 import { KAFKA } from '@falaj/messaging';
 import { AppMetrics, partitionLag } from '@falaj/observability';
 import { BatchQueues } from '../batch/batch-queues';
-import { AUDIT_WRITER_GROUP } from '../audit/audit.writer';
-import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { AuditWriter } from '../audit/audit.writer';
 
 /** The BullMQ states a queue depth is reported for (`falaj_queue_jobs{state}`). */
 const QUEUE_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'waiting-children', 'failed', 'completed'] as const;
@@ -24,7 +22,7 @@ export class RegistryMetrics implements OnApplicationShutdown {
     metrics: AppMetrics,
     queues: BatchQueues,
     @Inject(KAFKA) private readonly kafka: Kafka,
-    @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+    audit: AuditWriter,
   ) {
     const registers = [metrics.registry];
     const queueName = queues.queue.name;
@@ -40,16 +38,16 @@ export class RegistryMetrics implements OnApplicationShutdown {
         for (const state of QUEUE_STATES) this.set({ queue: queueName, state }, counts[state] ?? 0);
       },
     });
-    const lag = () => this.auditLag(config.prefix);
+    const lag = () => this.auditLag(audit.sources);
     new Gauge({
       name: 'falaj_audit_consumer_lag',
-      help: 'Audit events on the audit topic not yet written to Postgres by the registry\'s audit writer, per partition (the gateways\' own lag is falaj_gateway_audit_spool_events)',
-      labelNames: ['partition'] as const,
+      help: 'Audit events on an audit topic (the shared one, each region\'s own) not yet written to Postgres by the registry\'s audit writer, per partition (the gateways\' own lag is falaj_gateway_audit_spool_events)',
+      labelNames: ['topic', 'partition'] as const,
       registers,
       async collect() {
         const partitions = await lag();
         this.reset();
-        for (const { partition, lag: value } of partitions) this.set({ partition: String(partition) }, value);
+        for (const { topic, partition, lag: value } of partitions) this.set({ topic, partition: String(partition) }, value);
       },
     });
   }
@@ -58,20 +56,22 @@ export class RegistryMetrics implements OnApplicationShutdown {
     await this.admin?.disconnect().catch(() => undefined);
   }
 
-  private async auditLag(prefix: string): Promise<{ partition: number; lag: number }[]> {
-    const topic = auditTopic(prefix);
+  private async auditLag(sources: readonly { topic: string; groupId: string }[]): Promise<{ topic: string; partition: number; lag: number }[]> {
     try {
       if (!this.admin) {
         const admin = this.kafka.admin();
         await admin.connect();
         this.admin = admin;
       }
-      const [committed] = await this.admin.fetchOffsets({ groupId: AUDIT_WRITER_GROUP(prefix), topics: [topic] });
-      const ends = await this.admin.fetchTopicOffsets(topic);
-      return ends.map((end) => ({
-        partition: end.partition,
-        lag: partitionLag(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1', end.low, end.high),
-      }));
+      const lags: { topic: string; partition: number; lag: number }[] = [];
+      for (const { topic, groupId } of sources) {
+        const [committed] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const end of await this.admin.fetchTopicOffsets(topic)) {
+          const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          lags.push({ topic, partition: end.partition, lag: partitionLag(done, end.low, end.high) });
+        }
+      }
+      return lags;
     } catch (error) {
       // Kafka away: the gauge is left out for this scrape, not reported as zero.
       this.logger.warn(`audit lag not measured: ${(error as Error).message}`);
