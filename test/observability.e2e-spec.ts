@@ -148,7 +148,7 @@ describe('observability (e2e)', () => {
     it.each([
       ['gateway', '/v2/health', ['redis', 'routes', 'audit']],
       ['router', '/health', ['redis', 'kafka', 'streaming']],
-      ['registry', '/health', ['postgres', 'kafka', 'auditConsumer']],
+      ['registry', '/health', ['postgres', 'regionStores', 'kafka', 'auditConsumer']],
       ['cpu-worker', '/health', ['redis', 'pool']],
     ])('%s: live (event loop), and ready with exactly its dependencies', async (app, base, checks) => {
       const live = await health(app, `${base}/live`);
