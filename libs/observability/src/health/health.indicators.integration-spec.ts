@@ -27,11 +27,12 @@ describe(HealthIndicators.name, () => {
   beforeAll(async () => {
     const [redisPort, kafkaPort, pgPort] = await freePorts(3);
     deadRedis = new Redis({ port: redisPort, lazyConnect: true, retryStrategy: () => 200 });
-    deadKafka = new Kafka({ clientId: 'dead', brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING, retry: { retries: 1000 } });
+    deadKafka = new Kafka({ clientId: 'dead', brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 300 } });
     deadDb = new Client({ host: '127.0.0.1', port: pgPort, user: 'postgres' });
     await db.connect();
   });
   afterAll(async () => {
+    await indicators.onApplicationShutdown();
     await redis.quit();
     deadRedis.disconnect();
     await db.end();
@@ -41,6 +42,10 @@ describe(HealthIndicators.name, () => {
     it('reports Redis, Kafka and Postgres up when they answer', async () => {
       await expect(indicators.redis('redis', redis)()).resolves.toEqual({ redis: { status: 'up' } });
       await expect(indicators.kafka('kafka', kafka)()).resolves.toEqual({ kafka: { status: 'up', brokers: 1 } });
+      // Again, on the admin client kept connected: a round trip, not a TLS and SCRAM handshake.
+      const again = Date.now();
+      await expect(indicators.kafka('kafka', kafka)()).resolves.toEqual({ kafka: { status: 'up', brokers: 1 } });
+      expect(Date.now() - again).toBeLessThan(500);
       await expect(indicators.postgres('postgres', db)()).resolves.toEqual({ postgres: { status: 'up' } });
     }, 30_000);
   });
@@ -64,6 +69,15 @@ describe(HealthIndicators.name, () => {
       await expect(indicators.routingTable('routes', { loaded: true, size: 0 })()).resolves.toEqual({ routes: { status: 'up', models: 0 } });
     });
   });
+
+  it('runs one Kafka probe at a time per client: checks while one is in flight join it', async () => {
+    let admins = 0;
+    const counting = { admin: () => (admins++, deadKafka.admin()) } as unknown as Kafka;
+    const check = indicators.kafka('kafka', counting);
+    const answers = await Promise.all([check(), check(), check()]);
+    expect(answers.every((a) => a.kafka.status === 'down')).toBe(true);
+    expect(admins).toBe(1);
+  }, 30_000);
 
   describe(Readiness.name, () => {
     it('is not ready (503 body) when one dependency is down, naming it, and keeps the others\' state', async () => {

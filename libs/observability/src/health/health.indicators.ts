@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { eventLoopAlive } from './event-loop.policy';
 import { modelsReadiness, type WorkerModelsView } from './models.policy';
 import { indicatorData } from './readiness-report.policy';
@@ -18,10 +18,21 @@ type Seen = Record<string, unknown> | void;
  * Each is bounded by CHECK_TIMEOUT_MS and never throws: it answers up or down with what it saw.
  */
 @Injectable()
-export class HealthIndicators {
+export class HealthIndicators implements OnApplicationShutdown {
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
-  /** One Kafka probe at a time per client: readiness polled while the broker is away must not pile up admin clients. */
+  /**
+   * One Kafka probe at a time per client, kept until it settles (not just until the check's
+   * bound): kafkajs retries a broker that is away for up to a minute, and readiness polled
+   * meanwhile joins the probe in flight instead of starting another admin client.
+   */
   private readonly kafkaProbes = new WeakMap<Kafka, Promise<{ brokers: number }>>();
+  /**
+   * The admin client each probe asks, kept connected between probes: a SASL_SSL connect (TLS,
+   * SCRAM) per probe takes seconds on a loaded machine, a describeCluster on a kept one a round
+   * trip. Dropped after a failed probe, so the next one connects afresh.
+   */
+  private readonly kafkaAdmins = new WeakMap<Kafka, Admin>();
+  private readonly openAdmins = new Set<Admin>();
 
   constructor(private readonly indicators: HealthIndicatorService) {
     this.loop.enable();
@@ -49,11 +60,38 @@ export class HealthIndicators {
     return this.check(key, () => {
       let probe = this.kafkaProbes.get(kafka);
       if (!probe) {
-        probe = probeKafka(kafka, CHECK_TIMEOUT_MS).finally(() => this.kafkaProbes.delete(kafka));
+        probe = this.probeKafka(kafka).finally(() => this.kafkaProbes.delete(kafka));
         this.kafkaProbes.set(kafka, probe);
       }
       return probe;
     });
+  }
+
+  /** Disconnects the admin clients kept for the Kafka probes (the app's shutdown). */
+  async onApplicationShutdown(): Promise<void> {
+    this.loop.disable();
+    await Promise.all([...this.openAdmins].map((admin) => admin.disconnect().catch(() => undefined)));
+    this.openAdmins.clear();
+  }
+
+  private async probeKafka(kafka: Kafka): Promise<{ brokers: number }> {
+    let admin = this.kafkaAdmins.get(kafka);
+    try {
+      if (!admin) {
+        admin = kafka.admin();
+        this.kafkaAdmins.set(kafka, admin);
+        this.openAdmins.add(admin);
+        await admin.connect();
+      }
+      return { brokers: (await admin.describeCluster()).brokers.length };
+    } catch (error) {
+      this.kafkaAdmins.delete(kafka);
+      if (admin) {
+        this.openAdmins.delete(admin);
+        await admin.disconnect().catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   postgres(key: string, db: { query(sql: string): Promise<unknown> }): HealthIndicatorFunction {
@@ -92,21 +130,6 @@ export class HealthIndicators {
   }
 }
 
-/** describeCluster through an admin client of its own, given up (and disconnected) after `timeoutMs`. */
-async function probeKafka(kafka: Kafka, timeoutMs: number): Promise<{ brokers: number }> {
-  const admin = kafka.admin();
-  const probe = (async () => {
-    await admin.connect();
-    return { brokers: (await admin.describeCluster()).brokers.length };
-  })();
-  try {
-    return await withTimeout(probe, timeoutMs, 'kafka');
-  } finally {
-    // Also stops kafkajs' own retries of a broker that is away: nothing is left trying after the answer.
-    await admin.disconnect().catch(() => undefined);
-    probe.catch(() => undefined);
-  }
-}
 
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
