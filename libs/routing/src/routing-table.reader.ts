@@ -12,8 +12,6 @@ import { routeField } from './route-key';
 export class RoutingTableReader extends RedisHashMirror {
   private readonly logger = new Logger(RoutingTableReader.name);
   private routes = new Map<string, RouteEntry>();
-  /** Read whole from Redis at least once (an empty table counts: a cluster with no model yet). */
-  loaded = false;
 
   constructor(redis: Redis, subscriber: Redis, prefix: string, refreshMs = 5000) {
     super(redis, subscriber, routingTableKey(prefix), routingChangedChannel(prefix), refreshMs);
@@ -39,7 +37,6 @@ export class RoutingTableReader extends RedisHashMirror {
       else this.logger.warn({ field }, 'ignoring a malformed route');
     }
     this.routes = next;
-    this.loaded = true;
   }
 
   protected reloadFailed(error: Error): void {

@@ -64,9 +64,9 @@ describe(HealthIndicators.name, () => {
       expect(p.postgres).toMatchObject({ status: 'down', message: expect.stringMatching(/ECONNREFUSED|no answer/) });
     }, 30_000);
 
-    it('reports a routing table not read yet down, and an empty one read up', async () => {
-      await expect(indicators.routingTable('routes', { loaded: false, size: 0 })()).resolves.toEqual({ routes: { status: 'down', message: 'routing table not read from Redis yet' } });
-      await expect(indicators.routingTable('routes', { loaded: true, size: 0 })()).resolves.toEqual({ routes: { status: 'up', models: 0 } });
+    it('reports a routing table not present (not read yet, or lost) down, and an empty one present up', async () => {
+      await expect(indicators.routingTable('routes', { present: false, size: 3 })()).resolves.toMatchObject({ routes: { status: 'down', models: 3, message: expect.stringMatching(/^no routing table in Redis/) } });
+      await expect(indicators.routingTable('routes', { present: true, size: 0 })()).resolves.toEqual({ routes: { status: 'up', models: 0 } });
     });
   });
 

@@ -98,10 +98,15 @@ export class HealthIndicators implements OnApplicationShutdown {
     return this.check(key, async () => void (await db.query('SELECT 1')));
   }
 
-  /** The router's table read from Redis at least once (empty is a table: a cluster with no model yet). */
-  routingTable(key: string, table: { readonly loaded: boolean; readonly size: number }): HealthIndicatorFunction {
+  /**
+   * The router's table present in Redis as the router wrote it (RedisHashMirror.present: its
+   * field found on the last read; an empty table counts, a cluster with no model yet). Not
+   * before the first read, nor while Redis has lost it (a restart) until the router rebuilds it:
+   * a miss then is no answer (503), so the gateway is not ready.
+   */
+  routingTable(key: string, table: { readonly present: boolean; readonly size: number }): HealthIndicatorFunction {
     return this.check(key, () => {
-      if (!table.loaded) throw new Error('routing table not read from Redis yet');
+      if (!table.present) throw Object.assign(new Error('no routing table in Redis as the router writes it (not read yet, or lost until the router rebuilds it)'), { details: { models: table.size } });
       return { models: table.size };
     });
   }
