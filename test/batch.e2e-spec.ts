@@ -79,6 +79,14 @@ describe('batch jobs and async inference (e2e)', () => {
     console.log(`10,000-row batch job in ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} rows/s end to end)`);
     expect(job).toMatchObject({ state: 'completed', processed: 10_000, failed: 0, etaSeconds: 0 });
     expectRowsCorrect(await results(submitted.json.id), 10_000);
+    // The registry's /metrics (operators): every row counted as a call with protocol "batch"
+    // (a chunk run again after a lost lock counts its rows again, never fewer), its 40 chunks ended in BullMQ.
+    const operator = await suite.token({ tenantId: '_platform', subject: 'ops', scopes: ['workers:read'] });
+    const metrics = await (await fetch(`${suite.registryUrl}/metrics`, { headers: { authorization: `Bearer ${operator}` } })).text();
+    const rows = Number(/^falaj_inference_requests_total\{tenant="acme",model="tiny-mlp",version="1",pool="[^"]+",protocol="batch",outcome="success"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(rows).toBeGreaterThanOrEqual(10_000);
+    expect(Number(/^falaj_queue_jobs\{queue="[^"]+",state="completed"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(40);
+    expect(metrics).toMatch(/^falaj_queue_jobs\{queue="[^"]+",state="waiting"\} 0$/m);
   }, 240_000);
 
   it('reports bad rows by index and reason without failing the job', async () => {

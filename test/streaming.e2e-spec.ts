@@ -176,6 +176,14 @@ describe('streaming inference over Kafka (e2e)', () => {
     }, 30_000);
     expect(text).toMatch(/falaj_stream_messages_total\{outcome="status_200"\} \d+/);
     expect(text).toContain('falaj_stream_request_seconds_bucket');
+    // The shared inference series, as on the gateway, with protocol "kafka": counted when each answer
+    // is made, so at least what was delivered (a batch whose transaction is retried counts again).
+    const delivered = Number(/^falaj_stream_messages_total\{outcome="status_200"\} (\d+)$/m.exec(text)?.[1]);
+    const served = [...text.matchAll(/^falaj_inference_requests_total\{[^}]*protocol="kafka",outcome="success"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(delivered).toBeGreaterThan(0);
+    expect(served).toBeGreaterThanOrEqual(delivered);
+    expect(text).toMatch(/^falaj_inference_request_duration_seconds_bucket\{le="\+Inf",tenant="[^"]+",model="[^"]+",version="\d+",pool="[^"]+",protocol="kafka"\} \d+$/m);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
   }, 60_000);
 
   it('answers 429 on the tenant reply topic beyond the model quota, like REST', async () => {

@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
-import { HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
+import { TerminusModule } from '@nestjs/terminus';
 import { KafkaModule, createRedis } from '@falaj/messaging';
+import { MetricsModule, healthProviders } from '@falaj/observability';
 import { AuditPolicyReader } from './audit/audit-policy.reader';
 import { AuditRegions } from './audit/audit-regions';
 import { AuditSink } from './audit/audit.sink';
@@ -16,7 +17,6 @@ import { QuotaService } from './quota/quota.service';
 import { LoadShedder } from './shedding/load-shedder';
 import { ShadowMirror } from './shadow/shadow-mirror';
 import { GatewayMetrics } from './metrics/gateway.metrics';
-import { MetricsController } from './metrics/metrics.controller';
 
 @Module({})
 export class GatewayModule {
@@ -32,8 +32,11 @@ export class GatewayModule {
         }),
         // No producer at boot: the audit sink connects its own whenever Kafka is there (audit.sink.ts).
         KafkaModule.forRoot({ clientId: 'gateway', connection: config.kafka, topics: [], producerAtBoot: false }),
+        TerminusModule.forRoot({ logger: false }),
+        // The public door: /metrics names every tenant's models, so operators only.
+        MetricsModule.forRoot({ app: 'gateway', access: 'operators' }),
       ],
-      controllers: [OipHealthController, InferenceController, KserveV1Controller, MetricsController],
+      controllers: [OipHealthController, InferenceController, KserveV1Controller],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         AuditRegions,
@@ -45,18 +48,18 @@ export class GatewayModule {
         LoadShedder,
         ShadowMirror,
         GatewayMetrics,
-        HealthService,
         GrpcInferenceServer,
-        {
-          provide: READINESS_CHECKS,
+        ...healthProviders({
           inject: [InferenceService, AuditSink, AuditPolicyReader],
-          // Not Kafka: while it is away the audit events wait in the spool, and inference goes on.
-          useFactory: (inference: InferenceService, audit: AuditSink, policies: AuditPolicyReader): ReadinessCheck[] => [
-            { name: 'redis', check: async () => void (await inference.ping()) },
-            { name: 'routes', check: async () => ({ models: inference.routes.size }) },
-            { name: 'audit', check: async () => ({ ...audit.state, ...policies.readiness() }) },
+          // Ready: Redis (the streams, the routes) and the routing table read. Not Kafka: while it
+          // is away the audit events wait in the bounded spool (AuditSink), and inference goes on.
+          useFactory: (health, inference: InferenceService, audit: AuditSink, policies: AuditPolicyReader) => [
+            health.check('redis', () => inference.ping()),
+            health.routingTable('routes', inference.routes),
+            // Says where Kafka is and what waits in the spool; down only before the must-audit policies were read.
+            health.check('audit', () => ({ ...audit.state, ...policies.readiness() })),
           ],
-        },
+        }),
       ],
     };
   }

@@ -3,8 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
 import { platformTopics, quarantineTopicSpec, regionAuditTopicSpec } from '@falaj/contracts';
-import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
-import { KAFKA, KafkaModule, createRedis, probeKafka } from '@falaj/messaging';
+import { TerminusModule } from '@nestjs/terminus';
+import { KAFKA, KafkaModule, createRedis } from '@falaj/messaging';
+import { HealthController, MetricsModule, healthProviders } from '@falaj/observability';
 import type Redis from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { AliasesModule } from './aliases/aliases.module';
@@ -17,7 +18,7 @@ import { dataSourceOptions } from './database/data-source.options';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoadStateModule } from './load-state/load-state.module';
-import { MetricsModule } from './metrics/metrics.module';
+import { RegistryMetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { QuotaMirrorModule } from './quotas/quota-mirror.module';
@@ -82,7 +83,9 @@ export class RegistryModule {
         QuotaMirrorModule,
         PayloadPolicyMirrorModule,
         QuotasModule,
-        MetricsModule,
+        TerminusModule.forRoot({ logger: false }),
+        MetricsModule.forRoot({ app: 'registry', access: 'operators' }),
+        RegistryMetricsModule,
         RetentionModule,
         ErasureModule,
       ],
@@ -91,19 +94,20 @@ export class RegistryModule {
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: REGISTRY_REDIS, useFactory: () => createRedis(config.redis, 'registry') },
         RedisCloser,
-        HealthService,
-        {
-          provide: READINESS_CHECKS,
-          inject: [DataSource, KAFKA, REGISTRY_REDIS, AuditWriter, RegionStoreConnections],
-          useFactory: (db: DataSource, kafka: Kafka, redis: Redis, audit: AuditWriter, stores: RegionStoreConnections): ReadinessCheck[] => [
-            { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
-            { name: 'regionStores', check: () => stores.states() },
-            { name: 'redis', check: async () => void (await redis.ping()) },
-            { name: 'kafka', check: () => probeKafka(kafka) },
+        ...healthProviders({
+          inject: [DataSource, KAFKA, AuditWriter, RegionStoreConnections],
+          // Ready: Postgres (every record) and Kafka (lifecycle events it publishes, audit events
+          // it writes). Not Redis: the admin API and the token endpoint serve without it (batch
+          // chunks wait in Postgres), and every app needs tokens.
+          useFactory: (health, db: DataSource, kafka: Kafka, audit: AuditWriter, stores: RegionStoreConnections) => [
+            health.postgres('postgres', db),
+            // Reported, never a reason to be unready: a region's store away holds only its own audit and rows.
+            health.check('regionStores', () => Promise.race([stores.states(), new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({ answer: 'not within 1500 ms' }), 1500).unref())])),
+            health.kafka('kafka', kafka),
             // Running, and no batch held past the bound; its state (quarantined, retrying since) either way.
-            { name: 'auditConsumer', check: async () => audit.readiness() },
+            health.check('auditConsumer', () => audit.readiness()),
           ],
-        },
+        }),
       ],
       exports: [REGISTRY_CONFIG, REGISTRY_REDIS],
     };

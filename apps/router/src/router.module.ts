@@ -2,8 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AuthModule, RedisApiKeyVerifier } from '@falaj/auth';
 import { platformTopics } from '@falaj/contracts';
-import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
-import { KafkaModule, createRedis } from '@falaj/messaging';
+import { TerminusModule } from '@nestjs/terminus';
+import { KAFKA, KafkaModule, createRedis } from '@falaj/messaging';
+import { HealthController, MetricsModule, healthProviders } from '@falaj/observability';
+import type { Kafka } from 'kafkajs';
 import { LifecycleConsumer } from './lifecycle/lifecycle.consumer';
 import { ROUTER_CONFIG, type RouterConfig } from './router.config';
 import { ROUTER_REDIS, RoutingTableWriter } from './routing-table/routing-table.writer';
@@ -28,6 +30,9 @@ export class RouterModule {
           connection: config.kafka,
           topics: [platformTopics(config.prefix).lifecycle, platformTopics(config.prefix).audit],
         }),
+        TerminusModule.forRoot({ logger: false }),
+        // Inside the cluster only (k8s/network-policies.yaml): open, as it always was.
+        MetricsModule.forRoot({ app: 'router', access: 'open' }),
         StreamingModule,
       ],
       controllers: [HealthController],
@@ -36,16 +41,16 @@ export class RouterModule {
         { provide: ROUTER_REDIS, useFactory: () => createRedis(config.redis, 'router') },
         RoutingTableWriter,
         LifecycleConsumer,
-        HealthService,
-        {
-          provide: READINESS_CHECKS,
-          inject: [ROUTER_REDIS, StreamingBridge],
-          useFactory: (redis: Redis, bridge: StreamingBridge): ReadinessCheck[] => [
-            { name: 'redis', check: async () => void (await redis.ping()) },
-            // Not ready while the Kafka bridge's consumer is down (crashed, restarting).
-            { name: 'streaming', check: async () => bridge.readiness() },
+        ...healthProviders({
+          inject: [ROUTER_REDIS, KAFKA, StreamingBridge],
+          // Ready: Redis (the routing table it writes) and Kafka (the lifecycle it follows, the
+          // bridge it runs), and the bridge's consumer running (not crashed, not restarting).
+          useFactory: (health, redis: Redis, kafka: Kafka, bridge: StreamingBridge) => [
+            health.redis('redis', redis),
+            health.kafka('kafka', kafka),
+            health.check('streaming', () => bridge.readiness()),
           ],
-        },
+        }),
       ],
       exports: [ROUTER_CONFIG],
     };

@@ -1,5 +1,4 @@
 export * from './http-exception.filter';
-export * from './health';
 export * from './bootstrap';
 export * from './zod.pipe';
 export * from './security-headers';

@@ -3,7 +3,6 @@ export * from './event-publisher';
 export * from './event-consumer';
 export * from './redis.factory';
 export * from './kafka.module';
-export * from './kafka-readiness';
 export * from './redis-hash.mirror';
 export * from './redis-hash.writer';
 export * from './record-rejected.error';

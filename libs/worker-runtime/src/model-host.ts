@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { InferenceSession, type Tensor } from 'onnxruntime-node';
 import type { DispatchRequest, LoadedModel, ModelSignature, ServingVersion, TensorPayload } from '@falaj/contracts';
 import { fromOrtTensor, toOrtTensor } from '@falaj/onnx';
+import type { VersionSeries, WorkerMetrics } from '@falaj/observability';
 import { endSpan, tracing, type Span } from '@falaj/tracing';
 import { ArtifactFetchError, type ArtifactCache } from './artifact-cache';
 import { BatchSplitError, mergeFeeds, splitOutputs } from './batching/batch-tensors';
@@ -51,6 +52,8 @@ export interface ModelHostOptions {
    * every worker is what a hostile model asks for.
    */
   warmupMaxBytes?: number;
+  /** The worker's metrics: loads, cold starts, evictions and requests per execution, per version. */
+  metrics?: WorkerMetrics;
 }
 
 interface Slot {
@@ -59,6 +62,8 @@ interface Slot {
   hosted?: HostedModel;
   batcher?: DynamicBatcher<DispatchRequest, InferOutcome>;
   stats?: ExecutionStats;
+  /** The version's metric series, bound when the slot is made. */
+  series?: VersionSeries;
   /** Estimated bytes of the slot's sessions while loaded. */
   costBytes: number;
   lastUsed: number;
@@ -204,6 +209,7 @@ export class ModelHost {
           running: 0,
           loads: 0,
           rr: 0,
+          series: this.options.metrics?.version(tenantId, model, version.version),
         };
         this.slots.set(key, slot);
       }
@@ -301,6 +307,7 @@ export class ModelHost {
       slot.loads++;
       slot.attempt = 0;
       const loadMs = Math.round(performance.now() - started);
+      this.options.metrics?.loaded(slot.state.tenantId, slot.state.model, slot.state.version, (performance.now() - started) / 1000, slot.loads > 1);
       slot.state = { ...slot.state, state: 'ready', loadMs };
       this.logger.log(
         { key, provider: this.provider.name, loadMs, instances: instances.length, memoryBytes: costBytes, batching: settings.batching, load: slot.loads },
@@ -309,6 +316,7 @@ export class ModelHost {
     } catch (error) {
       await Promise.all(instances.map((s) => s.release().catch(() => undefined)));
       slot.state = { ...slot.state, state: 'failed', reason: (error as Error).message };
+      this.options.metrics?.loadFailed(slot.state.tenantId, slot.state.model, slot.state.version);
       this.logger.error({ key, attempt: slot.attempt ?? 0, error: (error as Error).message }, 'model version failed to load');
       if (error instanceof ArtifactFetchError && error.transient) this.retryLater(key, slot);
     }
@@ -371,6 +379,7 @@ export class ModelHost {
     await batcher?.drained();
     await this.directRunsDone(slot);
     await Promise.all((hosted?.instances ?? []).map((s) => s.release().catch(() => undefined)));
+    this.options.metrics?.evicted(slot.state.tenantId, slot.state.model, slot.state.version);
     this.logger.log({ key, freedBytes: slot.costBytes }, 'model version evicted (least recently used); loads again on demand');
   }
 
@@ -419,6 +428,7 @@ export class ModelHost {
         const computeMs = performance.now() - started;
         const split = splitOutputs(results, members.map((m) => m.size));
         slot.stats?.record(computeMs, members.length);
+        slot.series?.batchSize.observe(members.length);
         endSpan(run);
         endSpan(batch);
         members.forEach((m, i) => m.resolve({ ok: true, outputs: split[i], computeMs, batchRequests: members.length }));
@@ -446,6 +456,7 @@ export class ModelHost {
       const results = await session.run(feeds, fetchesOf(request));
       const computeMs = performance.now() - started;
       slot.stats?.record(computeMs, 1);
+      slot.series?.batchSize.observe(1);
       endSpan(run);
       return { ok: true, outputs: Object.entries(results).map(([name, t]) => fromOrtTensor(name, t)), computeMs, batchRequests: 1 };
     } catch (error) {

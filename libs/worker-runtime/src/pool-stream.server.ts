@@ -16,6 +16,7 @@ import {
   type DispatchRequest,
 } from '@falaj/contracts';
 import { PoolStreamBudget, type RedisEndpoint } from '@falaj/messaging';
+import type { WorkerMetrics } from '@falaj/observability';
 import { SpanKind, endSpan, tracing } from '@falaj/tracing';
 import { claimLapsed, pendingConsumers } from './lapsed-claim';
 import type { ModelHost } from './model-host';
@@ -51,6 +52,8 @@ export interface PoolStreamServerOptions {
   maxReplyBytes?: number;
   /** Where to note each model run (RunLedger); none by default. */
   runLedgerFile?: string;
+  /** The worker's metrics: each request's outcome, queue and compute time. */
+  metrics?: WorkerMetrics;
 }
 
 type StreamEntry = [id: Buffer, fields: Buffer[]];
@@ -186,6 +189,7 @@ export class PoolStreamServer {
     }
     if (Date.now() > request.deadline) {
       // Nobody waits for this answer any more: running it would only delay the live ones.
+      this.observe(id, request, 504);
       return this.finish(id, bytes);
     }
     // The worker's span of the request, under the dispatch span that sent it (only for a caller that traces).
@@ -195,6 +199,7 @@ export class PoolStreamServer {
       : undefined;
     if (span) requestSpans.set(request, span);
     const reply = await this.execute(request);
+    this.observe(id, request, reply.ok ? 200 : reply.status, reply.ok ? reply.computeMs : undefined);
     if (!span) return this.finish(id, bytes, replyStreamKey(this.options.prefix, request.replyTo), encodeReply(reply));
     const replying = tracer.startSpan('reply', span, { kind: SpanKind.PRODUCER });
     try {
@@ -231,6 +236,19 @@ export class PoolStreamServer {
       this.logger.warn({ requestId: request.requestId, dispatchId: request.dispatchId, model: request.model, error: (error as Error).message }, 'inference failed');
       return { ok: false, ...origin, status: 500, error: `model execution failed: ${(error as Error).message}` };
     }
+  }
+
+  /**
+   * One request's outcome; for one that ran, its queue time (from the stream entry's XADD, the
+   * time in its id, to its compute's start: the stream and the batcher) and its compute time.
+   */
+  private observe(id: Buffer, request: DispatchRequest, status: number, computeMs?: number): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const series = metrics.version(request.tenantId, request.model, request.version);
+    if (computeMs === undefined) return metrics.answered(series, status);
+    const queuedMs = Math.max(0, Date.now() - streamIdMs(id) - computeMs);
+    metrics.answered(series, status, queuedMs / 1000, computeMs / 1000);
   }
 
   /**
@@ -323,6 +341,17 @@ export class PoolStreamServer {
       this.logger.warn(`own pending entries check failed: ${(error as Error).message}`);
     }
   }
+}
+
+/** The milliseconds part of a stream id (`<ms>-<seq>`), read from its bytes without a string. */
+export function streamIdMs(id: Buffer): number {
+  let ms = 0;
+  for (let i = 0; i < id.length; i++) {
+    const digit = id[i] - 48;
+    if (digit < 0 || digit > 9) break;
+    ms = ms * 10 + digit;
+  }
+  return ms;
 }
 
 /** What the caller of an oversized answer is told: the sizes, and what would fit. */

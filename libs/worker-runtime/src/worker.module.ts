@@ -1,7 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@falaj/auth';
-import { HealthController, HealthService, READINESS_CHECKS, type ReadinessCheck } from '@falaj/http';
 import { createKafka } from '@falaj/messaging';
+import { HealthController, MetricsModule, healthProviders } from '@falaj/observability';
 import type { ExecutionProviderReport } from './execution-provider';
 import { WorkerStatusController } from './worker-status.controller';
 import { EXECUTION_PROVIDER, WORKER_KAFKA, WorkerRuntime } from './worker.runtime';
@@ -15,31 +16,32 @@ export class WorkerModule {
       module: WorkerModule,
       // Only operators and the platform's apps call a worker (its status): no revocation list needed
       // beyond the tokens' short lifetimes, and no API keys.
-      imports: [AuthModule.forRoot(config.auth)],
+      imports: [
+        AuthModule.forRoot(config.auth),
+        TerminusModule.forRoot({ logger: false }),
+        // Names the tenants' models it hosts: operators only, as /health/status.
+        MetricsModule.forRoot({ app: `${config.hardware}-worker`, access: 'operators' }),
+      ],
       controllers: [HealthController, WorkerStatusController],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: EXECUTION_PROVIDER, useValue: provider },
         { provide: WORKER_KAFKA, useValue: createKafka(config.workerId, config.kafka) },
         WorkerRuntime,
-        HealthService,
-        {
-          provide: READINESS_CHECKS,
+        ...healthProviders({
           inject: [WorkerRuntime],
-          useFactory: (runtime: WorkerRuntime): ReadinessCheck[] => [
-            {
-              name: 'pool',
-              check: async () => {
-                const status = runtime.status();
-                if (!status.pool) throw new Error(`not in the ${status.hardware} pool: ${status.reason}`);
-                // Ready only once it reads its pool: its versions are loaded and warmed by then.
-                const join = runtime.joinState();
-                if (!join.joined) throw new Error(join.reason);
-                return { pool: status.pool, executionProvider: status.executionProvider };
-              },
-            },
+          // Ready: Redis (its pool's stream) and its models: in the pool, joined (every version
+          // it serves loaded and warmed), at least one loaded (see modelsReadiness). Not Kafka:
+          // a worker serves what it loaded while the lifecycle topic is away.
+          useFactory: (health, runtime: WorkerRuntime) => [
+            health.check('redis', () => runtime.ping()),
+            health.models('pool', () => {
+              const status = runtime.status();
+              const join = runtime.joinState();
+              return { pool: status.pool, reason: status.pool === null ? `not in the ${status.hardware} pool: ${status.reason}` : join.reason, joined: join.joined, models: status.models };
+            }),
           ],
-        },
+        }),
       ],
     };
   }

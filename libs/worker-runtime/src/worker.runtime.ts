@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { ClientCredentialsTokenSource, SCOPES } from '@falaj/auth';
 import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolName, type ModelLifecycleEvent } from '@falaj/contracts';
 import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
+import { AppMetrics, GpuMetrics, WorkerMetrics } from '@falaj/observability';
 import { ArtifactCache } from './artifact-cache';
 import { modelMemoryBudget, type ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
@@ -40,6 +41,7 @@ export interface WorkerStatus {
 export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerRuntime.name);
   readonly host: ModelHost;
+  private readonly metrics: WorkerMetrics;
   readonly pool: string | null;
   private readonly redis: Redis;
   private readonly lifecycle: EventConsumer<ModelLifecycleEvent>;
@@ -59,12 +61,18 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(EXECUTION_PROVIDER) private readonly provider: ExecutionProviderReport,
     @Inject(WORKER_KAFKA) private readonly kafka: Kafka,
+    appMetrics: AppMetrics,
   ) {
     this.serviceToken = new ClientCredentialsTokenSource({ tokenUrl: config.auth.tokenUrl, ...config.client, scope: SCOPES.artifactsRead });
     const joins = provider.hardwareAvailable || config.gpu.allowCpuFallback;
     this.pool = joins ? poolName(config.hardware, config.region) : null;
     const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken.get());
+    // Read at scrape time: `this.host` exists by the first scrape.
+    this.metrics = new WorkerMetrics(appMetrics, this.pool ?? 'none', () => this.host.states(), () => this.host.memoryBudgetBytes);
+    // GPU gauges only where a GPU answered the probe: without one, nvidia-smi is never run.
+    if (config.hardware === 'gpu' && provider.hardwareAvailable) new GpuMetrics(appMetrics);
     this.host = new ModelHost(cache, provider, config.intraOpThreads, {
+      metrics: this.metrics,
       ...config.execution,
       memoryBudgetBytes: modelMemoryBudget(config.execution.memoryBudgetBytes, provider, config.gpu, config.execution.defaultMemoryBudgetBytes),
     });
@@ -131,6 +139,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       concurrency: this.config.concurrency,
       readCount: this.config.readCount,
       maxReplyBytes: this.config.maxReplyBytes,
+      metrics: this.metrics,
       lease: { endpoint: this.config.redis, ttlMs: this.config.leaseMs },
       runLedgerFile: this.config.runLedgerFile,
     });
@@ -155,6 +164,11 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
       { pool, versions: states.length, ready: states.filter((m) => m.state === 'ready').length, waitedMs: Math.round(performance.now() - started) },
       'versions loaded: joined the pool',
     );
+  }
+
+  /** For readiness: Redis answers (the pool stream, the heartbeats, the replies). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
   }
 
   /** For readiness: in the pool and reading it, or why not yet. */

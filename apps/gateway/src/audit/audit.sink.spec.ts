@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Kafka, ProducerBatch, ProducerRecord } from 'kafkajs';
 import { auditEventOf } from '@falaj/contracts';
 import type { GatewayConfig } from '../gateway.config';
+import { AppMetrics } from '@falaj/observability';
 import { GatewayMetrics } from '../metrics/gateway.metrics';
 import type { AuditRegions } from './audit-regions';
 import { AuditSink } from './audit.sink';
@@ -41,7 +42,7 @@ async function until(what: string, probe: () => boolean, timeoutMs = 5000): Prom
 describe(AuditSink.name, () => {
   let dir: string;
   const sinks: AuditSink[] = [];
-  const sinkOn = async (kafka: Kafka, maxBytes = 64 * 1024, metrics = new GatewayMetrics()) => {
+  const sinkOn = async (kafka: Kafka, maxBytes = 64 * 1024, metrics = new GatewayMetrics(new AppMetrics('gateway'))) => {
     // No region stores of their own: every event takes the shared topic.
     const sink = new AuditSink(kafka, { prefix: 'falaj', auditSpool: { dir, maxBytes } } as GatewayConfig, metrics, { auditTopicOf: () => 'falaj.audit.v1' } as unknown as AuditRegions);
     await sink.onModuleInit();
@@ -57,7 +58,7 @@ describe(AuditSink.name, () => {
   describe('record', () => {
     it('drops an event the schema refuses alone, counted, and delivers the others of its group', async () => {
       const { kafka, sentIds, state } = fakeKafka();
-      const metrics = new GatewayMetrics();
+      const metrics = new GatewayMetrics(new AppMetrics('gateway'));
       const sink = await sinkOn(kafka, 64 * 1024, metrics);
       sink.record(auditEventOf({ ...facts, model: '\u0000', requestId: 'good-1' }));
       sink.record(auditEventOf({ ...facts, requestId: 'bad', tenantId: 'ac\u0000me' }));
@@ -91,7 +92,7 @@ describe(AuditSink.name, () => {
     it('counts what a full spool drops, and refuses a must-audit call before dispatch (503, Retry-After)', async () => {
       const { kafka, state } = fakeKafka();
       state.up = false;
-      const metrics = new GatewayMetrics();
+      const metrics = new GatewayMetrics(new AppMetrics('gateway'));
       const sink = await sinkOn(kafka, 64 * 1024, metrics);
       for (let i = 0; i < 200; i++) sink.record(auditEventOf({ ...facts, requestId: `fill-${i}` }));
       await until('full', () => sink.state.spooledBytes > 60 * 1024);

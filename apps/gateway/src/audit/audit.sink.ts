@@ -73,6 +73,7 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.producer = createProducer(kafka);
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+    metrics.readSpool(() => this.state);
   }
 
   async onModuleInit(): Promise<void> {

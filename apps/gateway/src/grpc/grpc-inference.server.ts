@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Authenticator, InvalidTokenError, SCOPES, hasScopes, type Principal } from '@falaj/auth';
 import { DomainError, retryAfterHeader, unavailableOnRedisLoss } from '@falaj/contracts';
-import { HealthService, countLimitRefusal } from '@falaj/http';
+import { countLimitRefusal } from '@falaj/http';
+import { Readiness } from '@falaj/observability';
 import { SpanKind, TRACEPARENT_HEADER, TRACERESPONSE_HEADER, endSpan, tracing } from '@falaj/tracing';
 import {
   OIP_GRPC_LOADER_OPTIONS,
@@ -63,7 +64,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly inference: InferenceService,
     private readonly idempotency: IdempotencyService,
-    private readonly health: HealthService,
+    private readonly health: Readiness,
     private readonly authenticator: Authenticator,
   ) {
     this.server = new grpc.Server({
@@ -103,7 +104,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
     };
     this.server.addService(tolerantOf(loaded.inference.GRPCInferenceService.service), {
       ServerLive: this.unary(async () => ({ live: true })),
-      ServerReady: this.unary(async () => ({ ready: (await this.health.readiness()).ready })),
+      ServerReady: this.unary(async () => ({ ready: (await this.health.ready()).ready })),
       ServerMetadata: this.unary(async (call) => {
         this.principalOf(call);
         return { ...SERVER_METADATA, extensions: [...SERVER_METADATA.extensions] };

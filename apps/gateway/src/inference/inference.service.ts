@@ -15,6 +15,7 @@ import {
   type PoolMonitor,
 } from '@falaj/dispatch';
 import { createRedis } from '@falaj/messaging';
+import { InferenceMetrics } from '@falaj/observability';
 import type { DecodedInferRequest, TensorLimits } from '@falaj/oip';
 import { ResidencyError, resolveTarget, type RoutingTableReader } from '@falaj/routing';
 import { endSpan, tracing } from '@falaj/tracing';
@@ -83,9 +84,11 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     shedder: LoadShedder,
     private readonly shadow: ShadowMirror,
     metrics: GatewayMetrics,
+    private readonly calls: InferenceMetrics,
   ) {
     this.tensorLimits = config.tensorLimits;
     this.limiter = new InFlightLimiter(config.inFlight, (limit) => metrics.refused.inc({ limit }));
+    metrics.readInFlight(() => this.limiter.inFlight);
     this.redis = createRedis(config.redis, `${config.gatewayId}`, { autoPipelining: true });
     this.pipeline = new InferencePipeline({
       redis: this.redis,
@@ -240,7 +243,12 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async record(call: InferCall, outcome: InferenceOutcome | Error, facts: InferenceFacts, started: number, ticket?: AuditTicket): Promise<void> {
-    const plain = inferenceAuditEvent(call, answerOf(outcome), facts, performance.now() - started);
+    const latencyMs = performance.now() - started;
+    const answer = answerOf(outcome);
+    const tenantId = call.principal.tenantId;
+    // Counted where the audit event is made: the metrics and the audit log tell one story.
+    this.calls.observe(tenantId, call.model, this.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, call.protocol, answer.status, latencyMs / 1000);
+    const plain = inferenceAuditEvent(call, answer, facts, latencyMs);
     // A payload record only for a call answered: its request as decoded and the model's outputs.
     const answered = !(outcome instanceof Error) && outcome.ok;
     const event = answered ? this.payloads.attach(plain, outcome.request.inputs, outcome.reply.outputs) : plain;

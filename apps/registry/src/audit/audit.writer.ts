@@ -20,6 +20,9 @@ const ROWS_PER_INSERT = 1000;
 /** Readiness turns not-ready when one batch has been unsettled (retried, or hanging) this long. */
 export const AUDIT_STUCK_AFTER_MS = 60_000;
 
+/** The audit writer's consumer group (its lag is falaj_audit_consumer_lag). */
+export const AUDIT_WRITER_GROUP = (prefix: string): string => `${prefix}-registry-audit-writer`;
+
 /**
  * Postgres refused the data itself: class 22 (data exception: a NUL, a value out of range) or
  * 23 (integrity constraint). Retrying the same rows can never succeed; anything else (refused
@@ -44,6 +47,8 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(AuditWriter.name);
   /** The shared audit topic's consumer first, then one per region with a store of its own (its own topic). */
   private readonly consumers: EventConsumer<ReceivedAuditEvent>[];
+  /** Each consumer's topic and group, in the same order: what `falaj_audit_consumer_lag` measures. */
+  readonly sources: readonly { topic: string; groupId: string }[];
   private readonly partitions = new Set<string>();
   private readonly topic: string;
   private readonly payloadKeys: PayloadKeys;
@@ -67,10 +72,11 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
         quarantine: { producer, topic: quarantineTopic(this.topic) },
         handle: (events) => this.write(events),
       });
-    this.consumers = [
-      consumer(this.topic, `${config.prefix}-registry-audit-writer`),
-      ...(stores.acceptedRegions() ?? []).map((region) => consumer(regionAuditTopic(config.prefix, region), `${config.prefix}-registry-audit-writer-${region}`)),
+    this.sources = [
+      { topic: this.topic, groupId: AUDIT_WRITER_GROUP(config.prefix) },
+      ...(stores.acceptedRegions() ?? []).map((region) => ({ topic: regionAuditTopic(config.prefix, region), groupId: `${AUDIT_WRITER_GROUP(config.prefix)}-${region}` })),
     ];
+    this.consumers = this.sources.map(({ topic, groupId }) => consumer(topic, groupId));
   }
 
   /** The shared topic's consumer. */

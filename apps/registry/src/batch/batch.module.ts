@@ -15,5 +15,7 @@ import { BatchRowEntity } from './batch-row.entity';
   imports: [TypeOrmModule.forFeature([BatchJobEntity, BatchChunkEntity, BatchRowEntity]), AuditModule],
   controllers: [BatchJobsController],
   providers: [BatchQueues, JobInference, BatchJobsService, BatchRunner, BatchReconciler],
+  // The queue's depth is reported by the registry's metrics.
+  exports: [BatchQueues],
 })
 export class BatchModule {}

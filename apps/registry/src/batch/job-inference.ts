@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { InferencePipeline, answerOf, inferenceAuditEvent } from '@falaj/dispatch';
+import { InferenceMetrics } from '@falaj/observability';
 import { createRedis } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
 import { Admission, QuotaReader, TokenBuckets, type RoutingTableReader } from '@falaj/routing';
@@ -25,7 +26,10 @@ export class JobInference implements OnModuleInit, OnApplicationShutdown {
   private readonly quotas: QuotaReader;
   private readonly admission: Admission;
 
-  constructor(@Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig) {
+  constructor(
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    private readonly calls: InferenceMetrics,
+  ) {
     const id = config.registryId;
     this.redis = createRedis(config.redis, `${id}:jobs`, { autoPipelining: true });
     this.pipeline = new InferencePipeline({
@@ -72,7 +76,12 @@ export class JobInference implements OnModuleInit, OnApplicationShutdown {
       const retry = rowRetryOf(outcome.error);
       if (retry.retry) return { retry };
     }
-    const audit = inferenceAuditEvent(call, answerOf(outcome), outcome, performance.now() - started, rowEventId(job.id, index));
+    const latencyMs = performance.now() - started;
+    const answer = answerOf(outcome);
+    const { tenantId } = call.principal;
+    // Counted where the row's audit event is made, as on every edge (job rows are protocol "batch" or "async").
+    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, outcome.version, outcome.pool, call.protocol, answer.status, latencyMs / 1000);
+    const audit = inferenceAuditEvent(call, answer, outcome, latencyMs, rowEventId(job.id, index));
     if (!outcome.ok) return { answer: { index, ok: false, status: audit.status, error: outcome.error.message, pool: outcome.pool, workerId: null, audit } };
     const response = encodeJsonInferResponse({ modelName: job.model, modelVersion: String(outcome.reply.version), id: outcome.request.id, outputs: outcome.reply.outputs });
     return { answer: { index, ok: true, response: response as unknown as Record<string, unknown>, pool: outcome.pool, workerId: outcome.reply.workerId, audit } };

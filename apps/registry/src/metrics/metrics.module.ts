@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
-import { MetricsController } from './metrics.controller';
+import { AuditModule } from '../audit/audit.module';
+import { BatchModule } from '../batch/batch.module';
+import { RegistryMetrics } from './registry.metrics';
 
-/** `GET /metrics`: what the registry refused for its named limits. */
-@Module({ controllers: [MetricsController] })
-export class MetricsModule {}
+/** The registry's own metrics (queue depths, audit lag) in the app's registry; `/metrics` is MetricsModule's. */
+@Module({ imports: [BatchModule, AuditModule], providers: [RegistryMetrics] })
+export class RegistryMetricsModule {}

@@ -74,7 +74,7 @@ export class ConsumerState {
     };
   }
 
-  /** For READINESS_CHECKS: the report while running, else an error saying why and since when. */
+  /** For readiness (HealthIndicators.check): the report while running, else an error saying why and since when. */
   readiness(): ConsumerReport & Record<string, unknown> {
     const report = this.report();
     if (report.status !== 'running') {

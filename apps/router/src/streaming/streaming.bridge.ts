@@ -6,6 +6,7 @@ import { AuditEventSchema, retryAfterHeader, inferenceStreamTopics, tenantReplyT
 import { InferencePipeline, PayloadRecorder, inferenceAuditEvent, statusOf, type InferenceFacts } from '@falaj/dispatch';
 import { countLimitRefusal } from '@falaj/http';
 import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
+import { InferenceMetrics } from '@falaj/observability';
 import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
 import { Admission, QuotaReader, TokenBuckets, UnroutableError, type Placement } from '@falaj/routing';
 import { SpanKind, endSpan, tracing } from '@falaj/tracing';
@@ -76,6 +77,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     private readonly authenticator: Authenticator,
     readonly metrics: StreamingMetrics,
+    private readonly calls: InferenceMetrics,
   ) {
     this.topics = inferenceStreamTopics(config.streaming.topicPrefix);
     this.reservedTopics = reservedTopics(config.prefix, config.streaming.topicPrefix);
@@ -427,6 +429,9 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
 
   private auditOf(message: Ready, principal: Principal, status: number, error: string | null, facts: InferenceFacts, latencyMs: number): AuditEvent {
     const call = { principal, requestId: message.requestId, model: message.request.model_name, protocol: 'kafka' as const };
+    const { tenantId } = principal;
+    // Counted where the audit event is made, as on the gateway (a batch whose transaction is retried counts again).
+    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, 'kafka', status, latencyMs / 1000);
     return inferenceAuditEvent(call, { status, error }, facts, latencyMs);
   }
 
