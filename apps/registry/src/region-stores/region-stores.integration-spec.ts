@@ -135,9 +135,17 @@ describe('regional audit stores (integration)', () => {
     // euco keeps the platform's 365 days: its 20-day-old row stays.
     const keptLong = event('euco', 'eu', old);
     await writer.write(consumed([expired, keptYoung, keptLong]));
+    // The payload records of the expired call and of the young one (a `redact` record, say).
+    const payload = `INSERT INTO payload_log (event_id, residency_region, tenant_id, model, version, policy, request, response, occurred_at) VALUES ($1, 'ae', 'acme', 'm', 1, 'redact', '[]', '[]', $2)`;
+    await stores.forRegion('ae').query(payload, [expired.eventId, expired.occurredAt]);
+    await stores.forRegion('ae').query(payload, [keptYoung.eventId, keptYoung.occurredAt]);
     const run = await new RetentionService(catalog, config, stores).runPass('admin');
     expect(run?.state).toBe('completed');
-    expect(run?.removed).toEqual([{ tenantId: 'acme', kind: 'audit', rowsDeleted: 1, store: aeDb.name }]);
+    expect(run?.removed).toEqual([
+      { tenantId: 'acme', kind: 'audit', rowsDeleted: 1, store: aeDb.name },
+      { tenantId: 'acme', kind: 'payloads', rowsDeleted: 1, store: aeDb.name },
+    ]);
+    expect(await stores.forRegion('ae').query(`SELECT event_id FROM payload_log WHERE tenant_id = 'acme'`)).toEqual([{ event_id: keptYoung.eventId }]);
     const ae = await idsIn(stores.forRegion('ae'), 'acme');
     expect(ae).not.toContain(expired.eventId);
     expect(ae).toContain(keptYoung.eventId);

@@ -52,6 +52,41 @@ export class AuditExpiry {
     return rows.map((r) => r.id);
   }
 
+  /** The tenant ids that have payload records (a loose index scan over (tenant_id, occurred_at), as tenantIds). */
+  async payloadTenantIds(): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `WITH RECURSIVE t(id) AS (
+         (SELECT tenant_id FROM payload_log ORDER BY tenant_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT tenant_id FROM payload_log WHERE tenant_id > t.id ORDER BY tenant_id LIMIT 1) FROM t WHERE t.id IS NOT NULL)
+       SELECT id FROM t WHERE id IS NOT NULL`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deletes the tenant's payload records stamped before the cutoff (the audit's: a record goes
+   * with its call's audit row at the latest), `batchRows` per statement, through the tenant's
+   * (tenant_id, occurred_at) index; the records deleted. The payload log is partitioned by region
+   * only, so it has no month to drop: every expired record goes by DELETE.
+   */
+  async deletePayloadsBefore(tenantId: string, cutoff: Date, batchRows: number, signal?: AbortSignal): Promise<number> {
+    let total = 0;
+    for (;;) {
+      throwIfStopped(signal);
+      const [{ n }]: { n: number }[] = await this.db.query(
+        `WITH gone AS (
+           DELETE FROM payload_log WHERE (event_id, residency_region) IN (
+             SELECT event_id, residency_region FROM payload_log WHERE tenant_id = $1 AND occurred_at < $2 LIMIT $3)
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [tenantId, cutoff, batchRows],
+      );
+      total += n;
+      if (n < batchRows) return total;
+    }
+  }
+
   /**
    * Deletes the tenant's rows stamped before the cutoff, `batchRows` per statement; the rows
    * deleted. Table by table (a month that started before the cutoff, or a default), by ctid: the

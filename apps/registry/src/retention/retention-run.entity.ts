@@ -3,8 +3,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 /** What one pass removed of one tenant's records of one kind. */
 export interface RetentionRemoval {
   tenantId: string;
-  kind: 'audit' | 'jobs';
-  /** Audit rows deleted (beyond those in dropped partitions), or job rows (inputs and results) deleted. */
+  kind: 'audit' | 'payloads' | 'jobs';
+  /** Audit rows deleted (beyond those in dropped partitions), payload records deleted, or job rows (inputs and results) deleted. */
   rowsDeleted: number;
   /** For `jobs`: the jobs marked expired. */
   jobsExpired?: number;

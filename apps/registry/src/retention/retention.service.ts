@@ -100,7 +100,7 @@ export class RetentionService {
     await runs.save(run);
     const summary = {
       run: run.id, trigger, state: run.state, ms: Date.now() - started,
-      auditRowsDeleted: sum(run.removed, 'audit'), jobRowsDeleted: sum(run.removed, 'jobs'),
+      auditRowsDeleted: sum(run.removed, 'audit'), payloadRecordsDeleted: sum(run.removed, 'payloads'), jobRowsDeleted: sum(run.removed, 'jobs'),
       jobsExpired: run.removed.reduce((n, r) => n + (r.jobsExpired ?? 0), 0),
       partitionsDropped: run.partitionsDropped.map((p) => p.table), partitionsCreated: run.partitionsCreated.length,
       ...(run.error ? { error: run.error } : {}),
@@ -130,6 +130,11 @@ export class RetentionService {
       for (const [tenantId, cutoff] of cutoffs(await audit.tenantIds(), tenants, defaults, 'audit', now)) {
         const rowsDeleted = await audit.deleteBefore(tenantId, cutoff, batchRows, signal);
         if (rowsDeleted > 0) run.removed.push({ tenantId, kind: 'audit', rowsDeleted, store: store.name });
+      }
+      // Payload records keep no longer than their calls' audit rows.
+      for (const [tenantId, cutoff] of cutoffs(await audit.payloadTenantIds(), tenants, defaults, 'audit', now)) {
+        const rowsDeleted = await audit.deletePayloadsBefore(tenantId, cutoff, batchRows, signal);
+        if (rowsDeleted > 0) run.removed.push({ tenantId, kind: 'payloads', rowsDeleted, store: store.name });
       }
     }
     for (const [tenantId, cutoff] of cutoffs(await this.jobs.tenantIds(), tenants, defaults, 'jobs', now)) {
