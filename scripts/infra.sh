@@ -6,6 +6,7 @@
 #   bash scripts/infra.sh up           start what is missing, wait until everything answers (idempotent)
 #   bash scripts/infra.sh up keycloak  start only Keycloak with the realm infra/keycloak/falaj-e2e-realm.json
 #   bash scripts/infra.sh up zipkin    start only Zipkin (the trace backend, loopback, spans in memory)
+#   bash scripts/infra.sh up prometheus  install Debian's Prometheus when missing (the metrics test runs its own)
 #   bash scripts/infra.sh down         stop the Kafka broker, the TLS Redis and Keycloak this script started (never Postgres or the machine's Redis)
 #   bash scripts/infra.sh down keycloak  stop only Keycloak
 #   bash scripts/infra.sh down zipkin    stop only Zipkin
@@ -793,6 +794,23 @@ onnx_testdata_up() {
   log "onnx test data at $ONNX_TESTDATA_DIR"
 }
 
+# ---------------------------------------------------------------- Prometheus
+# The metrics test runs Debian's Prometheus against the running apps (a process of its own per
+# test, on a free port): only the binaries are needed, installed once when missing.
+prometheus_up() {
+  if have prometheus && have promtool; then log "prometheus $(prometheus --version 2>&1 | sed -n 's/^prometheus, version \([^ ]*\).*/\1/p' | head -1) at $(command -v prometheus)"; return 0; fi
+  have apt-get || die "Prometheus is missing and apt-get is not available (Debian: apt-get install prometheus)"
+  local sudo=""
+  if [[ "$(id -u)" != 0 ]]; then have sudo || die "installing prometheus needs root: sudo apt-get install prometheus"; sudo="sudo -n"; fi
+  log "installing prometheus (Debian's package: the binaries the metrics test runs; its service is not started)"
+  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null || die "apt-get install prometheus failed"
+  # The package may start its own service where systemd runs; the test starts its own instance.
+  if have systemctl && systemctl is-active --quiet prometheus 2>/dev/null; then $sudo systemctl stop prometheus || true; fi
+  have prometheus && have promtool || die "prometheus installed but its binaries are not on PATH"
+  log "prometheus at $(command -v prometheus)"
+}
+
 # ---------------------------------------------------------------- status
 status() {
   if pg_up; then echo "postgres  up    $PG_HOST:$PG_PORT"; else echo "postgres  down  $PG_HOST:$PG_PORT"; fi
@@ -835,7 +853,7 @@ kafka_env() {
   return 0
 }
 
-usage() { echo "usage: $0 up [keycloak|zipkin|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
+usage() { echo "usage: $0 up [keycloak|zipkin|prometheus|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
 
 case "${1:-}" in
   up)
@@ -843,6 +861,7 @@ case "${1:-}" in
       "") postgres_up; postgres_secure; redis_up; redis_tls_up; kafka_up; onnx_testdata_up ;;   # what npm start needs; not Keycloak
       keycloak) keycloak_up ;;
       zipkin) zipkin_up ;;
+      prometheus) prometheus_up ;;
       redis-tls) redis_tls_up ;;
       # Only the broker: a second one (other FALAJ_KAFKA_PORT/FALAJ_STATE_DIR) leaves the machine's Postgres alone.
       kafka) kafka_up ;;

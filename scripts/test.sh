@@ -11,6 +11,7 @@ bash scripts/ensure-deps.sh
 bash scripts/infra.sh up
 bash scripts/infra.sh up keycloak   # the OIDC identity provider of the auth tests (npm start does not need it)
 bash scripts/infra.sh up zipkin     # the trace backend of the tracing e2e (one jar from Maven Central, spans in memory)
+bash scripts/infra.sh up prometheus # Debian's Prometheus, which the metrics e2e runs against the apps (and promtool, the rules' tests)
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
 echo "==> build (the e2e suite runs the built apps)"

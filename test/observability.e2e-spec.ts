@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FalajSuite, OipGrpcClient, eventually, freePorts } from '@falaj/testing';
 
@@ -196,5 +197,68 @@ describe('observability (e2e)', () => {
       expect(sample(text, 'falaj_inference_requests_total', { tenant: 'acme', model: 'tiny-mlp', protocol: 'rest', outcome: 'success' })).toBe(7);
       expect((await health('gateway-cut', '/v2/health/ready')).body.ready).toBe(true);
     }, 60_000);
+  });
+
+  describe('a real Prometheus (Debian\'s, `infra.sh up prometheus`) scraping every app', () => {
+    it("evaluates the recording rules of k8s/monitoring and the dashboard's p95 per model, agreeing with the load sent", async () => {
+      const [port] = await freePorts(1);
+      const dir = join(suite.workDir, 'prometheus');
+      mkdirSync(join(dir, 'data'), { recursive: true });
+      // The rules as shipped, evaluated every second rather than every 15 s.
+      writeFileSync(join(dir, 'rules.yaml'), readFileSync(join(__dirname, '..', 'k8s', 'monitoring', 'falaj-rules.yaml'), 'utf8').replace(/interval: 15s/g, 'interval: 1s'));
+      writeFileSync(join(dir, 'token'), operator);
+      const job = (name: string, app: string) => {
+        const url = new URL(suite.appUrl(app));
+        return [
+          `  - job_name: ${name}`,
+          `    scheme: ${url.protocol.replace(':', '')}`,
+          '    authorization: { credentials_file: token }',
+          `    tls_config: { ca_file: ${suite.caFile} }`,
+          `    static_configs: [{ targets: ['${url.host}'] }]`,
+        ].join('\n');
+      };
+      writeFileSync(join(dir, 'prometheus.yml'), [
+        'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+        'rule_files: [rules.yaml]',
+        'scrape_configs:',
+        job('gateway', 'gateway'), job('registry', 'registry'), job('router', 'router'), job('cpu-worker', 'cpu-worker'),
+      ].join('\n'));
+      const prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { cwd: dir, stdio: 'ignore' });
+      const query = async (promql: string) => {
+        const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(promql)}`);
+        if (response.status !== 200) return [];
+        return ((await response.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+      };
+      try {
+        const up = await eventually('every target scraped', async () => {
+          const result = await query('up');
+          return result.length === 4 && result.every((r) => r.value[1] === '1') ? result : undefined;
+        }, 60_000, 500);
+        expect(up.map((r) => r.metric.job).sort()).toEqual(['cpu-worker', 'gateway', 'registry', 'router']);
+        const sent = await scrape('gateway');
+        const served = sample(sent.text, 'falaj_inference_requests_total', { model: 'tiny-mlp', protocol: 'rest', outcome: 'success' });
+        // What Prometheus holds of the gateway's counter is what the gateway says it served.
+        const counted = await eventually('the REST calls in Prometheus', async () => {
+          const [r] = await query('sum(falaj_inference_requests_total{job="gateway",model="tiny-mlp",protocol="rest",outcome="success"})');
+          return r && Number(r.value[1]) === served ? Number(r.value[1]) : undefined;
+        }, 30_000, 500);
+        expect(counted).toBeGreaterThanOrEqual(REST_CALLS);
+        // Fresh calls in the rules' windows, then the recording rule and the dashboard's query give one p95.
+        for (let i = 0; i < 20; i++) expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', acme, BODY)).status).toBe(200);
+        const p95 = await eventually('the p95 recording rule', async () => {
+          const [r] = await query('falaj:inference_request_duration_seconds:p95_5m{tenant="acme",model="tiny-mlp"}');
+          return r && Number.isFinite(Number(r.value[1])) ? Number(r.value[1]) : undefined;
+        }, 30_000, 500);
+        expect(p95).toBeGreaterThan(0);
+        expect(p95).toBeLessThan(30);
+        const [dashboard] = await query('histogram_quantile(0.95, sum by (tenant, model, le) (rate(falaj_inference_request_duration_seconds_bucket{tenant="acme",model="tiny-mlp"}[5m])))');
+        expect(Number(dashboard.value[1])).toBeGreaterThan(0);
+        const [pending] = await query('falaj:pool_pending_requests{pool="cpu.ae"}');
+        expect(pending).toBeDefined();
+        process.stdout.write(`prometheus: p95 of tiny-mlp ${(p95 * 1000).toFixed(1)} ms (rule), ${(Number(dashboard.value[1]) * 1000).toFixed(1)} ms (dashboard query); ${counted} REST calls counted\n`);
+      } finally {
+        prometheus.kill('SIGTERM');
+      }
+    }, 120_000);
   });
 });
