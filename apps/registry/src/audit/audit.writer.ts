@@ -50,6 +50,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   /** Each consumer's topic and group, in the same order: what `falaj_audit_consumer_lag` measures. */
   readonly sources: readonly { topic: string; groupId: string }[];
   private readonly partitions = new Set<string>();
+  private readonly preparing = new Map<string, Promise<void>>();
   private readonly topic: string;
   private readonly payloadKeys: PayloadKeys;
 
@@ -166,17 +167,35 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   /**
    * A region's rows get their own partitions in its store the first time this process sees the
    * region: the audit's by month, with a default (see AuditPartitions; the retention pass makes
-   * later months ahead), and the payload log's.
+   * later months ahead), and the payload log's. One preparation per store and region at a time in
+   * this process (the job runner's chunks and the Kafka drain all ask at once for a new region);
+   * another registry doing the same at the same moment may deadlock with it on the parent's
+   * locks, which Postgres breaks (40P01): tried again.
    */
-  private async ensurePartition(db: DataSource, region: string): Promise<void> {
+  private ensurePartition(db: DataSource, region: string): Promise<void> {
     const key = `${String(db.options.database)}/${region}`;
-    if (this.partitions.has(key)) return;
-    if (!(await this.hasDefaultRows(db, 'audit_log', region))) {
-      const table = await new AuditPartitions(db, (work) => db.transaction((tx) => work(tx))).ensureRegion(region);
-      this.logger.log({ region, store: db.options.database, table }, 'audit partition ready');
+    if (this.partitions.has(key)) return Promise.resolve();
+    let preparing = this.preparing.get(key);
+    if (!preparing) {
+      preparing = this.preparePartition(db, region)
+        .then(() => void this.partitions.add(key))
+        .finally(() => this.preparing.delete(key));
+      this.preparing.set(key, preparing);
     }
-    if (!(await this.hasDefaultRows(db, 'payload_log', region))) await this.ensurePayloadPartition(db, region);
-    this.partitions.add(key);
+    return preparing;
+  }
+
+  private async preparePartition(db: DataSource, region: string, attempt = 1): Promise<void> {
+    try {
+      if (!(await this.hasDefaultRows(db, 'audit_log', region))) {
+        const table = await new AuditPartitions(db, (work) => db.transaction((tx) => work(tx))).ensureRegion(region);
+        this.logger.log({ region, store: db.options.database, table }, 'audit partition ready');
+      }
+      if (!(await this.hasDefaultRows(db, 'payload_log', region))) await this.ensurePayloadPartition(db, region);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 3) throw error;
+      await this.preparePartition(db, region, attempt + 1);
+    }
   }
 
   /** Rows of the region already in the parent's default partition: a partition for it cannot be made until they move. */
