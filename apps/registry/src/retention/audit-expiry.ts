@@ -38,27 +38,15 @@ export class AuditExpiry {
   }
 
   /**
-   * The tenant ids that have audit rows, by a loose index scan (one index probe per tenant, per
-   * partition): never a scan of the rows.
+   * The tenant ids that have audit rows, or payload records, by a loose index scan over the
+   * table's (tenant_id, occurred_at) index (one probe per tenant, per partition): never a scan of the rows.
    */
-  async tenantIds(): Promise<string[]> {
+  async tenantIds(table: 'audit_log' | 'payload_log' = 'audit_log'): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(
       `WITH RECURSIVE t(id) AS (
-         (SELECT tenant_id FROM audit_log ORDER BY tenant_id LIMIT 1)
+         (SELECT tenant_id FROM ${table} ORDER BY tenant_id LIMIT 1)
          UNION ALL
-         SELECT (SELECT tenant_id FROM audit_log WHERE tenant_id > t.id ORDER BY tenant_id LIMIT 1) FROM t WHERE t.id IS NOT NULL)
-       SELECT id FROM t WHERE id IS NOT NULL`,
-    );
-    return rows.map((r) => r.id);
-  }
-
-  /** The tenant ids that have payload records (a loose index scan over (tenant_id, occurred_at), as tenantIds). */
-  async payloadTenantIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(
-      `WITH RECURSIVE t(id) AS (
-         (SELECT tenant_id FROM payload_log ORDER BY tenant_id LIMIT 1)
-         UNION ALL
-         SELECT (SELECT tenant_id FROM payload_log WHERE tenant_id > t.id ORDER BY tenant_id LIMIT 1) FROM t WHERE t.id IS NOT NULL)
+         SELECT (SELECT tenant_id FROM ${table} WHERE tenant_id > t.id ORDER BY tenant_id LIMIT 1) FROM t WHERE t.id IS NOT NULL)
        SELECT id FROM t WHERE id IS NOT NULL`,
     );
     return rows.map((r) => r.id);

@@ -132,7 +132,7 @@ export class RetentionService {
         if (rowsDeleted > 0) run.removed.push({ tenantId, kind: 'audit', rowsDeleted, store: store.name });
       }
       // Payload records keep no longer than their calls' audit rows.
-      for (const [tenantId, cutoff] of cutoffs(await audit.payloadTenantIds(), tenants, defaults, 'audit', now)) {
+      for (const [tenantId, cutoff] of cutoffs(await audit.tenantIds('payload_log'), tenants, defaults, 'audit', now)) {
         const rowsDeleted = await audit.deletePayloadsBefore(tenantId, cutoff, batchRows, signal);
         if (rowsDeleted > 0) run.removed.push({ tenantId, kind: 'payloads', rowsDeleted, store: store.name });
       }
