@@ -782,14 +782,19 @@ zipkin_down() {
 # Debian's libonnx-testdata. Installed once, quietly, when missing and apt-get can (root).
 ONNX_TESTDATA_DIR=/usr/share/libonnx-testdata/data/node
 
+# Installs Debian package $1 (what it is for: $2), as root or through sudo; dies saying how otherwise.
+apt_install() {
+  local package="$1" what="$2" sudo=""
+  have apt-get || die "$what is missing and apt-get is not available (Debian: apt-get install $package)"
+  if [[ "$(id -u)" != 0 ]]; then have sudo || die "installing $package needs root: sudo apt-get install $package"; sudo="sudo -n"; fi
+  log "installing $package ($what)"
+  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$package" >/dev/null || die "apt-get install $package failed"
+}
+
 onnx_testdata_up() {
   if [[ -d "$ONNX_TESTDATA_DIR" ]]; then log "onnx test data at $ONNX_TESTDATA_DIR"; return 0; fi
-  have apt-get || die "ONNX backend test data missing at $ONNX_TESTDATA_DIR and apt-get is not available (Debian: apt-get install libonnx-testdata)"
-  local sudo=""
-  if [[ "$(id -u)" != 0 ]]; then have sudo || die "installing libonnx-testdata needs root: sudo apt-get install libonnx-testdata"; sudo="sudo -n"; fi
-  log "installing libonnx-testdata (ONNX backend test data)"
-  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libonnx-testdata >/dev/null || die "apt-get install libonnx-testdata failed"
+  apt_install libonnx-testdata "ONNX backend test data"
   [[ -d "$ONNX_TESTDATA_DIR" ]] || die "libonnx-testdata installed but $ONNX_TESTDATA_DIR is missing"
   log "onnx test data at $ONNX_TESTDATA_DIR"
 }
@@ -799,14 +804,9 @@ onnx_testdata_up() {
 # test, on a free port): only the binaries are needed, installed once when missing.
 prometheus_up() {
   if have prometheus && have promtool; then log "prometheus $(prometheus --version 2>&1 | sed -n 's/^prometheus, version \([^ ]*\).*/\1/p' | head -1) at $(command -v prometheus)"; return 0; fi
-  have apt-get || die "Prometheus is missing and apt-get is not available (Debian: apt-get install prometheus)"
-  local sudo=""
-  if [[ "$(id -u)" != 0 ]]; then have sudo || die "installing prometheus needs root: sudo apt-get install prometheus"; sudo="sudo -n"; fi
-  log "installing prometheus (Debian's package: the binaries the metrics test runs; its service is not started)"
-  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null || die "apt-get install prometheus failed"
+  apt_install prometheus "the binaries the metrics test runs; its service is not started"
   # The package may start its own service where systemd runs; the test starts its own instance.
-  if have systemctl && systemctl is-active --quiet prometheus 2>/dev/null; then $sudo systemctl stop prometheus || true; fi
+  if have systemctl && systemctl is-active --quiet prometheus 2>/dev/null; then systemctl stop prometheus 2>/dev/null || sudo -n systemctl stop prometheus || true; fi
   have prometheus && have promtool || die "prometheus installed but its binaries are not on PATH"
   log "prometheus at $(command -v prometheus)"
 }
