@@ -102,6 +102,22 @@ describe('traces across every hop, in Zipkin (e2e)', () => {
     expect(only(spans, 'audit', 'falaj-gateway').parentId).toBe(edge.id);
   }, 60_000);
 
+  it('records nothing of a call whose caller says "not sampled", on any app, and hands its context back as it came', async () => {
+    const unsampled = callerContext();
+    const header = `00-${unsampled.traceId}-${unsampled.spanId}-00`;
+    const answered = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [INPUT] }, { traceparent: header });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('traceresponse')).toBe(header);
+    // A sampled call after it: once its trace is whole in Zipkin, the apps have exported what came before it.
+    const marker = callerContext();
+    await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [INPUT] }, { traceparent: traceparentOf(marker) });
+    await traceOf(marker.traceId, ['post /v2/models/:name/infer', 'onnxruntime run', 'audit', 'reply']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const response = await fetch(`${ZIPKIN}/api/v2/trace/${unsampled.traceId}`);
+    const spans = response.status === 200 ? ((await response.json()) as ZipkinSpan[]) : [];
+    expect(spans.map((s) => `${s.localEndpoint?.serviceName} ${s.name}`)).toEqual([]);
+  }, 60_000);
+
   it('records a gRPC call the same way, its context from the call metadata', async () => {
     const caller = callerContext();
     const client = new OipGrpcClient(suite.grpcTarget, token);

@@ -38,12 +38,15 @@ export function registerHttpTracing(fastify: FastifyInstance, tracer: Tracing): 
   }
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const span = tracer.startSpan(`${request.method} ${route}`, headerValue(request.headers[TRACEPARENT_HEADER]), {
+    const incoming = headerValue(request.headers[TRACEPARENT_HEADER]);
+    const span = tracer.startTrace(`${request.method} ${route}`, incoming, {
       kind: SpanKind.SERVER,
       attributes: { 'http.request.method': request.method, 'http.route': route, 'falaj.request_id': String(request.id) },
     });
-    requestSpans.set(request, span);
-    reply.header(TRACERESPONSE_HEADER, tracer.traceparentOf(span));
+    // Outside the sample the request is as when tracing is off: its own traceparent, if any, handed back and on.
+    const answered = span === undefined ? incoming : tracer.traceparentOf(span);
+    if (span !== undefined) requestSpans.set(request, span);
+    if (answered !== undefined) reply.header(TRACERESPONSE_HEADER, answered);
     done();
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

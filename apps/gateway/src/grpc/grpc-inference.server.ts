@@ -128,7 +128,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
         // caller's context is handed on as it came.
         const tracer = tracing();
         const incoming = metadataOf(call.metadata, TRACEPARENT_HEADER);
-        const span = tracer.enabled ? tracer.startSpan('grpc ModelInfer', incoming, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': 'ModelInfer', 'falaj.request_id': requestId } }) : undefined;
+        const span = tracer.enabled ? tracer.startTrace('grpc ModelInfer', incoming, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': 'ModelInfer', 'falaj.request_id': requestId } }) : undefined;
         const trace = span ?? incoming;
         const answer = await this.idempotency.once(same, async () => {
           const result = await this.inference.infer({

@@ -378,7 +378,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     // The bridge's edge span (CONSUMER, child of the message's `traceparent` header); the
     // response carries the caller's trace context back in the same header.
     const tracer = tracing();
-    const span = tracer.enabled ? tracer.startSpan('kafka infer', message.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'falaj.request_id': requestId, 'falaj.model': request.model_name } }) : undefined;
+    const span = tracer.enabled ? tracer.startTrace('kafka infer', message.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'falaj.request_id': requestId, 'falaj.model': request.model_name } }) : undefined;
     const outcome = await this.pipeline.infer(
       { principal, requestId, model: request.model_name, routingKey, decode: (signature) => decodeJsonInferRequest(request, signature, undefined, this.config.tensorLimits), trace: span ?? message.traceparent },
       request.model_version,
