@@ -18,16 +18,13 @@ import { trustTestCa } from '../test-tls';
  * FALAJ_BENCH_PROFILE=1 runs the gateway and worker under --cpu-prof and prints their top functions.
  * FALAJ_BENCH_PAYLOAD_POLICIES=none,hash,redact,full measures each payload policy of the tenant in
  * turn within every round (the same processes, interleaved): the policy's cost on the hot path.
- * FALAJ_BENCH_TRACE_SAMPLINGS=0,0.01,1 restarts the gateway and the worker with each tracing ratio
- * in turn, every round (spans to Zipkin at FALAJ_BENCH_ZIPKIN_URL, `infra.sh up zipkin`): tracing's cost.
+ * Tracing's cost has its own bench (`npm run bench:tracing`, tracing-cost.ts), also run by `npm run bench`.
  */
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.FALAJ_BENCH_ROUNDS ?? 2);
 const PROFILE = process.env.FALAJ_BENCH_PROFILE === '1';
 const listOf = (raw: string | undefined, fallback: string) => (raw ?? fallback).split(',').map((p) => p.trim()).filter((p) => p !== '');
 const POLICIES = listOf(process.env.FALAJ_BENCH_PAYLOAD_POLICIES, 'none');
-const SAMPLINGS = listOf(process.env.FALAJ_BENCH_TRACE_SAMPLINGS, '0');
-const ZIPKIN = process.env.FALAJ_BENCH_ZIPKIN_URL ?? 'http://127.0.0.1:9411/api/v2/spans';
 
 async function main(): Promise<void> {
   // The apps answer over TLS from the tests' CA.
@@ -58,22 +55,15 @@ async function main(): Promise<void> {
       ['rest-json c=1', () => load(url, 1, SECONDS, jsonBody(model), headers)],
       ['rest-json c=64', () => load(url, 64, SECONDS, jsonBody(model), headers)],
     ];
-    process.stdout.write('| round | tracing | payload policy | cell | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |\n|---:|---:|---|---|---:|---:|---:|---:|---:|---:|\n');
-    for (let round = 1; round <= ROUNDS; round++) for (const sampling of SAMPLINGS) for (const policy of POLICIES) {
-      if (SAMPLINGS.length > 1 && policy === POLICIES[0]) {
-        const tracing = { FALAJ_TRACE_SAMPLING: sampling, FALAJ_TRACE_ZIPKIN_URL: ZIPKIN, FALAJ_TRACE_EXPORT_DELAY_MS: '1000' };
-        await suite.restartApp('gateway', tracing);
-        await suite.restartApp('cpu-worker', tracing);
-        await eventually('ready again', async () => ((await suite.call('GET', `/v2/models/${model.name}/ready`, token)).status === 200 ? true : undefined), 120_000, 200);
-        await load(url, 8, 1, jsonBody(model), headers);
-      }
+    process.stdout.write('| round | payload policy | cell | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n');
+    for (let round = 1; round <= ROUNDS; round++) for (const policy of POLICIES) {
       const set = await suite.call('PATCH', '/admin/tenants/bench', admin, { payloadLogging: policy });
       if (set.status !== 200) throw new Error(`payload policy ${policy}: ${set.status} ${set.text}`);
       // The edges follow the registry's announcement at once; a moment for it to arrive.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       for (const [name, run] of cells) {
         // Straight into the stream there is no edge, so no policy: measured once a round.
-        if (name.startsWith('stream') && (policy !== POLICIES[0] || sampling !== SAMPLINGS[0])) continue;
+        if (name.startsWith('stream') && policy !== POLICIES[0]) continue;
         const gateway = suite.app('gateway').pid;
         const worker = suite.app('cpu-worker').pid;
         const before = [cpuMs(gateway), cpuMs(worker)];
@@ -84,7 +74,7 @@ async function main(): Promise<void> {
         const served = Math.max(1, r.samples);
         const g = (cpuMs(gateway) - before[0]) / served;
         const w = (cpuMs(worker) - before[1]) / served;
-        process.stdout.write(`| ${round} | ${sampling} | ${policy} | ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${g.toFixed(3)} | ${w.toFixed(3)} | ${r.errors + r.non2xx} |\n`);
+        process.stdout.write(`| ${round} | ${policy} | ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${g.toFixed(3)} | ${w.toFixed(3)} | ${r.errors + r.non2xx} |\n`);
       }
     }
   } finally {

@@ -16,13 +16,15 @@ import { batchThroughput, streamingThroughput, type PipelineResult } from './pip
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
 import { writeReport, type Row } from './bench-report';
 import { authCostSection, measureAuthCost } from './auth-cost';
+import { measureTracerCost, measureTracingOverhead, tracingSection } from './tracing-cost';
 
 /**
  * `npm run bench`: one command, one run. Starts the infrastructure and the five built apps,
  * registers the three benchmark models over the admin API, measures raw onnxruntime-node
  * in-process, the gateway (REST JSON and Triton binary) with batching off and on, and a bare
  * Fastify echo, and the authentication cost per request in process (auth-cost.ts, first, before
- * anything else runs); prints the table and writes docs/benchmarks.md.
+ * anything else runs); last, tracing's overhead at ratios 0, 0.01 and 1 (tracing-cost.ts, spans to
+ * the Zipkin `infra.sh up zipkin` runs); prints the table and writes docs/benchmarks.md.
  */
 const THREADS = Number(process.env.FALAJ_BENCH_THREADS ?? 1);
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 4);
@@ -33,6 +35,9 @@ const RAW_SECONDS = Number(process.env.FALAJ_BENCH_RAW_SECONDS ?? 2);
 const TLS = process.env.FALAJ_BENCH_TLS !== 'false';
 /** The direct-to-stream row runs at the model's highest measured concurrency. */
 const STREAM_C = (model: BenchModel) => Math.max(...model.concurrencies);
+/** Rounds of the tracing-overhead phase (each ratio once a round, interleaved). */
+const TRACE_ROUNDS = Number(process.env.FALAJ_BENCH_TRACE_ROUNDS ?? 2);
+const ZIPKIN = process.env.FALAJ_BENCH_ZIPKIN_URL ?? 'http://127.0.0.1:9411/api/v2/spans';
 
 async function main(): Promise<void> {
   const startedAt = new Date();
@@ -43,6 +48,10 @@ async function main(): Promise<void> {
   step('infrastructure (scripts/infra.sh up)');
   const infra = spawnSync('bash', ['scripts/infra.sh', 'up'], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
   if (infra.status !== 0) throw new Error('scripts/infra.sh up failed');
+  const zipkin = spawnSync('bash', ['scripts/infra.sh', 'up', 'zipkin'], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (zipkin.status !== 0) throw new Error('scripts/infra.sh up zipkin failed');
+  step('the tracer per call (in process, no apps)');
+  const tracer = await measureTracerCost(ZIPKIN);
 
   const suite = new FalajSuite();
   const rows: Row[] = [];
@@ -106,6 +115,18 @@ async function main(): Promise<void> {
     }
     const sections = [await protocols(suite, token, rows), await pipelines(suite, token, raw), authCostSection(auth)];
     const heartbeat = await workerHeartbeat(suite);
+    const tiny = BENCH_MODELS[0];
+    const traced = await measureTracingOverhead(
+      suite,
+      {
+        url: `${suite.gatewayUrl}/v2/models/${tiny.name}/infer`,
+        body: jsonBody(tiny),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ready: async () => (await suite.call('GET', `/v2/models/${tiny.name}/ready`, token)).status === 200,
+      },
+      { zipkinUrl: ZIPKIN, seconds: SECONDS, rounds: TRACE_ROUNDS, step },
+    );
+    sections.push(tracingSection(tracer, traced));
     const report = writeReport({
       rows,
       raw: new Map([...raw].map(([name, r]) => [name, bestBatched(r)])),
