@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inferenceStreamTopics } from '@falaj/contracts';
-import { FalajSuite, OipGrpcClient, eventually, testKafka } from '@falaj/testing';
+import { FalajSuite, OipGrpcClient, eventually, startPrometheus, testKafka } from '@falaj/testing';
 
 /**
  * Traces across every hop (issue 16) against the five built apps and a real Zipkin
@@ -117,6 +117,30 @@ describe('traces across every hop, in Zipkin (e2e)', () => {
     const spans = response.status === 200 ? ((await response.json()) as ZipkinSpan[]) : [];
     expect(spans.map((s) => `${s.localEndpoint?.serviceName} ${s.name}`)).toEqual([]);
   }, 60_000);
+
+  it('links the latency buckets to the trace: exemplars in OpenMetrics, stored and queried by a real Prometheus', async () => {
+    const operator = await suite.token({ tenantId: '_platform', subject: 'ops', scopes: ['workers:read'] });
+    const prometheus = await startPrometheus(suite, { apps: ['gateway', 'cpu-worker'], token: operator, features: ['exemplar-storage'] });
+    try {
+      await prometheus.allUp();
+      const caller = callerContext();
+      expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [INPUT] }, { traceparent: traceparentOf(caller) })).status).toBe(200);
+      // The scrape itself: OpenMetrics when asked for, the trace id on the bucket the call fell in.
+      const scraped = await fetch(`${suite.appUrl('gateway')}/metrics`, { headers: { authorization: `Bearer ${operator}`, accept: 'application/openmetrics-text;version=1.0.0' } });
+      expect(scraped.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+      expect((await scraped.text()).split('\n').some((l) => l.startsWith('falaj_inference_request_duration_seconds_bucket{') && l.includes(`# {trace_id="${caller.traceId}"}`))).toBe(true);
+      const traced = async (promql: string) => eventually(`an exemplar of ${caller.traceId} for ${promql}`, async () => {
+        const found = (await prometheus.exemplars(promql)).flatMap((s) => s.exemplars).find((e) => e.labels.trace_id === caller.traceId);
+        return found;
+      }, 30_000, 500);
+      expect(Number((await traced('falaj_inference_request_duration_seconds_bucket{model="tiny-mlp",protocol="rest"}')).value)).toBeGreaterThan(0);
+      expect(Number((await traced('falaj_inference_compute_duration_seconds_bucket{model="tiny-mlp"}')).value)).toBeGreaterThan(0);
+      // And the trace the exemplar names is in Zipkin.
+      await traceOf(caller.traceId, ['post /v2/models/:name/infer', 'onnxruntime run']);
+    } finally {
+      prometheus.stop();
+    }
+  }, 90_000);
 
   it('records a gRPC call the same way, its context from the call metadata', async () => {
     const caller = callerContext();

@@ -3,3 +3,4 @@ export * from './bootstrap';
 export * from './zod.pipe';
 export * from './security-headers';
 export * from './limit-refusals';
+export * from './open-metrics-registry';

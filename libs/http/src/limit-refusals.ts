@@ -1,5 +1,6 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import { limitOf, type LimitName } from '@falaj/contracts';
+import { openMetricsRegistry } from './open-metrics-registry';
 
 /**
  * `falaj_limit_refusals_total{limit}`: every refusal for a named limit, in the app that refused
@@ -7,7 +8,8 @@ import { limitOf, type LimitName } from '@falaj/contracts';
  * HTTP filter, gRPC's status mapping, the streaming bridge's response), so no route can refuse
  * for a limit without it showing; each app's /metrics serves this registry beside its own.
  */
-export const limitRefusalsRegistry = new Registry();
+// OpenMetrics, as the app registry it is merged with (AppMetrics): a scrape still chooses its own format.
+export const limitRefusalsRegistry = openMetricsRegistry();
 
 const refusals = new Counter({
   name: 'falaj_limit_refusals_total',
@@ -28,9 +30,9 @@ export function countLimit(limit: LimitName): void {
   refusals.inc({ limit });
 }
 
-/** The app's registry and the refusals in one Prometheus text. */
-export async function metricsWithLimits(registry?: Registry): Promise<string> {
-  return registry === undefined ? limitRefusalsRegistry.metrics() : Registry.merge([registry, limitRefusalsRegistry]).metrics();
+/** The refusals alone, as a scrape would show them (AppMetrics merges them with the app's own). */
+export async function metricsWithLimits(): Promise<string> {
+  return limitRefusalsRegistry.metrics();
 }
 
 /** Fastify's own body limit (`bodyLimit`, counted after inflation): the request-bytes limit. */

@@ -108,6 +108,17 @@ export class Tracing {
   }
 }
 
+/**
+ * The id of the trace a call is recorded in — what an exemplar names so that a latency bucket
+ * links to a trace the backend holds — or undefined for a call outside the sample (or off).
+ */
+export function recordedTraceId(trace: TraceParent): string | undefined {
+  // The sampled flag, not isRecording(): a span that has ended (the edge's, often) still names its trace.
+  if (trace === undefined || typeof trace === 'string') return undefined;
+  const context = trace.spanContext();
+  return (context.traceFlags & TraceFlags.SAMPLED) !== 0 ? context.traceId : undefined;
+}
+
 /** Ends a span, marked failed when `error` is given (status and the exception event). */
 export function endSpan(span: Span | undefined, error?: unknown, endTime?: TimeInput): void {
   if (span === undefined) return;

@@ -17,7 +17,7 @@ import {
 } from '@falaj/contracts';
 import { PoolStreamBudget, type RedisEndpoint } from '@falaj/messaging';
 import type { WorkerMetrics } from '@falaj/observability';
-import { SpanKind, endSpan, tracing } from '@falaj/tracing';
+import { SpanKind, endSpan, recordedTraceId, tracing } from '@falaj/tracing';
 import { claimLapsed, pendingConsumers } from './lapsed-claim';
 import type { ModelHost } from './model-host';
 import { requestSpans } from './request-spans';
@@ -199,7 +199,7 @@ export class PoolStreamServer {
       : undefined;
     if (span) requestSpans.set(request, span);
     const reply = await this.execute(request);
-    this.observe(id, request, reply.ok ? 200 : reply.status, reply.ok ? reply.computeMs : undefined);
+    this.observe(id, request, reply.ok ? 200 : reply.status, reply.ok ? reply.computeMs : undefined, recordedTraceId(span));
     if (!span) return this.finish(id, bytes, replyStreamKey(this.options.prefix, request.replyTo), encodeReply(reply));
     const replying = tracer.startSpan('reply', span, { kind: SpanKind.PRODUCER });
     try {
@@ -240,15 +240,16 @@ export class PoolStreamServer {
 
   /**
    * One request's outcome; for one that ran, its queue time (from the stream entry's XADD, the
-   * time in its id, to its compute's start: the stream and the batcher) and its compute time.
+   * time in its id, to its compute's start: the stream and the batcher) and its compute time;
+   * a traced request's trace id is their exemplar.
    */
-  private observe(id: Buffer, request: DispatchRequest, status: number, computeMs?: number): void {
+  private observe(id: Buffer, request: DispatchRequest, status: number, computeMs?: number, traceId?: string): void {
     const metrics = this.options.metrics;
     if (!metrics) return;
     const series = metrics.version(request.tenantId, request.model, request.version);
     if (computeMs === undefined) return metrics.answered(series, status);
     const queuedMs = Math.max(0, Date.now() - streamIdMs(id) - computeMs);
-    metrics.answered(series, status, queuedMs / 1000, computeMs / 1000);
+    metrics.answered(series, status, queuedMs / 1000, computeMs / 1000, traceId);
   }
 
   /**

@@ -18,7 +18,7 @@ import { createRedis } from '@falaj/messaging';
 import { InferenceMetrics } from '@falaj/observability';
 import type { DecodedInferRequest, TensorLimits } from '@falaj/oip';
 import { ResidencyError, resolveTarget, type RoutingTableReader } from '@falaj/routing';
-import { endSpan, tracing } from '@falaj/tracing';
+import { endSpan, recordedTraceId, tracing } from '@falaj/tracing';
 import { AuditSink, type AuditTicket } from '../audit/audit.sink';
 import { AuditPolicyReader } from '../audit/audit-policy.reader';
 import { QuotaService } from '../quota/quota.service';
@@ -247,7 +247,7 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const answer = answerOf(outcome);
     const tenantId = call.principal.tenantId;
     // Counted where the audit event is made: the metrics and the audit log tell one story.
-    this.calls.observe(tenantId, call.model, this.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, call.protocol, answer.status, latencyMs / 1000);
+    this.calls.observe(tenantId, call.model, this.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, call.protocol, answer.status, latencyMs / 1000, recordedTraceId(call.trace));
     const plain = inferenceAuditEvent(call, answer, facts, latencyMs);
     // A payload record only for a call answered: its request as decoded and the model's outputs.
     const answered = !(outcome instanceof Error) && outcome.ok;

@@ -9,7 +9,7 @@ import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messa
 import { InferenceMetrics } from '@falaj/observability';
 import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
 import { Admission, QuotaReader, TokenBuckets, UnroutableError, type Placement } from '@falaj/routing';
-import { SpanKind, endSpan, tracing } from '@falaj/tracing';
+import { SpanKind, endSpan, recordedTraceId, tracing } from '@falaj/tracing';
 import { ROUTER_CONFIG, type RouterConfig } from '../router.config';
 import { runKeyed } from './keyed-runner';
 import { SerialLane } from './serial-lane';
@@ -392,7 +392,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
         id: outcome.request.id,
         outputs: outcome.reply.outputs,
       });
-      const answered = this.answer(message, principal, 200, body, outcome, started);
+      const answered = this.answer(message, principal, 200, body, outcome, started, undefined, recordedTraceId(span));
       // The payload record (its tenant's policy) rides on the audit event, committed with the answer.
       return answered.kind === 'response' && answered.audit ? { ...answered, audit: this.payloads.attach(answered.audit, outcome.request.inputs, outcome.reply.outputs) } : answered;
     }
@@ -402,7 +402,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     if (status === undefined) throw error;
     countLimitRefusal(error);
     const retryAfter = retryAfterHeader(error);
-    return this.answer(message, principal, status, { id: request.id, model_name: request.model_name, error: error.message }, outcome, started, retryAfter);
+    return this.answer(message, principal, status, { id: request.id, model_name: request.model_name, error: error.message }, outcome, started, retryAfter, recordedTraceId(span));
   }
 
   /** The response message, with its audit event (committed with it) and its latency observed. */
@@ -414,11 +414,12 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     facts: InferenceFacts,
     started: number,
     retryAfter?: string,
+    traceId?: string,
   ): StreamOutcome {
     const latencyMs = performance.now() - started;
     this.metrics.latency.observe(latencyMs / 1000);
     const { requestId } = message;
-    const audit = this.auditOf(message, principal, status, status === 200 ? null : (body as { error?: string }).error ?? null, facts, latencyMs);
+    const audit = this.auditOf(message, principal, status, status === 200 ? null : (body as { error?: string }).error ?? null, facts, latencyMs, traceId);
     const topic = this.replyTopicOf(message, principal);
     return { kind: 'response', tenantId: principal.tenantId, requestId, topic, status, body, traceparent: message.traceparent, retryAfter, audit };
   }
@@ -427,11 +428,11 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     return replyTopicOf(message.replyTopic, principal.tenantId, this.config.streaming.topicPrefix);
   }
 
-  private auditOf(message: Ready, principal: Principal, status: number, error: string | null, facts: InferenceFacts, latencyMs: number): AuditEvent {
+  private auditOf(message: Ready, principal: Principal, status: number, error: string | null, facts: InferenceFacts, latencyMs: number, traceId?: string): AuditEvent {
     const call = { principal, requestId: message.requestId, model: message.request.model_name, protocol: 'kafka' as const };
     const { tenantId } = principal;
     // Counted where the audit event is made, as on the gateway (a batch whose transaction is retried counts again).
-    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, 'kafka', status, latencyMs / 1000);
+    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, 'kafka', status, latencyMs / 1000, traceId);
     return inferenceAuditEvent(call, { status, error }, facts, latencyMs);
   }
 

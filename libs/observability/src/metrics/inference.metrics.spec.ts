@@ -73,3 +73,41 @@ describe(WorkerMetrics.name, () => {
     expect(line(text, 'falaj_model_cache_budget_bytes', 'pool="cpu.ae"')).toBe(1 << 20);
   });
 });
+
+describe('exemplars', () => {
+  const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+  it('puts a traced call’s trace id on its latency bucket', async () => {
+    const app = new AppMetrics('gateway');
+    const metrics = new InferenceMetrics(app);
+    metrics.observe('acme', 'scorer', true, 2, 'cpu.ae', 'rest', 200, 0.004);
+    metrics.observe('acme', 'scorer', true, 2, 'cpu.ae', 'rest', 200, 0.004, TRACE);
+    const open = await app.text();
+    const bucket = open.split('\n').find((l) => l.startsWith('falaj_inference_request_duration_seconds_bucket{le="0.005",tenant="acme"'));
+    expect(bucket).toMatch(new RegExp(`^\\S+ 2 # \\{trace_id="${TRACE}"\\} 0\\.004 \\d+(\\.\\d+)?$`));
+    expect(open.trimEnd().endsWith('# EOF')).toBe(true);
+    // Both calls counted once each, whichever way they were observed.
+    expect(line(open, 'falaj_inference_request_duration_seconds_count', 'tenant="acme",model="scorer",version="2",pool="cpu.ae",protocol="rest"')).toBe(2);
+    // Only the bucket the traced call fell in names it.
+    expect(open.split('\n').filter((l) => l.includes(TRACE))).toHaveLength(1);
+  });
+
+  it('gives the worker’s queue and compute buckets the request’s trace id', async () => {
+    const app = new AppMetrics('cpu-worker');
+    const metrics = new WorkerMetrics(app, 'cpu.ae', () => [], () => 0);
+    metrics.answered(metrics.version('acme', 'scorer', 2), 200, 0.0003, 0.002, TRACE);
+    const open = await app.text();
+    for (const name of ['falaj_inference_queue_duration_seconds_bucket', 'falaj_inference_compute_duration_seconds_bucket']) {
+      expect(open.split('\n').some((l) => l.startsWith(name) && l.includes(`# {trace_id="${TRACE}"}`))).toBe(true);
+    }
+  });
+
+  it('renders a counter with its _total sample in every scrape (prom-client renames it in place for OpenMetrics)', async () => {
+    const app = new AppMetrics('gateway');
+    const metrics = new InferenceMetrics(app);
+    metrics.observe('acme', 'scorer', true, 2, 'cpu.ae', 'rest', 200, 0.004);
+    for (let scrape = 0; scrape < 2; scrape++) {
+      expect(line(await app.text(), 'falaj_inference_requests_total', 'tenant="acme",model="scorer",version="2",pool="cpu.ae",protocol="rest",outcome="success"')).toBe(1);
+    }
+  });
+});

@@ -1,12 +1,14 @@
 import { Counter, Histogram } from 'prom-client';
 import type { AppMetrics } from './app-metrics';
-import { LATENCY_BUCKETS, getOrPut } from './app-metrics';
+import { LATENCY_BUCKETS, getOrPut, observeTraced } from './app-metrics';
 import { OUTCOMES, UNKNOWN_MODEL, UNPLACED, isRejection, outcomeIndex } from './outcome.policy';
 
 /** One edge call's series, bound once per tenant × model × version × pool × protocol. */
 interface EdgeSeries {
   outcomes: ({ inc(): void } | undefined)[];
   duration: { observe(value: number): void };
+  /** The duration's labels as an object, for a traced call's observation with its exemplar. */
+  durationLabels: Record<'tenant' | 'model' | 'version' | 'pool' | 'protocol', string>;
   rejected: Map<number, { inc(): void }>;
   labels: [tenant: string, model: string, protocol: string];
 }
@@ -42,6 +44,7 @@ export class InferenceMetrics {
       labelNames: ['tenant', 'model', 'version', 'pool', 'protocol'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
+      enableExemplars: true,
     });
     this.rejected = new Counter({
       name: 'falaj_inference_rejected_total',
@@ -53,13 +56,15 @@ export class InferenceMetrics {
 
   /**
    * One answered call. `known`: the tenant has a route for `model` (else it counts under
-   * UNKNOWN_MODEL); `version` and `pool` are null when it was refused before placement.
+   * UNKNOWN_MODEL); `version` and `pool` are null when it was refused before placement;
+   * `traceId`, a traced call's (recordedTraceId), becomes the duration's exemplar.
    */
-  observe(tenant: string, model: string, known: boolean, version: number | null, pool: string | null, protocol: string, status: number, seconds: number): void {
+  observe(tenant: string, model: string, known: boolean, version: number | null, pool: string | null, protocol: string, status: number, seconds: number, traceId?: string): void {
     const series = this.bound(tenant, known ? model : UNKNOWN_MODEL, version, pool, protocol);
     const index = outcomeIndex(status);
     (series.outcomes[index] ??= this.requests.labels(tenant, series.labels[1], version === null ? UNPLACED : String(version), pool ?? UNPLACED, protocol, OUTCOMES[index])).inc();
-    series.duration.observe(seconds);
+    if (traceId === undefined) series.duration.observe(seconds);
+    else observeTraced(this.duration, series.durationLabels, seconds, traceId);
     if (isRejection(status)) getOrPut(series.rejected, status, () => this.rejected.labels(tenant, series.labels[1], protocol, String(status))).inc();
   }
 
@@ -70,9 +75,11 @@ export class InferenceMetrics {
     const byProtocol = getOrPut(byPool, pool, () => new Map() as ByProtocol);
     let series = byProtocol.get(protocol);
     if (!series) {
+      const durationLabels = { tenant, model, version: version === null ? UNPLACED : String(version), pool: pool ?? UNPLACED, protocol };
       series = {
         outcomes: [],
-        duration: this.duration.labels(tenant, model, version === null ? UNPLACED : String(version), pool ?? UNPLACED, protocol),
+        duration: this.duration.labels(durationLabels),
+        durationLabels,
         rejected: new Map(),
         labels: [tenant, model, protocol],
       };

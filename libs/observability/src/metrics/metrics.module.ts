@@ -1,9 +1,7 @@
 import { Controller, Get, Header, Module, type DynamicModule } from '@nestjs/common';
 import { Public, RequireScopes, SCOPES } from '@falaj/auth';
-import { AppMetrics } from './app-metrics';
+import { AppMetrics, OPENMETRICS_CONTENT_TYPE } from './app-metrics';
 import { InferenceMetrics } from './inference.metrics';
-
-const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
  * `/metrics` for operators and the platform's apps only (scope `workers:read`): the metrics name
@@ -17,7 +15,7 @@ export class OperatorMetricsController {
 
   @RequireScopes(SCOPES.workersRead)
   @Get()
-  @Header('content-type', PROMETHEUS_TEXT)
+  @Header('content-type', OPENMETRICS_CONTENT_TYPE)
   scrape(): Promise<string> {
     return this.metrics.text();
   }
@@ -30,7 +28,7 @@ export class OpenMetricsController {
 
   @Public()
   @Get()
-  @Header('content-type', PROMETHEUS_TEXT)
+  @Header('content-type', OPENMETRICS_CONTENT_TYPE)
   scrape(): Promise<string> {
     return this.metrics.text();
   }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { AppMetrics } from './app-metrics';
-import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS, LOAD_BUCKETS, getOrPut } from './app-metrics';
+import { BATCH_SIZE_BUCKETS, LATENCY_BUCKETS, LOAD_BUCKETS, getOrPut, observeTraced } from './app-metrics';
 import { OUTCOMES, outcomeIndex } from './outcome.policy';
 
 type VersionLabels = 'tenant' | 'model' | 'version' | 'pool';
@@ -12,6 +12,8 @@ export interface VersionSeries {
   batchSize: { observe(value: number): void };
   outcomes: ({ inc(): void } | undefined)[];
   labels: [tenant: string, model: string, version: string, pool: string];
+  /** The same as an object, for a traced request's observations with their exemplars. */
+  labelObject: Record<VersionLabels, string>;
 }
 
 /** What the worker holds now, read at scrape time only (never counted on the request path). */
@@ -55,6 +57,7 @@ export class WorkerMetrics {
       labelNames,
       buckets: LATENCY_BUCKETS,
       registers,
+      enableExemplars: true,
     });
     this.compute = new Histogram({
       name: 'falaj_inference_compute_duration_seconds',
@@ -62,6 +65,7 @@ export class WorkerMetrics {
       labelNames,
       buckets: LATENCY_BUCKETS,
       registers,
+      enableExemplars: true,
     });
     this.batchSize = new Histogram({
       name: 'falaj_inference_batch_size',
@@ -139,16 +143,25 @@ export class WorkerMetrics {
     let series = byVersion.get(version);
     if (!series) {
       const labels: VersionSeries['labels'] = [tenant, model, String(version), this.pool];
-      series = { queue: this.queue.labels(...labels), compute: this.compute.labels(...labels), batchSize: this.batchSize.labels(...labels), outcomes: [], labels };
+      const labelObject = { tenant, model, version: String(version), pool: this.pool };
+      series = { queue: this.queue.labels(...labels), compute: this.compute.labels(...labels), batchSize: this.batchSize.labels(...labels), outcomes: [], labels, labelObject };
       byVersion.set(version, series);
     }
     return series;
   }
 
-  /** One request answered: its outcome, and (when it ran) its queue and compute time. */
-  answered(series: VersionSeries, status: number, queueSeconds?: number, computeSeconds?: number): void {
+  /**
+   * One request answered: its outcome, and (when it ran) its queue and compute time — with the
+   * request's trace id as their exemplars when it is traced.
+   */
+  answered(series: VersionSeries, status: number, queueSeconds?: number, computeSeconds?: number, traceId?: string): void {
     const index = outcomeIndex(status);
     (series.outcomes[index] ??= this.requests.labels(...series.labels, OUTCOMES[index])).inc();
+    if (traceId !== undefined) {
+      if (queueSeconds !== undefined) observeTraced(this.queue, series.labelObject, queueSeconds, traceId);
+      if (computeSeconds !== undefined) observeTraced(this.compute, series.labelObject, computeSeconds, traceId);
+      return;
+    }
     if (queueSeconds !== undefined) series.queue.observe(queueSeconds);
     if (computeSeconds !== undefined) series.compute.observe(computeSeconds);
   }
