@@ -1,14 +1,16 @@
 import {
+  answeredStreamRequestsPattern,
   apiKeysKey,
   auditPoliciesChangedChannel,
   auditPoliciesKey,
-  bullPrefix,
+  bullKeysPattern,
   idempotencyRecordKey,
   poolStreamBytesKey,
   poolStreamKey,
   poolWorkersKey,
   payloadPoliciesChangedChannel,
   payloadPoliciesKey,
+  quotaBucketsPattern,
   quotasChangedChannel,
   quotasKey,
   regionStoresChangedChannel,
@@ -18,6 +20,7 @@ import {
   revocationsKey,
   routingChangedChannel,
   routingTableKey,
+  shadowReportsPattern,
   workerHeartbeatKey,
   workerLeaseKey,
 } from '@falaj/contracts';
@@ -83,13 +86,13 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
   };
   // Made and kept alive by its reader (XGROUP CREATE MKSTREAM, PEXPIRE: never an XADD), read, then deleted entry by entry.
   const replies: RedisGrant = { purpose: "dispatch: the instance's reply stream", keys: [RW(replyStreamKey(p, '*'))], commands: ['+xgroup|create', '+pexpire', '+xread', '+xdel', '+del'] };
-  const tokenBuckets: RedisGrant = { purpose: 'quota token buckets (Lua)', keys: [RW(`${p}:quota:v1:*`)], commands: ['+evalsha', '+eval', '+time', '+hmget', '+hset', '+pexpire'] };
-  const bull: RedisGrant = { purpose: 'BullMQ batch queues', keys: [RW(`${bullPrefix(p)}:*`)], commands: BULLMQ_COMMANDS };
+  const tokenBuckets: RedisGrant = { purpose: 'quota token buckets (Lua)', keys: [RW(quotaBucketsPattern(p))], commands: ['+evalsha', '+eval', '+time', '+hmget', '+hset', '+pexpire'] };
+  const bull: RedisGrant = { purpose: 'BullMQ batch queues', keys: [RW(bullKeysPattern(p))], commands: BULLMQ_COMMANDS };
 
   return {
     gateway: [
       dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead,
-      { purpose: 'shadow comparisons (Lua)', keys: [RW(`${p}:shadow:v1:*`)], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
+      { purpose: 'shadow comparisons (Lua)', keys: [RW(shadowReportsPattern(p))], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
       { purpose: 'audit policies, read and followed', keys: [R(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] },
       // SET NX claims a key for the first call, SET XX keeps its answer, DEL frees a retryable failure.
       { purpose: 'idempotency keys: first answers kept for retries', keys: [RW(idempotencyRecordKey(p, '*', '*'))], commands: ['+set', '+get', '+del'] },
@@ -97,7 +100,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
     router: [
       dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead,
       { purpose: 'routing table, written', keys: [RW(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hset', '+hdel', '+hkeys', '+publish'] },
-      { purpose: 'streaming bridge: requests already answered', keys: [RW(`${p}:stream:answered:*`)], commands: ['+set', '+mget'] },
+      { purpose: 'streaming bridge: requests already answered', keys: [RW(answeredStreamRequestsPattern(p))], commands: ['+set', '+mget'] },
     ],
     registry: [
       // The batch runner: job rows run through the inference pipeline, as the gateway's calls do.
@@ -111,7 +114,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       { purpose: 'audit policies, written', keys: [RW(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },
-      { purpose: 'shadow comparisons, read', keys: [R(`${p}:shadow:v1:*`)], commands: ['+hgetall', '+lrange'] },
+      { purpose: 'shadow comparisons, read', keys: [R(shadowReportsPattern(p))], commands: ['+hgetall', '+lrange'] },
       bull,
     ],
     worker: [

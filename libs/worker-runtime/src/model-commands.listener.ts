@@ -1,112 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import {
-  ModelCommandSchema,
-  commandVersion,
-  hostingRefusal,
-  modelCommandsTopic,
-  type ModelCommand,
-  type ModelLifecycleEvent,
-  type ServingVersion,
-} from '@falaj/contracts';
+import { ModelCommandSchema, commandVersion, modelCommandsTopic, type ModelCommand } from '@falaj/contracts';
 import { EventConsumer } from '@falaj/messaging';
-import type { ModelHost } from './model-host';
+import type { ServingPlan } from './hosting/serving-plan';
 
-/** The versions the lifecycle asks a worker to hold: the deployment's targets and shadow, else production. */
-export function lifecycleVersions(event: ModelLifecycleEvent): ServingVersion[] {
-  if (event.type === 'model.deleted') return [];
-  if (event.deployment) {
-    const targets = event.deployment.targets.map(({ weight: _weight, ...version }) => version);
-    return event.deployment.shadow ? [...targets, event.deployment.shadow] : targets;
-  }
-  return event.production ? [event.production] : [];
-}
-
-type Override = { command: 'load'; serving: ServingVersion } | { command: 'unload' };
-
-/**
- * What one worker serves per model: what the lifecycle asks for, plus the versions operators
- * explicitly loaded, minus those they explicitly unloaded (Triton's explicit model control) —
- * and nothing of a tenant whose regions (the event's `regions`) do not include the worker's:
- * a tenant's weights are held only in pools of its regions. Changes to one model are applied
- * one after another, so two never race in the host.
- */
-export class ServingPlan {
-  private readonly logger = new Logger(ServingPlan.name);
-  private readonly lifecycle = new Map<string, ServingVersion[]>();
-  private readonly overrides = new Map<string, Map<number, Override>>();
-  private readonly queues = new Map<string, Promise<void>>();
-
-  constructor(
-    private readonly host: Pick<ModelHost, 'serve'>,
-    /** The worker's region; undefined: no region rule (a test host). */
-    private readonly region?: string,
-  ) {}
-
-  setLifecycle(tenantId: string, model: string, versions: ServingVersion[], deleted = false, regions?: readonly string[]): Promise<void> {
-    const key = `${tenantId}/${model}`;
-    const refusal = this.refusal(tenantId, regions);
-    // Held elsewhere: this worker keeps none of the model's versions (and drops those it had).
-    this.lifecycle.set(key, refusal === null ? versions : []);
-    if (refusal !== null && versions.length > 0) this.logger.log({ tenant: tenantId, model, region: this.region, reason: refusal }, 'not hosting the model here');
-    if (deleted) this.overrides.delete(key);
-    return this.apply(tenantId, model);
-  }
-
-  /** Applies an operator's command; a load of a tenant's version outside its regions is refused (false) and changes nothing. */
-  override(command: ModelCommand): Promise<boolean> {
-    const refusal = command.command === 'load' ? this.refusal(command.tenantId, command.regions) : null;
-    if (refusal !== null) {
-      this.logger.warn({ tenant: command.tenantId, model: command.model, version: commandVersion(command), region: this.region, reason: refusal }, 'refused a load command');
-      return Promise.resolve(false);
-    }
-    return this.apply(command.tenantId, command.model, command).then(() => true);
-  }
-
-  private refusal(tenantId: string, regions: readonly string[] | undefined): string | null {
-    return this.region === undefined ? null : hostingRefusal(tenantId, regions, this.region);
-  }
-
-  private record(command: ModelCommand): void {
-    const key = `${command.tenantId}/${command.model}`;
-    const overrides = this.overrides.get(key) ?? new Map<number, Override>();
-    const version = commandVersion(command);
-    if (command.command === 'load') overrides.set(version, { command: 'load', serving: command.serving });
-    else if (command.command === 'unload') overrides.set(version, { command: 'unload' });
-    else overrides.delete(version);
-    this.overrides.set(key, overrides);
-  }
-
-  /** Resolves once every change handed to the host so far has been applied (loaded and warmed, or failed). */
-  async settled(): Promise<void> {
-    while (this.queues.size > 0) await Promise.all(this.queues.values());
-  }
-
-  /** The versions to hold for a model now. */
-  desired(tenantId: string, model: string): ServingVersion[] {
-    const key = `${tenantId}/${model}`;
-    const overrides = this.overrides.get(key) ?? new Map<number, Override>();
-    const byVersion = new Map<number, ServingVersion>();
-    for (const v of this.lifecycle.get(key) ?? []) byVersion.set(v.version, v);
-    for (const [version, o] of overrides) {
-      if (o.command === 'load' && !byVersion.has(version)) byVersion.set(version, o.serving);
-      if (o.command === 'unload') byVersion.delete(version);
-    }
-    return [...byVersion.values()];
-  }
-
-  private apply(tenantId: string, model: string, command?: ModelCommand): Promise<void> {
-    const key = `${tenantId}/${model}`;
-    if (command) this.record(command);
-    const next = (this.queues.get(key) ?? Promise.resolve()).then(() => this.host.serve(tenantId, model, this.desired(tenantId, model)));
-    const settled = next.catch(() => undefined);
-    this.queues.set(key, settled);
-    void settled.then(() => {
-      if (this.queues.get(key) === settled) this.queues.delete(key);
-    });
-    return next;
-  }
-}
+// The plan moved to hosting/serving-plan.ts; named here too for the code that found it here.
+export { ServingPlan, lifecycleVersions } from './hosting/serving-plan';
 
 /**
  * Follows `model.commands.v1` (compacted, replayed from the start like the lifecycle) and hands

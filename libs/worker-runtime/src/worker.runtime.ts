@@ -8,8 +8,9 @@ import { AppMetrics, GpuMetrics, WorkerMetrics } from '@falaj/observability';
 import { ArtifactCache } from './artifact-cache';
 import { modelMemoryBudget, type ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
+import { ServingPlan, lifecycleVersions } from './hosting/serving-plan';
 import { ModelHost } from './model-host';
-import { ModelCommandsListener, ServingPlan, lifecycleVersions } from './model-commands.listener';
+import { ModelCommandsListener } from './model-commands.listener';
 import { PoolStreamServer } from './pool-stream.server';
 import { WORKER_CONFIG, type WorkerConfig } from './worker.config';
 

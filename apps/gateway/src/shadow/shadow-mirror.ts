@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { DispatchReply, DispatchRequest, RouteEntry, TensorPayload } from '@falaj/contracts';
+import { shadowLatencyKey, shadowReportKey, type DispatchReply, type DispatchRequest, type RouteEntry, type TensorPayload } from '@falaj/contracts';
 import { createRedis } from '@falaj/messaging';
-import { ResidencyError, SHADOW_SAMPLES, compareOutputs, placeTarget, shadowLatencyKey, shadowReportKey, stickyPoint } from '@falaj/routing';
+import { ResidencyError, SHADOW_SAMPLES, compareOutputs, placeTarget, stickyPoint } from '@falaj/routing';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { RECORD_PAIR_LUA } from './record-pair.lua';
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { shadowLatencyKey, shadowReport, shadowReportKey, type ShadowReport } from '@falaj/routing';
+import { shadowLatencyKey, shadowReportKey } from '@falaj/contracts';
+import { shadowReport, type ShadowReport } from '@falaj/routing';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 
 /** Reads the shadow comparisons the gateways aggregate in Redis into a deployment's report. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { HEARTBEAT_TTL_MS, WorkerHeartbeatSchema, workerHeartbeatKey, type WorkerHeartbeat } from '@falaj/contracts';
+import { HEARTBEAT_TTL_MS, WorkerHeartbeatSchema, poolWorkersKey, workerHeartbeatKey, type WorkerHeartbeat } from '@falaj/contracts';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 
 /** Every live worker's latest heartbeat, from Redis (an operator's read, off any hot path). */
@@ -12,7 +12,7 @@ export class WorkerHeartbeatsReader {
   ) {}
 
   async live(): Promise<WorkerHeartbeat[]> {
-    const pools = await this.scan(`${this.config.prefix}:pool:*:workers`);
+    const pools = await this.scan(poolWorkersKey(this.config.prefix, '*'));
     const cutoff = Date.now() - HEARTBEAT_TTL_MS;
     const ids = new Set<string>();
     for (const pool of pools) for (const id of await this.redis.zrangebyscore(pool, cutoff, '+inf')) ids.add(id);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { AuditEventSchema, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
+import { AuditEventSchema, answeredStreamRequestKey, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
 import { InferencePipeline, PayloadRecorder, inferenceAuditEvent, statusOf, type InferenceFacts } from '@falaj/dispatch';
 import { countLimitRefusal } from '@falaj/http';
 import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
@@ -504,7 +504,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
 
   /** Request ids are the clients' own: remembered per tenant, so one tenant's id never stops another's request. */
   private answeredKey(tenantId: string, requestId: string): string {
-    return `${this.config.prefix}:stream:answered:${tenantId}:${requestId}`;
+    return answeredStreamRequestKey(this.config.prefix, tenantId, requestId);
   }
 
   private async measureLag(): Promise<void> {

@@ -9,6 +9,8 @@ import { z } from 'zod';
  * job: the registry re-enqueues.
  */
 export const bullPrefix = (prefix: string): string => `${prefix}:bull`;
+/** Every key BullMQ builds under that prefix, `<bull prefix>:<queue>:<key>` (the Redis ACL's pattern). */
+export const bullKeysPattern = (prefix: string): string => `${bullPrefix(prefix)}:*`;
 /** One queue for every pool: rows are placed per row, in the job's residency, by the pipeline. */
 export const BATCH_RUNS_QUEUE = 'batch-runs-v1';
 

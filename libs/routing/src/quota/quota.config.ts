@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { QuotaBucketSchema, TenantQuotaSchema, type QuotaBucket } from '@falaj/contracts';
+import { QuotaBucketSchema, TenantQuotaSchema, modelQuotaBucket, tenantQuotaBucket, type QuotaBucket } from '@falaj/contracts';
 
 /**
  * Quotas, as the gateway's `FALAJ_QUOTAS` (JSON): a default per tenant, overrides per tenant
@@ -33,9 +33,9 @@ export const QuotaEnvSchema = z
 export function bucketsFor(config: QuotaConfig, tenantId: string, model: string): { key: string; bucket: QuotaBucket }[] {
   const tenant = config.tenants[tenantId] ?? config.default;
   const buckets: { key: string; bucket: QuotaBucket }[] = [];
-  if (tenant?.rps !== undefined && tenant.burst !== undefined) buckets.push({ key: `t:${tenantId}`, bucket: { rps: tenant.rps, burst: tenant.burst } });
+  if (tenant?.rps !== undefined && tenant.burst !== undefined) buckets.push({ key: tenantQuotaBucket(tenantId), bucket: { rps: tenant.rps, burst: tenant.burst } });
   const perModel = config.models[`${tenantId}/${model}`];
-  if (perModel) buckets.push({ key: `m:${tenantId}/${model}`, bucket: perModel });
+  if (perModel) buckets.push({ key: modelQuotaBucket(tenantId, model), bucket: perModel });
   return buckets;
 }
 

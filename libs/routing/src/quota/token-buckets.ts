@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { quotaBucketKey } from '@falaj/contracts';
 import { bucketsFor, type QuotaConfig } from './quota.config';
 import { TOKEN_BUCKET_LUA } from './token-bucket.lua';
 
@@ -30,7 +31,7 @@ export class TokenBuckets {
     try {
       return await this.redis.takeTokens(
         buckets.length,
-        ...buckets.map((b) => `${this.prefix}:quota:v1:${b.key}`),
+        ...buckets.map((b) => quotaBucketKey(this.prefix, b.key)),
         ...buckets.flatMap((b) => [b.bucket.rps, b.bucket.burst]),
       );
     } catch (error) {

@@ -1,8 +1,4 @@
-/** Redis keys of a deployment's shadow comparisons: counters and recent latency samples. */
-export const shadowReportKey = (prefix: string, tenantId: string, model: string, shadowVersion: number): string =>
-  `${prefix}:shadow:v1:${tenantId}/${model}/${shadowVersion}`;
-export const shadowLatencyKey = (prefix: string, tenantId: string, model: string, shadowVersion: number, side: 'primary' | 'shadow'): string =>
-  `${shadowReportKey(prefix, tenantId, model, shadowVersion)}:${side}Ms`;
+// Its Redis keys (shadowReportKey, shadowLatencyKey) live in libs/contracts with every other key.
 /** Latency samples kept per side: the report's percentiles are over the most recent ones. */
 export const SHADOW_SAMPLES = 2000;
 
