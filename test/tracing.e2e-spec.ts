@@ -10,6 +10,8 @@ import { FalajSuite, OipGrpcClient, eventually, startPrometheus, testKafka } fro
  * a `traceparent` — over REST, gRPC or Kafka — is one trace in Zipkin: the edge span under the
  * caller's, the pipeline's hops under it, the worker's span under the dispatch span that sent
  * it, its queue wait, batch and onnxruntime run under that; and a batch of 8 names its 8 members.
+ * A batch job is one trace too: its rows' spans hang under the registry's span of the submission.
+ * Calls outside the sample are recorded nowhere; traced calls' latencies carry exemplars.
  */
 const ZIPKIN = process.env.FALAJ_TEST_ZIPKIN_URL ?? 'http://127.0.0.1:9411';
 const MODEL = join(__dirname, '..', 'models', 'tiny-mlp.onnx');
@@ -179,6 +181,34 @@ describe('traces across every hop, in Zipkin (e2e)', () => {
     expect(edge.parentId).toBe(caller.spanId);
     expect(edge.kind).toBe('CONSUMER');
     expectWorkerChain(spans, edge, 'falaj-router');
+  }, 90_000);
+
+  it('records a batch job as one trace: its submission through the gateway and the registry, then each row’s hops under it', async () => {
+    const caller = callerContext();
+    const rows = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 0, 1]];
+    const body = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const submitted = await suite.call('POST', '/v2/batch/jobs?model=tiny-mlp', token, body, { 'content-type': 'application/x-ndjson', traceparent: traceparentOf(caller) });
+    expect(submitted.status).toBe(201);
+    await eventually('job completed', async () => ((await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json.state === 'completed' ? true : undefined), 60_000, 200);
+    // The worker may run the three rows as one batch: three serves, one or more runs.
+    const spans = await eventually('three rows in the trace', async () => {
+      const found = await traceOf(caller.traceId, ['job row', 'serve', 'onnxruntime run']);
+      return found.filter((span) => span.name === 'job row').length === 3 && found.filter((span) => span.name === 'serve').length === 3 ? found : undefined;
+    }, 30_000, 500);
+    // The gateway's route is its registry proxy's.
+    const edge = only(spans, 'post /v2/batch/*', 'falaj-gateway');
+    expect(edge.parentId).toBe(caller.spanId);
+    const submission = only(spans, 'post /v2/batch/jobs', 'falaj-registry');
+    expect(submission.parentId).toBe(edge.id);
+    const jobRows = spans.filter((span) => span.name === 'job row');
+    expect(jobRows.map((span) => span.tags?.['falaj.row']).sort()).toEqual(['0', '1', '2']);
+    for (const row of jobRows) {
+      expect(row.parentId).toBe(submission.id);
+      expect(row.tags?.['falaj.job']).toBe(submitted.json.id);
+      const dispatch = spans.find((span) => span.name === 'dispatch' && span.parentId === row.id);
+      expect(dispatch?.localEndpoint?.serviceName).toBe('falaj-registry');
+      expect(spans.some((span) => span.name === 'serve' && span.parentId === dispatch?.id && span.localEndpoint?.serviceName === 'falaj-cpu-worker')).toBe(true);
+    }
   }, 90_000);
 
   it('names the 8 members of a batch of 8 on its span, each member a trace of its own', async () => {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
 import { Authenticator, InvalidTokenError, type AuthenticatedRequest } from '@falaj/auth';
 import { DomainError, retryAfterHeader } from '@falaj/contracts';
+import { TRACEPARENT_HEADER, requestTrace, tracing } from '@falaj/tracing';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type KeptAnswer } from '../idempotency/idempotency.policy';
 import type { IdempotencyService, StreamedCall } from '../idempotency/idempotency.service';
 import { forwardedRequestHeaders, returnedResponseHeaders } from './proxy-headers';
@@ -68,6 +69,9 @@ async function forward(request: FastifyRequest & AuthenticatedRequest, reply: Fa
     throw error;
   }
   const headers = forwardedRequestHeaders(request.headers, { requestId: String(request.id), clientIp: request.ip, protocol: request.protocol, host: request.host });
+  // The registry's span joins the gateway's (a job's rows join it in turn): the tracer's context, never the caller's header as it came.
+  const traceparent = tracing().traceparentOf(requestTrace(request));
+  if (traceparent !== undefined) headers[TRACEPARENT_HEADER] = traceparent;
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'DELETE';
   const send = (body: Readable | undefined) =>
     undiciRequest(`${deps.registryUrl}${path}`, { method: request.method as 'GET', headers, body }).catch(() => null);

@@ -69,6 +69,14 @@ export class BatchJobEntity {
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;
 
+  /**
+   * The submission's trace context (W3C traceparent, checked and written anew by the tracer;
+   * null when nobody traced it): each row's span is its child, so a job is one trace. Its
+   * sampled flag decides for every row, however long the job runs.
+   */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -3,9 +3,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
+import { requestTrace, tracing } from '@falaj/tracing';
 import { uploadSource } from '../versions/upload-source';
 import { BatchJobsService } from './batch-jobs.service';
 import { JobIdSchema, SubmitJobQuerySchema, type SubmitJobQuery } from './batch.dto';
+
+/** The submission's trace context for its job: the registry's span of the request, or the traceparent it came with. */
+function traceparentOfRequest(request: FastifyRequest): string | undefined {
+  return tracing().traceparentOf(requestTrace(request));
+}
 
 /** Batch jobs (`/v2/batch/jobs`) and async single inference (`/v2/async`), reached through the gateway. */
 @Controller('v2')
@@ -20,7 +26,7 @@ export class BatchJobsController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const job = await this.jobs.submit(principal, query, (await uploadSource(request)).stream);
+    const job = await this.jobs.submit(principal, query, (await uploadSource(request)).stream, 'batch', traceparentOfRequest(request));
     void reply.header('location', `/v2/batch/jobs/${job.id}`);
     return job;
   }
@@ -74,10 +80,11 @@ export class BatchJobsController {
     @Param('model') model: string,
     @Query('version') version: string | undefined,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const query = SubmitJobQuerySchema.parse({ model, ...(version ? { version } : {}), failFast: 'true', chunkSize: '1' });
-    const job = await this.jobs.submit(principal, query, Readable.from([JSON.stringify(body ?? null)]), 'async');
+    const job = await this.jobs.submit(principal, query, Readable.from([JSON.stringify(body ?? null)]), 'async', traceparentOfRequest(request));
     void reply.header('location', `/v2/async/jobs/${job.id}`).header('preference-applied', 'respond-async');
     return { id: job.id, state: job.state };
   }

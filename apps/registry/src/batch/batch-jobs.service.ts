@@ -71,9 +71,10 @@ export class BatchJobsService {
    * with a 413 naming it, and the rest of the body is drained unread so the answer reaches the
    * caller. Nothing of a refused job is kept.
    */
-  async submit(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async' = 'batch'): Promise<JobView> {
+  /** `traceparent`: the submission's trace context (the tracer's, never the caller's header as it came). */
+  async submit(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async' = 'batch', traceparent?: string): Promise<JobView> {
     try {
-      return await this.submitWithin(principal, query, source, kind);
+      return await this.submitWithin(principal, query, source, kind, traceparent);
     } catch (error) {
       // Read no further, buffer nothing: discard what the client still sends.
       if (!source.readableEnded) source.resume();
@@ -81,7 +82,7 @@ export class BatchJobsService {
     }
   }
 
-  private async submitWithin(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async'): Promise<JobView> {
+  private async submitWithin(principal: Principal, query: SubmitJobQuery, source: Readable, kind: 'batch' | 'async', traceparent: string | undefined): Promise<JobView> {
     // The rows' store first: a region without one is refused (503) before anything else is looked at.
     const region = principal.residency ?? 'unknown';
     const store = this.stores.forRegion(region);
@@ -133,7 +134,7 @@ export class BatchJobsService {
       await jobs.insert({
         id, tenantId: principal.tenantId, kind, model: route.model, version: target.version, pool, residency: principal.residency ?? null, waiting: null,
         state: read.chunks.length === 0 ? 'completed' : 'queued', priority: query.priority, failFast: query.failFast, chunkSize: query.chunkSize,
-        total: read.total, processed: read.failed, failed: read.failed, inputBytes, error: null, createdBy: principal.subject,
+        total: read.total, processed: read.failed, failed: read.failed, inputBytes, error: null, createdBy: principal.subject, traceparent: traceparent ?? null,
         startedAt: null, finishedAt: read.chunks.length === 0 ? new Date() : null,
       });
       await tx.getRepository(BatchChunkEntity).insert(read.chunks.map((chunk) => ({ jobId: id, chunk, state: 'pending' as const, attempt: 0 })));

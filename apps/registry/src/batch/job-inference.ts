@@ -5,6 +5,7 @@ import { InferenceMetrics } from '@falaj/observability';
 import { createRedis } from '@falaj/messaging';
 import { decodeJsonInferRequest, encodeJsonInferResponse } from '@falaj/oip';
 import { Admission, QuotaReader, TokenBuckets, type RoutingTableReader } from '@falaj/routing';
+import { SpanKind, endSpan, recordedTraceId, tracing } from '@falaj/tracing';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { rowRetryOf, type RowRetry } from './batch-row-retry.policy';
 import { jobRowCall, rowEventId, type JobOfRow, type RowAnswer } from './job-row';
@@ -67,20 +68,29 @@ export class JobInference implements OnModuleInit, OnApplicationShutdown {
   async runRow(job: JobOfRow, index: number, input: unknown): Promise<RowAttempt> {
     const started = performance.now();
     const call = jobRowCall(job, index);
+    // The row's span, a child of the submission's (the job's trace context); each attempt is one.
+    const span = tracing().startSpan('job row', job.traceparent ?? undefined, {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'falaj.job': job.id, 'falaj.row': index, 'falaj.model': job.model, 'falaj.version': job.version },
+    });
     const outcome = await this.pipeline.infer(
-      { ...call, decode: (signature) => decodeJsonInferRequest(input, signature, undefined, this.config.tensorLimits) },
+      { ...call, trace: span ?? job.traceparent ?? undefined, decode: (signature) => decodeJsonInferRequest(input, signature, undefined, this.config.tensorLimits) },
       String(job.version),
       { admit: this.admission.admit },
     );
+    endSpan(span, outcome.ok ? undefined : outcome.error);
     if (!outcome.ok) {
       const retry = rowRetryOf(outcome.error);
-      if (retry.retry) return { retry };
+      if (retry.retry) {
+        span?.setAttribute('falaj.row.retry', true);
+        return { retry };
+      }
     }
     const latencyMs = performance.now() - started;
     const answer = answerOf(outcome);
     const { tenantId } = call.principal;
     // Counted where the row's audit event is made, as on every edge (job rows are protocol "batch" or "async").
-    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, outcome.version, outcome.pool, call.protocol, answer.status, latencyMs / 1000);
+    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, outcome.version, outcome.pool, call.protocol, answer.status, latencyMs / 1000, recordedTraceId(span));
     const audit = inferenceAuditEvent(call, answer, outcome, latencyMs, rowEventId(job.id, index));
     if (!outcome.ok) return { answer: { index, ok: false, status: audit.status, error: outcome.error.message, pool: outcome.pool, workerId: null, audit } };
     const response = encodeJsonInferResponse({ modelName: job.model, modelVersion: String(outcome.reply.version), id: outcome.request.id, outputs: outcome.reply.outputs });

@@ -10,7 +10,8 @@ export type RowAnswer = { index: number; pool: string | null; workerId: string |
   | { ok: false; status: number; error: string }
 );
 
-export type JobOfRow = Pick<BatchJobEntity, 'id' | 'tenantId' | 'kind' | 'model' | 'version' | 'residency' | 'createdBy'>;
+/** A row's job as the runner reads it; its trace context only where the job was traced. */
+export type JobOfRow = Pick<BatchJobEntity, 'id' | 'tenantId' | 'kind' | 'model' | 'version' | 'residency' | 'createdBy'> & Partial<Pick<BatchJobEntity, 'traceparent'>>;
 
 /**
  * The call a job row is, for the pipeline and its audit event: the job's submitter (its tenant,

@@ -30,6 +30,7 @@ import { PayloadLogEntity } from '../audit/payload-log.entity';
 import { RetentionRunEntity } from '../retention/retention-run.entity';
 import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-must-audit';
 import { Erasure1765330000000 } from './migrations/1765330000000-erasure';
+import { JobTrace1765340000000 } from './migrations/1765340000000-job-trace';
 import { ErasureRequestEntity } from '../erasure/erasure-request.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
@@ -76,6 +77,7 @@ export const MIGRATIONS = [
   Retention1765310000000,
   TenantMustAudit1765320000000,
   Erasure1765330000000,
+  JobTrace1765340000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
