@@ -1,0 +1,97 @@
+import { useEffect, useState } from 'react';
+import { Api } from './lib/api';
+import { beginSignIn, completeSignIn, currentSession, signOut, type Session } from './lib/session';
+import { AuditPage } from './pages/audit-page';
+import { DeploymentsPage } from './pages/deployments-page';
+import { JobsPage } from './pages/jobs-page';
+import { ModelsPage } from './pages/models-page';
+import { RolloutsPage } from './pages/rollouts-page';
+import { TrafficPage } from './pages/traffic-page';
+
+export interface PageProps {
+  api: Api;
+  session: Session;
+  model: string | null;
+  setModel: (model: string) => void;
+}
+
+const PAGES = [
+  { path: 'models', title: 'Models', Page: ModelsPage },
+  { path: 'deployments', title: 'Deployments', Page: DeploymentsPage },
+  { path: 'rollouts', title: 'Rollouts', Page: RolloutsPage },
+  { path: 'traffic', title: 'Live traffic', Page: TrafficPage },
+  { path: 'jobs', title: 'Jobs', Page: JobsPage },
+  { path: 'audit', title: 'Audit', Page: AuditPage },
+] as const;
+
+const pageOf = (pathname: string) => PAGES.find((p) => pathname === `/console/${p.path}`) ?? PAGES[0];
+
+/** The console: sign-in, then one page per capability under /console/<page> (history routing). */
+export function App() {
+  const [session, setSession] = useState<Session | null>(() => currentSession());
+  const [path, setPath] = useState(location.pathname);
+  const [error, setError] = useState<string | null>(null);
+  const [model, setModel] = useState<string | null>(null);
+
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname);
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+
+  useEffect(() => {
+    if (path !== '/console/callback') return;
+    completeSignIn(location.search).then(
+      (returnTo) => {
+        history.replaceState(null, '', returnTo);
+        setPath(returnTo);
+        setSession(currentSession());
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [path]);
+
+  const go = (to: string) => {
+    history.pushState(null, '', to);
+    setPath(to);
+  };
+
+  if (path === '/console/callback') return <main className="signin">{error ? <p className="error">{error}</p> : <p>Signing in…</p>}</main>;
+  if (!session) {
+    return (
+      <main className="signin">
+        <h1>Falaj console</h1>
+        <p>Sign in with your tenant's account at the platform's issuer.</p>
+        <button data-testid="sign-in" onClick={() => void beginSignIn(path.startsWith('/console/') ? path : '/console/models')}>
+          Sign in
+        </button>
+      </main>
+    );
+  }
+  const current = pageOf(path);
+  const api = new Api(session);
+  return (
+    <div className="shell">
+      <header>
+        <strong>Falaj</strong>
+        <nav>
+          {PAGES.map((p) => (
+            <a key={p.path} href={`/console/${p.path}`} className={p === current ? 'active' : ''} onClick={(e) => (e.preventDefault(), go(`/console/${p.path}`))}>
+              {p.title}
+            </a>
+          ))}
+        </nav>
+        <span className="who" data-testid="who">
+          {session.subject} · tenant {session.tenant}
+        </span>
+        <button className="link" onClick={() => (signOut(), setSession(null))}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <h1>{current.title}</h1>
+        <current.Page api={api} session={session} model={model} setModel={setModel} />
+      </main>
+    </div>
+  );
+}

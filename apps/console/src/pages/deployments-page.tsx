@@ -1,0 +1,121 @@
+import { useEffect, useState } from 'react';
+import type { PageProps } from '../app';
+import { ApiError, seg } from '../lib/api';
+import { can } from '../lib/session';
+import type { DeploymentView, Target, VersionView } from '../lib/types';
+import { useAsync } from '../lib/use-async';
+import { ModelPicker } from './model-picker';
+import { SplitBar } from './split-bar';
+
+/**
+ * A PUT replaces the whole spec: every other setting the deployment has is carried over, as the
+ * CLI's `deploy` does, so only the targets change.
+ */
+function withTargets(current: DeploymentView | null, targets: Target[]): Record<string, unknown> {
+  const reason = `console: ${targets.map((t) => `v${t.version} ${t.weight} %`).join(', ')}`;
+  if (!current) return { targets, reason };
+  return { targets, shadow: current.shadow, shadowPercent: current.shadowPercent, hardware: current.hardware, ...current.serving, slaP95Ms: current.slaP95Ms, regions: current.regions, reason };
+}
+
+/** Deployments: the split as a bar, a canary weight, a blue-green switch with confirmation. */
+export function DeploymentsPage({ api, session, model, setModel }: PageProps) {
+  const writable = can(session, 'deployments:write');
+  const deployment = useAsync(async () => {
+    if (!model) return null;
+    try {
+      return await api.json<DeploymentView>('GET', `/admin/models/${seg(model)}/deployment`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }, [model], 3000);
+  const versions = useAsync(() => (model ? api.json<{ versions: VersionView[] }>('GET', `/admin/models/${seg(model)}/versions`) : Promise.resolve({ versions: [] })), [model]);
+  const live = (versions.value?.versions ?? []).filter((v) => v.stage !== 'archived');
+  const current = deployment.value ?? null;
+  const primary = current ? [...current.targets].sort((a, b) => b.weight - a.weight)[0]?.version : live.find((v) => v.stage === 'production')?.version;
+  const [canary, setCanary] = useState<number | null>(null);
+  const [weight, setWeight] = useState(10);
+  const [switchTo, setSwitchTo] = useState<number | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    const candidate = [...live].reverse().find((v) => v.version !== primary)?.version ?? null;
+    setCanary((c) => c ?? candidate);
+    setSwitchTo((s) => s ?? candidate);
+  }, [live, primary]);
+
+  const act = async (run: () => Promise<unknown>) => {
+    setMessage(null);
+    try {
+      await run();
+      deployment.reload();
+    } catch (error) {
+      setMessage((error as Error).message);
+    }
+  };
+  const applyCanary = () =>
+    act(() => {
+      if (primary === undefined || canary === null) throw new Error('needs a primary version and a canary');
+      const targets = [
+        { version: primary, weight: 100 - weight },
+        { version: canary, weight },
+      ].sort((a, b) => a.version - b.version);
+      return api.json('PUT', `/admin/models/${seg(model!)}/deployment`, withTargets(current, targets));
+    });
+  const blueGreen = () => {
+    if (switchTo === null || !confirm(`Send all traffic of ${model} to version ${switchTo} now?`)) return;
+    void act(() => api.json('POST', `/admin/models/${seg(model!)}/deployment/switch`, { version: switchTo }));
+  };
+
+  return (
+    <section>
+      <ModelPicker api={api} model={model} setModel={setModel} />
+      {deployment.error && <p className="error">{deployment.error}</p>}
+      {current ? (
+        <div className="card">
+          <h2>
+            {current.model}, revision {current.revision}
+          </h2>
+          <SplitBar targets={current.targets} testId="split" />
+          <p>
+            hardware {current.hardware} · regions {current.regions.join(', ') || 'any'} · SLA p95 {current.slaP95Ms ?? '-'} ms · shadow {current.shadow === null ? 'none' : `v${current.shadow} at ${current.shadowPercent} %`}
+          </p>
+        </div>
+      ) : (
+        model && <p>No deployment yet: the production version serves alone.</p>
+      )}
+      {writable && model && (
+        <div className="row">
+          <form className="card" onSubmit={(e) => (e.preventDefault(), void applyCanary())}>
+            <h2>Canary</h2>
+            <label>
+              Version{' '}
+              <select data-testid="canary-version" value={canary ?? ''} onChange={(e) => setCanary(Number(e.target.value))}>
+                {live.filter((v) => v.version !== primary).map((v) => (
+                  <option key={v.version} value={v.version}>
+                    v{v.version} ({v.stage})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Weight <input data-testid="canary-weight" type="range" min={0} max={100} value={weight} onChange={(e) => setWeight(Number(e.target.value))} /> {weight} %
+            </label>
+            <button data-testid="apply-canary">Apply split</button>
+          </form>
+          <form className="card" onSubmit={(e) => (e.preventDefault(), blueGreen())}>
+            <h2>Blue-green switch</h2>
+            <select data-testid="switch-version" value={switchTo ?? ''} onChange={(e) => setSwitchTo(Number(e.target.value))}>
+              {live.map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version} ({v.stage})
+                </option>
+              ))}
+            </select>
+            <button data-testid="switch">Switch all traffic</button>
+          </form>
+        </div>
+      )}
+      {message && <p className="error">{message}</p>}
+    </section>
+  );
+}
