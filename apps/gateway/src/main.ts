@@ -3,7 +3,9 @@ import compress from '@fastify/compress';
 import { RequestMethod } from '@nestjs/common';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
+import { registerIssuerProxy } from './admin/issuer-proxy';
 import { registerRegistryProxy } from './admin/registry-proxy';
+import { registerConsole } from './console/console-site';
 import { registerSwaggerUi } from './docs/swagger-ui';
 import { GatewayModule } from './gateway.module';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -33,7 +35,9 @@ runMain('gateway', async () => {
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
       registerRegistryProxy(fastify, { registryUrl: config.registryUrl, authenticator: app.get(Authenticator), idempotency: app.get(IdempotencyService) });
+      registerIssuerProxy(fastify, config.registryUrl);
       await registerSwaggerUi(app);
+      await registerConsole(app);
     },
   });
 });
