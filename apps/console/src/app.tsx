@@ -62,7 +62,7 @@ export function App() {
       <main className="signin">
         <h1>Falaj console</h1>
         <p>Sign in with your tenant's account at the platform's issuer.</p>
-        <button data-testid="sign-in" onClick={() => void beginSignIn(path.startsWith('/console/') ? path : '/console/models')}>
+        <button data-testid="sign-in" onClick={() => void beginSignIn(`/console/${pageOf(path).path}`)}>
           Sign in
         </button>
       </main>

@@ -25,7 +25,7 @@ export function AuditPage({ api, session }: PageProps) {
   );
   if (!can(session, 'audit:read')) return <p>This account does not hold the audit:read scope.</p>;
   const exportAs = (format: 'csv' | 'ndjson') =>
-    api.download(`/admin/audit?${queryOf(filters)}`, format === 'csv' ? 'text/csv' : 'application/x-ndjson', `audit-${session.tenant}.${format}`).catch((e: Error) => setMessage(e.message));
+    api.download(`/admin/audit?${queryOf(filters, { format })}`, format === 'csv' ? 'text/csv' : 'application/x-ndjson', `audit-${session.tenant}.${format}`).catch((e: Error) => setMessage(e.message));
   return (
     <section>
       <form className="card filters" onSubmit={(e) => (e.preventDefault(), setCursor(null), setFilters(draft))}>
