@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +136,48 @@ describe('web console (browser e2e)', () => {
     expect([...origins]).toEqual([suite.gatewayUrl]);
   }, 60_000);
 
+  it('refuses a wrong verifier, a reused code and another redirect URI, and never redirects to an unregistered one', async () => {
+    const gateway = suite.gatewayUrl;
+    const redirectUri = `${gateway}/console/callback`;
+    const verifier = randomBytes(32).toString('base64url');
+    const request = {
+      response_type: 'code', client_id: 'falaj-console', redirect_uri: redirectUri, state: 's1',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    };
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const evil = await fetch(`${gateway}/oauth2/authorize?${new URLSearchParams({ ...request, redirect_uri: 'https://evil.example/console/callback' })}`, { redirect: 'manual' });
+    expect(evil.status).toBe(400);
+    expect(evil.headers.get('location')).toBeNull();
+    const code = async (): Promise<string> => {
+      const answer = await fetch(`${gateway}/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: form, body: new URLSearchParams({ ...request, account_id: acme.clientId, account_secret: acme.clientSecret }) });
+      expect(answer.status).toBe(303);
+      const location = new URL(answer.headers.get('location')!);
+      expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+      expect(location.searchParams.get('state')).toBe('s1');
+      return location.searchParams.get('code')!;
+    };
+    const redeem = async (value: string, codeVerifier: string, uri = redirectUri) => {
+      const answer = await fetch(`${gateway}/oauth2/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'falaj-console', code: value, redirect_uri: uri, code_verifier: codeVerifier }) });
+      return { status: answer.status, json: (await answer.json()) as { error?: string; error_description?: string; access_token?: string } };
+    };
+    const refused = { status: 400, json: { error: 'invalid_grant' } };
+    const first = await code();
+    expect(await redeem(first, randomBytes(32).toString('base64url'))).toMatchObject(refused);
+    // A failed redemption spends the code: the right verifier is too late now.
+    expect(await redeem(first, verifier)).toMatchObject(refused);
+    expect(await redeem(await code(), verifier, `${redirectUri}?x=1`)).toMatchObject(refused);
+    const third = await code();
+    const good = await redeem(third, verifier);
+    expect(good.status).toBe(200);
+    expect(await redeem(third, verifier)).toMatchObject({ ...refused, json: { error: 'invalid_grant', error_description: expect.stringContaining('already used') } });
+    // The account's own tenant and scopes, so every guard applies unchanged.
+    const claims = JSON.parse(Buffer.from(good.json.access_token!.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ tenant: 'acme', sub: acme.clientId, client_id: acme.clientId, azp: 'falaj-console' });
+    expect((await suite.call('GET', '/admin/models', good.json.access_token!)).status).toBe(200);
+    const discovery = (await (await fetch(`${suite.registryUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery).toMatchObject({ grant_types_supported: expect.arrayContaining(['authorization_code']), code_challenge_methods_supported: ['S256'], authorization_endpoint: `${suite.registryUrl}/oauth2/authorize` });
+  }, 30_000);
+
   it('uploads a model with progress and promotes it', async () => {
     await page.getByTestId('upload-model').fill('scorer');
     await page.getByTestId('upload-file').setInputFiles(MODEL_FILE);
@@ -154,11 +196,13 @@ describe('web console (browser e2e)', () => {
   }, 120_000);
 
   it('starts a canary at 10 %, watches the live chart move under load, and aborts the rollout', async () => {
-    // Generated load: one call after another until the test ends.
+    // Generated load: one call after another until the test ends, each from another end user
+    // (x-routing-key: the split is sticky per key; without one every call goes to the heaviest version).
     load = { stop: false, sent: 0 };
     load.done = (async () => {
       while (!load.stop) {
-        await suite.call('POST', '/v2/models/scorer/infer', loadToken, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ROW }] }).catch(() => undefined);
+        const body = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ROW }] };
+        await suite.call('POST', '/v2/models/scorer/infer', loadToken, body, { 'x-routing-key': `user-${load.sent}` }).catch(() => undefined);
         load.sent++;
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
@@ -186,7 +230,8 @@ describe('web console (browser e2e)', () => {
     // The chart moves: a later refresh (every 3 s) counts more calls than the first.
     await eventually('the chart to move', async () => (Number(await total.getAttribute('data-requests')) > first ? true : undefined), 30_000, 500);
     expect(Number(await page.getByTestId('traffic-chart').getAttribute('data-points'))).toBeGreaterThan(0);
-    await page.getByTestId('traffic').filter({ hasText: 'v1' }).waitFor();
+    // Both versions of the split answer: the canary's 10 % shows as its own series.
+    await page.getByTestId('traffic').filter({ hasText: 'v1' }).filter({ hasText: 'v2' }).waitFor({ timeout: 60_000 });
     await shot('05-traffic');
 
     await go(page, 'Rollouts');
