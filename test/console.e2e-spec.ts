@@ -284,13 +284,40 @@ describe('web console (browser e2e)', () => {
       await expect(betaPage.getByTestId('who').textContent()).resolves.toContain('tenant beta');
       await betaPage.getByTestId('models').waitFor();
       await expect(betaPage.getByTestId('models').textContent()).resolves.not.toContain('scorer');
-      // models:read only: no upload form, no stage buttons.
+      // models:read only: no upload form, no stage buttons, and no page it could not use.
       await expect(betaPage.getByTestId('upload').count()).resolves.toBe(0);
+      await expect(betaPage.locator('header nav a').allTextContents()).resolves.toEqual(['Models', 'Deployments', 'Rollouts']);
       await betaPage.screenshot({ path: join(ARTIFACTS, '09-other-tenant.png'), fullPage: true });
       // The API refuses it too, whatever the page offers.
       const token = await betaPage.evaluate<string>(`JSON.parse(sessionStorage.getItem('falaj.console.session')).accessToken`);
       expect((await suite.call('GET', '/admin/models/scorer', token)).status).toBe(404);
       expect((await suite.call('POST', '/admin/models', token, { name: 'nope' })).status).toBe(403);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it("gives a platform admin the tenants' accounts and quotas, and the tenant pages it has no scope for not at all", async () => {
+    const other = await browser.newContext({ ignoreHTTPSErrors: false });
+    const admin = await other.newPage();
+    admin.on('dialog', (dialog) => void dialog.accept());
+    try {
+      await signIn(admin, suite.admin);
+      await expect(admin.locator('header nav a').allTextContents()).resolves.toEqual(['Audit', 'Platform']);
+      await go(admin, 'Platform');
+      await admin.getByTestId('tenant-lookup').fill('acme');
+      await admin.getByTestId('open-tenant').click();
+      await admin.getByTestId('clients').filter({ hasText: acme.clientId }).waitFor();
+      await admin.getByTestId('client-name').fill('acme-ops');
+      await admin.getByTestId('create-client').click();
+      await expect(admin.getByTestId('client-secret').textContent()).resolves.toMatch(/acme\.[0-9a-f]+, secret \S{40,}/);
+      await admin.getByTestId('clients').filter({ hasText: 'acme-ops' }).waitFor();
+      await admin.getByTestId('quota-rps').fill('50');
+      await admin.getByTestId('quota-burst').fill('100');
+      await admin.getByTestId('set-quota').click();
+      await admin.getByTestId('quota').filter({ hasText: '"rps":50' }).waitFor();
+      await admin.screenshot({ path: join(ARTIFACTS, '10-platform.png'), fullPage: true });
+      expect((await suite.call('GET', '/admin/tenants/acme/quota', await suite.platformAdminToken())).json).toMatchObject({ rps: 50, burst: 100 });
     } finally {
       await other.close();
     }

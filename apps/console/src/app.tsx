@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { Api } from './lib/api';
-import { beginSignIn, completeSignIn, currentSession, signOut, type Session } from './lib/session';
+import { beginSignIn, can, completeSignIn, currentSession, signOut, type Session } from './lib/session';
 import { AuditPage } from './pages/audit-page';
 import { DeploymentsPage } from './pages/deployments-page';
 import { JobsPage } from './pages/jobs-page';
 import { ModelsPage } from './pages/models-page';
+import { PlatformPage } from './pages/platform-page';
 import { RolloutsPage } from './pages/rollouts-page';
 import { TrafficPage } from './pages/traffic-page';
 
@@ -16,12 +17,14 @@ export interface PageProps {
 }
 
 const PAGES = [
-  { path: 'models', title: 'Models', Page: ModelsPage },
-  { path: 'deployments', title: 'Deployments', Page: DeploymentsPage },
-  { path: 'rollouts', title: 'Rollouts', Page: RolloutsPage },
-  { path: 'traffic', title: 'Live traffic', Page: TrafficPage },
-  { path: 'jobs', title: 'Jobs', Page: JobsPage },
-  { path: 'audit', title: 'Audit', Page: AuditPage },
+  { path: 'models', title: 'Models', Page: ModelsPage, scopes: ['models:read'] },
+  { path: 'deployments', title: 'Deployments', Page: DeploymentsPage, scopes: ['models:read'] },
+  { path: 'rollouts', title: 'Rollouts', Page: RolloutsPage, scopes: ['models:read'] },
+  // The live figures come from the audit log (as the CLI's `top`): audit:read.
+  { path: 'traffic', title: 'Live traffic', Page: TrafficPage, scopes: ['audit:read'] },
+  { path: 'jobs', title: 'Jobs', Page: JobsPage, scopes: ['infer'] },
+  { path: 'audit', title: 'Audit', Page: AuditPage, scopes: ['audit:read', 'platform:admin'] },
+  { path: 'platform', title: 'Platform', Page: PlatformPage, scopes: ['platform:admin'] },
 ] as const;
 
 const pageOf = (pathname: string) => PAGES.find((p) => pathname === `/console/${p.path}`) ?? PAGES[0];
@@ -68,14 +71,17 @@ export function App() {
       </main>
     );
   }
-  const current = pageOf(path);
+  // A page needing a scope the session lacks is not offered (the API would refuse it anyway).
+  const offered = PAGES.filter((p) => p.scopes.some((scope) => can(session, scope)));
+  const current = offered.find((p) => p === pageOf(path)) ?? offered[0];
+  if (!current) return <main className="signin">This account holds none of the scopes the console's pages need ({session.scopes.join(' ') || 'no scopes'}).</main>;
   const api = new Api(session);
   return (
     <div className="shell">
       <header>
         <strong>Falaj</strong>
         <nav>
-          {PAGES.map((p) => (
+          {offered.map((p) => (
             <a key={p.path} href={`/console/${p.path}`} className={p === current ? 'active' : ''} onClick={(e) => (e.preventDefault(), go(`/console/${p.path}`))}>
               {p.title}
             </a>
