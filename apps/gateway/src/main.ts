@@ -5,7 +5,6 @@ import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerIssuerProxy } from './admin/issuer-proxy';
 import { registerRegistryProxy } from './admin/registry-proxy';
-import { registerConsole } from './console/console-site';
 import { registerSwaggerUi } from './docs/swagger-ui';
 import { GatewayModule } from './gateway.module';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -37,7 +36,6 @@ runMain('gateway', async () => {
       registerRegistryProxy(fastify, { registryUrl: config.registryUrl, authenticator: app.get(Authenticator), idempotency: app.get(IdempotencyService) });
       registerIssuerProxy(fastify, config.registryUrl);
       await registerSwaggerUi(app);
-      await registerConsole(app);
     },
   });
 });
