@@ -188,6 +188,10 @@ describe('web console (browser e2e)', () => {
     await page.getByTestId('models-message').filter({ hasText: 'version 2' }).waitFor();
     await page.getByTestId('promote-1').click();
     await page.getByTestId('version-1').filter({ hasText: 'production' }).waitFor();
+    await page.getByTestId('alias-name').fill('champion');
+    await page.getByTestId('alias-version').fill('1');
+    await page.getByTestId('set-alias').click();
+    await page.getByTestId('version-1').filter({ hasText: 'champion' }).waitFor();
     await shot('02-models');
     await eventually('scorer v1 serving', async () => {
       const answer = await suite.call('POST', '/v2/models/scorer/infer', loadToken, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ROW }] });

@@ -53,6 +53,7 @@ export interface RolloutView {
   reason: string;
   createdAt: string;
   finishedAt: string | null;
+  analysis?: { maxErrorRate: number; maxP95Ms?: number | null; maxP95Ratio: number | null; minRequests: number };
   live?: { canary: Metrics; baseline: Metrics; verdict: { action: string; reason: string } } | null;
   events?: { type: string; step: number; canaryWeight: number; reason: string; occurredAt: string }[];
 }

@@ -7,6 +7,18 @@ import { useAsync } from '../lib/use-async';
 import { ModelPicker } from './model-picker';
 import { SplitBar } from './split-bar';
 
+interface ShadowReport {
+  shadowVersion: number;
+  pairs: number;
+  shadowErrors: number;
+  exactMatchRate: number;
+  agreementRate: number;
+  maxAbsDiff: number;
+  latencyMs: Record<'primary' | 'shadow' | 'delta', { p50: number | null; p95: number | null }>;
+}
+
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? '-' : `${value.toFixed(1)} ms`);
+
 /**
  * A PUT replaces the whole spec: every other setting the deployment has is carried over, as the
  * CLI's `deploy` does, so only the targets change.
@@ -37,6 +49,12 @@ export function DeploymentsPage({ api, session, model, setModel }: PageProps) {
   const [weight, setWeight] = useState(10);
   const [switchTo, setSwitchTo] = useState<number | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [shadow, setShadow] = useState({ version: '', percent: '100' });
+  const report = useAsync(
+    () => (model && current && current.shadow !== null ? api.json<ShadowReport>('GET', `/admin/models/${seg(model)}/deployment/shadow-report`) : Promise.resolve(null)),
+    [model, current?.shadow, current?.revision],
+    5000,
+  );
   useEffect(() => {
     const candidate = [...live].reverse().find((v) => v.version !== primary)?.version ?? null;
     setCanary((c) => c ?? candidate);
@@ -61,6 +79,15 @@ export function DeploymentsPage({ api, session, model, setModel }: PageProps) {
       ].sort((a, b) => a.version - b.version);
       return api.json('PUT', `/admin/models/${seg(model!)}/deployment`, withTargets(current, targets));
     });
+  const applyShadow = (off: boolean) =>
+    act(() => {
+      if (!current) throw new Error('a shadow mirrors a deployment: apply a split first');
+      return api.json('PUT', `/admin/models/${seg(model!)}/deployment`, {
+        ...withTargets(current, current.targets),
+        shadow: off ? null : Number(shadow.version),
+        shadowPercent: off ? 0 : Number(shadow.percent),
+      });
+    });
   const blueGreen = () => {
     if (switchTo === null || !confirm(`Send all traffic of ${model} to version ${switchTo} now?`)) return;
     void act(() => api.json('POST', `/admin/models/${seg(model!)}/deployment/switch`, { version: switchTo }));
@@ -82,6 +109,17 @@ export function DeploymentsPage({ api, session, model, setModel }: PageProps) {
         </div>
       ) : (
         model && <p>No deployment yet: the production version serves alone.</p>
+      )}
+      {report.value && (
+        <div className="card" data-testid="shadow-report">
+          <h2>Shadow v{report.value.shadowVersion}</h2>
+          <p>
+            {report.value.pairs} mirrored pairs · agreement {(report.value.agreementRate * 100).toFixed(1)} % · exact {(report.value.exactMatchRate * 100).toFixed(1)} % · max |diff| {report.value.maxAbsDiff} · shadow errors {report.value.shadowErrors}
+          </p>
+          <p>
+            latency p50 {ms(report.value.latencyMs.primary.p50)} → {ms(report.value.latencyMs.shadow.p50)} (Δ {ms(report.value.latencyMs.delta.p50)}), p95 {ms(report.value.latencyMs.primary.p95)} → {ms(report.value.latencyMs.shadow.p95)} (Δ {ms(report.value.latencyMs.delta.p95)})
+          </p>
+        </div>
       )}
       {writable && model && (
         <div className="row">
@@ -113,6 +151,23 @@ export function DeploymentsPage({ api, session, model, setModel }: PageProps) {
             </select>
             <button data-testid="switch">Switch all traffic</button>
           </form>
+          {current && (
+            <form className="card" onSubmit={(e) => (e.preventDefault(), void applyShadow(false))}>
+              <h2>Shadow</h2>
+              <label>
+                Version <input value={shadow.version} onChange={(e) => setShadow({ ...shadow, version: e.target.value })} required />
+              </label>
+              <label>
+                Mirrored share (%) <input value={shadow.percent} onChange={(e) => setShadow({ ...shadow, percent: e.target.value })} />
+              </label>
+              <button>Mirror</button>{' '}
+              {current.shadow !== null && (
+                <button type="button" onClick={() => void applyShadow(true)}>
+                  Stop mirroring
+                </button>
+              )}
+            </form>
+          )}
         </div>
       )}
       {message && <p className="error">{message}</p>}

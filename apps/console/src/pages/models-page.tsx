@@ -15,6 +15,7 @@ export function ModelsPage({ api, session, model, setModel }: PageProps) {
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [alias, setAlias] = useState({ name: '', version: '' });
 
   const upload = async () => {
     if (!file) return;
@@ -43,6 +44,15 @@ export function ModelsPage({ api, session, model, setModel }: PageProps) {
     if (to === 'archived' && !confirm(`Archive version ${version} of ${model}? It will not serve again.`)) return;
     try {
       await api.json('POST', `/admin/models/${seg(model!)}/versions/${version}/stage`, { stage: to });
+      versions.reload();
+    } catch (error) {
+      setMessage((error as Error).message);
+    }
+  };
+
+  const pointAlias = async () => {
+    try {
+      await api.json('PUT', `/admin/models/${seg(model!)}/aliases/${seg(alias.name)}`, { version: /^\d+$/.test(alias.version) ? Number(alias.version) : alias.version });
       versions.reload();
     } catch (error) {
       setMessage((error as Error).message);
@@ -124,6 +134,17 @@ export function ModelsPage({ api, session, model, setModel }: PageProps) {
               ))}
             </tbody>
           </table>
+          {writable && (
+            <form className="card" onSubmit={(e) => (e.preventDefault(), void pointAlias())}>
+              <label className="inline">
+                Alias <input data-testid="alias-name" value={alias.name} placeholder="champion" onChange={(e) => setAlias({ ...alias, name: e.target.value })} required />
+              </label>
+              <label className="inline">
+                points at <input data-testid="alias-version" value={alias.version} placeholder="version or alias" onChange={(e) => setAlias({ ...alias, version: e.target.value })} required />
+              </label>
+              <button data-testid="set-alias">Set alias</button>
+            </form>
+          )}
         </>
       )}
     </section>

@@ -99,8 +99,16 @@ export function RolloutsPage({ api, session, model, setModel }: PageProps) {
                     <td>{r.live![side].p95Ms === null ? '-' : `${r.live![side].p95Ms!.toFixed(1)} ms`}</td>
                   </tr>
                 ))}
+                {r.analysis && (
+                  <tr>
+                    <td>gates</td>
+                    <td>≥ {r.analysis.minRequests} to judge</td>
+                    <td>≤ {percent(r.analysis.maxErrorRate)}</td>
+                    <td>{r.analysis.maxP95Ms ? `≤ ${r.analysis.maxP95Ms} ms` : r.analysis.maxP95Ratio ? `≤ ${r.analysis.maxP95Ratio}× baseline` : 'none'}</td>
+                  </tr>
+                )}
                 <tr>
-                  <td>gate</td>
+                  <td>verdict</td>
                   <td colSpan={3}>
                     {r.live.verdict.action}: {r.live.verdict.reason}
                   </td>
