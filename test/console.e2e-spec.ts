@@ -326,4 +326,8 @@ describe('web console (browser e2e)', () => {
       await other.close();
     }
   }, 60_000);
+
+  it("leaves no account secret in any app's log (the sign-in form posts one through the gateway)", () => {
+    expect(suite.secretsInLogs()).toEqual([]);
+  });
 });
