@@ -223,6 +223,8 @@ describe('web console (browser e2e)', () => {
     const split = page.getByTestId('split');
     await split.locator('[data-version="2"][data-weight="10"]').waitFor();
     await split.locator('[data-version="1"][data-weight="90"]').waitFor();
+    // Placement: both versions of the split, ready on the CPU pool's worker.
+    await page.getByTestId('placement').filter({ hasText: 'v1' }).filter({ hasText: 'v2' }).filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
     await shot('04-deployment');
 
     await go(page, 'Live traffic');

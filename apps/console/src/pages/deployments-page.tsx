@@ -5,6 +5,7 @@ import { can } from '../lib/session';
 import type { DeploymentView, Target, VersionView } from '../lib/types';
 import { useAsync } from '../lib/use-async';
 import { ModelPicker } from './model-picker';
+import { Placement } from './placement';
 import { SplitBar } from './split-bar';
 
 interface ShadowReport {
@@ -106,6 +107,8 @@ export function DeploymentsPage({ api, session, model, setModel }: PageProps) {
           <p>
             hardware {current.hardware} · regions {current.regions.join(', ') || 'any'} · SLA p95 {current.slaP95Ms ?? '-'} ms · shadow {current.shadow === null ? 'none' : `v${current.shadow} at ${current.shadowPercent} %`}
           </p>
+          <h3>Placement</h3>
+          <Placement api={api} model={current.model} targets={current.targets} />
         </div>
       ) : (
         model && <p>No deployment yet: the production version serves alone.</p>
