@@ -64,7 +64,10 @@ export class AuthorizeController {
 
   /** True when the request was answered: a page for an unknown client or URI, a redirect with the error otherwise. */
   private async refused(request: AuthorizationRequest | null, reply: FastifyReply): Promise<boolean> {
-    if (!request) return void (await this.html(reply, 400, refusalPage('malformed authorization request'))), true;
+    if (!request) {
+      await this.html(reply, 400, refusalPage('malformed authorization request'));
+      return true;
+    }
     const problem = authorizationProblem(request, this.config.issuer.consoleRedirectUris);
     if (!problem) return false;
     if (problem.kind === 'show') await this.html(reply, 400, refusalPage(problem.message));
