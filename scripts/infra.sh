@@ -811,6 +811,16 @@ prometheus_up() {
   log "prometheus at $(command -v prometheus)"
 }
 
+# ---------------------------------------------------------------- Chromium
+# The console's browser e2e (test/console.e2e-spec.ts) drives Debian's Chromium through
+# playwright-core: never a browser downloaded by Playwright. Installed once when missing.
+chromium_up() {
+  if [[ -x /usr/bin/chromium ]]; then log "chromium at /usr/bin/chromium"; return 0; fi
+  apt_install chromium "the browser the console's e2e drives"
+  [[ -x /usr/bin/chromium ]] || die "chromium installed but /usr/bin/chromium is missing"
+  log "chromium at /usr/bin/chromium"
+}
+
 # ---------------------------------------------------------------- status
 status() {
   if pg_up; then echo "postgres  up    $PG_HOST:$PG_PORT"; else echo "postgres  down  $PG_HOST:$PG_PORT"; fi
@@ -853,7 +863,7 @@ kafka_env() {
   return 0
 }
 
-usage() { echo "usage: $0 up [keycloak|zipkin|prometheus|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
+usage() { echo "usage: $0 up [keycloak|zipkin|prometheus|chromium|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
 
 case "${1:-}" in
   up)
@@ -862,6 +872,7 @@ case "${1:-}" in
       keycloak) keycloak_up ;;
       zipkin) zipkin_up ;;
       prometheus) prometheus_up ;;
+      chromium) chromium_up ;;
       redis-tls) redis_tls_up ;;
       # Only the broker: a second one (other FALAJ_KAFKA_PORT/FALAJ_STATE_DIR) leaves the machine's Postgres alone.
       kafka) kafka_up ;;

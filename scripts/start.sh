@@ -47,6 +47,9 @@ export FALAJ_TLS_CA_FILE_SHOWN="$TLS/ca.crt"
 export FALAJ_REGISTRY_URL="https://127.0.0.1:${FALAJ_REGISTRY_PORT}"
 # The built-in OAuth2 issuer is the registry; every app trusts its tokens (and FALAJ_TRUSTED_ISSUERS').
 export FALAJ_ISSUER_URL="${FALAJ_ISSUER_URL:-$FALAJ_REGISTRY_URL}"
+# The web console (https://127.0.0.1:8080/console/) signs in at that issuer through the gateway:
+# its redirect URIs, matched exactly.
+export FALAJ_CONSOLE_REDIRECT_URIS="${FALAJ_CONSOLE_REDIRECT_URIS:-https://127.0.0.1:${FALAJ_GATEWAY_PORT}/console/callback,https://localhost:${FALAJ_GATEWAY_PORT}/console/callback}"
 
 # Kafka: each app as its own SCRAM user over TLS (files named by infra.sh, never a password on a
 # command line), with the ACLs of libs/messaging/src/kafka-acl.policy.ts granted for FALAJ_PREFIX.

@@ -12,8 +12,10 @@ bash scripts/infra.sh up
 bash scripts/infra.sh up keycloak   # the OIDC identity provider of the auth tests (npm start does not need it)
 bash scripts/infra.sh up zipkin     # the trace backend of the tracing e2e (one jar from Maven Central, spans in memory)
 bash scripts/infra.sh up prometheus # Debian's Prometheus, which the metrics e2e runs against the apps (and promtool, the rules' tests)
+bash scripts/infra.sh up chromium   # Debian's Chromium, which the console's browser e2e drives (never a downloaded browser)
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p apps/console/tsconfig.json
 echo "==> build (the e2e suite runs the built apps)"
 node scripts/build.mjs
 echo "==> unit"

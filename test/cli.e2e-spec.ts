@@ -99,7 +99,7 @@ describe('falaj CLI (e2e)', () => {
     expect((await falaj(['models', 'list'], { configDir: join(work, 'nobody') })).code).toBe(2);
 
     const signedIn = ok(await login(acme, acmeDir));
-    expect(signedIn.json).toMatchObject({ tenant: 'acme', clientId: acme.clientId, grantTypes: ['client_credentials'] });
+    expect(signedIn.json).toMatchObject({ tenant: 'acme', clientId: acme.clientId, grantTypes: ['client_credentials', 'authorization_code'] });
     expect(signedIn.json.scopes).toEqual(expect.arrayContaining(['models:write', 'audit:read']));
     expect(statSync(join(acmeDir, 'credentials.json')).mode & 0o777).toBe(0o600);
     expect(statSync(acmeDir).mode & 0o777).toBe(0o700);

@@ -14,10 +14,19 @@ import { FalajSuite, LocalIssuer, OipGrpcClient } from '@falaj/testing';
  */
 const APPS = ['gateway', 'registry', 'router', 'cpu-worker', 'gpu-worker'] as const;
 
-/** Open by design: health, metrics, the OAuth endpoints (they authenticate clients themselves), static pages. */
+/**
+ * Open by design: health, metrics, the OAuth endpoints (they authenticate clients and users
+ * themselves; the gateway forwards the browser-facing ones), static pages (/docs, the console).
+ */
 const PUBLIC: Record<(typeof APPS)[number], string[]> = {
-  gateway: ['GET /v2/health/live', 'GET /v2/health/ready', 'GET /docs', 'GET /docs/assets/*'],
-  registry: ['GET /health/live', 'GET /health/ready', 'GET /.well-known/openid-configuration', 'GET /.well-known/jwks.json', 'POST /oauth2/token', 'POST /oauth2/revoke'],
+  gateway: [
+    'GET /v2/health/live', 'GET /v2/health/ready', 'GET /docs', 'GET /docs/assets/*',
+    'GET /console', 'GET /console/*', 'GET /console/assets/*', 'GET /oauth2/authorize', 'POST /oauth2/authorize', 'POST /oauth2/token',
+  ],
+  registry: [
+    'GET /health/live', 'GET /health/ready', 'GET /.well-known/openid-configuration', 'GET /.well-known/jwks.json',
+    'POST /oauth2/token', 'POST /oauth2/revoke', 'GET /oauth2/authorize', 'POST /oauth2/authorize',
+  ],
   router: ['GET /health/live', 'GET /health/ready', 'GET /metrics'],
   'cpu-worker': ['GET /health/live', 'GET /health/ready'],
   'gpu-worker': ['GET /health/live', 'GET /health/ready'],

@@ -6,6 +6,7 @@ import { MetricsModule, healthProviders } from '@falaj/observability';
 import { AuditPolicyReader } from './audit/audit-policy.reader';
 import { AuditRegions } from './audit/audit-regions';
 import { AuditSink } from './audit/audit.sink';
+import { ConsoleModule } from './console/console.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { OipHealthController } from './health/oip-health.controller';
 import { InferenceController } from './inference/inference.controller';
@@ -35,6 +36,7 @@ export class GatewayModule {
         TerminusModule.forRoot({ logger: false }),
         // The public door: /metrics names every tenant's models, so operators only.
         MetricsModule.forRoot({ app: 'gateway', access: 'operators' }),
+        ConsoleModule,
       ],
       controllers: [OipHealthController, InferenceController, KserveV1Controller],
       providers: [

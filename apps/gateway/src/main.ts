@@ -3,6 +3,7 @@ import compress from '@fastify/compress';
 import { RequestMethod } from '@nestjs/common';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
+import { registerIssuerProxy } from './admin/issuer-proxy';
 import { registerRegistryProxy } from './admin/registry-proxy';
 import { registerSwaggerUi } from './docs/swagger-ui';
 import { GatewayModule } from './gateway.module';
@@ -33,6 +34,7 @@ runMain('gateway', async () => {
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
       registerRegistryProxy(fastify, { registryUrl: config.registryUrl, authenticator: app.get(Authenticator), idempotency: app.get(IdempotencyService) });
+      registerIssuerProxy(fastify, config.registryUrl);
       await registerSwaggerUi(app);
     },
   });

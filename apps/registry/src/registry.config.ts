@@ -84,6 +84,16 @@ const schema = z.object({
   /** A new signing key is published this long before it signs (at least the verifiers' refetch cooldown). */
   FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   FALAJ_SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(1).max(365).default(30),
+  /**
+   * The web console's redirect URIs at the built-in issuer (the public client `falaj-console`,
+   * authorization code + PKCE), comma-separated, each compared exactly: the gateway's
+   * `https://HOST/console/callback`. Unset: the console cannot sign in.
+   */
+  FALAJ_CONSOLE_REDIRECT_URIS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((uri) => uri.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   // Tenants on Kafka (sasl_ssl): each tenant's own OAUTHBEARER principal and ACLs.
   /** The streaming topics' prefix, as the router's (default FALAJ_PREFIX): tenants' reply topics and grants are under it. */
   FALAJ_STREAM_TOPIC_PREFIX: PrefixSchema.optional(),
@@ -174,6 +184,7 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
       tokenTtlSeconds: e.FALAJ_ACCESS_TOKEN_TTL_SECONDS,
       activationDelayMs: e.FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS,
       rotateAfterMs: e.FALAJ_SIGNING_KEY_ROTATION_DAYS * 86_400_000,
+      consoleRedirectUris: e.FALAJ_CONSOLE_REDIRECT_URIS,
     },
   };
 }

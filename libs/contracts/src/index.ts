@@ -20,6 +20,7 @@ export * from './batch/batch-jobs';
 export * from './commands/model-command';
 export * from './auth/api-key.record';
 export * from './auth/revocation.record';
+export * from './auth/authorization-code.record';
 export * from './rollouts/rollout-event';
 export * from './quotas/quota.record';
 export * from './quotas/quota-buckets';

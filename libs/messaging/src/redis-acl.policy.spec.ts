@@ -65,6 +65,14 @@ describe('redis-acl.policy', () => {
       expect(REDIS_APP_ROLES.filter((r) => may(r, 'hset', `${P}:quotas:v1`, 'W'))).toEqual(['registry']);
     });
 
+    it("lets only the registry keep and redeem the issuer's authorization codes", () => {
+      const code = `${P}:oauth-codes:v1:${'ab'.repeat(32)}`;
+      expect(REDIS_APP_ROLES.filter((r) => may(r, 'set', code, 'W'))).toEqual(['registry']);
+      expect(REDIS_APP_ROLES.filter((r) => may(r, 'getdel', code, 'RW'))).toEqual(['registry']);
+      // Taken once (GETDEL), never read and left in place.
+      expect(may('registry', 'get', code, 'R')).toBe(false);
+    });
+
     it('lets only workers write heartbeats', () => {
       expect(REDIS_APP_ROLES.filter((r) => may(r, 'set', `${P}:worker:w1`, 'W'))).toEqual(['worker']);
       expect(REDIS_APP_ROLES.filter((r) => may(r, 'zadd', `${P}:pool:cpu.ae:workers`, 'W'))).toEqual(['worker']);

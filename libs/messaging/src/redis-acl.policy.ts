@@ -1,6 +1,7 @@
 import {
   answeredStreamRequestsPattern,
   apiKeysKey,
+  authorizationCodesPrefix,
   auditPoliciesChangedChannel,
   auditPoliciesKey,
   bullKeysPattern,
@@ -107,6 +108,7 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
       dispatch, replies, poolMonitor, tokenBuckets, quotasRead,
       routingRead,
       { purpose: 'API-key records, written and read', keys: [RW(apiKeysKey(p))], commands: ['+hget', '+hmget', '+hset', '+hdel', '+hkeys', '+hexists'] },
+      { purpose: 'one-time authorization codes of the built-in issuer, kept and redeemed', keys: [RW(`${authorizationCodesPrefix(p)}*`)], commands: ['+set', '+getdel'] },
       { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
       { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
       { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },

@@ -252,6 +252,8 @@ export class FalajSuite {
       FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey,
       FALAJ_BOOTSTRAP_CLIENTS_FILE: credentials.bootstrapClients,
       FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS: '1500',
+      // The web console signs in through the gateway (authorization code + PKCE).
+      FALAJ_CONSOLE_REDIRECT_URIS: `${this.gatewayUrl}/console/callback`,
       // Suites run longer than the 15 min default; the tokens they cache must outlive them.
       FALAJ_ACCESS_TOKEN_TTL_SECONDS: '3600',
       ...(this.regionStores.length > 0

@@ -106,6 +106,12 @@ export class OAuthClientsService implements OnApplicationBootstrap {
     return client;
   }
 
+  /** A client that is not revoked, by id (the account behind a redeemed authorization code). */
+  async active(clientId: string): Promise<OAuthClientEntity | null> {
+    const client = await this.clients.findOneBy({ clientId });
+    return client && !client.revokedAt ? client : null;
+  }
+
   /** The client a presented id and secret prove, or null (unknown, wrong secret, or revoked). */
   async authenticate(clientId: string, secret: string): Promise<OAuthClientEntity | null> {
     const client = await this.clients.findOneBy({ clientId });

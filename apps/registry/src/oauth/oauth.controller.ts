@@ -3,15 +3,18 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ALL_SCOPES, Public } from '@falaj/auth';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { CONSOLE_CLIENT_ID, redemptionProblem } from './authorization-code.policy';
+import { AuthorizationCodesStore } from './authorization-codes.store';
 import { clientCredentialsOf } from './client-authentication';
-import { RevocationRequestSchema, TokenRequestSchema } from './oauth.dto';
+import { RevocationRequestSchema, TokenRequestSchema, type TokenRequest } from './oauth.dto';
 import { OAuthProtocolError } from './oauth.exception';
 import { OAuthClientsService } from './oauth-clients.service';
 import { SigningKeysService } from './signing-keys.service';
 import { TokenIssuerService } from './token-issuer.service';
 
 /**
- * The built-in OAuth2 authorization server: the client-credentials grant (RFC 6749 §4.4), token
+ * The built-in OAuth2 authorization server: the client-credentials grant (RFC 6749 §4.4), the
+ * authorization-code grant with PKCE for the console (§4.1, RFC 7636; see AuthorizeController), token
  * revocation (RFC 7009), its key set (RFC 7517) and its metadata (OpenID Connect Discovery /
  * RFC 8414). These are the only routes that authenticate clients themselves: public to the guard.
  */
@@ -24,6 +27,7 @@ export class OAuthController {
     private readonly clients: OAuthClientsService,
     private readonly issuer: TokenIssuerService,
     private readonly keys: SigningKeysService,
+    private readonly codes: AuthorizationCodesStore,
   ) {}
 
   @Get('.well-known/openid-configuration')
@@ -32,13 +36,17 @@ export class OAuthController {
     const issuer = this.config.issuer.url;
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth2/authorize`,
       token_endpoint: `${issuer}/oauth2/token`,
       revocation_endpoint: `${issuer}/oauth2/revoke`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      grant_types_supported: ['client_credentials', 'authorization_code'],
+      // `none`: the console, a public client, proves its code with PKCE instead of a secret.
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      response_types_supported: ['token'],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['ES256'],
       scopes_supported: [...ALL_SCOPES],
@@ -55,16 +63,19 @@ export class OAuthController {
   @Post('oauth2/token')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'An access token by the client-credentials grant',
-    description: 'Form body `grant_type=client_credentials[&scope=…]`, the client authenticated by HTTP Basic (or client_id and client_secret in the body).',
+    summary: 'An access token by the client-credentials grant, or by an authorization code with its PKCE verifier',
+    description:
+      'Form body `grant_type=client_credentials[&scope=…]`, the client authenticated by HTTP Basic (or client_id and client_secret in the body); ' +
+      'or `grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…&client_id=falaj-console` (the console, a public client: no secret).',
   })
   @ApiOkResponse({ schema: { example: { access_token: 'eyJhbGciOiJFUzI1NiIs…', token_type: 'Bearer', expires_in: 900, scope: 'infer models:read' } } })
   async token(@Headers('authorization') authorization: string | undefined, @Body() body: unknown, @Res() reply: FastifyReply): Promise<void> {
     await this.answer(reply, async () => {
       const form = TokenRequestSchema.safeParse(body ?? {});
       if (!form.success) throw new OAuthProtocolError(400, 'invalid_request', form.error.issues[0].message);
+      if (form.data.grant_type === 'authorization_code') return this.redeem(authorization, form.data);
       const client = await this.authenticated(authorization, form.data);
-      if (form.data.grant_type !== 'client_credentials') throw new OAuthProtocolError(400, 'unsupported_grant_type', 'only client_credentials is supported');
+      if (form.data.grant_type !== 'client_credentials') throw new OAuthProtocolError(400, 'unsupported_grant_type', 'only client_credentials and authorization_code are supported');
       return this.issuer.issue(client, form.data.scope);
     });
   }
@@ -80,6 +91,22 @@ export class OAuthController {
       await this.issuer.revoke(client, form.data.token);
       return {};
     });
+  }
+
+  /**
+   * RFC 6749 §4.1.3 for the console: a public client, so no client authentication; the code is
+   * taken once (even a failed redemption spends it), then its client, redirect URI, expiry and
+   * PKCE verifier are checked. The token is the signed-in account's, as if it had asked itself.
+   */
+  private async redeem(authorization: string | undefined, form: TokenRequest) {
+    if (authorization !== undefined || form.client_secret !== undefined) throw new OAuthProtocolError(401, 'invalid_client', 'the console is a public client: send client_id only, no secret');
+    if (form.client_id !== CONSOLE_CLIENT_ID) throw new OAuthProtocolError(401, 'invalid_client', 'only the console redeems authorization codes');
+    const grant = await this.codes.take(form.code ?? '');
+    const problem = redemptionProblem(grant, { clientId: form.client_id, redirectUri: form.redirect_uri, codeVerifier: form.code_verifier }, Date.now());
+    if (problem) throw new OAuthProtocolError(400, 'invalid_grant', problem);
+    const account = await this.clients.active(grant!.accountId);
+    if (!account) throw new OAuthProtocolError(400, 'invalid_grant', 'the account that signed in has been revoked');
+    return this.issuer.issue(account, grant!.scope, CONSOLE_CLIENT_ID);
   }
 
   private async authenticated(authorization: string | undefined, body: { client_id?: string; client_secret?: string }) {

@@ -32,8 +32,32 @@ export const TokenRequestSchema = z
     scope: z.string().max(1000).optional(),
     client_id: z.string().max(200).optional(),
     client_secret: z.string().max(200).optional(),
+    /** grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5). */
+    code: z.string().max(200).optional(),
+    redirect_uri: z.string().max(2000).optional(),
+    code_verifier: z.string().max(200).optional(),
   })
   .loose();
+export type TokenRequest = z.infer<typeof TokenRequestSchema>;
+
+/** RFC 6749 §4.1.1 and RFC 7636 §4.3, as the authorization endpoint's query carries them. */
+export const AuthorizationRequestSchema = z
+  .object({
+    response_type: z.string().max(50).optional(),
+    client_id: z.string().max(200).optional(),
+    redirect_uri: z.string().max(2000).optional(),
+    code_challenge: z.string().max(200).optional(),
+    code_challenge_method: z.string().max(20).optional(),
+    state: z.string().max(1000).optional(),
+    scope: z.string().max(1000).optional(),
+  })
+  .loose();
+
+/** The sign-in form: the authorization request again (hidden fields) and the account's id and secret. */
+export const SignInFormSchema = AuthorizationRequestSchema.extend({
+  account_id: z.string().min(1).max(200),
+  account_secret: z.string().min(1).max(200),
+});
 
 /** RFC 7009 §2.1. */
 export const RevocationRequestSchema = z

@@ -17,7 +17,7 @@ export class OAuthClientsError extends DomainError {
 export class OAuthProtocolError extends Error {
   constructor(
     readonly status: 400 | 401,
-    readonly code: 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type',
+    readonly code: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type',
     message: string,
   ) {
     super(message);

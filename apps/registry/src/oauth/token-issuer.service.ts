@@ -36,13 +36,14 @@ export class TokenIssuerService {
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
-  async issue(client: OAuthClientEntity, requested: string | undefined): Promise<IssuedToken> {
+  /** `authorizedParty`: the client the token was issued to on the account's behalf (the console), as `azp`. */
+  async issue(client: OAuthClientEntity, requested: string | undefined, authorizedParty?: string): Promise<IssuedToken> {
     const scopes = this.grantedScopes(client, requested);
     const residency = client.tenantId === PLATFORM_TENANT ? undefined : (await this.tenants.get(client.tenantId)).residency;
     const { kid, privateKey } = await this.keys.signingKey();
     const ttl = this.config.issuer.tokenTtlSeconds;
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ client_id: client.clientId, tenant: client.tenantId, scope: scopes.join(' '), ...(residency ? { residency } : {}) })
+    const token = await new SignJWT({ client_id: client.clientId, tenant: client.tenantId, scope: scopes.join(' '), ...(residency ? { residency } : {}), ...(authorizedParty ? { azp: authorizedParty } : {}) })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
       .setIssuer(this.config.issuer.url)
       .setSubject(client.clientId)
@@ -52,7 +53,7 @@ export class TokenIssuerService {
       .setExpirationTime(now + ttl)
       .setJti(randomUUID())
       .sign(privateKey);
-    this.logger.log({ clientId: client.clientId, tenant: client.tenantId, scopes }, 'access token issued');
+    this.logger.log({ clientId: client.clientId, tenant: client.tenantId, scopes, ...(authorizedParty ? { via: authorizedParty } : {}) }, 'access token issued');
     return { access_token: token, token_type: 'Bearer', expires_in: ttl, scope: scopes.join(' ') };
   }
 
