@@ -195,7 +195,13 @@ function summarizeHeartbeat(heartbeat: unknown): unknown {
 }
 
 /** Sections measured by other commands (npm run bench:hot-path, bench:redis-hot-path, bench:tls), carried over from the file being replaced. */
-const KEPT_SECTIONS = ['## Cost of the hostile-input checks on the hot path', '## Cost of TLS on the hot path (issue 12)'];
+/** Sections written from other benches' runs (hot-path, tls, audit, edge-kit, tracing), kept when `npm run bench` rewrites the file. */
+const KEPT_SECTIONS = [
+  '## Cost of the hostile-input checks on the hot path',
+  '## Cost of TLS on the hot path (issue 12)',
+  '## The one edge, the payload policies and the audit (issue 13)',
+  '## Tracing overhead: what was found (issue 16)',
+];
 
 function keptSections(file: string): string {
   if (!existsSync(file)) return '';
