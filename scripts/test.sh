@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: type-check, build, then unit, integration and e2e tests against the real Postgres,
+# npm test: type-check, lint, build, then unit, integration and e2e tests against the real Postgres,
 # Redis, Kafka, Keycloak and Zipkin (started here if they are not running; Keycloak's first start downloads
 # its ~160 MB distribution from Maven Central once). Tests use their own database, key
 # prefix and topics, so a running `npm start` is left alone.
@@ -14,6 +14,8 @@ bash scripts/infra.sh up zipkin     # the trace backend of the tracing e2e (one 
 bash scripts/infra.sh up prometheus # Debian's Prometheus, which the metrics e2e runs against the apps (and promtool, the rules' tests)
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
+echo "==> lint (typescript-eslint, type-aware; cached in .local/eslint/)"
+npm run --silent lint
 echo "==> build (the e2e suite runs the built apps)"
 node scripts/build.mjs
 echo "==> unit"

@@ -136,7 +136,7 @@ export function jsonCannotCarry(inputs: readonly TensorPayload[], outputs: reado
         continue;
       }
       const elements = elementsOf(t) as Array<number | bigint>;
-      if (t.datatype.startsWith('FP') && elements.some((v) => !Number.isFinite(v as number))) return `${role} '${t.name}' holds NaN or infinity`;
+      if (t.datatype.startsWith('FP') && elements.some((v) => !Number.isFinite(v))) return `${role} '${t.name}' holds NaN or infinity`;
       if (role === 'output' && typeof elements[0] === 'bigint' && elements.some((v) => !Number.isSafeInteger(Number(v)))) {
         return `output '${t.name}' holds 64-bit integers past 2^53`;
       }
