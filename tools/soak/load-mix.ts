@@ -1,9 +1,7 @@
 import type { Consumer, Producer } from 'kafkajs';
 import { inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contracts';
-import type { FalajSuite } from '../falaj-suite';
-import { testKafka } from '../kafka-access';
-import { OipGrpcClient } from '../oip-grpc-client';
-import { encodeBinaryInferRequest } from '../oip-binary';
+import { encodeBinaryInferRequest, OipGrpcClient, testKafka } from '@falaj/testing';
+import type { FalajSuite } from '@falaj/testing';
 
 /** Calls per second of each part of the soak's mix; a job of `jobRows` rows every `jobEverySeconds`. */
 export interface MixRates {

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { TensorPayload } from '@falaj/contracts';
 import { encodeJsonTensorData } from '@falaj/oip';
-import { eventually } from '../eventually';
-import type { FalajSuite } from '../falaj-suite';
-import { decodeBinaryInferResponse, encodeBinaryInferRequest } from '../oip-binary';
-import type { OipGrpcClient } from '../oip-grpc-client';
+import { decodeBinaryInferResponse, encodeBinaryInferRequest, eventually } from '@falaj/testing';
+import type { FalajSuite, OipGrpcClient } from '@falaj/testing';
 import type { EligibleCase } from './onnx-test-cases';
 import { compareTensors, elementsOf } from './tensor-compare';
 

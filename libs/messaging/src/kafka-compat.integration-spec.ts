@@ -1,7 +1,7 @@
-import { inspect } from 'node:util';
 // Proves that kafkajs 2.2.4 works against the broker started by `scripts/infra.sh up` (Kafka 4.x
 // removed old protocol versions, KIP-896). Runs against the real broker; fails when it is unreachable.
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import {
   Admin,
   ConfigResourceTypes,
