@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: type-check, build, then unit, integration and e2e tests against the real Postgres,
+# npm test: type-check, lint, build, then unit, integration and e2e tests against the real Postgres,
 # Redis, Kafka, Keycloak and Zipkin (started here if they are not running; Keycloak's first start downloads
 # its ~160 MB distribution from Maven Central once). Tests use their own database, key
 # prefix and topics, so a running `npm start` is left alone.
@@ -16,6 +16,8 @@ bash scripts/infra.sh up chromium   # Debian's Chromium, which the console's bro
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p apps/console/tsconfig.json
+echo "==> lint (typescript-eslint, type-aware; cached in .local/eslint/)"
+npm run --silent lint
 echo "==> build (the e2e suite runs the built apps)"
 node scripts/build.mjs
 echo "==> unit"

@@ -30,7 +30,7 @@ describe('audit query API (e2e)', () => {
   /** Each tenant's event ids, as Postgres holds them. */
   const stored = {} as Record<TenantId, string[]>;
 
-  const audit = (token: string, query: Record<string, string> = {}) => suite.call('GET', `/admin/audit?${new URLSearchParams(query)}`, token);
+  const audit = (token: string, query: Record<string, string> = {}) => suite.call('GET', `/admin/audit?${new URLSearchParams(query).toString()}`, token);
   /** Every page, following nextCursor. */
   const pages = async (token: string, query: Record<string, string>) => {
     const rows: Row[] = [];
@@ -93,7 +93,7 @@ describe('audit query API (e2e)', () => {
     const shared = (await audit(tokens.globex, { requestId: 'call-0' })).json.records as Row[];
     expect(shared.map((r) => r.tenantId)).toEqual(['globex']);
     const all = (await pages(tokens.acme, { limit: '1000' })).rows;
-    const [from, to] = [all[20]!.occurredAt, all[5]!.occurredAt];
+    const [from, to] = [all[20].occurredAt, all[5].occurredAt];
     const window = (await pages(tokens.acme, { from, to, limit: '4' })).rows;
     expect(ids(window)).toEqual(ids(all.filter((r) => r.occurredAt >= from && r.occurredAt < to)));
   });
@@ -145,7 +145,7 @@ describe('audit query API (e2e)', () => {
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8; header=present');
       expect(csv.headers.get('content-disposition')).toMatch(/\.csv"$/);
       const [header, ...rows] = csv.text.trimEnd().split('\r\n');
-      expect(header!.split(',').slice(0, 4)).toEqual(['occurredAt', 'eventId', 'requestId', 'tenantId']);
+      expect(header.split(',').slice(0, 4)).toEqual(['occurredAt', 'eventId', 'requestId', 'tenantId']);
       expect(rows).toHaveLength(CALLS[tenant].missing);
       expect(rows.every((r) => r.split(',')[3] === tenant && r.split(',')[10] === '404')).toBe(true);
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
@@ -113,7 +114,7 @@ describe('Falaj backbone (e2e)', () => {
         version: 1,
         stage: 'draft',
         sizeBytes: bytes.length,
-        sha256: require('node:crypto').createHash('sha256').update(bytes).digest('hex'),
+        sha256: createHash('sha256').update(bytes).digest('hex'),
         signature: {
           inputs: [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
           outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],

@@ -145,7 +145,7 @@ describe('web console (browser e2e)', () => {
       code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
     };
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
-    const evil = await fetch(`${gateway}/oauth2/authorize?${new URLSearchParams({ ...request, redirect_uri: 'https://evil.example/console/callback' })}`, { redirect: 'manual' });
+    const evil = await fetch(`${gateway}/oauth2/authorize?${new URLSearchParams({ ...request, redirect_uri: 'https://evil.example/console/callback' }).toString()}`, { redirect: 'manual' });
     expect(evil.status).toBe(400);
     expect(evil.headers.get('location')).toBeNull();
     const code = async (): Promise<string> => {

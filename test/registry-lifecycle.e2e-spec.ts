@@ -415,7 +415,7 @@ describe('Registry lifecycle (e2e)', () => {
       const seconds = (performance.now() - started) / 1000;
       expect(uploaded.status).toBe(201);
       expect(uploaded.json).toMatchObject({ sizeBytes: big.length, parameterCount: 25 * 1024 * 1024, sha256: createHash('sha256').update(big).digest('hex') });
-      // eslint-disable-next-line no-console -- the measurement is the point of this test
+       
       console.log(`upload of ${(big.length / 1e6).toFixed(1)} MB through the gateway (stream, hash, scan, onnxruntime load, record): ${seconds.toFixed(2)} s = ${(big.length / 1e6 / seconds).toFixed(1)} MB/s`);
     }, 120_000);
   });

@@ -114,7 +114,7 @@ describe('Progressive rollout (e2e)', () => {
   it('rolls a broken canary back by itself, within its first step, and every step is on Kafka', async () => {
     const load = traffic();
     let id = '';
-    let rolledBackAfterMs = 0;
+    let rolledBackAfterMs: number | undefined;
     try {
       const started = await suite.call('POST', '/admin/models/ranker/rollouts', token, {
         canary: 3,

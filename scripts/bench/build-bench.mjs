@@ -1,4 +1,4 @@
-// Compiles the benchmark (libs/testing/src/bench, which the apps' build leaves out) into
+// Compiles the benchmark, soak and chaos programs (tools/, which the apps' build leaves out) into
 // dist-bench/, as scripts/build.mjs does for the apps.
 import { compile } from '../compile.mjs';
 

@@ -18,13 +18,13 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 const ROOT = join(__dirname, '..', '..', 'k8s');
 type Model = new (data: Record<string, unknown>) => { validate(): void };
 const MODELS: Record<string, Model> = {
-  'v1/ConfigMap': ConfigMap as unknown as Model,
-  'v1/Namespace': Namespace as unknown as Model,
-  'v1/PersistentVolumeClaim': PersistentVolumeClaim as unknown as Model,
-  'v1/Service': Service as unknown as Model,
-  'apps/v1/Deployment': Deployment as unknown as Model,
-  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as unknown as Model,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as Model,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Namespace': Namespace,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'cert-manager.io/v1/Certificate': Certificate as unknown as Model,
   'cert-manager.io/v1/Issuer': Issuer as unknown as Model,
   'keda.sh/v1alpha1/ScaledObject': ScaledObject as unknown as Model,
@@ -43,11 +43,11 @@ const manifests = [ROOT, join(ROOT, 'monitoring')].flatMap((dir) =>
 describe('k8s manifests', () => {
   it('finds them all, of kinds it knows', () => {
     expect(manifests.length).toBeGreaterThanOrEqual(37);
-    for (const { where, doc } of manifests) expect({ where, kind: `${doc.apiVersion}/${doc.kind}`, known: `${doc.apiVersion}/${doc.kind}` in MODELS }).toMatchObject({ known: true });
+    for (const { where, doc } of manifests) expect({ where, kind: `${String(doc.apiVersion)}/${String(doc.kind)}`, known: `${String(doc.apiVersion)}/${String(doc.kind)}` in MODELS }).toMatchObject({ known: true });
   });
 
   it.each(manifests.map((m) => [m.where, m.doc] as const))('%s is valid against its schema', (_where, doc) => {
-    const Kind = MODELS[`${doc.apiVersion}/${doc.kind}`]!;
+    const Kind = MODELS[`${String(doc.apiVersion)}/${String(doc.kind)}`];
     expect(() => new Kind(doc).validate()).not.toThrow();
   });
 

@@ -1,18 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OIP_DATATYPES } from '@falaj/contracts';
-import {
-  CONFORMANCE_PATHS,
-  ConformanceRunner,
-  FalajSuite,
-  OipGrpcClient,
-  examineCase,
-  listNodeCases,
-  mapLimit,
-  type CaseOutcome,
-  type ConformancePath,
-  type EligibleCase,
-} from '@falaj/testing';
+import { FalajSuite, OipGrpcClient } from '@falaj/testing';
+import { CONFORMANCE_PATHS, ConformanceRunner, examineCase, listNodeCases, mapLimit, type CaseOutcome, type ConformancePath, type EligibleCase } from '../../tools/conformance';
 
 /**
  * ONNX's backend node tests (Debian's libonnx-testdata), through the gateway on REST JSON, REST

@@ -91,7 +91,7 @@ describe('audit stall by one byte (e2e)', () => {
     ];
     const hostileIds = hostile.map((_, i) => `hostile-${i}`);
     for (const [i, { path }] of hostile.entries()) {
-      const response = await infer(path, hostileIds[i]!);
+      const response = await infer(path, hostileIds[i]);
       expect(response.status).toBe(404);
     }
     // Names Fastify refuses before any route runs (over its 100-character parameter limit; a lone
@@ -108,14 +108,14 @@ describe('audit stall by one byte (e2e)', () => {
     const normal = await normalCalls('after-hostile');
     const rows = await allAudited([...normal, ...hostileIds]);
     for (const [i, { recorded }] of hostile.entries()) {
-      const row = rows.get(hostileIds[i]!)!;
+      const row = rows.get(hostileIds[i])!;
       expect(row.status).toBe(404);
       if (typeof recorded === 'string') expect(row.model).toBe(recorded);
       else expect(row.model).toMatch(recorded);
     }
     for (const id of normal) expect(rows.get(id)).toMatchObject({ model: 'scorer', status: 200 });
     const [long] = await suite.query<AuditRow>(`SELECT request_id FROM audit_log WHERE request_id LIKE 'long-r%'`);
-    expect(long!.request_id).toBe(`${longId.slice(0, 199)}\u2026`);
+    expect(long.request_id).toBe(`${longId.slice(0, 199)}\u2026`);
 
     const ready = await registryReadiness();
     expect(ready.status).toBe(200);
@@ -149,16 +149,16 @@ describe('audit stall by one byte (e2e)', () => {
       return found.every(Boolean) ? (found as KafkaMessage[]) : undefined;
     });
     const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
-    expect(header(reasons[0]!, QUARANTINE_HEADERS.kind)).toBe('rejected');
-    expect(header(reasons[0]!, QUARANTINE_HEADERS.reason)).toMatch(/^postgres 22008: date\/time field value out of range/);
-    expect(header(reasons[1]!, QUARANTINE_HEADERS.kind)).toBe('invalid');
-    expect(header(reasons[1]!, QUARANTINE_HEADERS.reason)).toMatch(/^invalid: tenantId: text Postgres cannot store/);
+    expect(header(reasons[0], QUARANTINE_HEADERS.kind)).toBe('rejected');
+    expect(header(reasons[0], QUARANTINE_HEADERS.reason)).toMatch(/^postgres 22008: date\/time field value out of range/);
+    expect(header(reasons[1], QUARANTINE_HEADERS.kind)).toBe('invalid');
+    expect(header(reasons[1], QUARANTINE_HEADERS.reason)).toMatch(/^invalid: tenantId: text Postgres cannot store/);
     for (const m of reasons) {
       expect(header(m, QUARANTINE_HEADERS.topic)).toBe(audit);
       expect(header(m, QUARANTINE_HEADERS.offset)).toMatch(/^\d+$/);
     }
     // The original bytes, NUL escape and all.
-    expect(JSON.parse(reasons[1]!.value!.toString())).toEqual(nulTenant);
+    expect(JSON.parse(reasons[1].value!.toString())).toEqual(nulTenant);
 
     const ready = await registryReadiness();
     expect(ready.status).toBe(200);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as httpsRequest } from 'node:https';
@@ -264,7 +265,7 @@ describe("the gateway's edge under hostile input (e2e)", () => {
       expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
       expect(csp).toContain("connect-src 'self'");
       const inline = /<script>([\s\S]*?)<\/script>/.exec(docs.text)?.[1] ?? '';
-      const hash = require('node:crypto').createHash('sha256').update(inline).digest('base64');
+      const hash = createHash('sha256').update(inline).digest('base64');
       expect(csp).toContain(`'sha256-${hash}'`);
       const asset = await raw(suite.gatewayUrl, 'GET', '/docs/assets/swagger-ui-bundle.js');
       expect(asset.status).toBe(200);

@@ -82,7 +82,7 @@ describe('hostile input to the registry (e2e)', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
         body,
         duplex: 'half',
-      } as RequestInit);
+      });
       answered = true;
       const answer = (await response.json()) as { error: string };
       console.log(`600 MB body: ${response.status} after ${Date.now() - started} ms, ${mib(sent)} sent by then`);

@@ -234,7 +234,7 @@ describe('OIP protocols (e2e)', () => {
 
   describe('gRPC', () => {
     const expectCode = async (promise: Promise<unknown>, code: GrpcStatus, details?: RegExp) => {
-      const error = (await promise.then(() => null, (e: ServiceError) => e)) as ServiceError | null;
+      const error = await promise.then(() => null, (e: ServiceError) => e);
       expect(error?.code).toBe(code);
       if (details) expect(error?.details).toMatch(details);
     };
@@ -305,7 +305,7 @@ describe('OIP protocols (e2e)', () => {
       const graceful = await suite.stop();
       expect(graceful.gateway).toBe(true);
       const late = new OipGrpcClient(suite.grpcTarget, token);
-      const error = (await late.call('ServerLive').then(() => null, (e: ServiceError) => e)) as ServiceError | null;
+      const error = await late.call('ServerLive').then(() => null, (e: ServiceError) => e);
       expect(error?.code).toBe(GrpcStatus.UNAVAILABLE);
       late.close();
     }, 60_000);

@@ -29,7 +29,7 @@ async function refusal(attempt: () => Promise<unknown>): Promise<{ type: string;
     return null;
   } catch (error) {
     const e = error as { type?: string; name?: string; message: string; cause?: { type?: string }; errors?: { type?: string }[] };
-    return { type: e.type ?? e.cause?.type ?? e.errors?.[0]?.type ?? e.name ?? 'unknown', message: `${e.message} ${String(e.cause ?? '')}` };
+    return { type: e.type ?? e.cause?.type ?? e.errors?.[0]?.type ?? e.name ?? 'unknown', message: `${e.message} ${e.cause ? JSON.stringify(e.cause) : ''}` };
   }
 }
 
@@ -43,7 +43,7 @@ async function kafkaTokenSignedWith(key: KeyObject, claims: { sub: string; aud?:
   const { kty, crv, x, y } = await exportJWK(key);
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: await calculateJwkThumbprint({ kty: kty!, crv, x, y }, 'sha256') })
+    .setProtectedHeader({ alg: 'ES256', kid: await calculateJwkThumbprint({ kty: kty, crv, x, y }, 'sha256') })
     .setIssuer(KAFKA_TOKEN.issuer)
     .setAudience(claims.aud ?? KAFKA_TOKEN.audience)
     .setSubject(claims.sub)

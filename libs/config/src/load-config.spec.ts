@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, commonConfig, commonEnv, envPort, loadEnv } from '@falaj/config';
 
@@ -42,7 +43,7 @@ describe('loadEnv with secret files', () => {
 
   it('reads FALAJ_X from the file FALAJ_X_FILE names, and refuses a placeholder there too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'falaj-secret-'));
-    writeFileSync(join(dir, 'good'), `${'Zq8'.repeat(2)}${require('node:crypto').randomBytes(32).toString('base64url')}\n`);
+    writeFileSync(join(dir, 'good'), `${'Zq8'.repeat(2)}${randomBytes(32).toString('base64url')}\n`);
     writeFileSync(join(dir, 'placeholder'), 'replace-me-with-at-least-32-random-characters\n');
     const env = loadEnv('worker', schema, { FALAJ_CLIENT_ID: 'falaj-cpu-worker', FALAJ_CLIENT_SECRET_FILE: join(dir, 'good'), FALAJ_KAFKA_SECURITY: 'plaintext' });
     expect(env.FALAJ_CLIENT_SECRET).toMatch(/^Zq8Zq8/);
@@ -56,7 +57,7 @@ describe('Kafka connection', () => {
   const { join } = jest.requireActual<typeof import('node:path')>('node:path');
   const { tmpdir } = jest.requireActual<typeof import('node:os')>('node:os');
   const { inspect } = jest.requireActual<typeof import('node:util')>('node:util');
-  const password = require('node:crypto').randomBytes(30).toString('base64url') as string;
+  const password = randomBytes(30).toString('base64url');
   const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
   it('is SASL_SSL by default and wants the app\'s SCRAM user and password, both named at once', () => {

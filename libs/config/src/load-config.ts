@@ -22,7 +22,7 @@ export function loadEnv<S extends z.ZodObject>(
     // Kafka's variables go together (a SCRAM user needs its password); only for schemas that have them.
     const problems = [
       ...together.flatMap((rule) => rule(parsed.data)),
-      ...('FALAJ_KAFKA_SECURITY' in schema.shape ? kafkaEnvProblems(parsed.data as Record<string, never>) : []),
+      ...('FALAJ_KAFKA_SECURITY' in schema.shape ? kafkaEnvProblems(parsed.data) : []),
     ];
     if (problems.length > 0) throw new ConfigError(app, problems);
     return parsed.data;

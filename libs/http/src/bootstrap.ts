@@ -135,7 +135,7 @@ export function runMain(name: string, main: () => Promise<INestApplication | voi
   exitWithParent(name);
   main().catch((error: unknown) => {
     const message = error instanceof Error && error.name === 'ConfigError' ? error.message : error;
-    // eslint-disable-next-line no-console -- the logger may not exist yet when configuration fails
+     
     console.error(`[${name}] failed to start:`, message);
     process.exit(1);
   });

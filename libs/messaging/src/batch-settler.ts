@@ -46,7 +46,7 @@ export async function settleInOrder<T>(items: readonly T[], steps: SettleSteps<T
       await steps.handle([...run]);
     } catch (error) {
       if (!(error instanceof RecordRejectedError)) throw error;
-      if (run.length === 1) return setAside(run[0]!, error);
+      if (run.length === 1) return setAside(run[0], error);
       await steps.between?.();
       const middle = Math.ceil(run.length / 2);
       await bisect(run.slice(0, middle));
@@ -54,7 +54,7 @@ export async function settleInOrder<T>(items: readonly T[], steps: SettleSteps<T
       await bisect(run.slice(middle));
       return;
     }
-    steps.settled(run[run.length - 1]!);
+    steps.settled(run[run.length - 1]);
   };
 
   let run: T[] = [];

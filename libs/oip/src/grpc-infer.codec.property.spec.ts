@@ -26,7 +26,7 @@ const modelInfer = (definition['inference.GRPCInferenceService'] as protoLoader.
 const serialize = (message: object): Buffer => modelInfer.requestSerialize(message);
 const deserialize = (bytes: Buffer): GrpcModelInferRequest | undefined => {
   try {
-    return modelInfer.requestDeserialize(bytes) as GrpcModelInferRequest;
+    return modelInfer.requestDeserialize(bytes);
   } catch {
     return undefined;
   }

@@ -114,7 +114,7 @@ function runChild(path: string, limits: InspectionLimits, level: 'disabled' | 'a
     child.on('message', (message: ChildMessage) => {
       const { peakRssBytes, ...rest } = message;
       if (peakRssBytes !== undefined && peakRssBytes > limits.maxRssBytes) refusal ??= overMemory;
-      answer = rest as ChildAnswer;
+      answer = rest;
     });
     child.once('error', (error) => {
       clearTimeout(deadline);

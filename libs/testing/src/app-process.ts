@@ -73,7 +73,7 @@ export class AppProcess {
   logTail(lines = 40): string {
     const file = join(this.logDir, `${this.name}.log`);
     if (!existsSync(file)) return '(no log)';
-    // eslint-disable-next-line no-control-regex
+     
     return readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n');
   }
 

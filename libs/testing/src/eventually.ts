@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 /**
  * Polls `probe` until it returns a value (not undefined) or the deadline passes; never a blind
  * sleep. The last error or a timeout message is thrown with `what` in it.
@@ -14,5 +15,5 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : inspect(lastError)}` : ''}`);
 }

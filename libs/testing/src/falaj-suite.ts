@@ -83,7 +83,7 @@ function adminEndpoint(): RedisEndpoint {
     try {
       return readFileSync(file, 'utf8').trim();
     } catch (error) {
-      throw new Error(`FalajSuite: cannot read the TLS Redis' ${what} at ${file} (${(error as NodeJS.ErrnoException).code}); run \`bash scripts/infra.sh up\` (or FALAJ_TEST_REDIS=plain)`);
+      throw new Error(`FalajSuite: cannot read the TLS Redis' ${what} at ${file} (${(error as NodeJS.ErrnoException).code}); run \`bash scripts/infra.sh up\` (or FALAJ_TEST_REDIS=plain)`, { cause: error });
     }
   };
   return { url: REDIS_URL, ca: read(REDIS_CA_FILE, 'CA'), username: REDIS_ADMIN, password: read(REDIS_ADMIN_PASSWORD_FILE, 'admin password') };
@@ -284,7 +284,7 @@ export class FalajSuite {
     try {
       await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n(logs in ${logs})`);
+      throw new Error(`${(error as Error).message}\n(logs in ${logs})`, { cause: error });
     }
   }
 

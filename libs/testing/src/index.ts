@@ -4,7 +4,6 @@ export * from './app-process';
 export * from './falaj-suite';
 export * from './oip-binary';
 export * from './oip-grpc-client';
-export * from './conformance';
 export * from './keycloak';
 
 export * from './repo-root';

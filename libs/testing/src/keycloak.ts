@@ -74,7 +74,7 @@ export function keycloakDiscovery(): Promise<KeycloakDiscovery> {
       try {
         res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       } catch (err) {
-        throw new Error(`Keycloak does not answer at ${url} (start it: bash scripts/infra.sh up keycloak): ${String(err)}`);
+        throw new Error(`Keycloak does not answer at ${url} (start it: bash scripts/infra.sh up keycloak): ${String(err)}`, { cause: err });
       }
       if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} (is realm ${KEYCLOAK_REALM} imported?)`);
       return (await res.json()) as KeycloakDiscovery;

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Link, type Span, type TimeInput, type Tracer } from '@opentelemetry/api';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -123,8 +124,9 @@ export function recordedTraceId(trace: TraceParent): string | undefined {
 export function endSpan(span: Span | undefined, error?: unknown, endTime?: TimeInput): void {
   if (span === undefined) return;
   if (error !== undefined) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    const text = typeof error === 'string' ? error : inspect(error);
+    span.recordException(error instanceof Error ? error : text);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : text });
   }
   span.end(wholeMicroseconds(endTime));
 }

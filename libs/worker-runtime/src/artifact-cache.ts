@@ -54,7 +54,7 @@ export class ArtifactCache {
       },
     });
     try {
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), hasher, createWriteStream(partial));
+      await pipeline(Readable.fromWeb(response.body), hasher, createWriteStream(partial));
       const actual = hash.digest('hex');
       if (actual !== artifact.sha256) throw new Error(`artifact ${artifact.sha256}: downloaded bytes hash to ${actual}`);
       await rename(partial, path);

@@ -95,7 +95,7 @@ export class ThreadRunner implements InstanceRunner {
       if (!Array.isArray(data)) {
         // A view may sit in a larger buffer (a Redis reply, Node's pool): send a compact copy.
         data = (data as Float32Array).slice();
-        transfer.push((data as Float32Array).buffer as ArrayBuffer);
+        transfer.push((data).buffer as ArrayBuffer);
       }
       return { name, type: tensor.type, dims: tensor.dims, data };
     });

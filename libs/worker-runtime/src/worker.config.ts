@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, totalmem } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_WORKER_LEASE_MS, type Hardware } from '@falaj/contracts';
-import { ConfigError, commonConfig, commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
+import { commonConfig, commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
 
 /** The GPU settings, shared with `npm run gpu-check`. */
 export const gpuEnv = {

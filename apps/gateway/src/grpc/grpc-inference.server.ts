@@ -111,11 +111,11 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
       }),
       ModelReady: this.unary(async (call) => {
         const principal = this.principalOf(call);
-        return { ready: this.inference.isModelReady(principal, String(call.request.name ?? ''), versionOf(call.request)) };
+        return { ready: this.inference.isModelReady(principal, nameOf(call.request), versionOf(call.request)) };
       }),
       ModelMetadata: this.unary(async (call) => {
         const principal = this.principalOf(call);
-        return this.inference.metadata(principal, String(call.request.name ?? ''), versionOf(call.request));
+        return this.inference.metadata(principal, nameOf(call.request), versionOf(call.request));
       }),
       ModelInfer: this.unary(async (call) => {
         const principal = this.principalOf(call);
@@ -278,6 +278,10 @@ function decodeOrRefuse(message: GrpcModelInferRequest, signature: Parameters<ty
     if (typeof (error as { status?: unknown }).status === 'number') throw error;
     throw new GrpcCallError(400, `the ModelInfer message does not decode: ${(error as Error).message}`);
   }
+}
+
+function nameOf(request: Record<string, unknown>): string {
+  return typeof request.name === 'string' ? request.name : '';
 }
 
 function versionOf(request: Record<string, unknown>): string | undefined {

@@ -2,8 +2,8 @@ import { defaultSubPartitionName, monthBounds, monthOfPartition, monthPartitionN
 
 /** What runs SQL: a DataSource, a transaction's EntityManager or a migration's QueryRunner. */
 export interface Sql {
-  // TypeORM's own signature: rows of any shape.
-  query(sql: string, params?: unknown[]): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // The caller names the rows' shape (TypeORM's `query<T>`); a QueryRunner's untyped query fits too.
+  query<T>(sql: string, params?: unknown[]): Promise<T>;
 }
 /** Runs the work in one transaction (a migration, already in one, runs it as it is). */
 export type InTransaction = <T>(work: (sql: Sql) => Promise<T>) => Promise<T>;
@@ -54,7 +54,7 @@ export class AuditPartitions {
 
   /** The time-partitioned children of audit_log: every region's partition and the LIST default. */
   async regionTables(sql: Sql = this.sql): Promise<string[]> {
-    const rows: { name: string }[] = await sql.query(
+    const rows = await sql.query<{ name: string }[]>(
       `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'audit_log'::regclass AND c.relkind = 'p' ORDER BY c.relname`,
     );
@@ -63,7 +63,7 @@ export class AuditPartitions {
 
   /** Every month partition under every region (the default sub-partitions are not months). */
   async monthPartitions(): Promise<MonthPartition[]> {
-    const rows: { parent: string; name: string; reltuples: number }[] = await this.sql.query(
+    const rows = await this.sql.query<{ parent: string; name: string; reltuples: number }[]>(
       `SELECT p.relname AS parent, c.relname AS name, c.reltuples::float8 AS reltuples
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
         WHERE i.inhparent IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'audit_log'::regclass)
@@ -78,7 +78,7 @@ export class AuditPartitions {
 
   /** Every table that holds rows: each region's months and default sub-partition (month null). */
   async leaves(): Promise<{ name: string; month: Date | null }[]> {
-    const rows: { name: string }[] = await this.sql.query(`SELECT c.relname AS name FROM pg_partition_tree('audit_log') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
+    const rows = await this.sql.query<{ name: string }[]>(`SELECT c.relname AS name FROM pg_partition_tree('audit_log') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
     return rows.map((r) => ({ name: r.name, month: monthOfPartition(r.name) }));
   }
 
@@ -89,12 +89,12 @@ export class AuditPartitions {
    */
   async ensureMonth(parent: string, month: Date, sql: Sql = this.sql): Promise<boolean> {
     const name = monthPartitionName(parent, month);
-    const [{ exists }]: { exists: boolean }[] = await sql.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name]);
+    const [{ exists }] = await sql.query<{ exists: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name]);
     if (exists) return false;
     const { from, to } = monthBounds(month);
     const range = `FOR VALUES FROM (${literal(from.toISOString())}) TO (${literal(to.toISOString())})`;
     const fallback = ident(defaultSubPartitionName(parent));
-    const stray: unknown[] = await sql.query(`SELECT 1 FROM ${fallback} WHERE occurred_at >= $1 AND occurred_at < $2 LIMIT 1`, [from, to]);
+    const stray = await sql.query<unknown[]>(`SELECT 1 FROM ${fallback} WHERE occurred_at >= $1 AND occurred_at < $2 LIMIT 1`, [from, to]);
     try {
       if (stray.length === 0) {
         try {

@@ -18,7 +18,7 @@ describe(AuditTimePartitions1765300000000.name, () => {
   /** Every row, whole, in a fixed order: equal before and after means none was lost or changed. */
   const snapshot = async () => (await db.query(`SELECT md5(string_agg(a::text, '|' ORDER BY event_id)) AS digest, count(*)::int AS n FROM audit_log a`))[0] as { digest: string; n: number };
   const holders = async () =>
-    (await db.query(`SELECT tableoid::regclass::text AS t, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1`)) as { t: string; n: number }[];
+    await db.query<{ t: string; n: number }[]>(`SELECT tableoid::regclass::text AS t, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1`);
 
   beforeAll(async () => {
     db = await scratch.open({ migrations: BEFORE });
@@ -50,9 +50,9 @@ describe(AuditTimePartitions1765300000000.name, () => {
     db = await scratch.open();
     expect(await snapshot()).toEqual(before);
 
-    const kinds = (await db.query(
+    const kinds = await db.query<{ name: string; kind: string }[]>(
       `SELECT c.relname AS name, c.relkind AS kind FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_log'::regclass ORDER BY 1`,
-    )) as { name: string; kind: string }[];
+    );
     expect(kinds).toEqual([
       { name: 'audit_log_ae', kind: 'p' },
       { name: 'audit_log_default', kind: 'p' },
@@ -82,5 +82,5 @@ describe(AuditTimePartitions1765300000000.name, () => {
   }, 120_000);
 
   const leaves = async (parent: string) =>
-    ((await db.query(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, [parent])) as { name: string }[]).map((r) => r.name);
+    (await db.query<{ name: string }[]>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass`, [parent])).map((r) => r.name);
 });

@@ -94,7 +94,7 @@ describe(AuditReader.name, () => {
     const protocols = ['rest', 'grpc', 'kafka'];
     acmeIds = await insert(
       Array.from({ length: 300 }, (_, i) => ({
-        tenantId: 'acme', region: i % 2 ? 'eu' : 'ae', version: (i % 3) + 1, status: [200, 404, 429, 503, 500][i % 5]!, protocol: protocols[i % 3]!, at: at(Math.floor(i / 3) * 3),
+        tenantId: 'acme', region: i % 2 ? 'eu' : 'ae', version: (i % 3) + 1, status: [200, 404, 429, 503, 500][i % 5], protocol: protocols[i % 3], at: at(Math.floor(i / 3) * 3),
         model: i < 250 ? 'scorer' : 'ranker', requestId: i === 42 ? 'needle' : `acme-${i}`,
       })),
     );
@@ -125,7 +125,7 @@ describe(AuditReader.name, () => {
       expect(seen.every((r) => r.tenantId === 'acme')).toBe(true);
       expect(pages).toBeGreaterThanOrEqual(9);
       for (let i = 1; i < seen.length; i++) {
-        const [a, b] = [seen[i - 1]!, seen[i]!];
+        const [a, b] = [seen[i - 1], seen[i]];
         expect(a.occurredAt > b.occurredAt || (a.occurredAt === b.occurredAt && a.eventId > b.eventId)).toBe(true);
       }
       await db.query(`DELETE FROM audit_log WHERE occurred_at > $1 OR occurred_at < $2`, [new Date(base).toISOString(), new Date(base - 4000).toISOString()]);
@@ -152,8 +152,8 @@ describe(AuditReader.name, () => {
       await expectOnly({ status: '4XX', protocol: 'grpc' }, (r) => r.status >= 400 && r.status < 500 && r.protocol === 'grpc');
       await expectOnly({ requestId: 'needle' }, (r) => r.requestId === 'needle');
       // from inclusive, to exclusive; the same instant in another offset.
-      const from = all[200]!.occurredAt;
-      const to = all[100]!.occurredAt;
+      const from = all[200].occurredAt;
+      const to = all[100].occurredAt;
       await expectOnly({ from, to: to.replace('Z', '+00:00') }, (r) => r.occurredAt >= from && r.occurredAt < to);
       await expectOnly({ model: 'scorer', version: '3', status: '2xx', from }, (r) => r.model === 'scorer' && r.version === 3 && r.status < 300 && r.occurredAt >= from);
     });
@@ -179,7 +179,7 @@ describe(AuditReader.name, () => {
       const [body, mac] = nextCursor!.split('.');
       const forged = Buffer.from(JSON.stringify(['2099-01-01T00:00:00.000000Z', randomUUID()])).toString('base64url');
       await refusedWith(reader.page(acme, q({ model: 'scorer', cursor: `${forged}.${mac}` })), 400);
-      await refusedWith(reader.page(acme, q({ model: 'scorer', cursor: `${body}.${mac!.slice(1)}A` })), 400);
+      await refusedWith(reader.page(acme, q({ model: 'scorer', cursor: `${body}.${mac.slice(1)}A` })), 400);
       // The same cursor goes on with another page size, and with an export.
       expect((await reader.page(acme, q({ limit: '5', model: 'scorer', cursor: nextCursor! }))).records).toHaveLength(5);
     });
@@ -228,7 +228,7 @@ describe(AuditReader.name, () => {
       // through an index led by its tenant id (which one, for 150 rows, is the planner's call).
       const plan = async (scope: AuditScope) => {
         const { sql, params } = auditStatement(scope, {}, { at: at(150), eventId: randomUUID() }, AUDIT_EXPORT_BATCH);
-        const [{ 'QUERY PLAN': [{ Plan: root }] }] = (await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)) as [{ 'QUERY PLAN': [{ Plan: PlanNode }] }];
+        const [{ 'QUERY PLAN': [{ Plan: root }] }] = await db.query<[{ 'QUERY PLAN': [{ Plan: PlanNode }] }]>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
         const nodes: PlanNode[] = [];
         const walk = (node: PlanNode) => void (nodes.push(node), node.Plans?.forEach(walk));
         walk(root);
@@ -270,7 +270,7 @@ describe(AuditReader.name, () => {
       const seconds = (performance.now() - started) / 1000;
       expect(lines).toBe(BULK);
       expect(pulled).toBe(BULK / AUDIT_EXPORT_BATCH);
-      // eslint-disable-next-line no-console -- the measurement is the point of this test
+       
       console.log(`audit CSV export of ${BULK} rows (${(bytes / 1e6).toFixed(1)} MB) from Postgres: ${seconds.toFixed(2)} s = ${Math.round(BULK / seconds)} rows/s; heap growth peak ${(peakHeap / 1e6).toFixed(1)} MB`);
     }, 120_000);
   });
@@ -291,15 +291,24 @@ function parseCsv(csv: string): string[][] {
   let cell = '';
   let quoted = false;
   for (let i = 0; i < csv.length; i++) {
-    const c = csv[i]!;
+    const c = csv[i];
     if (quoted) {
-      if (c === '"' && csv[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && csv[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
-    else if (c === '\r' && csv[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += c;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && csv[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
   }
   return rows;
 }

@@ -84,7 +84,7 @@ export class AuditReader {
       if (rows.length > 0) yield rows.map(viewOf);
       if (rows.length < size) return;
       left -= rows.length;
-      after = positionOf(rows[rows.length - 1]!);
+      after = positionOf(rows[rows.length - 1]);
     }
   }
 
@@ -92,7 +92,7 @@ export class AuditReader {
     const { sql, params } = auditStatement(scope, filters, after, limit);
     const stores = this.stores.all();
     if (stores.length === 1) return stores[0].db.query(sql, params);
-    const rows = (await Promise.all(stores.map((store) => store.db.query(sql, params) as Promise<AuditRow[]>))).flat();
+    const rows = (await Promise.all(stores.map((store) => store.db.query<AuditRow[]>(sql, params)))).flat();
     return rows.sort(newestFirst).slice(0, limit);
   }
 }

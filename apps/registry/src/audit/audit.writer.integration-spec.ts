@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
@@ -50,7 +50,7 @@ describe(AuditWriter.name, () => {
       // One partition, one send: the good and the bad arrive in the same batch, as on a busy topic.
       messages: values.map((value) => ({ partition: 0, key: 'k', value: typeof value === 'string' ? value : JSON.stringify(value), headers: { tenant: 'acme', Authorization: 'Bearer not-for-the-quarantine' } })),
     });
-  const rowsOf = async (ids: string[]) => (await db.query(`SELECT event_id, model FROM audit_log WHERE event_id = ANY($1::uuid[])`, [ids])) as { event_id: string; model: string }[];
+  const rowsOf = async (ids: string[]) => await db.query<{ event_id: string; model: string }[]>(`SELECT event_id, model FROM audit_log WHERE event_id = ANY($1::uuid[])`, [ids]);
   const state = () => writer.consumerState();
 
   beforeAll(async () => {
@@ -111,9 +111,9 @@ describe(AuditWriter.name, () => {
         ['invalid', '6'],
         ['rejected', '8'],
       ]);
-      expect(header(byOffset[0]!, QUARANTINE_HEADERS.reason)).toMatch(/^not JSON/);
-      expect(header(byOffset[1]!, QUARANTINE_HEADERS.reason)).toMatch(/^invalid: tenantId: text Postgres cannot store/);
-      expect(header(byOffset[2]!, QUARANTINE_HEADERS.reason)).toMatch(/^postgres 22008: date\/time field value out of range/);
+      expect(header(byOffset[0], QUARANTINE_HEADERS.reason)).toMatch(/^not JSON/);
+      expect(header(byOffset[1], QUARANTINE_HEADERS.reason)).toMatch(/^invalid: tenantId: text Postgres cannot store/);
+      expect(header(byOffset[2], QUARANTINE_HEADERS.reason)).toMatch(/^postgres 22008: date\/time field value out of range/);
       for (const m of byOffset) {
         expect(header(m, QUARANTINE_HEADERS.topic)).toBe(topics.audit.topic);
         expect(header(m, QUARANTINE_HEADERS.partition)).toBe('0');
@@ -121,8 +121,8 @@ describe(AuditWriter.name, () => {
         expect(Object.keys(m.headers ?? {}).map((h) => h.toLowerCase())).not.toContain('authorization');
       }
       // The original bytes, as they were on the audit topic.
-      expect(byOffset[0]!.value?.toString()).toBe('not json {');
-      expect(JSON.parse(byOffset[2]!.value!.toString())).toEqual(yearZero);
+      expect(byOffset[0].value?.toString()).toBe('not json {');
+      expect(JSON.parse(byOffset[2].value!.toString())).toEqual(yearZero);
       expect(state()).toMatchObject({ running: true, quarantined: 3, batchSince: null, retryingSince: null });
     }, 90_000);
 

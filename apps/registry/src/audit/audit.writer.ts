@@ -200,7 +200,7 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
 
   /** Rows of the region already in the parent's default partition: a partition for it cannot be made until they move. */
   private async hasDefaultRows(db: DataSource, parent: 'audit_log' | 'payload_log', region: string): Promise<boolean> {
-    return (await db.query(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region])).length > 0;
+    return (await db.query<unknown[]>(`SELECT 1 FROM ${parent}_default WHERE residency_region = $1 LIMIT 1`, [region])).length > 0;
   }
 
   private async ensurePayloadPartition(db: DataSource, region: string): Promise<void> {

@@ -155,10 +155,10 @@ export class BatchJobsService {
    */
   private async inputLimits(tenantId: string): Promise<ParseLimits & { tenantBytesLeft: number }> {
     const limits = this.config.batch;
-    const [{ jobs, bytes }] = (await this.db.query(
+    const [{ jobs, bytes }] = await this.db.query<{ jobs: number; bytes: string }[]>(
       `SELECT count(*)::int AS jobs, COALESCE(sum(input_bytes), 0)::bigint AS bytes FROM batch_jobs WHERE tenant_id = $1 AND state = ANY($2)`,
       [tenantId, IN_FLIGHT],
-    )) as { jobs: number; bytes: string }[];
+    );
     if (jobs >= limits.tenantMaxJobs) throw BatchError.tooManyJobs(limits.tenantMaxJobs);
     const tenantBytesLeft = limits.tenantMaxBytes - Number(bytes);
     // The tenant's jobs in flight hold it all: once they finish, the same job fits.

@@ -136,7 +136,7 @@ export class DeploymentsService {
    */
   async write(tx: EntityManager, modelId: string, spec: DeploymentSpec | null, change: { actor: string; reason: string }): Promise<DeploymentEntity> {
     if (spec !== null) this.checkMaxima(spec.serving);
-    const [{ max }] = await tx.query(`SELECT COALESCE(MAX(revision), 0)::int AS max FROM deployment_revisions WHERE model_id = $1`, [modelId]);
+    const [{ max }] = await tx.query<{ max: number }[]>(`SELECT COALESCE(MAX(revision), 0)::int AS max FROM deployment_revisions WHERE model_id = $1`, [modelId]);
     const revision = Number(max) + 1;
     await tx.getRepository(DeploymentRevisionEntity).insert({ modelId, revision, spec, actor: change.actor, reason: change.reason });
     const repo = tx.getRepository(DeploymentEntity);

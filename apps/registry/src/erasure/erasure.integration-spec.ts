@@ -44,7 +44,7 @@ describe(ErasureService.name, () => {
     await db.query(`INSERT INTO batch_rows (job_id, idx, chunk, state, input, output) SELECT $1, i, 0, 'done', '{"in":1}', '{"out":1}' FROM generate_series(0, 2) i`, [id]);
     return id;
   };
-  const count = async (sql: string, params: unknown[] = []) => ((await db.query(sql, params)) as { n: number }[])[0].n;
+  const count = async (sql: string, params: unknown[] = []) => (await db.query<{ n: number }[]>(sql, params))[0].n;
 
   beforeAll(async () => {
     db = await scratch.open();

@@ -71,9 +71,9 @@ export class ModelsService {
     const model = await this.get(principal, name);
     const versions = await this.db.transaction(async (tx) => {
       await lockModel(tx, model.id);
-      const [production] = await tx.query(`SELECT string_agg(version::text, ', ' ORDER BY version) AS versions FROM model_versions WHERE model_id = $1 AND stage = 'production'`, [model.id]);
+      const [production] = await tx.query<{ versions: string | null }[]>(`SELECT string_agg(version::text, ', ' ORDER BY version) AS versions FROM model_versions WHERE model_id = $1 AND stage = 'production'`, [model.id]);
       if (production?.versions) throw ModelsError.serving(name, `version(s) ${production.versions} in production`);
-      const deployed = await tx.query(`SELECT 1 FROM deployments WHERE model_id = $1`, [model.id]);
+      const deployed = await tx.query<unknown[]>(`SELECT 1 FROM deployments WHERE model_id = $1`, [model.id]);
       if (deployed.length > 0) throw ModelsError.serving(name, 'it has a deployment; delete the deployment first');
       const rows: { version: number }[] = await tx.query(`SELECT version FROM model_versions WHERE model_id = $1`, [model.id]);
       await tx.query(`DELETE FROM rollout_events WHERE rollout_id IN (SELECT id FROM rollouts WHERE model_id = $1)`, [model.id]);

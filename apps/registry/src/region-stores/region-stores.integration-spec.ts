@@ -41,7 +41,7 @@ describe('regional audit stores (integration)', () => {
   });
   const consumed = (events: AuditEvent[]): ConsumedEvent<AuditEvent>[] => events.map((value, i) => ({ key: null, value, headers: {}, partition: 0, offset: String(i) }));
   const idsIn = async (db: DataSource, tenantId: string): Promise<string[]> =>
-    ((await db.query(`SELECT event_id FROM audit_log WHERE tenant_id = $1 ORDER BY event_id`, [tenantId])) as { event_id: string }[]).map((r) => r.event_id);
+    (await db.query<{ event_id: string }[]>(`SELECT event_id FROM audit_log WHERE tenant_id = $1 ORDER BY event_id`, [tenantId])).map((r) => r.event_id);
   const sorted = (events: AuditEvent[]) => events.map((e) => e.eventId).sort();
 
   beforeAll(async () => {

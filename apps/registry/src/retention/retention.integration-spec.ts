@@ -45,9 +45,9 @@ describe(RetentionService.name, () => {
     await db.query(`INSERT INTO batch_rows (job_id, idx, chunk, state, input, output) SELECT $1, i, 0, 'done', '{"in":1}', '{"out":1}' FROM generate_series(0, 2) i`, [id]);
     return id;
   };
-  const auditIds = async () => new Set(((await db.query(`SELECT event_id FROM audit_log`)) as { event_id: string }[]).map((r) => r.event_id));
-  const tableExists = async (name: string) => ((await db.query(`SELECT to_regclass($1) IS NOT NULL AS e`, [name])) as { e: boolean }[])[0].e;
-  const holderOf = async (eventId: string) => ((await db.query(`SELECT tableoid::regclass::text AS t FROM audit_log WHERE event_id = $1`, [eventId])) as { t: string }[])[0]?.t;
+  const auditIds = async () => new Set((await db.query<{ event_id: string }[]>(`SELECT event_id FROM audit_log`)).map((r) => r.event_id));
+  const tableExists = async (name: string) => (await db.query<{ e: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS e`, [name]))[0].e;
+  const holderOf = async (eventId: string) => (await db.query<{ t: string }[]>(`SELECT tableoid::regclass::text AS t FROM audit_log WHERE event_id = $1`, [eventId]))[0]?.t;
 
   beforeAll(async () => {
     db = await scratch.open();
@@ -126,9 +126,9 @@ describe(RetentionService.name, () => {
       );
       expect(run!.removed).toHaveLength(6);
 
-      const jobs = (await db.query(
+      const jobs = await db.query<{ id: string; expired_at: Date | null; rows: number; chunks: number }[]>(
         `SELECT j.id, j.expired_at, (SELECT count(*)::int FROM batch_rows r WHERE r.job_id = j.id) AS rows, (SELECT count(*)::int FROM batch_chunks c WHERE c.job_id = j.id) AS chunks FROM batch_jobs j`,
-      )) as { id: string; expired_at: Date | null; rows: number; chunks: number }[];
+      );
       for (const job of jobs) {
         const gone = expiredJobs.includes(job.id);
         expect(keptJobs.includes(job.id) || gone).toBe(true);

@@ -45,7 +45,7 @@ export class RetentionService {
     const lock = this.db.createQueryRunner();
     await lock.connect();
     try {
-      const [{ locked }]: { locked: boolean }[] = await lock.query(`SELECT pg_try_advisory_lock(${PASS_LOCK}) AS locked`);
+      const [{ locked }] = (await lock.query(`SELECT pg_try_advisory_lock(${PASS_LOCK}) AS locked`)) as { locked: boolean }[];
       if (!locked) return null;
       try {
         return await this.pass(trigger, options.now ?? new Date(), options.signal);

@@ -212,12 +212,12 @@ export class VersionsService {
 
   /** Bytes of the distinct artifacts the tenant's versions hold (a shared artifact counts for each tenant holding it), `except` one hash. */
   private async storageUsed(tx: EntityManager, tenantId: string, except?: string): Promise<number> {
-    const [{ used }] = (await tx.query(
+    const [{ used }] = await tx.query<{ used: string }[]>(
       `SELECT COALESCE(sum(size_bytes), 0)::bigint AS used FROM (
          SELECT DISTINCT v.sha256, v.size_bytes FROM model_versions v JOIN models m ON m.id = v.model_id
           WHERE m.tenant_id = $1 AND v.sha256 <> $2) held`,
       [tenantId, except ?? ''],
-    )) as { used: string }[];
+    );
     return Number(used);
   }
 

@@ -59,7 +59,7 @@ export async function commitIsolating<T>(outcomes: readonly T[], steps: Isolatin
         return;
       }
       // Once more alone before blaming it: a fault that passes (metadata catching up) is not the message's.
-      let fault = error as Error;
+      let fault: Error;
       try {
         await steps.commit(from, to, [committed[from]]);
         return;

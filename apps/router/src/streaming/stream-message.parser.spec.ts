@@ -41,7 +41,7 @@ describe('parseStreamMessage', () => {
     ['a request without inputs', { value: Buffer.from('{"model_name":"m"}') }, 'undecodable: inputs'],
     ['a bad reply topic', { headers: { 'reply-topic': 'no spaces allowed' } }, "reply-topic 'no spaces allowed' is not a topic name"],
   ])('sends %s to the dead-letter topic with the reason', (_case, overrides, reason) => {
-    const parsed = parseStreamMessage(message(overrides as Partial<RawStreamMessage>));
+    const parsed = parseStreamMessage(message(overrides));
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.reason).toContain(reason);
   });

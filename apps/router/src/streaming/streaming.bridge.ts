@@ -217,6 +217,8 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  // kafkajs hands these as closures over the batch (no `this`), though its types declare them as methods.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   private async onBatch({ batch, heartbeat, isRunning, isStale, pause, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     // Authenticated first: the answered-set is per tenant, and the tenant is known only then.

@@ -1,4 +1,4 @@
-import type { HealthCheckResult, HealthIndicatorResult } from '@nestjs/terminus';
+import type { HealthCheckResult } from '@nestjs/terminus';
 
 /**
  * What `/health/ready` (and OIP's `/v2/health/ready`) answer: Terminus' own result (`status`,
@@ -27,7 +27,7 @@ export function indicatorData(details: Record<string, unknown> | void | undefine
 /** The report of a Terminus result; `ready` is Terminus' `ok` (an `error` or `shutting_down` is not ready). */
 export function readinessReport(result: HealthCheckResult): ReadinessReport {
   const checks: Record<string, Record<string, unknown>> = {};
-  for (const [name, detail] of Object.entries(result.details as HealthIndicatorResult)) {
+  for (const [name, detail] of Object.entries(result.details)) {
     const { status, message, [RENAMED_STATUS]: state, ...seen } = detail as Record<string, unknown>;
     checks[name] = {
       ...seen,

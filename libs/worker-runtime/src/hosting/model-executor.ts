@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { DispatchRequest } from '@falaj/contracts';
 import type { InferOutcome, VersionBatcher } from '../batching/batch-execution';
 import { batchKey, checkRequest } from '../batching/request-check';
@@ -72,7 +72,7 @@ export class ModelExecutor {
     slot.running++;
     slot.lastUsed = performance.now();
     try {
-      return await instance.run(feeds as Record<string, Tensor>, fetches && fetches.length > 0 ? fetches : undefined);
+      return await instance.run(feeds, fetches && fetches.length > 0 ? fetches : undefined);
     } finally {
       if (--slot.running === 0) slot.runsDone?.();
     }

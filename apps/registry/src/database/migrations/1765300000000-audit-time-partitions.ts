@@ -33,7 +33,7 @@ export class AuditTimePartitions1765300000000 implements MigrationInterface {
     for (const child of legacy) {
       await q.query(`CREATE TABLE "${child.name}" PARTITION OF "audit_log" ${child.bound} PARTITION BY RANGE ("occurred_at")`);
       await partitions.ensureDefault(q, child.name);
-      const [span]: { first: Date | null; last: Date | null }[] = await q.query(`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM "${child.name}_legacy"`);
+      const [span] = (await q.query(`SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM "${child.name}_legacy"`)) as { first: Date | null; last: Date | null }[];
       const now = new Date();
       const months = span.first && span.last ? monthsBetween(span.first, span.last, MONTHS_KEPT_APART).filter((m) => m >= addMonths(monthStart(now), -MONTHS_KEPT_APART)) : [];
       for (const month of [...months, ...monthsAhead(now)]) await partitions.ensureMonth(child.name, month, q);
@@ -57,11 +57,11 @@ export class AuditTimePartitions1765300000000 implements MigrationInterface {
 
   /** Detaches audit_log's children of the kind (`r` plain, `p` partitioned), each renamed `<name>_legacy`. */
   private async detachAll(q: QueryRunner, relkind: 'r' | 'p'): Promise<Child[]> {
-    const children: Child[] = await q.query(
+    const children = (await q.query(
       `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'audit_log'::regclass AND c.relkind = $1 ORDER BY c.relname`,
       [relkind],
-    );
+    )) as Child[];
     for (const child of children) {
       await q.query(`ALTER TABLE "audit_log" DETACH PARTITION "${child.name}"`);
       await q.query(`ALTER TABLE "${child.name}" RENAME TO "${child.name}_legacy"`);
@@ -71,9 +71,9 @@ export class AuditTimePartitions1765300000000 implements MigrationInterface {
 
   /** The parent's columns by name: the copy does not depend on their order in the old tables. */
   private async columns(q: QueryRunner): Promise<string> {
-    const rows: { name: string }[] = await q.query(
+    const rows = (await q.query(
       `SELECT attname AS name FROM pg_attribute WHERE attrelid = 'audit_log'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-    );
+    )) as { name: string }[];
     return rows.map((r) => `"${r.name}"`).join(', ');
   }
 }

@@ -16,7 +16,7 @@ export function elementsOf(payload: TensorPayload): Elements {
   const { datatype, shape, data } = payload;
   const count = elementCount(shape);
   const aligned = Buffer.from(data); // a fresh copy: every typed view over it is aligned
-  const view = <T>(Type: new (b: ArrayBuffer, o: number, n: number) => T) => new Type(aligned.buffer as ArrayBuffer, aligned.byteOffset, count);
+  const view = <T>(Type: new (b: ArrayBuffer, o: number, n: number) => T) => new Type(aligned.buffer, aligned.byteOffset, count);
   switch (datatype) {
     case 'BYTES':
       return decodeBytesElements(data, count, payload.name);

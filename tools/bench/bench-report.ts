@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../repo-root';
+import { repoRoot } from '@falaj/testing';
 import type { BenchModel } from './bench-models';
 
 export interface Row {
@@ -119,7 +119,7 @@ export function writeReport(input: ReportInput): string {
   const licences = input.models.map((m) => `- \`${m.name}\`: ${m.label} — ${m.licence}`).join('\n');
   const markdown = `# Benchmarks
 
-Written by \`npm run bench\` (libs/testing/src/bench/main.ts) on ${input.startedAt.toISOString()}; the whole run took ${input.tookSeconds.toFixed(0)} s.
+Written by \`npm run bench\` (tools/bench/main.ts) on ${input.startedAt.toISOString()}; the whole run took ${input.tookSeconds.toFixed(0)} s.
 
 - **Machine**: ${input.machine}. Everything ran on it at once: PostgreSQL, Redis, the Kafka broker, the five apps, the load generator (autocannon, in the bench process), with whatever else the machine ran (its load average at the start is above), so the numbers move from run to run.
 - **Command**: \`npm run bench\` (builds, starts the infrastructure with scripts/infra.sh and the five apps from \`dist/\` with FalajSuite, registers the three models over the admin API, waits until they are ready).

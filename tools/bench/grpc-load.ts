@@ -1,5 +1,5 @@
 import type { TensorPayload } from '@falaj/contracts';
-import { OipGrpcClient } from '../oip-grpc-client';
+import { OipGrpcClient } from '@falaj/testing';
 import type { LoadResult } from './http-load';
 import { summarize } from './percentiles';
 

@@ -1,9 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { KAFKA_USERS } from '@falaj/messaging';
 import { auditEventOf, auditTopic, regionAuditTopic } from '@falaj/contracts';
-import { FalajSuite } from '../falaj-suite';
-import { testKafka } from '../kafka-access';
-import { trustTestCa } from '../test-tls';
+import { FalajSuite, testKafka, trustTestCa } from '@falaj/testing';
 
 /** Events a run sends, and how many go in one produce request (as the gateway's sink batches them). */
 const EVENTS = Number(process.env.FALAJ_BENCH_AUDIT_EVENTS ?? 50_000);

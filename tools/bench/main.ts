@@ -1,11 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { eventually } from '../eventually';
-import { FalajSuite } from '../falaj-suite';
-import { repoRoot } from '../repo-root';
-import { trustTestCa } from '../test-tls';
-import { encodeBinaryInferRequest } from '../oip-binary';
+import { encodeBinaryInferRequest, eventually, FalajSuite, repoRoot, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-models';
 import { startEchoServer } from './echo-server';
 import { cpuMs } from './cpu-time';

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually } from '../eventually';
-import type { FalajSuite, SuiteClient } from '../falaj-suite';
-import { repoRoot } from '../repo-root';
+import { eventually, repoRoot } from '@falaj/testing';
+import type { FalajSuite, SuiteClient } from '@falaj/testing';
 
 /**
  * A tenant (residency ae) with tiny-mlp v1 in production and ready, and a client of it that may

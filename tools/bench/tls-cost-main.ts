@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { eventually } from '../eventually';
-import { FalajSuite } from '../falaj-suite';
-import { repoRoot } from '../repo-root';
-import { trustTestCa } from '../test-tls';
+import { eventually, FalajSuite, repoRoot, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody } from './bench-models';
 import { load, type LoadResult } from './http-load';
 

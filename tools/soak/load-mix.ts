@@ -1,9 +1,7 @@
 import type { Consumer, Producer } from 'kafkajs';
 import { inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contracts';
-import type { FalajSuite } from '../falaj-suite';
-import { testKafka } from '../kafka-access';
-import { OipGrpcClient } from '../oip-grpc-client';
-import { encodeBinaryInferRequest } from '../oip-binary';
+import { encodeBinaryInferRequest, OipGrpcClient, testKafka } from '@falaj/testing';
+import type { FalajSuite } from '@falaj/testing';
 
 /** Calls per second of each part of the soak's mix; a job of `jobRows` rows every `jobEverySeconds`. */
 export interface MixRates {
@@ -197,7 +195,7 @@ export class LoadMix {
       try {
         await this.grpc!.infer({ model: this.model, id, inputs: [{ ...tensor, datatype: 'FP32', data: Buffer.from(new Float32Array(data).buffer) }], metadata: { 'x-request-id': id } });
       } catch (error) {
-        const e = error as Error & { code?: number; metadata?: { get(key: string): unknown[] } };
+        const e = error as Error & { code?: number; metadata?: { get(key: string): (string | Buffer)[] } };
         if (typeof e.code !== 'number') throw error;
         const retryAfter = e.metadata?.get('retry-after')?.[0];
         throw new CallFailed({ kind: 'grpc', code: e.code, message: e.message, ...(retryAfter !== undefined ? { retryAfter: String(retryAfter) } : {}) }, e.message);
@@ -248,7 +246,7 @@ export class LoadMix {
       const body = Buffer.from(Array.from({ length: rows }, (_, i) => JSON.stringify({ inputs: [input(i)] })).join('\n') + '\n');
       const submitted = await this.suite.call('POST', `/v2/batch/jobs?model=${this.model}`, this.token, body, { 'content-type': 'application/x-ndjson' });
       if (submitted.status !== 201) {
-        const error = String((submitted.json as { error?: unknown } | undefined)?.error ?? '');
+        const error = (submitted.json as { error?: string } | undefined)?.error ?? '';
         this.observer?.jobRefused?.(submitted.status, error, submitted.headers.get('retry-after') ?? undefined);
         throw new Error(`submit HTTP ${submitted.status}`);
       }

@@ -1,9 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../eventually';
-import { FalajSuite } from '../falaj-suite';
-import { trustTestCa } from '../test-tls';
+import { eventually, FalajSuite, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody } from './bench-models';
 import { load } from './http-load';
 

@@ -1,7 +1,6 @@
 import { inferenceStreamTopics, tenantReplyTopicNamespace } from '@falaj/contracts';
-import { eventually } from '../eventually';
-import { testKafka } from '../kafka-access';
-import type { FalajSuite } from '../falaj-suite';
+import { eventually, testKafka } from '@falaj/testing';
+import type { FalajSuite } from '@falaj/testing';
 
 export interface PipelineResult {
   items: number;

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { AccessTokenVerifier, Authenticator, InvalidTokenError, RevocationList, type Principal } from '@falaj/auth';
 import { revokedClientField, revokedTokenField } from '@falaj/contracts';
-import { LocalIssuer } from '../local-issuer';
+import { LocalIssuer } from '@falaj/testing';
 import { summarize } from './percentiles';
 
 /**

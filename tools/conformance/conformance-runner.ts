@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { TensorPayload } from '@falaj/contracts';
 import { encodeJsonTensorData } from '@falaj/oip';
-import { eventually } from '../eventually';
-import type { FalajSuite } from '../falaj-suite';
-import { decodeBinaryInferResponse, encodeBinaryInferRequest } from '../oip-binary';
-import type { OipGrpcClient } from '../oip-grpc-client';
+import { decodeBinaryInferResponse, encodeBinaryInferRequest, eventually } from '@falaj/testing';
+import type { FalajSuite, OipGrpcClient } from '@falaj/testing';
 import type { EligibleCase } from './onnx-test-cases';
 import { compareTensors, elementsOf } from './tensor-compare';
 
@@ -136,7 +134,7 @@ export function jsonCannotCarry(inputs: readonly TensorPayload[], outputs: reado
         continue;
       }
       const elements = elementsOf(t) as Array<number | bigint>;
-      if (t.datatype.startsWith('FP') && elements.some((v) => !Number.isFinite(v as number))) return `${role} '${t.name}' holds NaN or infinity`;
+      if (t.datatype.startsWith('FP') && elements.some((v) => !Number.isFinite(v))) return `${role} '${t.name}' holds NaN or infinity`;
       if (role === 'output' && typeof elements[0] === 'bigint' && elements.some((v) => !Number.isSafeInteger(Number(v)))) {
         return `output '${t.name}' holds 64-bit integers past 2^53`;
       }

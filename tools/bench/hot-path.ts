@@ -1,13 +1,11 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../eventually';
-import { FalajSuite } from '../falaj-suite';
+import { eventually, FalajSuite, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody, sampleInput } from './bench-models';
 import { cpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
 import { streamLoad } from './stream-load';
-import { trustTestCa } from '../test-tls';
 
 /**
  * `npm run bench:hot-path`: the cells the hot-path checks could cost — the tiny MLP straight into

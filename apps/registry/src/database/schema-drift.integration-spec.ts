@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../apps/registry/src/database/data-source.options';
-import { ensureDatabase } from '../../apps/registry/src/database/ensure-database';
-import { ScratchDatabase } from '../support/scratch-database';
+import { MIGRATIONS } from './data-source.options';
+import { ensureDatabase } from './ensure-database';
+import { ScratchDatabase } from '../../../../test/support/scratch-database';
 
 /** Real Postgres. Entities and migrations must agree: a change to one without the other fails here. */
 describe('registry schema', () => {

@@ -2,11 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { AppName } from '../app-process';
-import { FalajSuite } from '../falaj-suite';
-import { TEST_KAFKA } from '../kafka-access';
-import { repoRoot } from '../repo-root';
-import { trustTestCa } from '../test-tls';
+import { FalajSuite, repoRoot, TEST_KAFKA, trustTestCa } from '@falaj/testing';
+import type { AppName } from '@falaj/testing';
 import { LoadMix, mixRatesFromEnv, type MixRates } from './load-mix';
 import { establishedByPid, sampleProcess, type BackbonePorts, type ProcessSample } from './process-sampler';
 import { redisCensus, type Census } from './redis-census';
@@ -43,7 +40,7 @@ async function main(): Promise<void> {
   const suite = new FalajSuite();
   const probeDir = join(suite.workDir, 'probes');
   mkdirSync(probeDir, { recursive: true });
-  const probe = ['--require', join(repoRoot(), 'dist-bench/libs/testing/src/soak/memory-probe.js')];
+  const probe = ['--require', join(repoRoot(), 'dist-bench/tools/soak/memory-probe.js')];
   const probeEnv = { FALAJ_SOAK_PROBE_DIR: probeDir };
   const ports: BackbonePorts = {
     redis: Number(new URL(suite.redis.url).port),

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { eventually } from '../eventually';
-import { FalajSuite } from '../falaj-suite';
-import { trustTestCa } from '../test-tls';
+import { eventually, FalajSuite, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody } from './bench-models';
 import { measureTracerCost, measureTracingOverhead, tracingSection } from './tracing-cost';
 

@@ -1,6 +1,7 @@
 // Proves that kafkajs 2.2.4 works against the broker started by `scripts/infra.sh up` (Kafka 4.x
 // removed old protocol versions, KIP-896). Runs against the real broker; fails when it is unreachable.
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import {
   Admin,
   ConfigResourceTypes,
@@ -38,7 +39,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined> |
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : inspect(lastError)}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
@@ -82,7 +83,7 @@ describe('kafkajs 2.2.4 against the broker', () => {
     try {
       await admin.connect();
     } catch (err) {
-      throw new Error(`Kafka broker not reachable at ${BROKERS.join(',')} (run \`bash scripts/infra.sh up\`): ${String(err)}`);
+      throw new Error(`Kafka broker not reachable at ${BROKERS.join(',')} (run \`bash scripts/infra.sh up\`): ${String(err)}`, { cause: err });
     }
   });
 

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { eventually } from '../eventually';
-import { freePort } from '../free-port';
-import { repoRoot } from '../repo-root';
+import { eventually, freePort, repoRoot } from '@falaj/testing';
 
 /**
  * A bare Fastify server in its own process that answers a JSON POST with its body: the HTTP

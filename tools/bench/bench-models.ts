@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { TensorPayload } from '@falaj/contracts';
-import { repoRoot } from '../repo-root';
+import { repoRoot } from '@falaj/testing';
 
 const ROOT = repoRoot();
 

@@ -2,8 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts } from '../free-port';
-import { repoRoot } from '../repo-root';
+import { freePorts, repoRoot } from '@falaj/testing';
 
 /** The machine's shared services: a fault must never reach one of them. */
 const run = promisify(execFile);

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { FalajSuite } from '../falaj-suite';
-import { trustTestCa } from '../test-tls';
+import { FalajSuite, trustTestCa } from '@falaj/testing';
 import { LoadMix, mixRatesFromEnv, type MixRates } from '../soak/load-mix';
 import { tenantServingTinyMlp } from '../soak/tiny-mlp-tenant';
 import { CallLedger } from './call-ledger';

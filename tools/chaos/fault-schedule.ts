@@ -1,4 +1,4 @@
-import type { FalajSuite } from '../falaj-suite';
+import type { FalajSuite } from '@falaj/testing';
 import type { PrivateInfra } from './private-infra';
 
 /** One fault of the schedule: what breaks, and (after its window) what makes the stack whole for the next. */

@@ -1,6 +1,6 @@
 import { SpanKind, Tracing, endSpan } from '@falaj/tracing';
-import type { FalajSuite } from '../falaj-suite';
-import { eventually } from '../eventually';
+import { eventually } from '@falaj/testing';
+import type { FalajSuite } from '@falaj/testing';
 import { cpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
 
