@@ -87,7 +87,10 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   // span of every HTTP request with `traceresponse` on its answer; spans still queued are sent at close.
   const tracer = installTracing(loadTracingConfig(options.name));
   registerHttpTracing(fastify, tracer);
-  fastify.addHook('onClose', async () => tracer.shutdown());
+  fastify.addHook('onClose', async () => {
+    const failed = await tracer.shutdown();
+    if (failed !== undefined) fastify.log.warn({ error: failed }, 'the last spans could not be exported');
+  });
   fastify.addHook('onRequest', setSecurityHeaders);
   let authenticate: ReturnType<typeof authenticateOnRequest> | undefined;
   fastify.addHook('onRequest', async (request, reply) => authenticate?.(request, reply));

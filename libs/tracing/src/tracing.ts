@@ -103,9 +103,17 @@ export class Tracing {
     return remote === undefined ? undefined : formatTraceparent(remote);
   }
 
-  /** Sends what is finished; at shutdown. */
-  async shutdown(): Promise<void> {
-    await this.provider?.shutdown();
+  /**
+   * Sends what is finished; at shutdown. A backend that refuses that last export (down, full)
+   * costs those spans, never the app's orderly stop: the reason is returned for the caller to log.
+   */
+  async shutdown(): Promise<string | undefined> {
+    try {
+      await this.provider?.shutdown();
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   }
 }
 
