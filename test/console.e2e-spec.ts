@@ -238,6 +238,18 @@ describe('web console (browser e2e)', () => {
     expect(Number(await page.getByTestId('traffic-chart').getAttribute('data-points'))).toBeGreaterThan(0);
     // Both versions of the split answer: the canary's 10 % shows as its own series.
     await page.getByTestId('traffic').filter({ hasText: 'v1' }).filter({ hasText: 'v2' }).waitFor({ timeout: 60_000 });
+    // Each version's queue per pool and its runs by batch size, from the workers' heartbeats.
+    const queues = page.getByTestId('queue-depth');
+    for (const version of ['1', '2']) await queues.locator(`[data-version="${version}"][data-pool="cpu.ae"]`).waitFor({ timeout: 30_000 });
+    const depth = Number(await queues.locator('[data-version="1"][data-pool="cpu.ae"]').getAttribute('data-queue-depth'));
+    expect(depth).toBeGreaterThanOrEqual(0);
+    const runs = await eventually('v1 runs by batch size', async () => {
+      const cells = page.getByTestId('batch-sizes').locator('[data-version="1"]');
+      const counts = await Promise.all((await cells.all()).map(async (row) => Number(await row.getAttribute('data-runs'))));
+      const sum = counts.reduce((n, c) => n + c, 0);
+      return sum > 0 ? sum : undefined;
+    }, 30_000, 500);
+    metrics.queue = { v1QueueDepth: depth, v1Runs: runs };
     await shot('05-traffic');
 
     await go(page, 'Rollouts');
