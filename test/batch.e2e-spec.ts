@@ -187,4 +187,43 @@ describe('batch jobs and async inference (e2e)', () => {
     const bad = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [] }, { prefer: 'respond-async' });
     expect(bad.status).toBe(400);
   }, 90_000);
+
+  it("lists the tenant's batch jobs newest first, a page at a time, and another tenant's none", async () => {
+    const page = async (caller: string, query: string) => {
+      const answer = await suite.call('GET', `/v2/batch/jobs${query}`, caller);
+      expect(answer.status).toBe(200);
+      return answer.json as { jobs: { id: string; kind: string; state: string }[]; nextCursor: string | null };
+    };
+    const newestFirst = await suite.query<{ id: string; state: string }>(
+      `SELECT id, state FROM batch_jobs WHERE tenant_id = 'acme' AND kind = 'batch' ORDER BY created_at DESC, id DESC`,
+    );
+    expect(newestFirst.length).toBeGreaterThan(5);
+    const seen: string[] = [];
+    let pages = 0;
+    for (let cursor: string | null = null; ; ) {
+      pages++;
+      const { jobs, nextCursor }: { jobs: { id: string; kind: string }[]; nextCursor: string | null } = await page(token, `?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(jobs.length).toBeLessThanOrEqual(3);
+      expect(jobs.every((j) => j.kind === 'batch')).toBe(true);
+      seen.push(...jobs.map((j) => j.id));
+      if (!nextCursor) break;
+      cursor = nextCursor;
+    }
+    // Every job once, in order, none of the async ones; pages of 3.
+    expect(seen).toEqual(newestFirst.map((j) => j.id));
+    expect(pages).toBe(Math.ceil(newestFirst.length / 3));
+    const completed = await page(token, '?state=completed&limit=100');
+    expect(completed.jobs.map((j) => j.id)).toEqual(newestFirst.filter((j) => j.state === 'completed').map((j) => j.id));
+    expect(completed.jobs.length).toBeGreaterThan(0);
+
+    const admin = await suite.platformAdminToken();
+    await suite.call('POST', '/admin/tenants', admin, { id: 'globex', name: 'Globex', residency: 'ae' }); // 409 if the 404 test made it
+    const other = await suite.token({ tenantId: 'globex', subject: 'x', scopes: ['infer'] });
+    expect(await page(other, '')).toEqual({ jobs: [], nextCursor: null });
+    // Acme's cursor gives globex nothing either (the cursor job is looked up in the caller's tenant).
+    expect(await page(other, `?cursor=${newestFirst[0].id}`)).toEqual({ jobs: [], nextCursor: null });
+    for (const bad of ['?limit=101', '?limit=0', '?cursor=nope', '?state=everything', '?tenant=acme']) {
+      expect((await suite.call('GET', `/v2/batch/jobs${bad}`, token)).status).toBe(400);
+    }
+  }, 60_000);
 });

@@ -32,6 +32,7 @@ describe('web console (browser e2e)', () => {
   let page: Page;
   let acme: SuiteClient;
   let beta: SuiteClient;
+  let betaJobs: SuiteClient;
   let loadToken: string;
   let load: { stop: boolean; sent: number; done?: Promise<void> } = { stop: true, sent: 0 };
   const metrics: Record<string, unknown> = {};
@@ -59,6 +60,7 @@ describe('web console (browser e2e)', () => {
     for (const id of ['acme', 'beta']) expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency: 'ae' })).status).toBe(201);
     acme = await suite.createClient('acme', ['infer', 'models:read', 'models:write', 'deployments:write', 'audit:read'], 'acme-console');
     beta = await suite.createClient('beta', ['models:read'], 'beta-console');
+    betaJobs = await suite.createClient('beta', ['infer'], 'beta-jobs');
     loadToken = await suite.token({ tenantId: 'acme', scopes: ['infer'], subject: 'acme-load' });
     writeFileSync(join(downloads, 'rows.ndjson'), Array.from({ length: JOB_ROWS }, (_, i) => JSON.stringify([i / 10, 1, 2, 3])).join('\n') + '\n');
     browser = await chromium.launch({
@@ -238,6 +240,18 @@ describe('web console (browser e2e)', () => {
     expect(Number(await page.getByTestId('traffic-chart').getAttribute('data-points'))).toBeGreaterThan(0);
     // Both versions of the split answer: the canary's 10 % shows as its own series.
     await page.getByTestId('traffic').filter({ hasText: 'v1' }).filter({ hasText: 'v2' }).waitFor({ timeout: 60_000 });
+    // Each version's queue per pool and its runs by batch size, from the workers' heartbeats.
+    const queues = page.getByTestId('queue-depth');
+    for (const version of ['1', '2']) await queues.locator(`[data-version="${version}"][data-pool="cpu.ae"]`).waitFor({ timeout: 30_000 });
+    const depth = Number(await queues.locator('[data-version="1"][data-pool="cpu.ae"]').getAttribute('data-queue-depth'));
+    expect(depth).toBeGreaterThanOrEqual(0);
+    const runs = await eventually('v1 runs by batch size', async () => {
+      const cells = page.getByTestId('batch-sizes').locator('[data-version="1"]');
+      const counts = await Promise.all((await cells.all()).map(async (row) => Number(await row.getAttribute('data-runs'))));
+      const sum = counts.reduce((n, c) => n + c, 0);
+      return sum > 0 ? sum : undefined;
+    }, 30_000, 500);
+    metrics.queue = { v1QueueDepth: depth, v1Runs: runs };
     await shot('05-traffic');
 
     await go(page, 'Rollouts');
@@ -266,7 +280,22 @@ describe('web console (browser e2e)', () => {
     const rows = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { index: number; status: number });
     expect(rows).toHaveLength(JOB_ROWS);
     expect(rows.every((r) => r.status === 200)).toBe(true);
-  }, 120_000);
+
+    // The list is the tenant's, not this tab's: a job submitted elsewhere (the API) shows too, first.
+    const elsewhere = await suite.call('POST', '/v2/batch/jobs?model=scorer', loadToken, readFileSync(join(downloads, 'rows.ndjson')), { 'content-type': 'application/x-ndjson' });
+    expect(elsewhere.status).toBe(201);
+    const listed = page.locator(`[data-testid="job"][data-job-id="${(elsewhere.json as { id: string }).id}"]`);
+    await listed.waitFor({ timeout: 10_000 });
+    await expect(page.getByTestId('job').first().getAttribute('data-job-id')).resolves.toBe((elsewhere.json as { id: string }).id);
+    await expect(page.getByTestId('job').count()).resolves.toBe(2);
+    await page.locator(`[data-testid="job"][data-job-id="${(elsewhere.json as { id: string }).id}"][data-state="completed"]`).waitFor({ timeout: 90_000 });
+    await page.getByTestId('jobs-state').selectOption('cancelled');
+    await page.getByTestId('jobs-empty').waitFor();
+    await page.getByTestId('jobs-state').selectOption('');
+    // Both back once the unfiltered page has loaded again.
+    await page.getByTestId('job').nth(1).waitFor();
+    await expect(page.getByTestId('job').count()).resolves.toBe(2);
+  }, 180_000);
 
   it("exports the tenant's audit log", async () => {
     await go(page, 'Audit');
@@ -301,7 +330,23 @@ describe('web console (browser e2e)', () => {
     } finally {
       await other.close();
     }
-  }, 60_000);
+    // A beta account that may run jobs: its Jobs page lists none of acme's, nor does the API.
+    const jobs = await browser.newContext({ ignoreHTTPSErrors: false });
+    const jobsPage = await jobs.newPage();
+    try {
+      await signIn(jobsPage, betaJobs);
+      await go(jobsPage, 'Jobs');
+      await jobsPage.getByTestId('jobs-empty').waitFor();
+      await expect(jobsPage.getByTestId('job').count()).resolves.toBe(0);
+      const token = await jobsPage.evaluate<string>(`JSON.parse(sessionStorage.getItem('falaj.console.session')).accessToken`);
+      const listed = await suite.call('GET', '/v2/batch/jobs', token);
+      expect(listed.status).toBe(200);
+      expect(listed.json).toEqual({ jobs: [], nextCursor: null });
+      await jobsPage.screenshot({ path: join(ARTIFACTS, '09b-other-tenant-jobs.png'), fullPage: true });
+    } finally {
+      await jobs.close();
+    }
+  }, 90_000);
 
   it("gives a platform admin the tenants' accounts and quotas, and the tenant pages it has no scope for not at all", async () => {
     const other = await browser.newContext({ ignoreHTTPSErrors: false });

@@ -72,5 +72,13 @@ export interface JobView {
   etaSeconds: number | null;
 }
 
+/** `GET /admin/models/:name/versions/:version/status`: the version's own load, queue and batch sizes. */
+export interface VersionStatus {
+  version: number;
+  state: string;
+  pools: { pool: string; state: string; queueDepth: number; workers: { workerId: string; state: string; executionProvider?: string; reason?: string }[] }[];
+  batchSizes: Record<string, number>;
+}
+
 export const ROLLOUT_ACTIVE = ['progressing', 'paused'];
 export const JOB_FINISHED = ['completed', 'failed', 'cancelled'];

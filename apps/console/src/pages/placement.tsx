@@ -1,13 +1,7 @@
 import type { Api } from '../lib/api';
 import { seg } from '../lib/api';
-import type { Target } from '../lib/types';
+import type { Target, VersionStatus } from '../lib/types';
 import { useAsync } from '../lib/use-async';
-
-interface VersionStatus {
-  version: number;
-  state: string;
-  pools: { pool: string; state: string; workers: { workerId: string; state: string; executionProvider?: string; reason?: string }[] }[];
-}
 
 /** Where each version of the split is loaded: per pool (hardware.region) and worker, from live heartbeats. */
 export function Placement({ api, model, targets }: { api: Api; model: string; targets: Target[] }) {

@@ -3,16 +3,21 @@ import uPlot from 'uplot';
 import type { PageProps } from '../app';
 import { seg } from '../lib/api';
 import { loadByVersion, type AuditRecord } from '../lib/load';
+import { can } from '../lib/session';
 import { useAsync } from '../lib/use-async';
 import { ModelPicker } from './model-picker';
+import { VersionQueues } from './version-queues';
 
 const WINDOW_SECONDS = 60;
 const BUCKET_SECONDS = 2;
 const REFRESH_MS = 3000;
 const COLOURS = ['#2563eb', '#ea580c', '#16a34a', '#9333ea'];
 
-/** Live traffic of one model: req/s by version (uPlot), p50/p95/p99 and errors, every few seconds. */
-export function TrafficPage({ api, model, setModel }: PageProps) {
+/**
+ * Live traffic of one model: req/s by version (uPlot), p50/p95/p99 and errors, every few seconds;
+ * with models:read, each version's queue depth per pool and its batch sizes too.
+ */
+export function TrafficPage({ api, session, model, setModel }: PageProps) {
   const audit = useAsync(
     // The audit API's page holds at most 1000 rows: past ~16 req/s the window covers less than 60 s.
     () => (model ? api.json<{ records: AuditRecord[] }>('GET', `/admin/audit?model=${seg(model)}&limit=1000`) : Promise.resolve({ records: [] })),
@@ -57,6 +62,7 @@ export function TrafficPage({ api, model, setModel }: PageProps) {
           </tbody>
         </table>
       )}
+      {model && can(session, 'models:read') && <VersionQueues api={api} model={model} everyMs={REFRESH_MS} />}
     </section>
   );
 }

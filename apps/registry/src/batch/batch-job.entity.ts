@@ -6,7 +6,8 @@ export const TERMINAL_STATES: readonly BatchJobState[] = ['completed', 'failed',
 
 /** A batch job (or an async single inference, `kind = 'async'`): the source of truth of its progress. */
 @Entity({ name: 'batch_jobs' })
-@Index('batch_jobs_tenant_created_idx', ['tenantId', 'createdAt'])
+// A tenant's jobs newest first, keyset on (created_at, id): the list (scanned backwards), and what the older (tenant, created_at) index served.
+@Index('batch_jobs_tenant_created_id_idx', ['tenantId', 'createdAt', 'id'])
 // The retention pass's candidates: a tenant's ended jobs whose rows are still kept.
 @Index('batch_jobs_retention_idx', ['tenantId', 'finishedAt'], { where: '"expired_at" IS NULL' })
 export class BatchJobEntity {

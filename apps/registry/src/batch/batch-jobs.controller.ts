@@ -6,7 +6,7 @@ import { ZodPipe } from '@falaj/http';
 import { requestTrace, tracing } from '@falaj/tracing';
 import { uploadSource } from '../versions/upload-source';
 import { BatchJobsService } from './batch-jobs.service';
-import { JobIdSchema, SubmitJobQuerySchema, type SubmitJobQuery } from './batch.dto';
+import { JobIdSchema, ListJobsQuerySchema, SubmitJobQuerySchema, type ListJobsQuery, type SubmitJobQuery } from './batch.dto';
 
 /** The submission's trace context for its job: the registry's span of the request, or the traceparent it came with. */
 function traceparentOfRequest(request: FastifyRequest): string | undefined {
@@ -29,6 +29,12 @@ export class BatchJobsController {
     const job = await this.jobs.submit(principal, query, (await uploadSource(request)).stream, 'batch', traceparentOfRequest(request));
     void reply.header('location', `/v2/batch/jobs/${job.id}`);
     return job;
+  }
+
+  /** The caller's tenant's batch jobs, newest first: `?limit=20&state=running&cursor=<nextCursor>`. */
+  @Get('batch/jobs')
+  list(@CurrentPrincipal() principal: Principal, @Query(new ZodPipe(ListJobsQuerySchema)) query: ListJobsQuery) {
+    return this.jobs.list(principal, query);
   }
 
   @Get('batch/jobs/:id')

@@ -15,7 +15,7 @@ import { BatchJobEntity, TERMINAL_STATES } from './batch-job.entity';
 import { BatchQueues } from './batch-queues';
 import { BatchRowEntity } from './batch-row.entity';
 import { BatchError } from './batch.exception';
-import type { SubmitJobQuery } from './batch.dto';
+import type { ListJobsQuery, SubmitJobQuery } from './batch.dto';
 import { JobInference } from './job-inference';
 import { jobRegion, type RowAnswer } from './job-row';
 
@@ -183,6 +183,23 @@ export class BatchJobsService {
 
   async get(principal: Principal, id: string): Promise<JobView> {
     return toView(await this.job(principal, id));
+  }
+
+  /**
+   * The tenant's batch jobs (async single inferences are not listed), newest first. Keyset on
+   * (created_at, id), the cursor job's own values read in SQL: microseconds a JS Date would drop
+   * never skip a job. A cursor of another tenant (or of none) matches nothing: an empty page.
+   */
+  async list(principal: Principal, query: ListJobsQuery): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+    const select = this.db.getRepository(BatchJobEntity).createQueryBuilder('j')
+      .where('j.tenant_id = :tenantId AND j.kind = :kind', { tenantId: principal.tenantId, kind: 'batch' });
+    if (query.state) select.andWhere('j.state = :state', { state: query.state });
+    if (query.cursor) {
+      select.andWhere('(j.created_at, j.id) < (SELECT c.created_at, c.id FROM batch_jobs c WHERE c.id = :cursor AND c.tenant_id = :tenantId)', { cursor: query.cursor });
+    }
+    const page = await select.orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(query.limit + 1).getMany();
+    const jobs = page.slice(0, query.limit);
+    return { jobs: jobs.map(toView), nextCursor: page.length > query.limit ? jobs[jobs.length - 1].id : null };
   }
 
   /** The job's answers in input order, read from Postgres a page at a time. */

@@ -31,6 +31,7 @@ import { RetentionRunEntity } from '../retention/retention-run.entity';
 import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-must-audit';
 import { Erasure1765330000000 } from './migrations/1765330000000-erasure';
 import { JobTrace1765340000000 } from './migrations/1765340000000-job-trace';
+import { JobList1765350000000 } from './migrations/1765350000000-job-list';
 import { ErasureRequestEntity } from '../erasure/erasure-request.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
@@ -78,6 +79,7 @@ export const MIGRATIONS = [
   TenantMustAudit1765320000000,
   Erasure1765330000000,
   JobTrace1765340000000,
+  JobList1765350000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

@@ -33,7 +33,10 @@ export class LoadStateController {
 
   @Get('status')
   @RequireScopes(SCOPES.modelsRead)
-  @ApiOperation({ summary: "A version's load state per pool and worker (loading | ready | failed (reason) | unloaded), from live heartbeats" })
+  @ApiOperation({
+    summary: "A version's load state per pool and worker (loading | ready | failed (reason) | unloaded), from live heartbeats",
+    description: "Each pool's `queueDepth` is the requests waiting in this version's batchers there; `batchSizes` counts the version's runs by size (requests per run) since each worker loaded it. Only the version's own numbers: never another tenant's.",
+  })
   @ApiParam(VERSION_PARAM)
   @ApiOkResponse({
     schema: {
@@ -42,7 +45,8 @@ export class LoadStateController {
         version: 3,
         stage: 'production',
         state: 'ready',
-        pools: [{ pool: 'cpu.ae', state: 'ready', workers: [{ workerId: 'cpu-worker-host-4242-1a2b3c', state: 'ready', executionProvider: 'cpu' }] }],
+        pools: [{ pool: 'cpu.ae', state: 'ready', queueDepth: 3, workers: [{ workerId: 'cpu-worker-host-4242-1a2b3c', state: 'ready', executionProvider: 'cpu' }] }],
+        batchSizes: { '1': 120, '4': 18, '8': 30 },
       },
     },
   })
