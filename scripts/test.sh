@@ -16,8 +16,9 @@ bash scripts/infra.sh up chromium   # Debian's Chromium, which the console's bro
 echo "==> type-check"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p apps/console/tsconfig.json
-echo "==> lint (typescript-eslint, type-aware; cached in .local/eslint/)"
+echo "==> lint (typescript-eslint, type-aware; cached in .local/eslint/) and format (Prettier)"
 npm run --silent lint
+npm run --silent format:check
 echo "==> build (the e2e suite runs the built apps)"
 node scripts/build.mjs
 echo "==> unit"

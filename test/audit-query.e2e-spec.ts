@@ -63,10 +63,14 @@ describe('audit query API (e2e)', () => {
     }
     for (const tenant of Object.keys(CALLS) as TenantId[]) {
       const expected = CALLS[tenant].ok + CALLS[tenant].missing;
-      stored[tenant] = await eventually(`${tenant}'s ${expected} audit rows`, async () => {
-        const rows = await suite.query<{ event_id: string }>(`SELECT event_id FROM audit_log WHERE tenant_id = $1`, [tenant]);
-        return rows.length === expected ? rows.map((r) => r.event_id).sort() : undefined;
-      }, 30_000);
+      stored[tenant] = await eventually(
+        `${tenant}'s ${expected} audit rows`,
+        async () => {
+          const rows = await suite.query<{ event_id: string }>(`SELECT event_id FROM audit_log WHERE tenant_id = $1`, [tenant]);
+          return rows.length === expected ? rows.map((r) => r.event_id).sort() : undefined;
+        },
+        30_000,
+      );
     }
   }, 240_000);
 
@@ -120,7 +124,7 @@ describe('audit query API (e2e)', () => {
     expect(refused.json.error).toBe('requires scope audit:read or platform:admin');
   });
 
-  it("refuses a cursor altered, or given back with other filters or by the other tenant, with 400", async () => {
+  it('refuses a cursor altered, or given back with other filters or by the other tenant, with 400', async () => {
     const { nextCursor } = (await audit(tokens.acme, { limit: '2' })).json as { nextCursor: string };
     expect(nextCursor).toEqual(expect.any(String));
     expect((await audit(tokens.acme, { limit: '2', cursor: nextCursor })).status).toBe(200);
@@ -137,7 +141,10 @@ describe('audit query API (e2e)', () => {
       expect(ndjson.status).toBe(200);
       expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson');
       expect(ndjson.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="audit-${tenant}-\\d{8}T\\d{6}Z\\.ndjson"$`));
-      const lines = ndjson.text.trimEnd().split('\n').map((line) => JSON.parse(line) as Row);
+      const lines = ndjson.text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Row);
       expect(ids(lines)).toEqual(stored[tenant]);
 
       const csv = await audit(tokens[tenant], { format: 'csv', status: '404' });

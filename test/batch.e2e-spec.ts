@@ -25,17 +25,24 @@ describe('batch jobs and async inference (e2e)', () => {
   let token: string;
   let expected: Float32Array;
 
-  const submit = (rows: unknown[], query = '') =>
-    suite.call('POST', `/v2/batch/jobs?model=tiny-mlp${query}`, token, ndjson(rows), { 'content-type': 'application/x-ndjson' });
+  const submit = (rows: unknown[], query = '') => suite.call('POST', `/v2/batch/jobs?model=tiny-mlp${query}`, token, ndjson(rows), { 'content-type': 'application/x-ndjson' });
   const results = async (id: string): Promise<ResultLine[]> => {
     const { text } = await suite.call('GET', `/v2/batch/jobs/${id}/results`, token);
-    return text.trim().split('\n').map((line) => JSON.parse(line));
+    return text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   };
   const finished = (id: string, timeoutMs = 180_000) =>
-    eventually(`job ${id} finished`, async () => {
-      const job = (await suite.call('GET', `/v2/batch/jobs/${id}`, token)).json;
-      return ['completed', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-    }, timeoutMs, 250);
+    eventually(
+      `job ${id} finished`,
+      async () => {
+        const job = (await suite.call('GET', `/v2/batch/jobs/${id}`, token)).json;
+        return ['completed', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
+      },
+      timeoutMs,
+      250,
+    );
 
   beforeAll(async () => {
     await suite.start({
@@ -70,7 +77,10 @@ describe('batch jobs and async inference (e2e)', () => {
 
   it('runs a 10,000-row job and returns every answer, correct and in input order', async () => {
     const started = Date.now();
-    const submitted = await submit(Array.from({ length: 10_000 }, (_, i) => rowOf(i)), '&chunkSize=250');
+    const submitted = await submit(
+      Array.from({ length: 10_000 }, (_, i) => rowOf(i)),
+      '&chunkSize=250',
+    );
     expect(submitted.status).toBe(201);
     expect(submitted.headers.get('location')).toBe(`/v2/batch/jobs/${submitted.json.id}`);
     expect(submitted.json).toMatchObject({ state: 'queued', total: 10_000, model: 'tiny-mlp', version: 1 });
@@ -94,7 +104,12 @@ describe('batch jobs and async inference (e2e)', () => {
     const job = await finished(submitted.json.id);
     expect(job).toMatchObject({ state: 'completed', total: 4, processed: 4, failed: 2 });
     const lines = await results(submitted.json.id);
-    expect(lines.map((l) => [l.index, l.state, l.status])).toEqual([[0, 'done', 200], [1, 'failed', 400], [2, 'failed', 400], [3, 'done', 200]]);
+    expect(lines.map((l) => [l.index, l.state, l.status])).toEqual([
+      [0, 'done', 200],
+      [1, 'failed', 400],
+      [2, 'failed', 400],
+      [3, 'done', 200],
+    ]);
     expect(lines[1].error).toMatch(/shape \[1,3\] does not match/);
   }, 60_000);
 
@@ -105,7 +120,7 @@ describe('batch jobs and async inference (e2e)', () => {
     expect(await suite.query(`SELECT count(*)::int AS n FROM batch_jobs WHERE fail_fast`)).toEqual([{ n: 0 }]);
   });
 
-  it('answers 404 for an unknown model and another tenant\'s job', async () => {
+  it("answers 404 for an unknown model and another tenant's job", async () => {
     expect((await suite.call('POST', '/v2/batch/jobs?model=ghost', token, ndjson([[1]]), { 'content-type': 'application/x-ndjson' })).status).toBe(404);
     const admin = await suite.platformAdminToken();
     await suite.call('POST', '/admin/tenants', admin, { id: 'globex', name: 'Globex', residency: 'ae' });
@@ -116,7 +131,10 @@ describe('batch jobs and async inference (e2e)', () => {
   });
 
   it('finishes a job whose worker is killed mid-job, with no row lost or answered twice', async () => {
-    const submitted = await submit(Array.from({ length: 6000 }, (_, i) => rowOf(i)), '&chunkSize=100');
+    const submitted = await submit(
+      Array.from({ length: 6000 }, (_, i) => rowOf(i)),
+      '&chunkSize=100',
+    );
     await eventually('job under way', async () => ((await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json.processed > 300 ? true : undefined), 60_000, 50);
     await suite.app('cpu-worker-2').kill();
     const job = await finished(submitted.json.id);
@@ -127,7 +145,10 @@ describe('batch jobs and async inference (e2e)', () => {
   }, 240_000);
 
   it('recovers a job from Postgres when Redis loses everything mid-job', async () => {
-    const submitted = await submit(Array.from({ length: 6000 }, (_, i) => rowOf(i)), '&chunkSize=100&priority=5');
+    const submitted = await submit(
+      Array.from({ length: 6000 }, (_, i) => rowOf(i)),
+      '&chunkSize=100&priority=5',
+    );
     await eventually('job under way', async () => ((await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json.processed > 300 ? true : undefined), 60_000, 50);
     await suite.flushRedis();
     const job = await finished(submitted.json.id);
@@ -136,16 +157,25 @@ describe('batch jobs and async inference (e2e)', () => {
   }, 240_000);
 
   it('streams progress as server-sent events until the job ends', async () => {
-    const submitted = await submit(Array.from({ length: 2000 }, (_, i) => rowOf(i)), '&chunkSize=50');
+    const submitted = await submit(
+      Array.from({ length: 2000 }, (_, i) => rowOf(i)),
+      '&chunkSize=50',
+    );
     const { text, headers } = await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}/events`, token);
     expect(headers.get('content-type')).toContain('text/event-stream');
-    const events = text.trim().split('\n\n').map((e) => JSON.parse(e.split('\n')[1].slice('data: '.length)));
+    const events = text
+      .trim()
+      .split('\n\n')
+      .map((e) => JSON.parse(e.split('\n')[1].slice('data: '.length)));
     expect(events.at(-1)).toMatchObject({ state: 'completed', processed: 2000 });
     expect(events.length).toBeGreaterThan(1);
   }, 120_000);
 
   it('cancels a job', async () => {
-    const submitted = await submit(Array.from({ length: 5000 }, (_, i) => rowOf(i)), '&chunkSize=10&priority=1000');
+    const submitted = await submit(
+      Array.from({ length: 5000 }, (_, i) => rowOf(i)),
+      '&chunkSize=10&priority=1000',
+    );
     const cancelled = await suite.call('DELETE', `/v2/batch/jobs/${submitted.json.id}`, token);
     expect(cancelled.status).toBe(200);
     expect(cancelled.json.state).toBe('cancelled');
@@ -155,8 +185,14 @@ describe('batch jobs and async inference (e2e)', () => {
   }, 60_000);
 
   it('serves a high-priority job ahead of a large low-priority one', async () => {
-    const low = await submit(Array.from({ length: 4000 }, (_, i) => rowOf(i)), '&chunkSize=10&priority=1000');
-    const high = await submit(Array.from({ length: 40 }, (_, i) => rowOf(i)), '&chunkSize=10&priority=1');
+    const low = await submit(
+      Array.from({ length: 4000 }, (_, i) => rowOf(i)),
+      '&chunkSize=10&priority=1000',
+    );
+    const high = await submit(
+      Array.from({ length: 40 }, (_, i) => rowOf(i)),
+      '&chunkSize=10&priority=1',
+    );
     const done = await finished(high.json.id, 60_000);
     const lowNow = (await suite.call('GET', `/v2/batch/jobs/${low.json.id}`, token)).json;
     expect(done.state).toBe('completed');
@@ -178,10 +214,15 @@ describe('batch jobs and async inference (e2e)', () => {
     expect(accepted.status).toBe(202);
     const location = accepted.headers.get('location')!;
     expect(location).toMatch(/^\/v2\/async\/jobs\/[0-9a-f-]{36}$/);
-    const done = await eventually('async answer', async () => {
-      const polled = await suite.call('GET', location, token);
-      return polled.status === 200 ? polled : undefined;
-    }, 60_000, 100);
+    const done = await eventually(
+      'async answer',
+      async () => {
+        const polled = await suite.call('GET', location, token);
+        return polled.status === 200 ? polled : undefined;
+      },
+      60_000,
+      100,
+    );
     const sync = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, body);
     expect(done.json).toEqual(sync.json);
     const bad = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [] }, { prefer: 'respond-async' });
@@ -194,13 +235,11 @@ describe('batch jobs and async inference (e2e)', () => {
       expect(answer.status).toBe(200);
       return answer.json as { jobs: { id: string; kind: string; state: string }[]; nextCursor: string | null };
     };
-    const newestFirst = await suite.query<{ id: string; state: string }>(
-      `SELECT id, state FROM batch_jobs WHERE tenant_id = 'acme' AND kind = 'batch' ORDER BY created_at DESC, id DESC`,
-    );
+    const newestFirst = await suite.query<{ id: string; state: string }>(`SELECT id, state FROM batch_jobs WHERE tenant_id = 'acme' AND kind = 'batch' ORDER BY created_at DESC, id DESC`);
     expect(newestFirst.length).toBeGreaterThan(5);
     const seen: string[] = [];
     let pages = 0;
-    for (let cursor: string | null = null; ; ) {
+    for (let cursor: string | null = null; ;) {
       pages++;
       const { jobs, nextCursor }: { jobs: { id: string; kind: string }[]; nextCursor: string | null } = await page(token, `?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(jobs.length).toBeLessThanOrEqual(3);

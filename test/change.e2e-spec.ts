@@ -63,8 +63,7 @@ describe('no false answers during change (e2e)', () => {
     const response = await fetch(`${suite.appUrl(worker)}/health/status`, { headers: { authorization: `Bearer ${admin}` } });
     return (await response.json()) as { inFlight: number; models: { model: string; stats?: { requests: number } }[] };
   };
-  const runsOn = async (worker: string, model: string): Promise<number> =>
-    (await statusOf(worker)).models.find((m) => m.model === model)?.stats?.requests ?? 0;
+  const runsOn = async (worker: string, model: string): Promise<number> => (await statusOf(worker)).models.find((m) => m.model === model)?.stats?.requests ?? 0;
   const ready = (model: string) => eventually(`${model} ready`, async () => ((await suite.call('GET', `/v2/models/${model}/ready`, token)).status === 200 ? true : undefined), 60_000);
 
   beforeAll(async () => {
@@ -72,7 +71,10 @@ describe('no false answers during change (e2e)', () => {
     admin = await suite.platformAdminToken();
     await suite.call('POST', '/admin/tenants', admin, { id: 'acme', name: 'Acme', residency: 'ae' });
     token = await suite.token({ tenantId: 'acme', subject: 'svc', scopes: ['infer', 'models:write', 'models:read'] });
-    for (const [name, bytes] of [['tiny-mlp', MLP], ['slow', SLOW]] as const) {
+    for (const [name, bytes] of [
+      ['tiny-mlp', MLP],
+      ['slow', SLOW],
+    ] as const) {
       await suite.call('POST', '/admin/models', token, { name });
       // Versions registered before the first promotion: a history whose replay, applied event by
       // event, removes the route (created, registered: no production) several times before it puts it back.
@@ -128,16 +130,21 @@ describe('no false answers during change (e2e)', () => {
     expect(byStatus(answers)).toEqual({ '200': answers.length });
   }, 90_000);
 
-  it('answers every call a killed worker held, within the lease and a run, and runs none of a live worker\'s twice', async () => {
+  it("answers every call a killed worker held, within the lease and a run, and runs none of a live worker's twice", async () => {
     const workers = ['cpu-worker', 'cpu-worker-2', 'cpu-worker-3'];
     const before = Object.fromEntries(await Promise.all(workers.map(async (w) => [w, await runsOn(w, 'slow')] as const)));
     const load = steadyLoad('slow', 8);
     await eventually('load under way', async () => (load.answers.length > 40 ? true : undefined), 30_000, 50);
     // What the victim has run and holds, read just before the kill (it cannot be asked afterwards): killed while it holds requests.
-    const victim = await eventually('the victim holding requests', async () => {
-      const status = await statusOf('cpu-worker-2');
-      return status.inFlight >= 2 ? status : undefined;
-    }, 20_000, 20);
+    const victim = await eventually(
+      'the victim holding requests',
+      async () => {
+        const status = await statusOf('cpu-worker-2');
+        return status.inFlight >= 2 ? status : undefined;
+      },
+      20_000,
+      20,
+    );
     const victimRuns = (victim.models.find((m) => m.model === 'slow')?.stats?.requests ?? 0) - before['cpu-worker-2'];
     const killedAt = Date.now();
     await suite.app('cpu-worker-2').kill();

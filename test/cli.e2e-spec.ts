@@ -90,10 +90,16 @@ describe('falaj CLI (e2e)', () => {
   }, 60_000);
 
   it('signs in by client credentials, keeps the credential at mode 600 and prints no secret', async () => {
-    const noCa = await falaj(['login', '--gateway', suite.gatewayUrl, '--issuer', suite.registryUrl, '--client-id', acme.clientId], { configDir: join(work, 'no-ca'), env: { FALAJ_CLIENT_SECRET: acme.clientSecret } });
+    const noCa = await falaj(['login', '--gateway', suite.gatewayUrl, '--issuer', suite.registryUrl, '--client-id', acme.clientId], {
+      configDir: join(work, 'no-ca'),
+      env: { FALAJ_CLIENT_SECRET: acme.clientSecret },
+    });
     expect(noCa.code).toBe(5);
     expect(noCa.stderr).toContain('--cacert');
-    const wrong = await falaj(['login', '--gateway', suite.gatewayUrl, '--cacert', suite.caFile, '--issuer', suite.registryUrl, '--client-id', acme.clientId], { configDir: join(work, 'wrong'), env: { FALAJ_CLIENT_SECRET: 'not-the-secret' } });
+    const wrong = await falaj(['login', '--gateway', suite.gatewayUrl, '--cacert', suite.caFile, '--issuer', suite.registryUrl, '--client-id', acme.clientId], {
+      configDir: join(work, 'wrong'),
+      env: { FALAJ_CLIENT_SECRET: 'not-the-secret' },
+    });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('invalid_client');
     expect((await falaj(['models', 'list'], { configDir: join(work, 'nobody') })).code).toBe(2);
@@ -116,10 +122,15 @@ describe('falaj CLI (e2e)', () => {
     expect(ok(await falaj(['versions', 'promote', 'scorer', '1', '--json'])).json).toMatchObject({ version: 1, stage: 'production' });
     expect((await falaj(['versions', 'promote', 'scorer', '9'])).code).toBe(3);
 
-    const fromJson = await eventually('scorer v1 serving', async () => {
-      const run = await falaj(['--json', 'infer', 'scorer', '--json', 'request.json']);
-      return run.code === 0 ? run : undefined;
-    }, 60_000, 500);
+    const fromJson = await eventually(
+      'scorer v1 serving',
+      async () => {
+        const run = await falaj(['--json', 'infer', 'scorer', '--json', 'request.json']);
+        return run.code === 0 ? run : undefined;
+      },
+      60_000,
+      500,
+    );
     expect(fromJson.json).toMatchObject({ model_name: 'scorer', model_version: '1', outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [1, 3] }] });
     // The .npy path goes as Triton binary tensor data; the same input must give the same answer.
     const fromNpy = ok(await falaj(['--json', 'infer', 'scorer', '--npy', 'input.npy'], { env: { FALAJ_CA_FILE: suite.caFile } }));
@@ -135,11 +146,20 @@ describe('falaj CLI (e2e)', () => {
 
   it('deploys a 10 % canary, switches blue-green, and starts, reads, pauses and aborts a rollout', async () => {
     const canary = ok(await falaj(['deploy', 'scorer', '--canary', '10', '--json']));
-    expect(canary.json.targets).toEqual([{ version: 1, weight: 90 }, { version: 2, weight: 10 }]);
+    expect(canary.json.targets).toEqual([
+      { version: 1, weight: 90 },
+      { version: 2, weight: 10 },
+    ]);
     const switched = ok(await falaj(['switch', 'scorer', '2', '--json']));
-    expect(switched.json.targets).toEqual([{ version: 2, weight: 100 }, { version: 1, weight: 0 }]);
+    expect(switched.json.targets).toEqual([
+      { version: 2, weight: 100 },
+      { version: 1, weight: 0 },
+    ]);
     const back = ok(await falaj(['switch', 'scorer', '--back', '--json']));
-    expect(back.json.targets).toEqual([{ version: 1, weight: 100 }, { version: 2, weight: 0 }]);
+    expect(back.json.targets).toEqual([
+      { version: 1, weight: 100 },
+      { version: 2, weight: 0 },
+    ]);
 
     const refused = await falaj(['rollout', 'start', 'scorer', '--canary', '2', '--steps', '50,20']);
     expect(refused.code).toBe(4);
@@ -163,17 +183,25 @@ describe('falaj CLI (e2e)', () => {
     const done = ok(await falaj(['jobs', 'submit', 'rows.ndjson', '--model', 'scorer', '--wait', '--json']));
     expect(done.json).toMatchObject({ state: 'completed', total: 40, processed: 40, failed: 0 });
     const results = ok(await falaj(['jobs', 'results', done.json.id, '--json']));
-    const rows = results.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const rows = results.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows.map((r) => r.index)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(rows.every((r) => r.state === 'done' && r.status === 200 && r.output.outputs[0].shape[1] === 3)).toBe(true);
     expect((await falaj(['jobs', 'status', '00000000-0000-4000-8000-000000000000'])).code).toBe(3);
   }, 60_000);
 
   it("reads the tenant's audit log and live load", async () => {
-    const audit = await eventually('the CLI calls in the audit log', async () => {
-      const run = ok(await falaj(['audit', '--model', 'scorer', '--json']));
-      return run.json.records.filter((r: { protocol: string }) => r.protocol === 'rest').length >= 3 ? run : undefined;
-    }, 30_000, 500);
+    const audit = await eventually(
+      'the CLI calls in the audit log',
+      async () => {
+        const run = ok(await falaj(['audit', '--model', 'scorer', '--json']));
+        return run.json.records.filter((r: { protocol: string }) => r.protocol === 'rest').length >= 3 ? run : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(audit.json.records.every((r: { model: string; tenantId: string }) => r.model === 'scorer' && r.tenantId === 'acme')).toBe(true);
     const top = ok(await falaj(['top', '--once', '--window', '600', '--json']));
     const scorer = top.json.models.find((m: { model: string; version: number }) => m.model === 'scorer' && m.version === 1);
@@ -191,7 +219,10 @@ describe('falaj CLI (e2e)', () => {
     ok(await falaj(['audit', ...filters, '--format', 'csv', '-o', 'audit.csv']));
     const csv = readFileSync(join(work, 'audit.csv'), 'utf8').trimEnd().split('\r\n');
     expect(csv[0]).toMatch(/^occurredAt,eventId,requestId,tenantId,/);
-    const ndjson = ok(await falaj(['audit', ...filters, '--format', 'ndjson'])).stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const ndjson = ok(await falaj(['audit', ...filters, '--format', 'ndjson']))
+      .stdout.trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(csv.length - 1).toBe(ndjson.length);
     expect(ndjson.every((r: { tenantId: string; status: number }) => r.tenantId === 'acme' && r.status < 300)).toBe(true);
     expect((await falaj(['audit', '--tenant', 'beta'])).code).toBe(2);

@@ -32,7 +32,7 @@ describe('configuration at start', () => {
 
   it.each([
     ['the placeholder k8s/ once shipped', 'replace-me-with-at-least-32-random-characters', 'is a placeholder'],
-    ["the placeholder docker-compose.yml once shipped", 'falaj-local-dev-only-jwt-secret-do-not-deploy', 'is a placeholder'],
+    ['the placeholder docker-compose.yml once shipped', 'falaj-local-dev-only-jwt-secret-do-not-deploy', 'is a placeholder'],
     ['a low-entropy secret', 'abcdabcdabcdabcdabcdabcdabcdabcdabcdabcd', 'has too little entropy'],
   ])('refuses %s as a secret, without echoing it', (_case, secret, reason) => {
     const registry = boot('registry', { FALAJ_KEY_ENCRYPTION_KEY: secret });
@@ -46,7 +46,12 @@ describe('configuration at start', () => {
   });
 
   it('stops an app whose TLS files cannot be read, naming each', () => {
-    const { status, output } = boot('router', { FALAJ_KAFKA_SECURITY: 'plaintext', FALAJ_TLS_CERT_FILE: '/nonexistent/router.crt', FALAJ_TLS_KEY_FILE: '/nonexistent/router.key', FALAJ_TLS_CA_FILE: '/nonexistent/ca.crt' });
+    const { status, output } = boot('router', {
+      FALAJ_KAFKA_SECURITY: 'plaintext',
+      FALAJ_TLS_CERT_FILE: '/nonexistent/router.crt',
+      FALAJ_TLS_KEY_FILE: '/nonexistent/router.key',
+      FALAJ_TLS_CA_FILE: '/nonexistent/ca.crt',
+    });
     expect(status).toBe(1);
     expect(output).toContain('[router] failed to start: TLS: FALAJ_TLS_CERT_FILE names a file that cannot be read (/nonexistent/router.crt): ENOENT');
     expect(output).toContain('FALAJ_TLS_CA_FILE names a file that cannot be read');

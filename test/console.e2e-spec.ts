@@ -143,15 +143,24 @@ describe('web console (browser e2e)', () => {
     const redirectUri = `${gateway}/console/callback`;
     const verifier = randomBytes(32).toString('base64url');
     const request = {
-      response_type: 'code', client_id: 'falaj-console', redirect_uri: redirectUri, state: 's1',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: 'falaj-console',
+      redirect_uri: redirectUri,
+      state: 's1',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
     };
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const evil = await fetch(`${gateway}/oauth2/authorize?${new URLSearchParams({ ...request, redirect_uri: 'https://evil.example/console/callback' }).toString()}`, { redirect: 'manual' });
     expect(evil.status).toBe(400);
     expect(evil.headers.get('location')).toBeNull();
     const code = async (): Promise<string> => {
-      const answer = await fetch(`${gateway}/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: form, body: new URLSearchParams({ ...request, account_id: acme.clientId, account_secret: acme.clientSecret }) });
+      const answer = await fetch(`${gateway}/oauth2/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: form,
+        body: new URLSearchParams({ ...request, account_id: acme.clientId, account_secret: acme.clientSecret }),
+      });
       expect(answer.status).toBe(303);
       const location = new URL(answer.headers.get('location')!);
       expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
@@ -159,7 +168,11 @@ describe('web console (browser e2e)', () => {
       return location.searchParams.get('code')!;
     };
     const redeem = async (value: string, codeVerifier: string, uri = redirectUri) => {
-      const answer = await fetch(`${gateway}/oauth2/token`, { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'falaj-console', code: value, redirect_uri: uri, code_verifier: codeVerifier }) });
+      const answer = await fetch(`${gateway}/oauth2/token`, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'falaj-console', code: value, redirect_uri: uri, code_verifier: codeVerifier }),
+      });
       return { status: answer.status, json: (await answer.json()) as { error?: string; error_description?: string; access_token?: string } };
     };
     const refused = { status: 400, json: { error: 'invalid_grant' } };
@@ -177,7 +190,11 @@ describe('web console (browser e2e)', () => {
     expect(claims).toMatchObject({ tenant: 'acme', sub: acme.clientId, client_id: acme.clientId, azp: 'falaj-console' });
     expect((await suite.call('GET', '/admin/models', good.json.access_token!)).status).toBe(200);
     const discovery = (await (await fetch(`${suite.registryUrl}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(discovery).toMatchObject({ grant_types_supported: expect.arrayContaining(['authorization_code']), code_challenge_methods_supported: ['S256'], authorization_endpoint: `${suite.registryUrl}/oauth2/authorize` });
+    expect(discovery).toMatchObject({
+      grant_types_supported: expect.arrayContaining(['authorization_code']),
+      code_challenge_methods_supported: ['S256'],
+      authorization_endpoint: `${suite.registryUrl}/oauth2/authorize`,
+    });
   }, 30_000);
 
   it('uploads a model with progress and promotes it', async () => {
@@ -195,10 +212,15 @@ describe('web console (browser e2e)', () => {
     await page.getByTestId('set-alias').click();
     await page.getByTestId('version-1').filter({ hasText: 'champion' }).waitFor();
     await shot('02-models');
-    await eventually('scorer v1 serving', async () => {
-      const answer = await suite.call('POST', '/v2/models/scorer/infer', loadToken, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ROW }] });
-      return answer.status === 200 ? true : undefined;
-    }, 60_000, 500);
+    await eventually(
+      'scorer v1 serving',
+      async () => {
+        const answer = await suite.call('POST', '/v2/models/scorer/infer', loadToken, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: ROW }] });
+        return answer.status === 200 ? true : undefined;
+      },
+      60_000,
+      500,
+    );
   }, 120_000);
 
   it('starts a canary at 10 %, watches the live chart move under load, and aborts the rollout', async () => {
@@ -231,10 +253,15 @@ describe('web console (browser e2e)', () => {
 
     await go(page, 'Live traffic');
     const total = page.getByTestId('traffic-total');
-    const first = await eventually('traffic in the chart', async () => {
-      const n = Number(await total.getAttribute('data-requests'));
-      return n > 0 ? n : undefined;
-    }, 60_000, 500);
+    const first = await eventually(
+      'traffic in the chart',
+      async () => {
+        const n = Number(await total.getAttribute('data-requests'));
+        return n > 0 ? n : undefined;
+      },
+      60_000,
+      500,
+    );
     // The chart moves: a later refresh (every 3 s) counts more calls than the first.
     await eventually('the chart to move', async () => (Number(await total.getAttribute('data-requests')) > first ? true : undefined), 30_000, 500);
     expect(Number(await page.getByTestId('traffic-chart').getAttribute('data-points'))).toBeGreaterThan(0);
@@ -245,12 +272,17 @@ describe('web console (browser e2e)', () => {
     for (const version of ['1', '2']) await queues.locator(`[data-version="${version}"][data-pool="cpu.ae"]`).waitFor({ timeout: 30_000 });
     const depth = Number(await queues.locator('[data-version="1"][data-pool="cpu.ae"]').getAttribute('data-queue-depth'));
     expect(depth).toBeGreaterThanOrEqual(0);
-    const runs = await eventually('v1 runs by batch size', async () => {
-      const cells = page.getByTestId('batch-sizes').locator('[data-version="1"]');
-      const counts = await Promise.all((await cells.all()).map(async (row) => Number(await row.getAttribute('data-runs'))));
-      const sum = counts.reduce((n, c) => n + c, 0);
-      return sum > 0 ? sum : undefined;
-    }, 30_000, 500);
+    const runs = await eventually(
+      'v1 runs by batch size',
+      async () => {
+        const cells = page.getByTestId('batch-sizes').locator('[data-version="1"]');
+        const counts = await Promise.all((await cells.all()).map(async (row) => Number(await row.getAttribute('data-runs'))));
+        const sum = counts.reduce((n, c) => n + c, 0);
+        return sum > 0 ? sum : undefined;
+      },
+      30_000,
+      500,
+    );
     metrics.queue = { v1QueueDepth: depth, v1Runs: runs };
     await shot('05-traffic');
 
@@ -277,7 +309,10 @@ describe('web console (browser e2e)', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('job-results').click()]);
     const path = join(downloads, 'results.ndjson');
     await download.saveAs(path);
-    const rows = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { index: number; status: number });
+    const rows = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; status: number });
     expect(rows).toHaveLength(JOB_ROWS);
     expect(rows.every((r) => r.status === 200)).toBe(true);
 

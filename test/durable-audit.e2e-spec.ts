@@ -107,11 +107,16 @@ describe('durable audit (e2e)', () => {
 
     const dropped = /^falaj_gateway_audit_dropped_total\{reason="spool_full"\} (\d+)$/m;
     let n = 0;
-    await eventually('a full spool', async () => {
-      const batch = await Promise.all(Array.from({ length: 20 }, () => infer('gateway-tiny', acme, `tiny-acme-${n++}`)));
-      expect(batch.every((a) => a.status === 200)).toBe(true);
-      return (await metric('gateway-tiny', dropped)) > 0 ? true : undefined;
-    }, 60_000, 50);
+    await eventually(
+      'a full spool',
+      async () => {
+        const batch = await Promise.all(Array.from({ length: 20 }, () => infer('gateway-tiny', acme, `tiny-acme-${n++}`)));
+        expect(batch.every((a) => a.status === 200)).toBe(true);
+        return (await metric('gateway-tiny', dropped)) > 0 ? true : undefined;
+      },
+      60_000,
+      50,
+    );
 
     const refused = await infer('gateway-tiny', strict, 'tiny-strict-refused');
     expect(refused.status).toBe(503);

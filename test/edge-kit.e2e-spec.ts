@@ -38,12 +38,20 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     return (await response.json()) as { workerId: string; region: string; models: { tenantId: string; model: string; version: number; state: string }[] };
   };
   const finished = (tenant: string, id: string, timeoutMs = 120_000) =>
-    eventually(`job ${id} finished`, async () => {
-      const job = (await suite.call('GET', `/v2/batch/jobs/${id}`, tokens[tenant])).json;
-      return ['completed', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
-    }, timeoutMs, 200);
+    eventually(
+      `job ${id} finished`,
+      async () => {
+        const job = (await suite.call('GET', `/v2/batch/jobs/${id}`, tokens[tenant])).json;
+        return ['completed', 'failed', 'cancelled'].includes(job.state) ? job : undefined;
+      },
+      timeoutMs,
+      200,
+    );
   const results = async (tenant: string, id: string): Promise<ResultLine[]> =>
-    (await suite.call('GET', `/v2/batch/jobs/${id}/results`, tokens[tenant])).text.trim().split('\n').map((line) => JSON.parse(line));
+    (await suite.call('GET', `/v2/batch/jobs/${id}/results`, tokens[tenant])).text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
   const REGIONS = ['ae', 'eu'] as const;
   const jobAuditSql = `SELECT count(*)::int AS rows, count(DISTINCT event_id)::int AS events, string_agg(DISTINCT protocol, ',') AS protocols,
               string_agg(DISTINCT served_region, ',') AS served, string_agg(DISTINCT pool, ',') AS pools, string_agg(DISTINCT residency_region, ',') AS residency
@@ -62,7 +70,10 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     const admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'usco', name: 'usco', residency: 'us' })).status).toBe(201);
     tokens.usco = await suite.token({ tenantId: 'usco', subject: 'usco-batcher', scopes: SCOPES });
-    for (const [id, residency] of [['acme', 'ae'], ['euco', 'eu']]) {
+    for (const [id, residency] of [
+      ['acme', 'ae'],
+      ['euco', 'eu'],
+    ]) {
       expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency })).status).toBe(201);
       tokens[id] = await suite.token({ tenantId: id, subject: `${id}-batcher`, scopes: SCOPES });
       expect((await suite.call('POST', '/admin/models', tokens[id], { name: 'scorer' })).status).toBe(201);
@@ -115,10 +126,15 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     const accepted = await suite.call('POST', '/v2/models/scorer/infer', tokens.acme, call, { prefer: 'respond-async' });
     expect(accepted.status).toBe(202);
     const location = accepted.headers.get('location')!;
-    const answered = await eventually('async answer', async () => {
-      const polled = await suite.call('GET', location, tokens.acme);
-      return polled.status === 200 ? polled : undefined;
-    }, 60_000, 100);
+    const answered = await eventually(
+      'async answer',
+      async () => {
+        const polled = await suite.call('GET', location, tokens.acme);
+        return polled.status === 200 ? polled : undefined;
+      },
+      60_000,
+      100,
+    );
     expect(answered.json).toEqual((await suite.call('POST', '/v2/models/scorer/infer', tokens.acme, call)).json);
     const id = location.split('/').at(-1)!;
     expect(await suite.queryRegion('ae', `SELECT pool, worker_id FROM batch_rows WHERE job_id = $1`, [id])).toEqual([{ pool: 'cpu.ae', worker_id: workerIds.ae }]);
@@ -131,17 +147,27 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     try {
       // Applied on the gateway (and the registry) once a burst of sync calls is refused.
       const probe = { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rowOf(1) }] };
-      await eventually('quota in force', async () => {
-        const answers = await Promise.all(Array.from({ length: 10 }, () => suite.call('POST', '/v2/models/scorer/infer', tokens.acme, probe)));
-        return answers.some((a) => a.status === 429) ? true : undefined;
-      }, 10_000, 50);
+      await eventually(
+        'quota in force',
+        async () => {
+          const answers = await Promise.all(Array.from({ length: 10 }, () => suite.call('POST', '/v2/models/scorer/infer', tokens.acme, probe)));
+          return answers.some((a) => a.status === 429) ? true : undefined;
+        },
+        10_000,
+        50,
+      );
       const started = Date.now();
       const submitted = await suite.call('POST', '/v2/batch/jobs?model=scorer&chunkSize=10', tokens.acme, body(30), ndjson);
       expect(submitted.status).toBe(201);
-      const waiting = await eventually('job waits on its quota', async () => {
-        const view = (await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, tokens.acme)).json;
-        return view.waiting ? view : undefined;
-      }, 20_000, 50);
+      const waiting = await eventually(
+        'job waits on its quota',
+        async () => {
+          const view = (await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, tokens.acme)).json;
+          return view.waiting ? view : undefined;
+        },
+        20_000,
+        50,
+      );
       expect(waiting.waiting).toMatch(/^rate limit exceeded for tenant 'acme' on model 'scorer'; retry after [1-9][0-9]* s$/);
       expect(['queued', 'running']).toContain(waiting.state);
       // Meanwhile the tenant's sync calls draw from the same buckets, about 3 a second until the job
@@ -182,17 +208,27 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     expect(refused.json.error).toBe("cannot load version 2 on pool cpu.eu: residency: tenant 'acme' data stays only in 'ae', not in 'eu'");
     // Without a pool the command goes to every worker: the ae worker loads it, the eu worker refuses it.
     expect((await suite.call('POST', '/admin/models/scorer/versions/2/load', tokens.acme, {})).status).toBe(202);
-    await eventually('version 2 ready on the ae worker', async () =>
-      (await workerStatus('ae')).models.some((m) => m.tenantId === 'acme' && m.version === 2 && m.state === 'ready') ? true : undefined, 60_000);
+    await eventually(
+      'version 2 ready on the ae worker',
+      async () => ((await workerStatus('ae')).models.some((m) => m.tenantId === 'acme' && m.version === 2 && m.state === 'ready') ? true : undefined),
+      60_000,
+    );
     expect((await workerStatus('eu')).models.filter((m) => m.tenantId === 'acme')).toEqual([]);
     // The load state says the same: ready in cpu.ae, unloaded on the eu pool's worker.
     // (The registry reads it from the workers' heartbeats, a second apart: it may lag the worker's own status.)
-    const states = await eventually('the load state from the heartbeats', async () => {
-      const status = (await suite.call('GET', '/admin/models/scorer/versions/2/status', tokens.acme)).json;
-      const pools = status.pools.map((p: { pool: string; state: string }) => [p.pool, p.state]) as string[][];
-      return pools.some(([pool, state]) => pool === 'cpu.ae' && state === 'ready') ? pools : undefined;
-    }, 10_000);
-    expect(states).toEqual([['cpu.ae', 'ready'], ['cpu.eu', 'unloaded']]);
+    const states = await eventually(
+      'the load state from the heartbeats',
+      async () => {
+        const status = (await suite.call('GET', '/admin/models/scorer/versions/2/status', tokens.acme)).json;
+        const pools = status.pools.map((p: { pool: string; state: string }) => [p.pool, p.state]) as string[][];
+        return pools.some(([pool, state]) => pool === 'cpu.ae' && state === 'ready') ? pools : undefined;
+      },
+      10_000,
+    );
+    expect(states).toEqual([
+      ['cpu.ae', 'ready'],
+      ['cpu.eu', 'unloaded'],
+    ]);
   }, 120_000);
 
   it('refuses the calls and jobs of a region without an audit store, and audits them nowhere', async () => {
@@ -214,7 +250,10 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
   it("sends each region's audit events on its own topic, and lands them only in its own store", async () => {
     const call = (id: string) => ({ id, inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: rowOf(2) }] });
     const sent: Record<'ae' | 'eu', string[]> = { ae: [], eu: [] };
-    for (const [tenant, region] of [['acme', 'ae'], ['euco', 'eu']] as const) {
+    for (const [tenant, region] of [
+      ['acme', 'ae'],
+      ['euco', 'eu'],
+    ] as const) {
       for (let i = 0; i < 3; i++) {
         const answered = await suite.call('POST', '/v2/models/scorer/infer', tokens[tenant], call(`${tenant}-topic-${i}`));
         expect(answered.status).toBe(200);
@@ -224,7 +263,12 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     const onTopics = await auditEventsOn(suite.prefix, [auditTopic(suite.prefix), regionAuditTopic(suite.prefix, 'ae'), regionAuditTopic(suite.prefix, 'eu')]);
     for (const region of REGIONS) {
       const own = onTopics.get(regionAuditTopic(suite.prefix, region)) ?? [];
-      expect(own.filter((e) => sent[region].includes(e.requestId)).map((e) => e.requestId).sort()).toEqual([...sent[region]].sort());
+      expect(
+        own
+          .filter((e) => sent[region].includes(e.requestId))
+          .map((e) => e.requestId)
+          .sort(),
+      ).toEqual([...sent[region]].sort());
       // Nothing of another region on it, and none of these calls on the shared topic.
       expect(new Set(own.map((e) => e.residencyRegion))).toEqual(new Set([region]));
     }
@@ -232,10 +276,14 @@ describe('one inference edge: jobs and async calls in the tenant region (e2e)', 
     expect(shared.filter((id) => [...sent.ae, ...sent.eu].includes(id))).toEqual([]);
     for (const region of REGIONS) {
       const other = REGIONS.find((r) => r !== region)!;
-      await eventually(`${region}'s calls in its store`, async () => {
-        const rows = await suite.queryRegion<{ n: number }>(region, `SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [sent[region]]);
-        return rows[0].n === sent[region].length ? true : undefined;
-      }, 30_000);
+      await eventually(
+        `${region}'s calls in its store`,
+        async () => {
+          const rows = await suite.queryRegion<{ n: number }>(region, `SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [sent[region]]);
+          return rows[0].n === sent[region].length ? true : undefined;
+        },
+        30_000,
+      );
       expect(await suite.queryRegion(other, `SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [sent[region]])).toEqual([{ n: 0 }]);
     }
     expect(await suite.query(`SELECT count(*)::int AS n FROM audit_log WHERE request_id = ANY($1)`, [[...sent.ae, ...sent.eu]])).toEqual([{ n: 0 }]);

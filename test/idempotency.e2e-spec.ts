@@ -125,8 +125,7 @@ describe('idempotency keys (e2e)', () => {
   });
 
   it('KServe v1: a retry gets the first predictions back', async () => {
-    const call = (requestId: string) =>
-      suite.call('POST', '/v1/models/tiny-mlp:predict', acme, { instances: [ROW.data] }, { 'x-request-id': requestId, 'idempotency-key': 'v1-order' });
+    const call = (requestId: string) => suite.call('POST', '/v1/models/tiny-mlp:predict', acme, { instances: [ROW.data] }, { 'x-request-id': requestId, 'idempotency-key': 'v1-order' });
     const first = await call('idem-v1-1');
     const retry = await call('idem-v1-2');
     expect(first.status).toBe(200);

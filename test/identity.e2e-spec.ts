@@ -48,12 +48,17 @@ describe('zero-trust identity (e2e)', () => {
       topic: topics.requests,
       messages: [{ key: id, value: JSON.stringify({ model_name: 'tiny-mlp', ...infer }), headers: { 'request-id': id, ...(authorization ? { authorization } : {}) } }],
     });
-    return eventually(`the answer to ${id}`, async () => {
-      const answer = responses.get(id);
-      if (answer) return { status: answer.headers!.status!.toString(), body: JSON.parse(answer.value!.toString()) };
-      const dead = deadLetters.get(id);
-      return dead ? { reason: dead.headers!['dlq-reason']!.toString() } : undefined;
-    }, 60_000, 50);
+    return eventually(
+      `the answer to ${id}`,
+      async () => {
+        const answer = responses.get(id);
+        if (answer) return { status: answer.headers!.status!.toString(), body: JSON.parse(answer.value!.toString()) };
+        const dead = deadLetters.get(id);
+        return dead ? { reason: dead.headers!['dlq-reason']!.toString() } : undefined;
+      },
+      60_000,
+      50,
+    );
   };
 
   beforeAll(async () => {
@@ -88,7 +93,11 @@ describe('zero-trust identity (e2e)', () => {
       return existing.includes(tenantReplyTopicNamespace(suite.prefix, 'acme')) && existing.includes(topics.dlq) ? true : undefined;
     });
     // Answers land on each tenant's own reply topic; there is no shared one.
-    for (const [topic, into] of [[tenantReplyTopicNamespace(suite.prefix, 'acme'), responses], [tenantReplyTopicNamespace(suite.prefix, 'globex'), responses], [topics.dlq, deadLetters]] as const) {
+    for (const [topic, into] of [
+      [tenantReplyTopicNamespace(suite.prefix, 'acme'), responses],
+      [tenantReplyTopicNamespace(suite.prefix, 'globex'), responses],
+      [topics.dlq, deadLetters],
+    ] as const) {
       const consumer = kafka.consumer({ groupId: `${suite.prefix}-e2e-${topic}`, readUncommitted: false });
       consumers.push(consumer);
       await consumer.connect();
@@ -188,7 +197,12 @@ describe('zero-trust identity (e2e)', () => {
     const now = () => Math.floor(Date.now() / 1000);
     const claims = { sub: 'mallory', tenant: 'acme', scope: 'infer models:read' };
     const cases: [string, () => Promise<string>, RegExp][] = [
-      ['alg none', async () => `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify({ ...claims, iss: suite.registryUrl, aud: 'falaj', iat: now(), exp: now() + 60 }))}.`, /algorithm that is not allowed/],
+      [
+        'alg none',
+        async () =>
+          `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify({ ...claims, iss: suite.registryUrl, aud: 'falaj', iat: now(), exp: now() + 60 }))}.`,
+        /algorithm that is not allowed/,
+      ],
       [
         'HS256 signed with the public key',
         async () => {
@@ -301,10 +315,15 @@ describe('zero-trust identity (e2e)', () => {
       const jwks = (await (await fetch(`${suite.registryUrl}/.well-known/jwks.json`)).json()) as Jwks;
       expect(jwks.keys.map((k: { kid: string }) => k.kid)).toEqual(expect.arrayContaining([before, rotated.json.kid]));
       // Until it activates the old key signs; then the new one, and both tokens verify.
-      const next = await eventually('a token of the new key', async () => {
-        const token = await suite.clientToken(acme);
-        return decodeProtectedHeader(token).kid === rotated.json.kid ? token : undefined;
-      }, 15_000, 250);
+      const next = await eventually(
+        'a token of the new key',
+        async () => {
+          const token = await suite.clientToken(acme);
+          return decodeProtectedHeader(token).kid === rotated.json.kid ? token : undefined;
+        },
+        15_000,
+        250,
+      );
       expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', next, infer)).status).toBe(200);
       expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', acmeToken, infer)).status).toBe(200);
       expect((await stream(`Bearer ${next}`)).status).toBe('200');
@@ -314,7 +333,7 @@ describe('zero-trust identity (e2e)', () => {
     });
   });
 
-  describe('the apps\' own identities', () => {
+  describe("the apps' own identities", () => {
     it('workers fetch artifacts as their own client; the artifact route refuses tenants and anonymous callers', async () => {
       const [version] = await suite.query<{ sha256: string }>('SELECT sha256 FROM model_versions LIMIT 1');
       const url = `${suite.registryUrl}/internal/artifacts/${version.sha256}`;
@@ -324,7 +343,9 @@ describe('zero-trust identity (e2e)', () => {
     });
 
     it('never writes a token or a secret to any app log', async () => {
-      const logs = readdirSync(join(suite.workDir, 'logs')).map((f) => readFileSync(join(suite.workDir, 'logs', f), 'utf8')).join('\n');
+      const logs = readdirSync(join(suite.workDir, 'logs'))
+        .map((f) => readFileSync(join(suite.workDir, 'logs', f), 'utf8'))
+        .join('\n');
       expect(logs.length).toBeGreaterThan(0);
       for (const secret of [acmeToken, acmeToken.split('.')[2], acme.clientSecret, suite.admin.clientSecret, admin.split('.')[2]]) expect(logs).not.toContain(secret);
     });

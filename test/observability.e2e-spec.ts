@@ -96,7 +96,7 @@ describe('observability (e2e)', () => {
       expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
     });
 
-    it('a tenant cannot read /metrics on the public gateway port (it names every tenant\'s models)', async () => {
+    it("a tenant cannot read /metrics on the public gateway port (it names every tenant's models)", async () => {
       expect((await scrape('gateway', null)).status).toBe(401);
       expect((await scrape('gateway', acme)).status).toBe(403);
     });
@@ -127,17 +127,21 @@ describe('observability (e2e)', () => {
       expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     });
 
-    it('the registry reports its batch queue depth and the audit writer\'s lag, which drains to 0', async () => {
+    it("the registry reports its batch queue depth and the audit writer's lag, which drains to 0", async () => {
       const first = await scrape('registry');
       expect(first.status).toBe(200);
       expect(first.text).toMatch(/^falaj_queue_jobs\{queue="[^"]+",state="waiting"\} 0$/m);
-      await eventually('audit lag 0', async () => {
-        const { text } = await scrape('registry');
-        return /^falaj_audit_consumer_lag\{topic="[^"]+",partition="\d+"\} /m.test(text) && !/^falaj_audit_consumer_lag\{[^}]*\} [1-9]/m.test(text) ? true : undefined;
-      }, 30_000);
+      await eventually(
+        'audit lag 0',
+        async () => {
+          const { text } = await scrape('registry');
+          return /^falaj_audit_consumer_lag\{topic="[^"]+",partition="\d+"\} /m.test(text) && !/^falaj_audit_consumer_lag\{[^}]*\} [1-9]/m.test(text) ? true : undefined;
+        },
+        30_000,
+      );
     }, 40_000);
 
-    it('the router serves its metrics with process metrics and the bridge\'s consumer lag', async () => {
+    it("the router serves its metrics with process metrics and the bridge's consumer lag", async () => {
       const { status, text } = await scrape('router', null);
       expect(status).toBe(200);
       expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
@@ -187,9 +191,17 @@ describe('observability (e2e)', () => {
       const ready = await health('gateway-cut', '/v2/health/ready');
       expect(ready.status).toBe(200);
       expect(String(ready.body.checks.audit.kafka)).toMatch(/^(away|connecting)/);
-      await eventually('routes on gateway-cut', async () => ((await fetch(`${suite.appUrl('gateway-cut')}/v2/models/tiny-mlp/ready`, { headers: { authorization: `Bearer ${acme}` } })).status === 200 ? true : undefined), 30_000);
+      await eventually(
+        'routes on gateway-cut',
+        async () => ((await fetch(`${suite.appUrl('gateway-cut')}/v2/models/tiny-mlp/ready`, { headers: { authorization: `Bearer ${acme}` } })).status === 200 ? true : undefined),
+        30_000,
+      );
       for (let i = 0; i < 7; i++) {
-        const answer = await fetch(`${suite.appUrl('gateway-cut')}/v2/models/tiny-mlp/infer`, { method: 'POST', headers: { authorization: `Bearer ${acme}`, 'content-type': 'application/json' }, body: JSON.stringify(BODY) });
+        const answer = await fetch(`${suite.appUrl('gateway-cut')}/v2/models/tiny-mlp/infer`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${acme}`, 'content-type': 'application/json' },
+          body: JSON.stringify(BODY),
+        });
         expect(answer.status).toBe(200);
       }
       await eventually('7 events spooled', async () => (sample((await scrape('gateway-cut')).text, 'falaj_gateway_audit_spool_events') === 7 ? true : undefined), 10_000, 50);
@@ -201,7 +213,7 @@ describe('observability (e2e)', () => {
     }, 60_000);
   });
 
-  describe('a real Prometheus (Debian\'s, `infra.sh up prometheus`) scraping every app', () => {
+  describe("a real Prometheus (Debian's, `infra.sh up prometheus`) scraping every app", () => {
     it("evaluates the recording rules of k8s/monitoring and the dashboard's p95 per model, agreeing with the load sent", async () => {
       // The rules as shipped, evaluated every second rather than every 15 s.
       const rules = readFileSync(join(__dirname, '..', 'k8s', 'monitoring', 'falaj-rules.yaml'), 'utf8').replace(/interval: 15s/g, 'interval: 1s');
@@ -213,24 +225,36 @@ describe('observability (e2e)', () => {
         const sent = await scrape('gateway');
         const served = sample(sent.text, 'falaj_inference_requests_total', { model: 'tiny-mlp', protocol: 'rest', outcome: 'success' });
         // What Prometheus holds of the gateway's counter is what the gateway says it served.
-        const counted = await eventually('the REST calls in Prometheus', async () => {
-          const [r] = await query('sum(falaj_inference_requests_total{job="gateway",model="tiny-mlp",protocol="rest",outcome="success"})');
-          return r && Number(r.value[1]) === served ? Number(r.value[1]) : undefined;
-        }, 30_000, 500);
+        const counted = await eventually(
+          'the REST calls in Prometheus',
+          async () => {
+            const [r] = await query('sum(falaj_inference_requests_total{job="gateway",model="tiny-mlp",protocol="rest",outcome="success"})');
+            return r && Number(r.value[1]) === served ? Number(r.value[1]) : undefined;
+          },
+          30_000,
+          500,
+        );
         expect(counted).toBeGreaterThanOrEqual(REST_CALLS);
         // Fresh calls in the rules' windows, then the recording rule and the dashboard's query give one p95.
         for (let i = 0; i < 20; i++) expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', acme, BODY)).status).toBe(200);
-        const p95 = await eventually('the p95 recording rule', async () => {
-          const [r] = await query('falaj:inference_request_duration_seconds:p95_5m{tenant="acme",model="tiny-mlp"}');
-          return r && Number.isFinite(Number(r.value[1])) ? Number(r.value[1]) : undefined;
-        }, 30_000, 500);
+        const p95 = await eventually(
+          'the p95 recording rule',
+          async () => {
+            const [r] = await query('falaj:inference_request_duration_seconds:p95_5m{tenant="acme",model="tiny-mlp"}');
+            return r && Number.isFinite(Number(r.value[1])) ? Number(r.value[1]) : undefined;
+          },
+          30_000,
+          500,
+        );
         expect(p95).toBeGreaterThan(0);
         expect(p95).toBeLessThan(30);
         const [dashboard] = await query('histogram_quantile(0.95, sum by (tenant, model, le) (rate(falaj_inference_request_duration_seconds_bucket{tenant="acme",model="tiny-mlp"}[5m])))');
         expect(Number(dashboard.value[1])).toBeGreaterThan(0);
         const [pending] = await query('falaj:pool_pending_requests{pool="cpu.ae"}');
         expect(pending).toBeDefined();
-        process.stdout.write(`prometheus: p95 of tiny-mlp ${(p95 * 1000).toFixed(1)} ms (rule), ${(Number(dashboard.value[1]) * 1000).toFixed(1)} ms (dashboard query); ${counted} REST calls counted\n`);
+        process.stdout.write(
+          `prometheus: p95 of tiny-mlp ${(p95 * 1000).toFixed(1)} ms (rule), ${(Number(dashboard.value[1]) * 1000).toFixed(1)} ms (dashboard query); ${counted} REST calls counted\n`,
+        );
       } finally {
         prometheus.stop();
       }

@@ -110,10 +110,14 @@ describe('payload logging by policy (e2e)', () => {
     const request = { model_name: 'text', id: 'pk-1', inputs: [{ name: 'x', shape: [5], datatype: 'BYTES', data: TENANTS.pk.data }] };
     await producer.send({ topic: inferenceStreamTopics(suite.prefix).requests, messages: [{ key: 'pk-1', value: JSON.stringify(request), headers: { authorization: `Bearer ${tokens.pk}` } }] });
     await producer.disconnect();
-    await eventually('a payload record per tenant', async () => {
-      const rows = await suite.queryRegion<{ tenant_id: string }>('ae', `SELECT DISTINCT tenant_id FROM payload_log`);
-      return rows.length === 4 ? true : undefined;
-    }, 90_000);
+    await eventually(
+      'a payload record per tenant',
+      async () => {
+        const rows = await suite.queryRegion<{ tenant_id: string }>('ae', `SELECT DISTINCT tenant_id FROM payload_log`);
+        return rows.length === 4 ? true : undefined;
+      },
+      90_000,
+    );
   }, 400_000);
 
   afterAll(async () => {
@@ -133,7 +137,7 @@ describe('payload logging by policy (e2e)', () => {
     for (const id of ['pr', 'ph', 'pf'] as const) expect(answers[id].json.outputs?.[0].data).toEqual(TENANTS[id].data);
   });
 
-  it('keeps the redact tenant\'s strings with typed placeholders, the model override over the tenant\'s full', async () => {
+  it("keeps the redact tenant's strings with typed placeholders, the model override over the tenant's full", async () => {
     const row = await record('pr');
     const expected = ['reach me at <email> please', 'mobile <phone>', 'Emirates ID <emirates_id>', 'salary to <iban>', 'card <card>'];
     expect(row.policy).toBe('redact');
@@ -144,7 +148,16 @@ describe('payload logging by policy (e2e)', () => {
   it("keeps a Kafka call's record under its tenant's redact, audited as protocol kafka", async () => {
     const row = await record('pk');
     expect(row.policy).toBe('redact');
-    expect(row.request).toEqual([{ kind: 'text', name: 'x', datatype: 'BYTES', shape: [5], values: ['reach me at <email> please', 'mobile <phone>', 'Emirates ID <emirates_id>', 'salary to <iban>', 'card <card>'], truncated: false }]);
+    expect(row.request).toEqual([
+      {
+        kind: 'text',
+        name: 'x',
+        datatype: 'BYTES',
+        shape: [5],
+        values: ['reach me at <email> please', 'mobile <phone>', 'Emirates ID <emirates_id>', 'salary to <iban>', 'card <card>'],
+        truncated: false,
+      },
+    ]);
     const [audit] = await suite.queryRegion<{ protocol: string }>('ae', `SELECT a.protocol FROM audit_log a JOIN payload_log p USING (event_id, residency_region) WHERE p.tenant_id = 'pk'`);
     expect(audit.protocol).toBe('kafka');
   });
@@ -287,16 +300,22 @@ async function topicTexts(prefix: string): Promise<[string, string][]> {
     if (topics.length > 0) await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        const headers = Object.entries(message.headers ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        const headers = Object.entries(message.headers ?? {})
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ');
         found.push([topic, `${message.key?.toString('latin1') ?? ''} ${message.value?.toString('utf8') ?? ''} ${message.value?.toString('latin1') ?? ''} ${headers}`]);
         seen.set(`${topic}/${partition}`, Number(message.offset) + 1);
         last = Date.now();
       },
     });
-    await eventually('every topic read to its end', async () => {
-      const done = [...ends].every(([tp, end]) => (seen.get(tp) ?? 0) >= end);
-      return done || (seen.size > 0 && Date.now() - last > 3000) ? true : undefined;
-    }, 60_000);
+    await eventually(
+      'every topic read to its end',
+      async () => {
+        const done = [...ends].every(([tp, end]) => (seen.get(tp) ?? 0) >= end);
+        return done || (seen.size > 0 && Date.now() - last > 3000) ? true : undefined;
+      },
+      60_000,
+    );
   } finally {
     await consumer.disconnect();
   }

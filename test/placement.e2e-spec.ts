@@ -21,16 +21,23 @@ describe('Hybrid GPU/CPU placement (e2e)', () => {
   const deploy = (tenant: string, hardware: string) =>
     suite.call('PUT', '/admin/models/scorer/deployment', tokens[tenant], { targets: [{ version: 1, weight: 100 }], hardware, slaP95Ms: 250, reason: hardware });
   const auditOf = (tenant: string, requestId: string) =>
-    eventually(`audit row ${requestId}`, async () => {
-      const { records } = (await suite.call('GET', `/admin/audit?requestId=${encodeURIComponent(requestId)}`, tokens[tenant])).json;
-      return records?.length === 1 ? records[0] : undefined;
-    }, 20_000);
+    eventually(
+      `audit row ${requestId}`,
+      async () => {
+        const { records } = (await suite.call('GET', `/admin/audit?requestId=${encodeURIComponent(requestId)}`, tokens[tenant])).json;
+        return records?.length === 1 ? records[0] : undefined;
+      },
+      20_000,
+    );
 
   beforeAll(async () => {
     await suite.start({ gpuWorker: true, env: { 'gpu-worker': { FALAJ_GPU_ALLOW_CPU_FALLBACK: 'true' } } });
     const admin = await suite.platformAdminToken();
     // `usco` lives in region `us`, where no worker runs.
-    for (const [id, residency] of [['acme', 'ae'], ['usco', 'us']]) {
+    for (const [id, residency] of [
+      ['acme', 'ae'],
+      ['usco', 'us'],
+    ]) {
       expect((await suite.call('POST', '/admin/tenants', admin, { id, name: id, residency })).status).toBe(201);
       tokens[id] = await suite.token({ tenantId: id, subject: `${id}-app`, scopes: SCOPES });
       expect((await suite.call('POST', '/admin/models', tokens[id], { name: 'scorer' })).status).toBe(201);
@@ -47,13 +54,18 @@ describe('Hybrid GPU/CPU placement (e2e)', () => {
   it('places an auto deployment on either pool of the region, measures both, and says why on every answer', async () => {
     const answers: { pool: string; placement: string }[] = [];
     // Each pool gets requests until its heartbeat carries a timing; then the policy compares them.
-    await eventually('both pools measured and compared', async () => {
-      const answer = await infer('acme');
-      if (answer.status !== 200) return undefined;
-      answers.push({ pool: answer.headers.get('x-falaj-pool')!, placement: answer.headers.get('x-falaj-placement')! });
-      const pools = new Set(answers.map((a) => a.pool));
-      return pools.size === 2 && /^(cheapest|spill): /.test(answers.at(-1)!.placement) ? true : undefined;
-    }, 40_000, 50);
+    await eventually(
+      'both pools measured and compared',
+      async () => {
+        const answer = await infer('acme');
+        if (answer.status !== 200) return undefined;
+        answers.push({ pool: answer.headers.get('x-falaj-pool')!, placement: answer.headers.get('x-falaj-placement')! });
+        const pools = new Set(answers.map((a) => a.pool));
+        return pools.size === 2 && /^(cheapest|spill): /.test(answers.at(-1)!.placement) ? true : undefined;
+      },
+      40_000,
+      50,
+    );
     process.stdout.write(`auto placement over ${answers.length} requests; last: ${answers.at(-1)!.placement}\n`);
     for (const { pool, placement } of answers) {
       expect(['cpu.ae', 'gpu.ae']).toContain(pool);
@@ -95,10 +107,14 @@ describe('Hybrid GPU/CPU placement (e2e)', () => {
 
   it('says fixed for a deployment that names its hardware', async () => {
     expect((await deploy('acme', 'cpu')).status).toBe(200);
-    const fixed = await eventually('fixed on cpu', async () => {
-      const answer = await infer('acme');
-      return answer.headers.get('x-falaj-placement')?.startsWith('fixed') ? answer : undefined;
-    }, 20_000);
+    const fixed = await eventually(
+      'fixed on cpu',
+      async () => {
+        const answer = await infer('acme');
+        return answer.headers.get('x-falaj-placement')?.startsWith('fixed') ? answer : undefined;
+      },
+      20_000,
+    );
     expect(fixed.headers.get('x-falaj-placement')).toBe('fixed: deployment hardware cpu');
     expect(fixed.headers.get('x-falaj-pool')).toBe('cpu.ae');
     expect(await auditOf('acme', fixed.headers.get('x-request-id')!)).toMatchObject({ pool: 'cpu.ae', placement: 'fixed: deployment hardware cpu' });
@@ -107,9 +123,7 @@ describe('Hybrid GPU/CPU placement (e2e)', () => {
   it('never places outside the residency region: a region without workers is a 503 naming the rule', async () => {
     const refused = await infer('usco', { 'x-request-id': 'usco-refused' });
     expect(refused.status).toBe(503);
-    expect(refused.json.error).toBe(
-      "model 'scorer' version 1 is not ready on any worker of pool gpu.us or cpu.us (residency: the tenant's data stays in region 'us')",
-    );
+    expect(refused.json.error).toBe("model 'scorer' version 1 is not ready on any worker of pool gpu.us or cpu.us (residency: the tenant's data stays in region 'us')");
     expect(refused.headers.get('x-falaj-pool')).toBeNull();
     const row = await auditOf('usco', 'usco-refused');
     expect(row).toMatchObject({ status: 503, pool: null, placement: null, residencyRegion: 'us' });

@@ -83,10 +83,15 @@ describe('Quotas as records (e2e)', () => {
       const put = await suite.call('PUT', '/admin/models/capped/quota', operator, { rps: 1, burst: 3 });
       expect(put.status).toBe(200);
       expect((await suite.call('GET', '/admin/models/capped/quota', reader)).json).toEqual({ rps: 1, burst: 3 });
-      const answers = await eventually('429s on capped', async () => {
-        const got = await burst(10, 'capped');
-        return got.some((a) => a.status === 429) ? got : undefined;
-      }, 3000, 20);
+      const answers = await eventually(
+        '429s on capped',
+        async () => {
+          const got = await burst(10, 'capped');
+          return got.some((a) => a.status === 429) ? got : undefined;
+        },
+        3000,
+        20,
+      );
       expect(answers.find((a) => a.status === 429)?.json.error).toMatch(/^rate limit exceeded for tenant 'acme' on model 'capped'; retry after [1-9][0-9]* s$/);
       expect(statuses(await burst(20, 'scorer'))).toEqual(Array(20).fill(200));
     }, 30_000);
@@ -194,10 +199,15 @@ describe('Quotas as records (e2e)', () => {
       const redis = suite.adminRedis();
       try {
         await redis.del(quotasKey(suite.prefix));
-        const healed = await eventually('the quota hash rewritten', async () => {
-          const hash = await redis.hgetall(quotasKey(suite.prefix));
-          return Object.keys(hash).length > 0 ? hash : undefined;
-        }, 30_000, 500);
+        const healed = await eventually(
+          'the quota hash rewritten',
+          async () => {
+            const hash = await redis.hgetall(quotasKey(suite.prefix));
+            return Object.keys(hash).length > 0 ? hash : undefined;
+          },
+          30_000,
+          500,
+        );
         // With the field that tells readers the hash is the registry's whole one, not a lost one.
         expect(healed).toEqual({ [MIRRORED_HASH_PRESENT_FIELD]: '1', [tenantQuotaField('acme')]: JSON.stringify({ concurrency: 64 }) });
       } finally {

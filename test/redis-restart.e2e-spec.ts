@@ -51,9 +51,7 @@ describe('a Redis that loses its data (e2e)', () => {
   const rest = async (via: 'rest' | 'kserve', model = 'tiny-mlp'): Promise<Answer> => {
     const sentAt = Date.now();
     const answer =
-      via === 'rest'
-        ? await suite.call('POST', `/v2/models/${model}/infer`, token, { inputs: [ROW] })
-        : await suite.call('POST', `/v1/models/${model}:predict`, token, { instances: [ROW.data] });
+      via === 'rest' ? await suite.call('POST', `/v2/models/${model}/infer`, token, { inputs: [ROW] }) : await suite.call('POST', `/v1/models/${model}:predict`, token, { instances: [ROW.data] });
     return { via, sentAt, ms: Date.now() - sentAt, status: String(answer.status), retryAfter: answer.headers.get('retry-after') ?? undefined, error: answer.json?.error };
   };
 
@@ -118,7 +116,12 @@ describe('a Redis that loses its data (e2e)', () => {
     const answers = await load(run);
     const after = answers.filter((a) => a.sentAt + a.ms >= lostAt);
     const failures = answers.filter((a) => !ok(a));
-    const summary = JSON.stringify(failures.reduce<Record<string, number>>((n, a) => ({ ...n, [`${a.via} ${a.status} ${a.retryAfter ? 'RA ' : ''}${a.error?.slice(0, 60)}`]: (n[`${a.via} ${a.status} ${a.retryAfter ? 'RA ' : ''}${a.error?.slice(0, 60)}`] ?? 0) + 1 }), {}));
+    const summary = JSON.stringify(
+      failures.reduce<Record<string, number>>(
+        (n, a) => ({ ...n, [`${a.via} ${a.status} ${a.retryAfter ? 'RA ' : ''}${a.error?.slice(0, 60)}`]: (n[`${a.via} ${a.status} ${a.retryAfter ? 'RA ' : ''}${a.error?.slice(0, 60)}`] ?? 0) + 1 }),
+        {},
+      ),
+    );
     expect(answers.filter((a) => a.sentAt < lostAt && ok(a)).length).toBeGreaterThan(10);
     expect(after.length).toBeGreaterThan(20);
     // The deployed model is never "not found", and nothing but a clear "try again" fails.
@@ -154,18 +157,28 @@ describe('a Redis that loses its data (e2e)', () => {
       expect(unknown).toMatchObject({ retryAfter: '1', error: expect.stringMatching(/^routing is unavailable/) });
       const kserve = await rest('kserve', 'never-deployed');
       expect(kserve).toMatchObject({ status: '503', retryAfter: '1' });
-      const deployed = await eventually('the deployed model served from the kept view', async () => {
-        const answer = await rest('rest');
-        return answer.status === '200' ? answer : undefined;
-      }, 15_000, 200);
+      const deployed = await eventually(
+        'the deployed model served from the kept view',
+        async () => {
+          const answer = await rest('rest');
+          return answer.status === '200' ? answer : undefined;
+        },
+        15_000,
+        200,
+      );
       expect(deployed.status).toBe('200');
     } finally {
       await suite.restartApp('router', {});
     }
-    const notFound = await eventually('404 for an unknown model once the table is back', async () => {
-      const answer = await rest('rest', 'never-deployed');
-      return answer.status === '404' ? answer : undefined;
-    }, 30_000, 200);
+    const notFound = await eventually(
+      '404 for an unknown model once the table is back',
+      async () => {
+        const answer = await rest('rest', 'never-deployed');
+        return answer.status === '404' ? answer : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(notFound.error).toBe("model 'never-deployed' not found");
     expect((await rest('rest')).status).toBe('200');
   }, 90_000);

@@ -75,7 +75,10 @@ describe('Registry lifecycle (e2e)', () => {
       expect(created.status).toBe(201);
       expect(created.json).toMatchObject({ name: 'scorer', tenantId: 'acme', labels: { team: 'risk', tier: 'gold' }, owner: 'risk-ml', createdBy: decodeJwt(alice).sub });
       expect(created.json.id).toBeUndefined();
-      for (const [name, team] of [['ocr-a', 'ocr'], ['ocr-b', 'ocr']]) {
+      for (const [name, team] of [
+        ['ocr-a', 'ocr'],
+        ['ocr-b', 'ocr'],
+      ]) {
         expect((await suite.call('POST', '/admin/models', alice, { name, labels: { team }, owner: 'vision' })).status).toBe(201);
       }
       expect((await suite.call('POST', '/admin/models', alice, { name: 'scorer' })).status).toBe(409);
@@ -151,10 +154,14 @@ describe('Registry lifecycle (e2e)', () => {
   describe('stages, aliases and load state', () => {
     it('promotes version 1 and reports it ready on the real worker, per pool and worker', async () => {
       expect((await suite.call('POST', '/admin/models/scorer/versions/1/stage', alice, { stage: 'production', reason: 'first release' })).status).toBe(200);
-      const ready = await eventually('v1 ready', async () => {
-        const s = await status('1');
-        return s.json.state === 'ready' ? s : undefined;
-      }, 40_000);
+      const ready = await eventually(
+        'v1 ready',
+        async () => {
+          const s = await status('1');
+          return s.json.state === 'ready' ? s : undefined;
+        },
+        40_000,
+      );
       expect(ready.json).toMatchObject({ model: 'scorer', version: 1, stage: 'production', pools: [{ pool: 'cpu.ae', state: 'ready' }] });
       expect(ready.json.pools[0].workers).toEqual([expect.objectContaining({ state: 'ready', executionProvider: 'cpu' })]);
       // OIP readiness reflects the same state, once the router's route has reached the gateway.
@@ -183,7 +190,12 @@ describe('Registry lifecycle (e2e)', () => {
     let events: ModelLifecycleEvent[] = [];
 
     it('refuses invalid specs with a clear 400', async () => {
-      const sum = await suite.call('PUT', '/admin/models/scorer/deployment', alice, { targets: [{ version: 1, weight: 50 }, { version: 2, weight: 40 }] });
+      const sum = await suite.call('PUT', '/admin/models/scorer/deployment', alice, {
+        targets: [
+          { version: 1, weight: 50 },
+          { version: 2, weight: 40 },
+        ],
+      });
       expect(sum.status).toBe(400);
       expect(sum.json.error).toMatch(/weights sum to 90, not 100/);
       const missing = await suite.call('PUT', '/admin/models/scorer/deployment', alice, { targets: [{ version: 7, weight: 100 }] });
@@ -194,7 +206,10 @@ describe('Registry lifecycle (e2e)', () => {
 
     it('splits traffic 90/10 between champion and challenger: both production, both routed, both loaded', async () => {
       const put = await suite.call('PUT', '/admin/models/scorer/deployment', alice, {
-        targets: [{ version: 'champion', weight: 90 }, { version: 'challenger', weight: 10 }],
+        targets: [
+          { version: 'champion', weight: 90 },
+          { version: 'challenger', weight: 10 },
+        ],
         hardware: 'cpu',
         batching: { enabled: true, maxBatchSize: 8, maxQueueDelayMicros: 500 },
         instanceCount: 1,
@@ -203,11 +218,21 @@ describe('Registry lifecycle (e2e)', () => {
         reason: 'canary',
       });
       expect(put.status).toBe(200);
-      expect(put.json).toMatchObject({ revision: 1, targets: [{ version: 1, weight: 90 }, { version: 2, weight: 10 }], serving: { instanceCount: 1 } });
+      expect(put.json).toMatchObject({
+        revision: 1,
+        targets: [
+          { version: 1, weight: 90 },
+          { version: 2, weight: 10 },
+        ],
+        serving: { instanceCount: 1 },
+      });
       const versions = (await suite.call('GET', '/admin/models/scorer/versions', alice)).json.versions;
       expect(versions.map((v: { stage: string }) => v.stage)).toEqual(['production', 'production', 'draft']);
       const table = await eventually('weighted route', async () => ((await route())?.targets.length === 2 ? route() : undefined));
-      expect(table.targets).toEqual([{ version: 1, pool: 'cpu.ae', weight: 90 }, { version: 2, pool: 'cpu.ae', weight: 10 }]);
+      expect(table.targets).toEqual([
+        { version: 1, pool: 'cpu.ae', weight: 90 },
+        { version: 2, pool: 'cpu.ae', weight: 10 },
+      ]);
       await eventually('v2 ready', async () => ((await status('challenger')).json.state === 'ready' ? true : undefined), 40_000);
       const infer = await suite.call('POST', '/v2/models/scorer/infer', alice, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] });
       expect(infer.status).toBe(200);
@@ -223,7 +248,10 @@ describe('Registry lifecycle (e2e)', () => {
       await consumer.disconnect();
       expect(event.production?.version).toBe(1);
       expect(event.deployment).toMatchObject({ hardware: 'cpu', regions: ['ae'], slaP95Ms: 50, shadow: null });
-      expect(event.deployment?.targets.map((t) => [t.version, t.weight])).toEqual([[1, 90], [2, 10]]);
+      expect(event.deployment?.targets.map((t) => [t.version, t.weight])).toEqual([
+        [1, 90],
+        [2, 10],
+      ]);
       expect(event.deployment?.targets[1].serving).toEqual({ batching: { enabled: true, maxBatchSize: 8, maxQueueDelayMicros: 500 }, instanceCount: 1 });
       events = [];
     }, 45_000);
@@ -269,7 +297,14 @@ describe('Registry lifecycle (e2e)', () => {
       await eventually('route back to v1', async () => ((await route())?.targets[0].version === 1 ? true : undefined));
       const revisions = (await suite.call('GET', '/admin/models/scorer/deployment/revisions', alice)).json.revisions;
       expect(revisions.map((r: { revision: number; reason: string; spec: { targets: unknown } }) => [r.revision, r.reason, r.spec.targets])).toEqual([
-        [1, 'canary', [{ version: 1, weight: 90 }, { version: 2, weight: 10 }]],
+        [
+          1,
+          'canary',
+          [
+            { version: 1, weight: 90 },
+            { version: 2, weight: 10 },
+          ],
+        ],
         [2, 'canary healthy', [{ version: 2, weight: 100 }]],
         [3, 'rollback: p95 regression', [{ version: 1, weight: 100 }]],
       ]);
@@ -385,12 +420,21 @@ describe('Registry lifecycle (e2e)', () => {
         Object.entries(methods).map(([method, op]) => ({ path, method, op })),
       );
       for (const expected of [
-        'post /admin/models', 'get /admin/models', 'patch /admin/models/{name}', 'delete /admin/models/{name}',
-        'post /admin/models/{name}/versions', 'get /admin/models/{name}/versions/{version}/artifact',
-        'post /admin/models/{name}/versions/{version}/stage', 'post /admin/models/{name}/rollback',
-        'put /admin/models/{name}/aliases/{alias}', 'put /admin/models/{name}/deployment',
-        'get /admin/models/{name}/versions/{version}/status', 'post /admin/models/{name}/versions/{version}/load',
-        'post /admin/tenants', 'post /admin/tenants/{id}/api-keys', 'get /admin/audit',
+        'post /admin/models',
+        'get /admin/models',
+        'patch /admin/models/{name}',
+        'delete /admin/models/{name}',
+        'post /admin/models/{name}/versions',
+        'get /admin/models/{name}/versions/{version}/artifact',
+        'post /admin/models/{name}/versions/{version}/stage',
+        'post /admin/models/{name}/rollback',
+        'put /admin/models/{name}/aliases/{alias}',
+        'put /admin/models/{name}/deployment',
+        'get /admin/models/{name}/versions/{version}/status',
+        'post /admin/models/{name}/versions/{version}/load',
+        'post /admin/tenants',
+        'post /admin/tenants/{id}/api-keys',
+        'get /admin/audit',
       ]) {
         expect(operations.map((o) => `${o.method} ${o.path}`)).toContain(expected);
       }
@@ -415,8 +459,10 @@ describe('Registry lifecycle (e2e)', () => {
       const seconds = (performance.now() - started) / 1000;
       expect(uploaded.status).toBe(201);
       expect(uploaded.json).toMatchObject({ sizeBytes: big.length, parameterCount: 25 * 1024 * 1024, sha256: createHash('sha256').update(big).digest('hex') });
-       
-      console.log(`upload of ${(big.length / 1e6).toFixed(1)} MB through the gateway (stream, hash, scan, onnxruntime load, record): ${seconds.toFixed(2)} s = ${(big.length / 1e6 / seconds).toFixed(1)} MB/s`);
+
+      console.log(
+        `upload of ${(big.length / 1e6).toFixed(1)} MB through the gateway (stream, hash, scan, onnxruntime load, record): ${seconds.toFixed(2)} s = ${(big.length / 1e6 / seconds).toFixed(1)} MB/s`,
+      );
     }, 120_000);
   });
 });

@@ -17,12 +17,9 @@ describe('retention (e2e)', () => {
   let admin: string;
   const tokens: Record<string, string> = {};
 
-  const infer = async (tenant: string, requestId: string) =>
-    expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', tokens[tenant], BODY, { 'x-request-id': requestId })).status).toBe(200);
-  const audited = async (tenant: string, requestId: string) =>
-    (await suite.call('GET', `/admin/audit?requestId=${requestId}`, tokens[tenant])).json.records as { requestId: string }[];
-  const waitAudited = (tenant: string, requestId: string) =>
-    eventually(`audit row ${requestId}`, async () => ((await audited(tenant, requestId)).length === 1 ? true : undefined), 60_000);
+  const infer = async (tenant: string, requestId: string) => expect((await suite.call('POST', '/v2/models/tiny-mlp/infer', tokens[tenant], BODY, { 'x-request-id': requestId })).status).toBe(200);
+  const audited = async (tenant: string, requestId: string) => (await suite.call('GET', `/admin/audit?requestId=${requestId}`, tokens[tenant])).json.records as { requestId: string }[];
+  const waitAudited = (tenant: string, requestId: string) => eventually(`audit row ${requestId}`, async () => ((await audited(tenant, requestId)).length === 1 ? true : undefined), 60_000);
   const submitJob = async (tenant: string): Promise<string> => {
     const submitted = await suite.call('POST', '/v2/batch/jobs?model=tiny-mlp', tokens[tenant], ROWS, { 'content-type': 'application/x-ndjson' });
     expect(submitted.status).toBe(201);
@@ -30,8 +27,7 @@ describe('retention (e2e)', () => {
     await eventually(`job ${id} ended`, async () => (ENDED.includes((await suite.call('GET', `/v2/batch/jobs/${id}`, tokens[tenant])).json.state) ? true : undefined), 120_000, 250);
     return id;
   };
-  const backdateAudit = (requestId: string, days: number) =>
-    suite.query(`UPDATE audit_log SET occurred_at = now() - make_interval(days => $2) WHERE request_id = $1`, [requestId, days]);
+  const backdateAudit = (requestId: string, days: number) => suite.query(`UPDATE audit_log SET occurred_at = now() - make_interval(days => $2) WHERE request_id = $1`, [requestId, days]);
   const backdateJob = (id: string, days: number) => suite.query(`UPDATE batch_jobs SET finished_at = now() - make_interval(days => $2) WHERE id = $1`, [id, days]);
 
   beforeAll(async () => {
@@ -55,7 +51,7 @@ describe('retention (e2e)', () => {
   }, 60_000);
 
   describe('settings', () => {
-    it('sets a tenant\'s retention by PUT and reads it back with the days that apply', async () => {
+    it("sets a tenant's retention by PUT and reads it back with the days that apply", async () => {
       const put = await suite.call('PUT', '/admin/tenants/globex/retention', admin, { auditRetentionDays: 30, jobRetentionDays: 5 });
       expect(put.status).toBe(200);
       expect(put.json).toEqual({ auditRetentionDays: 30, jobRetentionDays: 5, effective: { auditDays: 30, jobDays: 5 } });
@@ -77,11 +73,16 @@ describe('retention (e2e)', () => {
   });
 
   describe('a pass', () => {
-    it('removes what expired under each tenant\'s retention and nothing else; expired jobs answer 410; the run is reported', async () => {
+    it("removes what expired under each tenant's retention and nothing else; expired jobs answer 410; the run is reported", async () => {
       await infer('acme', 'acme-old');
       await infer('acme', 'acme-new');
       await infer('globex', 'globex-old');
-      for (const [tenant, id] of [['acme', 'acme-old'], ['acme', 'acme-new'], ['globex', 'globex-old']]) await waitAudited(tenant, id);
+      for (const [tenant, id] of [
+        ['acme', 'acme-old'],
+        ['acme', 'acme-new'],
+        ['globex', 'globex-old'],
+      ])
+        await waitAudited(tenant, id);
       const acmeJob = await submitJob('acme');
       const acmeFresh = await submitJob('acme');
       const globexJob = await submitJob('globex');
@@ -123,7 +124,10 @@ describe('retention (e2e)', () => {
       expect((await suite.call('GET', asyncLocation, tokens.acme)).status).toBe(410);
       // Another tenant's expired job is still none of globex's business: 404, not 410.
       expect((await suite.call('GET', `/v2/batch/jobs/${acmeJob}/results`, tokens.globex)).status).toBe(404);
-      for (const [tenant, id] of [['acme', acmeFresh], ['globex', globexJob]] as const) {
+      for (const [tenant, id] of [
+        ['acme', acmeFresh],
+        ['globex', globexJob],
+      ] as const) {
         const kept = await suite.call('GET', `/v2/batch/jobs/${id}/results`, tokens[tenant]);
         expect(kept.status).toBe(200);
         expect(kept.text.trim().split('\n')).toHaveLength(3);

@@ -37,10 +37,15 @@ describe('Progressive rollout (e2e)', () => {
   };
   const rollout = async (id: string) => (await suite.call('GET', `/admin/models/ranker/rollouts/${id}`, token)).json;
   const settled = (id: string, timeoutMs = 90_000) =>
-    eventually(`rollout ${id} to finish`, async () => {
-      const r = await rollout(id);
-      return ['succeeded', 'rolled_back', 'aborted'].includes(r.state) ? r : undefined;
-    }, timeoutMs, 250);
+    eventually(
+      `rollout ${id} to finish`,
+      async () => {
+        const r = await rollout(id);
+        return ['succeeded', 'rolled_back', 'aborted'].includes(r.state) ? r : undefined;
+      },
+      timeoutMs,
+      250,
+    );
 
   beforeAll(async () => {
     await suite.start({ env: { registry: { FALAJ_ROLLOUT_TICK_MS: '250' } } });
@@ -151,15 +156,19 @@ describe('Progressive rollout (e2e)', () => {
 
     const revisions = (await suite.call('GET', '/admin/models/ranker/deployment/revisions', token)).json.revisions;
     expect(revisions.at(-1).reason).toContain(`rollout ${id} rolled back: SLO breached`);
-    await eventually('every step on Kafka', async () => {
-      const types = published.filter((e) => e.rolloutId === id).map((e) => e.type);
-      return types.length === 2 ? types : undefined;
-    }, 15_000);
+    await eventually(
+      'every step on Kafka',
+      async () => {
+        const types = published.filter((e) => e.rolloutId === id).map((e) => e.type);
+        return types.length === 2 ? types : undefined;
+      },
+      15_000,
+    );
     expect(published.filter((e) => e.rolloutId === id).map((e) => `${e.type}:${e.state}`)).toEqual(['rollout.started:progressing', 'rollout.rolled_back:rolled_back']);
     expect(published.filter((e) => e.type === 'rollout.succeeded')).toHaveLength(1);
   }, 120_000);
 
-  it('pauses, resumes and aborts on an operator\'s word, restoring the deployment', async () => {
+  it("pauses, resumes and aborts on an operator's word, restoring the deployment", async () => {
     const started = await suite.call('POST', '/admin/models/ranker/rollouts', token, { canary: 1, pauseSeconds: 600 });
     expect(started.status).toBe(201);
     const { id } = started.json;

@@ -116,10 +116,14 @@ describe('streaming inference over Kafka (e2e)', () => {
         { key: 'no-model', value: JSON.stringify({ model_name: 'ghost', inputs: [] }), headers: { authorization: `Bearer ${token}` } },
       ],
     });
-    const reasons = await eventually('three dead letters', async () => {
-      const found = new Map(deadLetters.map((m) => [m.key?.toString(), m.headers?.['dlq-reason']?.toString()]));
-      return ['bad-json', 'no-token', 'no-model'].every((k) => found.has(k)) ? found : undefined;
-    }, 60_000);
+    const reasons = await eventually(
+      'three dead letters',
+      async () => {
+        const found = new Map(deadLetters.map((m) => [m.key?.toString(), m.headers?.['dlq-reason']?.toString()]));
+        return ['bad-json', 'no-token', 'no-model'].every((k) => found.has(k)) ? found : undefined;
+      },
+      60_000,
+    );
     expect(reasons.get('bad-json')).toMatch(/^undecodable: value is not JSON/);
     expect(reasons.get('no-token')).toBe('unauthorized: missing bearer token');
     expect(reasons.get('no-model')).toBe("unroutable: model 'ghost' not found");
@@ -131,7 +135,13 @@ describe('streaming inference over Kafka (e2e)', () => {
   it('answers a request with invalid tensors on the tenant reply topic, as REST would, with a 400', async () => {
     await producer.send({
       topic: topics.requests,
-      messages: [{ key: 'bad-shape', value: JSON.stringify({ model_name: 'tiny-mlp', inputs: [{ name: 'input', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5] }] }), headers: { authorization: `Bearer ${token}` } }],
+      messages: [
+        {
+          key: 'bad-shape',
+          value: JSON.stringify({ model_name: 'tiny-mlp', inputs: [{ name: 'input', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5] }] }),
+          headers: { authorization: `Bearer ${token}` },
+        },
+      ],
     });
     const [got] = await eventually('the 400 answer', async () => responses.get('bad-shape'), 60_000);
     expect(got.status).toBe('400');
@@ -170,10 +180,14 @@ describe('streaming inference over Kafka (e2e)', () => {
 
   it('exports consumer lag and throughput as Prometheus metrics without credentials', async () => {
     const routerMetrics = suite.app('router').healthUrl.replace('/health/ready', '/metrics');
-    const text = await eventually('lag measured', async () => {
-      const body = await (await fetch(routerMetrics)).text();
-      return body.includes('falaj_stream_consumer_lag{') ? body : undefined;
-    }, 30_000);
+    const text = await eventually(
+      'lag measured',
+      async () => {
+        const body = await (await fetch(routerMetrics)).text();
+        return body.includes('falaj_stream_consumer_lag{') ? body : undefined;
+      },
+      30_000,
+    );
     expect(text).toMatch(/falaj_stream_messages_total\{outcome="status_200"\} \d+/);
     expect(text).toContain('falaj_stream_request_seconds_bucket');
     // The shared inference series, as on the gateway, with protocol "kafka": counted when each answer
@@ -196,10 +210,14 @@ describe('streaming inference over Kafka (e2e)', () => {
         headers: { authorization: `Bearer ${token}` },
       })),
     });
-    const got = await eventually('20 capped answers', async () => {
-      const all = Array.from({ length: 20 }, (_, i) => responses.get(`capped-${i}`)?.[0]);
-      return all.every(Boolean) ? (all as Received[]) : undefined;
-    }, 60_000);
+    const got = await eventually(
+      '20 capped answers',
+      async () => {
+        const all = Array.from({ length: 20 }, (_, i) => responses.get(`capped-${i}`)?.[0]);
+        return all.every(Boolean) ? (all as Received[]) : undefined;
+      },
+      60_000,
+    );
     const ok = got.filter((r) => r.status === '200').length;
     const limited = got.filter((r) => r.status === '429');
     expect(ok).toBeGreaterThanOrEqual(5);

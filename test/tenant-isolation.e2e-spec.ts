@@ -155,7 +155,10 @@ describe('tenant isolation of client request ids (e2e)', () => {
       );
       expect(rows).toHaveLength(48);
       for (const tenant of [acme, globex]) {
-        const ids = rows.filter((r) => r.tenant_id === tenant.id && r.status === 200).map((r) => r.request_id).sort();
+        const ids = rows
+          .filter((r) => r.tenant_id === tenant.id && r.status === 200)
+          .map((r) => r.request_id)
+          .sort();
         expect(ids).toEqual(Array.from({ length: 24 }, (_, i) => `rest-shared-${i}`).sort());
       }
     }, 120_000);
@@ -164,9 +167,7 @@ describe('tenant isolation of client request ids (e2e)', () => {
   describe('Kafka', () => {
     it('answers each of two tenants publishing the same request ids concurrently with exactly its own answer, and audits both', async () => {
       const ids = Array.from({ length: 12 }, (_, i) => `kafka-shared-${i}`);
-      await Promise.all(
-        [acme, globex].map((tenant) => producer.send({ topic: topics.requests, messages: ids.map((id, i) => streamed(tenant, id, i)) })),
-      );
+      await Promise.all([acme, globex].map((tenant) => producer.send({ topic: topics.requests, messages: ids.map((id, i) => streamed(tenant, id, i)) })));
       for (const tenant of [acme, globex]) {
         await eventually(`${tenant.id}'s 12 answers`, async () => (ids.every((id) => on(repliesOf(tenant), id).length > 0) ? true : undefined), 60_000, 100);
       }
@@ -185,33 +186,48 @@ describe('tenant isolation of client request ids (e2e)', () => {
       const rows = await eventually(
         '24 kafka audit rows',
         async () => {
-          const found = await suite.query<{ tenant_id: string; request_id: string }>(
-            `SELECT tenant_id, request_id FROM audit_log WHERE protocol = 'kafka' AND request_id LIKE 'kafka-shared-%'`,
-          );
+          const found = await suite.query<{ tenant_id: string; request_id: string }>(`SELECT tenant_id, request_id FROM audit_log WHERE protocol = 'kafka' AND request_id LIKE 'kafka-shared-%'`);
           return found.length >= 24 ? found : undefined;
         },
         60_000,
         250,
       );
       expect(rows).toHaveLength(24);
-      for (const tenant of [acme, globex]) expect(rows.filter((r) => r.tenant_id === tenant.id).map((r) => r.request_id).sort()).toEqual([...ids].sort());
+      for (const tenant of [acme, globex])
+        expect(
+          rows
+            .filter((r) => r.tenant_id === tenant.id)
+            .map((r) => r.request_id)
+            .sort(),
+        ).toEqual([...ids].sort());
     }, 120_000);
 
     it("dead-letters a token-less message carrying a victim's request id, and still answers the victim's real request with that id", async () => {
       // Burned in an earlier batch, then in the same batch just before the real one.
       await producer.send({ topic: topics.requests, messages: [streamed(null, 'victim-1', 1)] });
-      const [burned] = await eventually('the dead letter', async () => {
-        const found = on(topics.dlq, 'victim-1');
-        return found.length > 0 ? found : undefined;
-      }, 60_000);
+      const [burned] = await eventually(
+        'the dead letter',
+        async () => {
+          const found = on(topics.dlq, 'victim-1');
+          return found.length > 0 ? found : undefined;
+        },
+        60_000,
+      );
       expect(burned).toMatchObject({ requestId: 'victim-1', reason: 'unauthorized: missing bearer token' });
       await producer.send({ topic: topics.requests, messages: [streamed(acme, 'victim-1', 1)] });
       await producer.send({ topic: topics.requests, messages: [streamed(null, 'victim-2', 2), streamed(acme, 'victim-2', 2)] });
-      for (const [id, value] of [['victim-1', 1], ['victim-2', 2]] as const) {
-        const [answer] = await eventually(`the answer to ${id}`, async () => {
-          const found = on(repliesOf(acme), id);
-          return found.length > 0 ? found : undefined;
-        }, 60_000);
+      for (const [id, value] of [
+        ['victim-1', 1],
+        ['victim-2', 2],
+      ] as const) {
+        const [answer] = await eventually(
+          `the answer to ${id}`,
+          async () => {
+            const found = on(repliesOf(acme), id);
+            return found.length > 0 ? found : undefined;
+          },
+          60_000,
+        );
         expect({ status: answer.status, data: answer.body.outputs?.[0]?.data }).toEqual({ status: '200', data: [value + 1000, value + 1000, value + 1000, value + 1000] });
       }
       expect(on(topics.dlq, 'victim-2')).toEqual([expect.objectContaining({ reason: 'unauthorized: missing bearer token' })]);
@@ -239,10 +255,14 @@ describe('tenant isolation of client request ids (e2e)', () => {
           streamed(acme, 'steal-dlq', 1, { 'reply-topic': topics.dlq }),
         ],
       });
-      const reasons = await eventually('four dead letters', async () => {
-        const found = new Map(received.get(topics.dlq)!.map((m) => [m.key, m.reason]));
-        return ['steal-lifecycle', 'steal-globex', 'steal-globex-suffix', 'steal-dlq'].every((k) => found.has(k)) ? found : undefined;
-      }, 60_000);
+      const reasons = await eventually(
+        'four dead letters',
+        async () => {
+          const found = new Map(received.get(topics.dlq)!.map((m) => [m.key, m.reason]));
+          return ['steal-lifecycle', 'steal-globex', 'steal-globex-suffix', 'steal-dlq'].every((k) => found.has(k)) ? found : undefined;
+        },
+        60_000,
+      );
       expect(reasons.get('steal-lifecycle')).toBe(`forbidden: reply-topic '${lifecycle}' is a platform topic`);
       expect(reasons.get('steal-dlq')).toBe(`forbidden: reply-topic '${topics.dlq}' is a platform topic`);
       const outside = `is outside the tenant's namespace (use '${repliesOf(acme)}' or '${repliesOf(acme)}.<suffix>')`;
@@ -258,8 +278,14 @@ describe('tenant isolation of client request ids (e2e)', () => {
       const admin = await suite.platformAdminToken();
       const issued = await suite.call('POST', '/admin/tenants/acme/api-keys', admin, { name: 'kafka-app', scopes: ['infer'] });
       expect(issued.status).toBe(201);
-      await producer.send({ topic: topics.requests, messages: [streamed(null, 'api-key-1', 7, { authorization: `ApiKey ${issued.json.key}` }), streamed(null, 'api-key-2', 8, { authorization: `Bearer ${issued.json.key}` })] });
-      for (const [id, value] of [['api-key-1', 7], ['api-key-2', 8]] as const) {
+      await producer.send({
+        topic: topics.requests,
+        messages: [streamed(null, 'api-key-1', 7, { authorization: `ApiKey ${issued.json.key}` }), streamed(null, 'api-key-2', 8, { authorization: `Bearer ${issued.json.key}` })],
+      });
+      for (const [id, value] of [
+        ['api-key-1', 7],
+        ['api-key-2', 8],
+      ] as const) {
         const outcome = await eventually(`${id} answered or dead-lettered`, async () => on(repliesOf(acme), id)[0] ?? on(topics.dlq, id)[0], 60_000);
         expect({ reason: outcome.reason, status: outcome.status, data: outcome.body.outputs?.[0]?.data }).toEqual({
           reason: undefined,

@@ -33,12 +33,17 @@ const traceparentOf = (c: { traceId: string; spanId: string }) => `00-${c.traceI
 
 /** The trace's spans once every named span has reached Zipkin (exports are batched, 100 ms apart). */
 async function traceOf(traceId: string, names: string[]): Promise<ZipkinSpan[]> {
-  return eventually(`trace ${traceId} with ${names.join(', ')}`, async () => {
-    const response = await fetch(`${ZIPKIN}/api/v2/trace/${traceId}`);
-    if (response.status !== 200) return undefined;
-    const spans = (await response.json()) as ZipkinSpan[];
-    return names.every((name) => spans.some((s) => s.name === name)) ? spans : undefined;
-  }, 30_000, 200);
+  return eventually(
+    `trace ${traceId} with ${names.join(', ')}`,
+    async () => {
+      const response = await fetch(`${ZIPKIN}/api/v2/trace/${traceId}`);
+      if (response.status !== 200) return undefined;
+      const spans = (await response.json()) as ZipkinSpan[];
+      return names.every((name) => spans.some((s) => s.name === name)) ? spans : undefined;
+    },
+    30_000,
+    200,
+  );
 }
 
 /** The one span of that name and service (Zipkin keeps names and services lowercased). */
@@ -131,10 +136,16 @@ describe('traces across every hop, in Zipkin (e2e)', () => {
       const scraped = await fetch(`${suite.appUrl('gateway')}/metrics`, { headers: { authorization: `Bearer ${operator}`, accept: 'application/openmetrics-text;version=1.0.0' } });
       expect(scraped.headers.get('content-type')).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
       expect((await scraped.text()).split('\n').some((l) => l.startsWith('falaj_inference_request_duration_seconds_bucket{') && l.includes(`# {trace_id="${caller.traceId}"}`))).toBe(true);
-      const traced = async (promql: string) => eventually(`an exemplar of ${caller.traceId} for ${promql}`, async () => {
-        const found = (await prometheus.exemplars(promql)).flatMap((s) => s.exemplars).find((e) => e.labels.trace_id === caller.traceId);
-        return found;
-      }, 30_000, 500);
+      const traced = async (promql: string) =>
+        eventually(
+          `an exemplar of ${caller.traceId} for ${promql}`,
+          async () => {
+            const found = (await prometheus.exemplars(promql)).flatMap((s) => s.exemplars).find((e) => e.labels.trace_id === caller.traceId);
+            return found;
+          },
+          30_000,
+          500,
+        );
       expect(Number((await traced('falaj_inference_request_duration_seconds_bucket{model="tiny-mlp",protocol="rest"}')).value)).toBeGreaterThan(0);
       expect(Number((await traced('falaj_inference_compute_duration_seconds_bucket{model="tiny-mlp"}')).value)).toBeGreaterThan(0);
       // And the trace the exemplar names is in Zipkin.
@@ -171,7 +182,9 @@ describe('traces across every hop, in Zipkin (e2e)', () => {
     try {
       await producer.send({
         topic: inferenceStreamTopics(suite.prefix).requests,
-        messages: [{ key: 'traced-1', value: JSON.stringify({ model_name: 'tiny-mlp', id: 'traced-1', inputs: [INPUT] }), headers: { authorization: `Bearer ${token}`, traceparent: traceparentOf(caller) } }],
+        messages: [
+          { key: 'traced-1', value: JSON.stringify({ model_name: 'tiny-mlp', id: 'traced-1', inputs: [INPUT] }), headers: { authorization: `Bearer ${token}`, traceparent: traceparentOf(caller) } },
+        ],
       });
     } finally {
       await producer.disconnect();
@@ -185,16 +198,25 @@ describe('traces across every hop, in Zipkin (e2e)', () => {
 
   it('records a batch job as one trace: its submission through the gateway and the registry, then each row’s hops under it', async () => {
     const caller = callerContext();
-    const rows = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 0, 1]];
+    const rows = [
+      [1, 2, 3, 4],
+      [4, 3, 2, 1],
+      [0, 1, 0, 1],
+    ];
     const body = Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const submitted = await suite.call('POST', '/v2/batch/jobs?model=tiny-mlp', token, body, { 'content-type': 'application/x-ndjson', traceparent: traceparentOf(caller) });
     expect(submitted.status).toBe(201);
     await eventually('job completed', async () => ((await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json.state === 'completed' ? true : undefined), 60_000, 200);
     // The worker may run the three rows as one batch: three serves, one or more runs.
-    const spans = await eventually('three rows in the trace', async () => {
-      const found = await traceOf(caller.traceId, ['job row', 'serve', 'onnxruntime run']);
-      return found.filter((span) => span.name === 'job row').length === 3 && found.filter((span) => span.name === 'serve').length === 3 ? found : undefined;
-    }, 30_000, 500);
+    const spans = await eventually(
+      'three rows in the trace',
+      async () => {
+        const found = await traceOf(caller.traceId, ['job row', 'serve', 'onnxruntime run']);
+        return found.filter((span) => span.name === 'job row').length === 3 && found.filter((span) => span.name === 'serve').length === 3 ? found : undefined;
+      },
+      30_000,
+      500,
+    );
     // The gateway's route is its registry proxy's.
     const edge = only(spans, 'post /v2/batch/*', 'falaj-gateway');
     expect(edge.parentId).toBe(caller.spanId);

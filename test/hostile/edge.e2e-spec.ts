@@ -72,10 +72,18 @@ function rawGrpc(target: { address: string; credentials: grpc.ChannelCredentials
   const metadata = new grpc.Metadata();
   if (token) metadata.set('authorization', `Bearer ${token}`);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(`/inference.GRPCInferenceService/${method}`, (bytes: Buffer) => bytes, (bytes: Buffer) => bytes, message, metadata, { deadline: Date.now() + 30_000 }, (error) => {
-      client.close();
-      resolve({ code: error?.code ?? grpc.status.OK, details: error?.details ?? '' });
-    });
+    client.makeUnaryRequest(
+      `/inference.GRPCInferenceService/${method}`,
+      (bytes: Buffer) => bytes,
+      (bytes: Buffer) => bytes,
+      message,
+      metadata,
+      { deadline: Date.now() + 30_000 },
+      (error) => {
+        client.close();
+        resolve({ code: error?.code ?? grpc.status.OK, details: error?.details ?? '' });
+      },
+    );
   });
 }
 
@@ -89,7 +97,10 @@ describe("the gateway's edge under hostile input (e2e)", () => {
     const admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'edge', name: 'Edge', residency: 'ae' })).status).toBe(201);
     token = await suite.token({ tenantId: 'edge', scopes: [SCOPES.infer, SCOPES.modelsRead, SCOPES.modelsWrite] });
-    for (const [name, bytes] of [['mlp', MLP], ['broken', brokenModel()]] as const) {
+    for (const [name, bytes] of [
+      ['mlp', MLP],
+      ['broken', brokenModel()],
+    ] as const) {
       expect((await suite.call('POST', '/admin/models', token, { name })).status).toBe(201);
       const version = await suite.call('POST', `/admin/models/${name}/versions`, token, bytes, octet);
       expect(version.status).toBe(201);
@@ -128,7 +139,9 @@ describe("the gateway's edge under hostile input (e2e)", () => {
         clearInterval(sampler);
       }
       peak = Math.max(peak, gateway.rssBytes());
-      process.stdout.write(`gateway RSS ${(before / MB).toFixed(1)} MiB before 24 unauthenticated 16 KB gzip bodies and a ${(bomb.length / 1024).toFixed(0)} KB gzip bomb; peak ${(peak / MB).toFixed(1)} MiB (+${((peak - before) / MB).toFixed(1)} MiB); statuses ${[...new Set(answers.map((a) => a.status))].join(', ')}\n`);
+      process.stdout.write(
+        `gateway RSS ${(before / MB).toFixed(1)} MiB before 24 unauthenticated 16 KB gzip bodies and a ${(bomb.length / 1024).toFixed(0)} KB gzip bomb; peak ${(peak / MB).toFixed(1)} MiB (+${((peak - before) / MB).toFixed(1)} MiB); statuses ${[...new Set(answers.map((a) => a.status))].join(', ')}\n`,
+      );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 401));
       expect(JSON.parse(answers[0].text)).toEqual({ error: 'missing bearer token' });
       expect(peak - before).toBeLessThan(8 * MB);
@@ -182,7 +195,13 @@ describe("the gateway's edge under hostile input (e2e)", () => {
     });
 
     it('refuses traversal in an async infer too', async () => {
-      const answer = await raw(suite.gatewayUrl, 'POST', '/v2/models/%2e%2e/infer', { authorization: `Bearer ${token}`, prefer: 'respond-async', 'content-type': 'application/json' }, Buffer.from(JSON.stringify(BODY)));
+      const answer = await raw(
+        suite.gatewayUrl,
+        'POST',
+        '/v2/models/%2e%2e/infer',
+        { authorization: `Bearer ${token}`, prefer: 'respond-async', 'content-type': 'application/json' },
+        Buffer.from(JSON.stringify(BODY)),
+      );
       expect(answer.status).toBe(400);
     });
 
@@ -202,7 +221,9 @@ describe("the gateway's edge under hostile input (e2e)", () => {
       const client = new OipGrpcClient(suite.grpcTarget, token);
       try {
         await expect(client.call('ModelInfer', { model_name: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: ['x'] }] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-        await expect(client.call('ModelInfer', { model_name: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '4'] }], raw_input_contents: [Buffer.alloc(3)] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+        await expect(client.call('ModelInfer', { model_name: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: ['1', '4'] }], raw_input_contents: [Buffer.alloc(3)] })).rejects.toMatchObject({
+          code: grpc.status.INVALID_ARGUMENT,
+        });
       } finally {
         client.close();
       }
@@ -212,10 +233,18 @@ describe("the gateway's edge under hostile input (e2e)", () => {
       const failed = await suite.call('POST', '/v2/models/broken/infer', token, BODY, { 'x-request-id': 'edge-broken-1' });
       expect(failed.status).toBe(500);
       expect(failed.json).toEqual({ error: 'the model failed to run this request (request id edge-broken-1)' });
-      const log = await eventually('the details in the gateway log', async () => {
-        const line = suite.app('gateway').logTail(500).split('\n').find((l) => l.includes('edge-broken-1') && l.includes('model execution failed'));
-        return line;
-      }, 10_000);
+      const log = await eventually(
+        'the details in the gateway log',
+        async () => {
+          const line = suite
+            .app('gateway')
+            .logTail(500)
+            .split('\n')
+            .find((l) => l.includes('edge-broken-1') && l.includes('model execution failed'));
+          return line;
+        },
+        10_000,
+      );
       expect(log).toMatch(/Reshape|reshape/);
       // On gRPC too.
       const client = new OipGrpcClient(suite.grpcTarget, token);
@@ -305,7 +334,7 @@ describe("the gateway's edge under hostile input (e2e)", () => {
       await new Promise((resolve) => recorder.close(resolve));
     });
 
-    it("sets X-Forwarded-* itself, forwards only allow-listed request headers, and passes back only allow-listed response headers", async () => {
+    it('sets X-Forwarded-* itself, forwards only allow-listed request headers, and passes back only allow-listed response headers', async () => {
       // The caller claims the scheme the gateway does not serve; the gateway says the one it does.
       const served = new URL(suite.gatewayUrl).protocol.replace(':', '');
       const answer = await raw(suite.gatewayUrl, 'GET', '/admin/models?limit=1', {

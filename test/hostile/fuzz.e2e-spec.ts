@@ -50,7 +50,16 @@ describe('fuzzing the running gateway (e2e)', () => {
     await session.release();
 
     report = await runGatewayFuzz(
-      { gatewayUrl: suite.gatewayUrl, grpcAddress: suite.grpcAddress, grpcCredentials: suite.grpcCredentials(), caFile: suite.caFile, routerUrl: suite.appUrl('router'), prefix: suite.prefix, tenantId: 'fuzz', token },
+      {
+        gatewayUrl: suite.gatewayUrl,
+        grpcAddress: suite.grpcAddress,
+        grpcCredentials: suite.grpcCredentials(),
+        caFile: suite.caFile,
+        routerUrl: suite.appUrl('router'),
+        prefix: suite.prefix,
+        tenantId: 'fuzz',
+        token,
+      },
       {
         rest: Math.round(TOTAL * 0.6),
         grpc: Math.round(TOTAL * 0.2),
@@ -98,7 +107,9 @@ describe('fuzzing the running gateway (e2e)', () => {
     const grpc = new OipGrpcClient(suite.grpcTarget, token);
     try {
       const { outputs } = await grpc.infer({ model: FUZZ_MODEL, inputs: [{ name: 'input', datatype: 'FP32', shape: [2, 4], data: Buffer.from(Float32Array.from(ROWS.flat()).buffer) }] });
-      Array.from(new Float32Array(outputs[0].data.buffer.slice(outputs[0].data.byteOffset, outputs[0].data.byteOffset + outputs[0].data.length))).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+      Array.from(new Float32Array(outputs[0].data.buffer.slice(outputs[0].data.byteOffset, outputs[0].data.byteOffset + outputs[0].data.length))).forEach((v, i) =>
+        expect(v).toBeCloseTo(expected[i], 5),
+      );
     } finally {
       grpc.close();
     }
@@ -112,12 +123,20 @@ describe('fuzzing the running gateway (e2e)', () => {
     const answers = new Map<string, { status: string; body: { outputs?: Array<{ data: number[] }> } }>();
     await consumer.connect();
     await consumer.subscribe({ topic: tenantReplyTopicNamespace(suite.prefix, 'fuzz'), fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void answers.set(message.key?.toString() ?? '', { status: message.headers?.status?.toString() ?? '', body: JSON.parse(message.value?.toString() ?? '{}') }) });
+    await consumer.run({
+      eachMessage: async ({ message }) => void answers.set(message.key?.toString() ?? '', { status: message.headers?.status?.toString() ?? '', body: JSON.parse(message.value?.toString() ?? '{}') }),
+    });
     await producer.connect();
     try {
       await producer.send({
         topic: topics.requests,
-        messages: [{ key: 'after-fuzz', value: JSON.stringify({ model_name: FUZZ_MODEL, inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: ROWS }] }), headers: { authorization: `Bearer ${token}` } }],
+        messages: [
+          {
+            key: 'after-fuzz',
+            value: JSON.stringify({ model_name: FUZZ_MODEL, inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: ROWS }] }),
+            headers: { authorization: `Bearer ${token}` },
+          },
+        ],
       });
       const answer = await eventually('the streamed answer', async () => answers.get('after-fuzz'), 60_000).catch((error: Error) => {
         throw new Error(`${error.message}\nrouter log:\n${suite.app('router').logTail(60)}`);
@@ -137,10 +156,14 @@ describe('fuzzing the running gateway (e2e)', () => {
       expect(answer.status).toBe(200);
     }
     await eventually('audit lag 0', async () => ((await auditLag({ prefix: suite.prefix })) === 0 ? true : undefined), 90_000, 500);
-    const rows = await eventually('the markers audited', async () => {
-      const found = await suite.query<{ n: string }>(`SELECT count(DISTINCT request_id) AS n FROM audit_log WHERE tenant_id = 'fuzz' AND request_id = ANY($1)`, [markers]);
-      return Number(found[0].n) === markers.length ? found : undefined;
-    }, 60_000);
+    const rows = await eventually(
+      'the markers audited',
+      async () => {
+        const found = await suite.query<{ n: string }>(`SELECT count(DISTINCT request_id) AS n FROM audit_log WHERE tenant_id = 'fuzz' AND request_id = ANY($1)`, [markers]);
+        return Number(found[0].n) === markers.length ? found : undefined;
+      },
+      60_000,
+    );
     expect(Number(rows[0].n)).toBe(markers.length);
     const audited = await suite.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE tenant_id = 'fuzz'`);
     process.stdout.write(`fuzz: ${audited[0].n} audit rows for the fuzzing tenant\n`);

@@ -55,7 +55,11 @@ describe('named limits on every entry point (e2e)', () => {
     const admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'lim', name: 'Lim', residency: 'ae' })).status).toBe(201);
     token = await suite.token({ tenantId: 'lim', subject: 'lim-app', scopes: [SCOPES.infer, SCOPES.modelsRead, SCOPES.modelsWrite, SCOPES.deploymentsWrite] });
-    for (const [name, versions] of [['mlp', [MLP, MLP]], ['text', [stringIdentity()]], ['broken', [brokenModel()]]] as const) {
+    for (const [name, versions] of [
+      ['mlp', [MLP, MLP]],
+      ['text', [stringIdentity()]],
+      ['broken', [brokenModel()]],
+    ] as const) {
       expect((await suite.call('POST', '/admin/models', token, { name })).status).toBe(201);
       for (const bytes of versions) expect((await suite.call('POST', `/admin/models/${name}/versions`, token, bytes, octet)).status).toBe(201);
       expect((await suite.call('POST', `/admin/models/${name}/versions/1/stage`, token, { stage: 'production' })).status).toBe(200);
@@ -63,12 +67,16 @@ describe('named limits on every entry point (e2e)', () => {
     for (const name of ['mlp', 'text', 'broken']) {
       await eventually(`${name} ready`, async () => ((await suite.call('GET', `/v2/models/${name}/ready`, token)).status === 200 ? true : undefined), 90_000);
     }
-    await eventually('streaming topics', async () => {
-      const kafkaAdmin = kafka.admin();
-      await kafkaAdmin.connect();
-      const existing = await kafkaAdmin.listTopics().finally(() => kafkaAdmin.disconnect());
-      return existing.includes(tenantReplyTopicNamespace(suite.prefix, 'lim')) ? true : undefined;
-    }, 60_000);
+    await eventually(
+      'streaming topics',
+      async () => {
+        const kafkaAdmin = kafka.admin();
+        await kafkaAdmin.connect();
+        const existing = await kafkaAdmin.listTopics().finally(() => kafkaAdmin.disconnect());
+        return existing.includes(tenantReplyTopicNamespace(suite.prefix, 'lim')) ? true : undefined;
+      },
+      60_000,
+    );
     await producer.connect();
     consumer = kafka.consumer({ groupId: `${suite.prefix}-e2e-limits`, readUncommitted: false });
     await consumer.connect();
@@ -157,7 +165,10 @@ describe('named limits on every entry point (e2e)', () => {
       const submitted = await suite.call('POST', '/v2/batch/jobs?model=mlp', token, Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), { 'content-type': 'application/x-ndjson' });
       expect(submitted.status).toBe(201);
       await eventually('job finished', async () => (['completed', 'failed'].includes((await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json.state) ? true : undefined), 90_000);
-      const lines = (await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}/results`, token)).text.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}/results`, token)).text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines[0]).toMatchObject({ index: 0, state: 'failed', status: 413, error: ELEMENTS_ERROR });
       expect(lines[1]).toMatchObject({ index: 1, state: 'done' });
       expect(await refusals(suite.registryUrl, 'tensor_elements')).toBe(elements + 1);
@@ -170,15 +181,26 @@ describe('named limits on every entry point (e2e)', () => {
       expect(submitted.status).toBe(201);
       const id = submitted.json.id as string;
       await eventually('job finished', async () => (['completed', 'failed'].includes((await suite.call('GET', `/v2/batch/jobs/${id}`, token)).json.state) ? true : undefined), 90_000);
-      const lines = (await suite.call('GET', `/v2/batch/jobs/${id}/results`, token)).text.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await suite.call('GET', `/v2/batch/jobs/${id}/results`, token)).text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines.map((l) => ({ status: l.status, error: l.error }))).toEqual([
         { status: 500, error: `the model failed to run this request (request id ${id}/0)` },
         { status: 500, error: `the model failed to run this request (request id ${id}/1)` },
       ]);
       // A row runs through the one inference pipeline (in the registry's job runner): the runtime's
       // own words are logged there, under the row's request id `<job>/<row>`.
-      const logged = await eventually('the details in the registry log', async () =>
-        suite.app('registry').logTail(500).split('\n').find((l) => l.includes(`${id}/0`) && l.includes('the model failed to run a request')), 15_000);
+      const logged = await eventually(
+        'the details in the registry log',
+        async () =>
+          suite
+            .app('registry')
+            .logTail(500)
+            .split('\n')
+            .find((l) => l.includes(`${id}/0`) && l.includes('the model failed to run a request')),
+        15_000,
+      );
       expect(logged).toMatch(/Reshape|reshape/);
     });
   });

@@ -25,8 +25,7 @@ describe('hostile input to the registry (e2e)', () => {
   let token: string;
   let registryPid: number;
 
-  const upload = (model: string, bytes: Buffer, as = token) =>
-    suite.call('POST', `/admin/models/${model}/versions`, as, bytes, { 'content-type': 'application/octet-stream' });
+  const upload = (model: string, bytes: Buffer, as = token) => suite.call('POST', `/admin/models/${model}/versions`, as, bytes, { 'content-type': 'application/octet-stream' });
   const registryReady = async () => (await fetch(`${suite.registryUrl}/health/ready`)).status;
   /** The registry's resident memory must stay within `headroom` of what it was before the attack. */
   const expectBounded = (before: { rss: number }, what: string, headroom = 256 * MiB) => {
@@ -200,7 +199,7 @@ describe('hostile input to the registry (e2e)', () => {
     const wideRow = `[1.${'0'.repeat(1000)},2,3,4]\n`;
     const submit = (body: string) => suite.call('POST', '/v2/batch/jobs?model=tiny-mlp', token, Buffer.from(body), { 'content-type': 'application/x-ndjson' });
 
-    it("holds a tenant to its bytes and jobs in flight: 429 with Retry-After while other jobs hold the room, 413 without for a job over the whole budget (the workers gone, so jobs stay queued)", async () => {
+    it('holds a tenant to its bytes and jobs in flight: 429 with Retry-After while other jobs hold the room, 413 without for a job over the whole budget (the workers gone, so jobs stay queued)', async () => {
       await eventually('earlier jobs finished', async () => ((await suite.query(`SELECT 1 FROM batch_jobs WHERE state IN ('queued', 'running')`)).length === 0 ? true : undefined), 60_000);
       // Nothing in flight, and still over the tenant's 2 MiB: no wait will make it fit.
       const whole = await submit(wideRow.repeat(2200));

@@ -75,9 +75,10 @@ describe('the pool stream budget (e2e)', () => {
       expect(kserve).toMatchObject({ status: 503, retryAfter: '1' });
       const client = new OipGrpcClient(suite.grpcTarget, token);
       try {
-        const error = (await client
-          .infer({ model: 'tiny-mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.from(new Float32Array([5.1, 3.5, 1.4, 0.2]).buffer) }] })
-          .then(() => undefined, (e: grpc.ServiceError) => e))!;
+        const error = (await client.infer({ model: 'tiny-mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.from(new Float32Array([5.1, 3.5, 1.4, 0.2]).buffer) }] }).then(
+          () => undefined,
+          (e: grpc.ServiceError) => e,
+        ))!;
         expect(error.code).toBe(14); // UNAVAILABLE
         expect(error.metadata.get('retry-after')).toEqual(['1']);
       } finally {
@@ -91,10 +92,14 @@ describe('the pool stream budget (e2e)', () => {
       const answers = await Promise.all(accepted);
       expect(answers.map((a) => a.status)).toEqual(Array(MAX_ENTRIES).fill(200));
       for (const answer of answers) expect(answer.body.outputs).toHaveLength(1);
-      await eventually('stream drained', async () => {
-        const now = await usage();
-        return now.entries === 0 && now.bytes === 0 ? true : undefined;
-      }, 15_000);
+      await eventually(
+        'stream drained',
+        async () => {
+          const now = await usage();
+          return now.entries === 0 && now.bytes === 0 ? true : undefined;
+        },
+        15_000,
+      );
     } finally {
       if (!resumed) process.kill(worker, 'SIGCONT');
     }

@@ -30,8 +30,7 @@ interface AnswerBody {
   outputs: Array<{ shape: number[]; data: unknown[] }>;
 }
 const bodyOf = async (response: Response): Promise<AnswerBody> => (await response.json()) as AnswerBody;
-const floats = (payload: TensorPayload): number[] =>
-  Array.from(new Float32Array(payload.data.buffer.slice(payload.data.byteOffset, payload.data.byteOffset + payload.data.length)));
+const floats = (payload: TensorPayload): number[] => Array.from(new Float32Array(payload.data.buffer.slice(payload.data.byteOffset, payload.data.byteOffset + payload.data.length)));
 
 describe('OIP protocols (e2e)', () => {
   const suite = new FalajSuite();
@@ -234,7 +233,10 @@ describe('OIP protocols (e2e)', () => {
 
   describe('gRPC', () => {
     const expectCode = async (promise: Promise<unknown>, code: GrpcStatus, details?: RegExp) => {
-      const error = await promise.then(() => null, (e: ServiceError) => e);
+      const error = await promise.then(
+        () => null,
+        (e: ServiceError) => e,
+      );
       expect(error?.code).toBe(code);
       if (details) expect(error?.details).toMatch(details);
     };
@@ -305,7 +307,10 @@ describe('OIP protocols (e2e)', () => {
       const graceful = await suite.stop();
       expect(graceful.gateway).toBe(true);
       const late = new OipGrpcClient(suite.grpcTarget, token);
-      const error = await late.call('ServerLive').then(() => null, (e: ServiceError) => e);
+      const error = await late.call('ServerLive').then(
+        () => null,
+        (e: ServiceError) => e,
+      );
       expect(error?.code).toBe(GrpcStatus.UNAVAILABLE);
       late.close();
     }, 60_000);

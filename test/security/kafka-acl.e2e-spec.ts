@@ -60,11 +60,21 @@ async function kafkaTokenSignedWith(key: KeyObject, claims: { sub: string; aud?:
  */
 async function saslAnswer(token: string): Promise<string | null> {
   const seen: string[] = [];
-  const logCreator = () => ({ log }: LogEntry) => {
-    const bytes = (log as { data?: { authBytes?: unknown } }).data?.authBytes;
-    if (log.message.includes('Response SaslAuthenticate') && Buffer.isBuffer(bytes)) seen.push(bytes.toString('utf8'));
-  };
-  const admin = new Kafka({ clientId: 'e2e-forger', brokers: TEST_KAFKA.brokers, ssl: { ca: [CA()] }, sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) }, ...quiet, logLevel: logLevel.DEBUG, logCreator }).admin();
+  const logCreator =
+    () =>
+    ({ log }: LogEntry) => {
+      const bytes = (log as { data?: { authBytes?: unknown } }).data?.authBytes;
+      if (log.message.includes('Response SaslAuthenticate') && Buffer.isBuffer(bytes)) seen.push(bytes.toString('utf8'));
+    };
+  const admin = new Kafka({
+    clientId: 'e2e-forger',
+    brokers: TEST_KAFKA.brokers,
+    ssl: { ca: [CA()] },
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: token }) },
+    ...quiet,
+    logLevel: logLevel.DEBUG,
+    logCreator,
+  }).admin();
   try {
     await admin.connect();
     await admin.listTopics();
@@ -153,15 +163,16 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
   describe('who may connect', () => {
     it('refuses a client without credentials, one with a wrong password, and a plaintext client, without echoing a password', async () => {
       const [broker] = TEST_KAFKA.brokers;
-      const connect = (config: Partial<ConstructorParameters<typeof Kafka>[0]>) => refusal(async () => {
-        const admin = new Kafka({ clientId: 'e2e-intruder', brokers: [broker], ...quiet, ...config }).admin();
-        try {
-          await admin.connect();
-          await admin.listTopics();
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-      });
+      const connect = (config: Partial<ConstructorParameters<typeof Kafka>[0]>) =>
+        refusal(async () => {
+          const admin = new Kafka({ clientId: 'e2e-intruder', brokers: [broker], ...quiet, ...config }).admin();
+          try {
+            await admin.connect();
+            await admin.listTopics();
+          } finally {
+            await admin.disconnect().catch(() => undefined);
+          }
+        });
       const wrong = `Wrong${randomBytes(24).toString('base64url')}`;
       const noLogin = await connect({ ssl: { ca: [CA()] } });
       const badPassword = await connect({ ssl: { ca: [CA()] }, sasl: { mechanism: 'scram-sha-512', username: KAFKA_USERS.router, password: wrong } });
@@ -211,7 +222,21 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
       const admin = operator.admin();
       await admin.connect();
       await admin.createTopics({ topics: [{ topic: regionTopic, numPartitions: 1 }], waitForLeaders: true }).finally(() => admin.disconnect());
-      const forged = JSON.stringify(auditEventOf({ requestId: forgedId, tenantId: 'acme', subject: 'svc', residency: 'ae', model: 'tiny-mlp', version: 1, pool: 'cpu.ae', protocol: 'rest', status: 200, error: null, latencyMs: 1 }));
+      const forged = JSON.stringify(
+        auditEventOf({
+          requestId: forgedId,
+          tenantId: 'acme',
+          subject: 'svc',
+          residency: 'ae',
+          model: 'tiny-mlp',
+          version: 1,
+          pool: 'cpu.ae',
+          protocol: 'rest',
+          status: 200,
+          error: null,
+          latencyMs: 1,
+        }),
+      );
       for (const user of [KAFKA_USERS.worker, kafkaLogin.acme, KAFKA_USERS.registry, KAFKA_USERS.provisioner]) {
         expect((await refusal(() => sendAs(user, auditTopic(prefix), forged, { tenant: 'acme' })))?.type).toBe('TOPIC_AUTHORIZATION_FAILED');
         // A region's own audit topic (regional stores) is the gateway's and the router's alike.
@@ -226,7 +251,7 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
       expect(await suite.query('SELECT 1 FROM audit_log WHERE request_id = $1', [forgedId])).toEqual([]);
     }, 90_000);
 
-    it('keeps tenants out of the platform\'s consumer groups and the dead letters', async () => {
+    it("keeps tenants out of the platform's consumer groups and the dead letters", async () => {
       const bridgeGroup = await readAs(kafkaLogin.acme, topics.requests, `${prefix}-router-streaming`);
       // The broker answers FindCoordinator with GROUP_AUTHORIZATION_FAILED; kafkajs reports it as no coordinator found.
       expect(bridgeGroup.refused).toMatch(/GROUP_AUTHORIZATION_FAILED|Failed to find group coordinator/);
@@ -270,12 +295,17 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
       // The router learns of a new topic from the broker's metadata within seconds (a request
       // naming it before then is dead-lettered as naming no topic): ask until one is answered.
       const sent: string[] = [];
-      const status = await eventually('an answer on the topic acme made', async () => {
-        const requestId = `orders-${randomBytes(4).toString('hex')}`;
-        sent.push(requestId);
-        await sendAs(kafkaLogin.acme, topics.requests, JSON.stringify({ model_name: 'tiny-mlp', inputs: INPUTS }), { authorization: `Bearer ${token}`, 'reply-topic': orders }, requestId);
-        return sent.map((id) => answers.get(id)).find((s) => s !== undefined);
-      }, 60_000, 2000);
+      const status = await eventually(
+        'an answer on the topic acme made',
+        async () => {
+          const requestId = `orders-${randomBytes(4).toString('hex')}`;
+          sent.push(requestId);
+          await sendAs(kafkaLogin.acme, topics.requests, JSON.stringify({ model_name: 'tiny-mlp', inputs: INPUTS }), { authorization: `Bearer ${token}`, 'reply-topic': orders }, requestId);
+          return sent.map((id) => answers.get(id)).find((s) => s !== undefined);
+        },
+        60_000,
+        2000,
+      );
       expect(status).toBe('200');
     }, 120_000);
 
@@ -317,13 +347,25 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
       await expect(saslAnswer(await kafkaTokenSignedWith(key, { sub }))).resolves.toBeNull();
     }, 60_000);
 
-    it('removes a deleted tenant\'s grants and reply topics: its live Kafka token opens nothing', async () => {
+    it("removes a deleted tenant's grants and reply topics: its live Kafka token opens nothing", async () => {
       const admin = await suite.platformAdminToken();
       expect((await suite.call('POST', '/admin/tenants', admin, { id: 'doomed', name: 'Doomed', residency: 'ae' })).status).toBe(201);
       const client = await suite.createClient('doomed', [SCOPES.infer]);
       const doomed: Who = { tenant: 'doomed', token: (await suite.kafkaToken('doomed', await suite.clientToken(client))).token };
       const principal = `User:${tenantKafkaPrincipal(prefix, 'doomed')}`;
-      const grants = () => operatorAdmin(async (a) => (await a.describeAcls({ resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY, operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY, principal })).resources.length);
+      const grants = () =>
+        operatorAdmin(
+          async (a) =>
+            (
+              await a.describeAcls({
+                resourceType: AclResourceTypes.ANY,
+                resourcePatternType: ResourcePatternTypes.ANY,
+                operation: AclOperationTypes.ANY,
+                permissionType: AclPermissionTypes.ANY,
+                principal,
+              })
+            ).resources.length,
+        );
       expect(await grants()).toBeGreaterThan(0);
       await sendAs(doomed, topics.requests, 'not a request');
       // Refused while it still holds a live client.
@@ -337,7 +379,7 @@ describeIfSecure('Kafka backbone security: TLS, a SCRAM user per app, ACLs (e2e)
     }, 120_000);
   });
 
-  it('writes no Kafka password into any app\'s log', () => {
+  it("writes no Kafka password into any app's log", () => {
     const logs = join(suite.workDir, 'logs');
     const passwords = Object.values(KAFKA_USERS).map((user) => readFileSync(testKafkaPasswordFile(user), 'utf8').trim());
     const files = readdirSync(logs);

@@ -52,7 +52,13 @@ describe('Redis: TLS and an ACL user per app (e2e)', () => {
   /** Why a connection could not PING: the first error it emitted (ioredis rejects with 'Connection is closed'). */
   const refusal = async (redis: Redis): Promise<string> => {
     const first = new Promise<string>((resolve) => redis.once('error', (error: Error) => resolve(error.message)));
-    const outcome = await redis.connect().then(() => redis.ping()).then(() => 'PONG', (error: Error) => error.message);
+    const outcome = await redis
+      .connect()
+      .then(() => redis.ping())
+      .then(
+        () => 'PONG',
+        (error: Error) => error.message,
+      );
     return outcome === 'PONG' ? outcome : Promise.race([first, new Promise<string>((resolve) => setTimeout(() => resolve(outcome), 2000))]);
   };
   /** What Redis answers: 'OK' when the command ran, else the error's first word (NOPERM, NOAUTH...). */
@@ -74,8 +80,7 @@ describe('Redis: TLS and an ACL user per app (e2e)', () => {
     for (const [as, answer] of answers) if (answer !== 'OK') expect([as, answer]).toEqual([as, as === 'nobody' ? 'NOAUTH' : 'NOPERM']);
     return answers.filter(([, answer]) => answer === 'OK').map(([as]) => as);
   };
-  const infer = (value: number) =>
-    suite.call('POST', '/v2/models/scorer/infer', token, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [value, value, value, value] }] });
+  const infer = (value: number) => suite.call('POST', '/v2/models/scorer/infer', token, { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [value, value, value, value] }] });
 
   beforeAll(async () => {
     expect(suite.redis.url).toMatch(/^rediss:\/\//); // the secure path is the one under test
@@ -122,8 +127,15 @@ describe('Redis: TLS and an ACL user per app (e2e)', () => {
       const admin = connect(suite.redis);
       const before = await admin.xlen(pool);
       const entry = encodeDispatchEntry({
-        dispatchId: 'attack', requestId: 'attack', replyTo: 'attacker', tenantId: 'acme', model: 'scorer', version: 1,
-        deadline: Date.now() + 60_000, inputs: [], outputs: [],
+        dispatchId: 'attack',
+        requestId: 'attack',
+        replyTo: 'attacker',
+        tenantId: 'acme',
+        model: 'scorer',
+        version: 1,
+        deadline: Date.now() + 60_000,
+        inputs: [],
+        outputs: [],
       });
       // Written into a stream of a pool that has no workers, so the entitled writers' probes run nothing.
       const idle = poolStreamKey(suite.prefix, 'nobody.xx');
@@ -199,7 +211,9 @@ describe('Redis: TLS and an ACL user per app (e2e)', () => {
   it('writes no Redis password into any app log', async () => {
     expect((await infer(2)).status).toBe(200);
     const logs = join(suite.workDir, 'logs');
-    const text = readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
+    const text = readdirSync(logs)
+      .map((f) => readFileSync(join(logs, f), 'utf8'))
+      .join('\n');
     expect(text.length).toBeGreaterThan(1000);
     for (const role of REDIS_APP_ROLES) expect(text).not.toContain(suite.redisEndpointOf(role).password);
     expect(text).not.toContain(suite.redis.password);

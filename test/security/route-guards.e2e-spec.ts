@@ -20,12 +20,26 @@ const APPS = ['gateway', 'registry', 'router', 'cpu-worker', 'gpu-worker'] as co
  */
 const PUBLIC: Record<(typeof APPS)[number], string[]> = {
   gateway: [
-    'GET /v2/health/live', 'GET /v2/health/ready', 'GET /docs', 'GET /docs/assets/*',
-    'GET /console', 'GET /console/*', 'GET /console/assets/*', 'GET /oauth2/authorize', 'POST /oauth2/authorize', 'POST /oauth2/token',
+    'GET /v2/health/live',
+    'GET /v2/health/ready',
+    'GET /docs',
+    'GET /docs/assets/*',
+    'GET /console',
+    'GET /console/*',
+    'GET /console/assets/*',
+    'GET /oauth2/authorize',
+    'POST /oauth2/authorize',
+    'POST /oauth2/token',
   ],
   registry: [
-    'GET /health/live', 'GET /health/ready', 'GET /.well-known/openid-configuration', 'GET /.well-known/jwks.json',
-    'POST /oauth2/token', 'POST /oauth2/revoke', 'GET /oauth2/authorize', 'POST /oauth2/authorize',
+    'GET /health/live',
+    'GET /health/ready',
+    'GET /.well-known/openid-configuration',
+    'GET /.well-known/jwks.json',
+    'POST /oauth2/token',
+    'POST /oauth2/revoke',
+    'GET /oauth2/authorize',
+    'POST /oauth2/authorize',
   ],
   router: ['GET /health/live', 'GET /health/ready', 'GET /metrics'],
   'cpu-worker': ['GET /health/live', 'GET /health/ready'],
@@ -74,27 +88,31 @@ describe('every route is guarded', () => {
     return { status: answer.statusCode };
   };
 
-  it.each(APPS)('%s: 401 without credentials and 403 without the scope on every route not named public', async (app) => {
-    const table = suite.routeTable(app);
-    expect(table.length).toBeGreaterThan(2);
-    const open = new Set(PUBLIC[app]);
-    const seen = new Set(table.map((r) => `${r.method} ${r.url}`));
-    // The public list names only routes that exist (a renamed route cannot stay open by accident).
-    for (const route of open) expect(seen).toContain(route);
-    const problems: string[] = [];
-    for (const { method, url } of table) {
-      const route = `${method} ${url}`;
-      // CONNECT is a proxy's tunnel, never an API call (no client can send it to a path).
-      if (open.has(route) || method === 'CONNECT') continue;
-      const anonymous = await call(app, method, url);
-      if (anonymous.status !== 401) problems.push(`${route}: ${anonymous.status} without credentials`);
-      if ((app === 'gateway' && FORWARDED.has(url)) || AUTHENTICATED_ONLY[app]?.includes(route)) continue;
-      const unscoped = await call(app, method, url, scopeless);
-      if (unscoped.status !== 403) problems.push(`${route}: ${unscoped.status} with a token without scopes`);
-    }
-    expect(problems).toEqual([]);
-    // Two calls per route, one after another: the registry's ~60 routes take seconds on a busy machine.
-  }, 60_000);
+  it.each(APPS)(
+    '%s: 401 without credentials and 403 without the scope on every route not named public',
+    async (app) => {
+      const table = suite.routeTable(app);
+      expect(table.length).toBeGreaterThan(2);
+      const open = new Set(PUBLIC[app]);
+      const seen = new Set(table.map((r) => `${r.method} ${r.url}`));
+      // The public list names only routes that exist (a renamed route cannot stay open by accident).
+      for (const route of open) expect(seen).toContain(route);
+      const problems: string[] = [];
+      for (const { method, url } of table) {
+        const route = `${method} ${url}`;
+        // CONNECT is a proxy's tunnel, never an API call (no client can send it to a path).
+        if (open.has(route) || method === 'CONNECT') continue;
+        const anonymous = await call(app, method, url);
+        if (anonymous.status !== 401) problems.push(`${route}: ${anonymous.status} without credentials`);
+        if ((app === 'gateway' && FORWARDED.has(url)) || AUTHENTICATED_ONLY[app]?.includes(route)) continue;
+        const unscoped = await call(app, method, url, scopeless);
+        if (unscoped.status !== 403) problems.push(`${route}: ${unscoped.status} with a token without scopes`);
+      }
+      expect(problems).toEqual([]);
+      // Two calls per route, one after another: the registry's ~60 routes take seconds on a busy machine.
+    },
+    60_000,
+  );
 
   it('gRPC: UNAUTHENTICATED without credentials and PERMISSION_DENIED without the scope on every method but health', async () => {
     const definition = protoLoader.loadSync(OIP_GRPC_PROTO_PATH, OIP_GRPC_LOADER_OPTIONS);

@@ -77,12 +77,19 @@ describe('transport security (e2e)', () => {
 
   describe('HTTPS at the edge', () => {
     it('serves every app over HTTPS only, verified against the CA', async () => {
-      for (const [app, path] of [['gateway', '/v2/health/live'], ['registry', '/health/live'], ['cpu-worker', '/health/live']]) {
+      for (const [app, path] of [
+        ['gateway', '/v2/health/live'],
+        ['registry', '/health/live'],
+        ['cpu-worker', '/health/live'],
+      ]) {
         expect(suite.appUrl(app)).toMatch(/^https:/);
         expect((await fetch(`${suite.appUrl(app)}${path}`)).status).toBe(200);
       }
       // Plain HTTP on a TLS port is not served.
-      const plain = await fetch(suite.gatewayUrl.replace('https:', 'http:') + '/v2/health/live').then((r) => r.status, (e: Error) => e.message);
+      const plain = await fetch(suite.gatewayUrl.replace('https:', 'http:') + '/v2/health/live').then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
       expect(plain).not.toBe(200);
       // A client trusting only another CA refuses the gateway.
       await expect(exec('curl', ['-sS', '--cacert', join(foreign, 'ca.crt'), `${suite.gatewayUrl}/v2/health/live`])).rejects.toThrow(/certificate/i);
@@ -113,14 +120,43 @@ describe('transport security (e2e)', () => {
       const gzipFile = join(rotating, 'body.json.gz');
       writeFileSync(gzipFile, gzipSync(body));
       const auth = ['-H', `Authorization: Bearer ${token}`];
-      const gzipped = await curl(['--http2', ...auth, '-H', 'Content-Type: application/json', '-H', 'Content-Encoding: gzip', '--compressed', '--data-binary', `@${gzipFile}`, `${suite.gatewayUrl}/v2/models/tiny-mlp/infer`]);
+      const gzipped = await curl([
+        '--http2',
+        ...auth,
+        '-H',
+        'Content-Type: application/json',
+        '-H',
+        'Content-Encoding: gzip',
+        '--compressed',
+        '--data-binary',
+        `@${gzipFile}`,
+        `${suite.gatewayUrl}/v2/models/tiny-mlp/infer`,
+      ]);
       expect(JSON.parse(gzipped).outputs[0].data).toHaveLength(3);
 
       const binary = encodeBinaryInferRequest({ inputs: [PAYLOAD], outputs: [{ name: 'probabilities', binary: true }] });
       const binaryFile = join(rotating, 'req.bin');
       writeFileSync(binaryFile, binary.body);
       const headersOut = join(rotating, 'headers.txt');
-      const answer = await exec('curl', ['-sS', '--http2', '--cacert', join(ca, 'ca.crt'), ...auth, '-D', headersOut, '-H', 'Content-Type: application/octet-stream', ...Object.entries(binary.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), '--data-binary', `@${binaryFile}`, `${suite.gatewayUrl}/v2/models/tiny-mlp/infer`], { encoding: 'buffer' });
+      const answer = await exec(
+        'curl',
+        [
+          '-sS',
+          '--http2',
+          '--cacert',
+          join(ca, 'ca.crt'),
+          ...auth,
+          '-D',
+          headersOut,
+          '-H',
+          'Content-Type: application/octet-stream',
+          ...Object.entries(binary.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+          '--data-binary',
+          `@${binaryFile}`,
+          `${suite.gatewayUrl}/v2/models/tiny-mlp/infer`,
+        ],
+        { encoding: 'buffer' },
+      );
       const headers = readFileSync(headersOut, 'utf8');
       expect(headers).toMatch(/^HTTP\/2 200/);
       const headerLength = Number(/inference-header-content-length: (\d+)/i.exec(headers)![1]);
@@ -132,10 +168,14 @@ describe('transport security (e2e)', () => {
       const rows = join(rotating, 'rows.ndjson');
       writeFileSync(rows, '[5.1,3.5,1.4,0.2]\n[6.2,2.9,4.3,1.3]\n');
       const job = JSON.parse(await curl(['--http2', ...auth, '-H', 'Content-Type: application/x-ndjson', '--data-binary', `@${rows}`, `${suite.gatewayUrl}/v2/batch/jobs?model=tiny-mlp`]));
-      await eventually('batch job done', async () => {
-        const state = JSON.parse(await curl(['--http2', ...auth, `${suite.gatewayUrl}/v2/batch/jobs/${job.id}`]));
-        return state.state === 'completed' ? state : undefined;
-      }, 60_000);
+      await eventually(
+        'batch job done',
+        async () => {
+          const state = JSON.parse(await curl(['--http2', ...auth, `${suite.gatewayUrl}/v2/batch/jobs/${job.id}`]));
+          return state.state === 'completed' ? state : undefined;
+        },
+        60_000,
+      );
       const results = (await curl(['--http2', ...auth, `${suite.gatewayUrl}/v2/batch/jobs/${job.id}/results`])).trim().split('\n');
       expect(results).toHaveLength(2);
     });
@@ -156,15 +196,19 @@ describe('transport security (e2e)', () => {
   describe('mTLS where it is required', () => {
     const routerCall = (options: { cert?: string; key?: string }) =>
       new Promise<number>((resolve, reject) => {
-        const request = httpsRequest(`${suite.appUrl('router')}/health/live`, { ca: readFileSync(join(ca, 'ca.crt')), agent: false, ...(options.cert ? { cert: readFileSync(options.cert), key: readFileSync(options.key!) } : {}) }, (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        });
+        const request = httpsRequest(
+          `${suite.appUrl('router')}/health/live`,
+          { ca: readFileSync(join(ca, 'ca.crt')), agent: false, ...(options.cert ? { cert: readFileSync(options.cert), key: readFileSync(options.key!) } : {}) },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode!);
+          },
+        );
         request.on('error', reject);
         request.end();
       });
 
-    it('refuses a caller without a certificate, and one whose certificate another CA issued; accepts the CA\'s', async () => {
+    it("refuses a caller without a certificate, and one whose certificate another CA issued; accepts the CA's", async () => {
       await expect(routerCall({})).rejects.toThrow(/certificate|alert|socket hang up|ECONNRESET/i);
       await expect(routerCall({ cert: join(foreign, 'e2e-client.crt'), key: join(foreign, 'e2e-client.key') })).rejects.toThrow(/certificate|alert|socket hang up|ECONNRESET|unknown ca/i);
       await expect(routerCall({ cert: join(ca, 'e2e-client.crt'), key: join(ca, 'e2e-client.key') })).resolves.toBe(200);
@@ -173,10 +217,14 @@ describe('transport security (e2e)', () => {
     it('in optional mode serves a caller without a certificate but refuses one from another CA', async () => {
       const call = (cert?: string, key?: string) =>
         new Promise<number>((resolve, reject) => {
-          const request = httpsRequest(`${suite.gatewayUrl}/v2/health/live`, { ca: readFileSync(join(ca, 'ca.crt')), agent: false, ...(cert ? { cert: readFileSync(cert), key: readFileSync(key!) } : {}) }, (response) => {
-            response.resume();
-            resolve(response.statusCode!);
-          });
+          const request = httpsRequest(
+            `${suite.gatewayUrl}/v2/health/live`,
+            { ca: readFileSync(join(ca, 'ca.crt')), agent: false, ...(cert ? { cert: readFileSync(cert), key: readFileSync(key!) } : {}) },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode!);
+            },
+          );
           request.on('error', reject);
           request.end();
         });
@@ -207,7 +255,7 @@ describe('transport security (e2e)', () => {
       const caller = async (n: number) => {
         while (!stop) {
           try {
-            const status = n % 2 === 0 ? await fresh() : (await fetch(`${suite.gatewayUrl}/v2/health/ready`).then(async (r) => (await r.arrayBuffer(), r.status)));
+            const status = n % 2 === 0 ? await fresh() : await fetch(`${suite.gatewayUrl}/v2/health/ready`).then(async (r) => (await r.arrayBuffer(), r.status));
             if (status === 200) ok++;
             else failures.push(`HTTP ${status}`);
           } catch (error) {
@@ -223,7 +271,12 @@ describe('transport security (e2e)', () => {
       const swappedAt = Date.now();
       renameSync(join(rotating, 'gateway.key.new'), join(rotating, 'gateway.key'));
       renameSync(join(rotating, 'gateway.crt.new'), join(rotating, 'gateway.crt'));
-      const served = await eventually('the rotated certificate served', async () => ((await servedCertificate()).serialNumber === rotated.serialNumber ? Date.now() - swappedAt : undefined), 10_000, 100);
+      const served = await eventually(
+        'the rotated certificate served',
+        async () => ((await servedCertificate()).serialNumber === rotated.serialNumber ? Date.now() - swappedAt : undefined),
+        10_000,
+        100,
+      );
       await new Promise((r) => setTimeout(r, 2000));
       stop = true;
       await load;
@@ -266,10 +319,19 @@ describe('transport security (e2e)', () => {
       const anonymous = new OipGrpcClient(suite.grpcTarget, token);
       await expect(anonymous.call('ServerLive')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
       anonymous.close();
-      const withForeign = new OipGrpcClient({ address: suite.grpcAddress, credentials: grpc.credentials.createSsl(readFileSync(join(ca, 'ca.crt')), readFileSync(join(foreign, 'e2e-client.key')), readFileSync(join(foreign, 'e2e-client.crt'))) }, token);
+      const withForeign = new OipGrpcClient(
+        {
+          address: suite.grpcAddress,
+          credentials: grpc.credentials.createSsl(readFileSync(join(ca, 'ca.crt')), readFileSync(join(foreign, 'e2e-client.key')), readFileSync(join(foreign, 'e2e-client.crt'))),
+        },
+        token,
+      );
       await expect(withForeign.call('ServerLive')).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
       withForeign.close();
-      const withOurs = new OipGrpcClient({ address: suite.grpcAddress, credentials: grpc.credentials.createSsl(readFileSync(join(ca, 'ca.crt')), readFileSync(join(ca, 'e2e-client.key')), readFileSync(join(ca, 'e2e-client.crt'))) }, token);
+      const withOurs = new OipGrpcClient(
+        { address: suite.grpcAddress, credentials: grpc.credentials.createSsl(readFileSync(join(ca, 'ca.crt')), readFileSync(join(ca, 'e2e-client.key')), readFileSync(join(ca, 'e2e-client.crt'))) },
+        token,
+      );
       await expect(withOurs.call('ServerLive')).resolves.toEqual({ live: true });
       withOurs.close();
     });

@@ -153,7 +153,12 @@ export function foldingBomb(dims: number[]): Buffer {
       }),
     ],
     initializer: [shape],
-    output: [onnx.ValueInfoProto.create({ name: 's', type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: onnx.TensorProto.DataType.FLOAT, shape: onnx.TensorShapeProto.create({ dim: [] }) }) }) })],
+    output: [
+      onnx.ValueInfoProto.create({
+        name: 's',
+        type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: onnx.TensorProto.DataType.FLOAT, shape: onnx.TensorShapeProto.create({ dim: [] }) }) }),
+      }),
+    ],
   });
   return encodeModel(graph);
 }
@@ -239,10 +244,20 @@ export function slowModel(n: number): Buffer {
     output: [floatInput('output', ['N', 4])],
     initializer: [i64('square', [n, n]), f32('zero', [1], [0])],
     node: [
-      onnx.NodeProto.create({ opType: 'ReduceSum', input: ['input'], output: ['sum'], attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 })] }),
+      onnx.NodeProto.create({
+        opType: 'ReduceSum',
+        input: ['input'],
+        output: ['sum'],
+        attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 })],
+      }),
       onnx.NodeProto.create({ opType: 'Expand', input: ['sum', 'square'], output: ['e'] }),
       onnx.NodeProto.create({ opType: 'MatMul', input: ['e', 'e'], output: ['product'] }),
-      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['product'], output: ['mean'], attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 })] }),
+      onnx.NodeProto.create({
+        opType: 'ReduceMean',
+        input: ['product'],
+        output: ['mean'],
+        attribute: [onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 })],
+      }),
       onnx.NodeProto.create({ opType: 'Mul', input: ['mean', 'zero'], output: ['nothing'] }),
       onnx.NodeProto.create({ opType: 'Add', input: ['input', 'nothing'], output: ['output'] }),
     ],

@@ -36,7 +36,19 @@ async function run(layout: 'catalog' | 'two region stores'): Promise<Result> {
       const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
       for (let i = sent; i < Math.min(EVENTS, sent + PER_SEND); i++) {
         const region = regions[i % 2];
-        const event = auditEventOf({ requestId: `bench-${i}`, tenantId: 'acme', subject: 'svc', residency: region, model: 'm', version: 1, pool: `cpu.${region}`, protocol: 'rest', status: 200, error: null, latencyMs: 1 });
+        const event = auditEventOf({
+          requestId: `bench-${i}`,
+          tenantId: 'acme',
+          subject: 'svc',
+          residency: region,
+          model: 'm',
+          version: 1,
+          pool: `cpu.${region}`,
+          protocol: 'rest',
+          status: 200,
+          error: null,
+          latencyMs: 1,
+        });
         const topic = topicOf(region);
         (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push({ key: event.requestId, value: JSON.stringify(event), headers: { tenant: 'acme' } });
       }

@@ -140,7 +140,10 @@ export async function measureAuthCost(options: { cachedCalls?: number; coldCalls
     const verifier = () => new AccessTokenVerifier([issuer.trusted()], { clockToleranceSeconds: 30, maxLifetimeSeconds: 2 * TTL_SECONDS, revocations });
     const legacy = () => new Hs256TokenService(secret);
     const repeat = (token: string, n: number) => new Array<string>(n).fill(token);
-    const bound = <T extends { verify(t: string): Promise<Principal> }>(v: T) => (t: string) => v.verify(t);
+    const bound =
+      <T extends { verify(t: string): Promise<Principal> }>(v: T) =>
+      (t: string) =>
+        v.verify(t);
     const authenticator = new Authenticator(verifier());
     const cases: Case[] = [
       { name: 'hs256 cached', kind: 'cached', call: bound(legacy()), warm: repeat(hsOne, warmCached), timed: repeat(hsOne, cachedCalls) },
@@ -211,7 +214,7 @@ export function authCostNotes(report: AuthCostReport): string {
     `- In the bench process, no apps, no network on the timed path: ${report.cachedCalls} calls per cached case and ${report.coldCalls} per cold case, each case warmed up first (a quarter as many calls when cached, a third when cold), every token signed before any timing. *p50/p99* are per awaited call (performance.now()), *mean* the timed calls' wall time over their number; *CPU ms/req* is the process's user + system CPU (process.cpuUsage) over the timed calls, divided by the calls — the timing itself included, and V8's background threads (GC, compiler) with it, which is why it can exceed the mean.`,
     '- **hs256**: the path the apps ran before the asymmetric issuers — TokenService.verify as of cac9862 (reproduced in auth-cost.ts): jose `jwtVerify` over a 32-byte secret made into a KeyObject once, verified tokens cached by their string until `exp`. *cold*: a distinct token per call; *cached*: the same token each call (a Map lookup and the `exp` check).',
     `- **es256 / rs256**: \`AccessTokenVerifier\` of @falaj/auth over a \`LocalIssuer\` on loopback (OIDC discovery and JWKS over HTTP, fetched once in the warm-up, then jose's in-memory key set; JWKS fetches while timing: ${report.jwksFetchesTimed}), with the real \`RevocationList\` fed a read of ${report.revokedClients} revoked clients and ${report.revokedTokens} revoked tokens (no Redis: its \`reload()\` is given the hash), so every call, cached or not, does its two lookups (both miss). *cold*: a distinct token per call (decode for \`iss\`, signature, claims, lifetime, revocation, claim mapping, cache insert); *cached*: the same token each call (the steady state: a client reuses its token for its lifetime). rs256 is the Keycloak-style path (a 2048-bit RSA key).`,
-    '- **Authenticator**: `Authenticator.authenticate(\'Bearer …\')` on the cached ES256 token: the header parsed, the API-key check, then the verifier.',
+    "- **Authenticator**: `Authenticator.authenticate('Bearer …')` on the cached ES256 token: the header parsed, the API-key check, then the verifier.",
   ].join('\n');
 }
 

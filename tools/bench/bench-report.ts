@@ -45,8 +45,7 @@ const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 /** Renders the table and the targets, writes docs/benchmarks.md, returns the printed text. */
 export function writeReport(input: ReportInput): string {
   const { rows } = input;
-  const find = (model: string, path: Row['path'], batching: Row['batching'], c: number) =>
-    rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
+  const find = (model: string, path: Row['path'], batching: Row['batching'], c: number) => rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
   const table = [
     '| model | path | batching | c | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | CPU ms/req gateway | CPU ms/req worker | failed |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -60,7 +59,9 @@ export function writeReport(input: ReportInput): string {
     const vsRaw = raw?.throughput && r.throughput !== undefined ? pct(r.throughput / raw.throughput) : '';
     const delta = raw?.p50 !== undefined && r.p50 !== undefined ? `+${(r.p50 - raw.p50).toFixed(2)} ms` : '';
     const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
-    table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${cpu(r.gatewayCpuMs)} | ${cpu(r.workerCpuMs)} | ${failed || ''} |`);
+    table.push(
+      `| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${cpu(r.gatewayCpuMs)} | ${cpu(r.workerCpuMs)} | ${failed || ''} |`,
+    );
   }
 
   const targets: string[] = [];
@@ -69,9 +70,7 @@ export function writeReport(input: ReportInput): string {
   for (const batching of ['on', 'off'] as const) {
     const g = find('tiny-mlp', 'rest-json', batching, 1);
     const ok = g?.p50 !== undefined && rawTiny?.p50 !== undefined ? g.p50 <= rawTiny.p50 + 1 : undefined;
-    targets.push(
-      `- tiny MLP, c=1, REST JSON, batching ${batching}: gateway p50 ${ms(g?.p50)} ms vs raw p50 ${ms(rawTiny?.p50)} ms + 1.0 → **${verdict(ok)}**`,
-    );
+    targets.push(`- tiny MLP, c=1, REST JSON, batching ${batching}: gateway p50 ${ms(g?.p50)} ms vs raw p50 ${ms(rawTiny?.p50)} ms + 1.0 → **${verdict(ok)}**`);
   }
   const echo = find('fastify-echo', 'echo', '-', 64);
   for (const path of ['rest-json', 'rest-binary'] as const) {
@@ -101,9 +100,7 @@ export function writeReport(input: ReportInput): string {
     const on = find('ocr-cls', path, 'on', 64);
     const off = find('ocr-cls', path, 'off', 64);
     const gain = on?.throughput !== undefined && off?.throughput ? on.throughput / off.throughput : undefined;
-    targets.push(
-      `- mid CNN, c=64, ${path}: batching on ${rps(on?.throughput)} vs off ${rps(off?.throughput)} req/s → ${gain === undefined ? 'NOT MEASURED' : `×${gain.toFixed(2)}`}`,
-    );
+    targets.push(`- mid CNN, c=64, ${path}: batching on ${rps(on?.throughput)} vs off ${rps(off?.throughput)} req/s → ${gain === undefined ? 'NOT MEASURED' : `×${gain.toFixed(2)}`}`);
   }
 
   const printed = [

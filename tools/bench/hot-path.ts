@@ -21,7 +21,11 @@ import { streamLoad } from './stream-load';
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.FALAJ_BENCH_ROUNDS ?? 2);
 const PROFILE = process.env.FALAJ_BENCH_PROFILE === '1';
-const listOf = (raw: string | undefined, fallback: string) => (raw ?? fallback).split(',').map((p) => p.trim()).filter((p) => p !== '');
+const listOf = (raw: string | undefined, fallback: string) =>
+  (raw ?? fallback)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
 const POLICIES = listOf(process.env.FALAJ_BENCH_PAYLOAD_POLICIES, 'none');
 
 async function main(): Promise<void> {
@@ -49,32 +53,38 @@ async function main(): Promise<void> {
     // Warm-up: JIT, connections, the token's cache.
     await load(url, 8, 1, jsonBody(model), headers);
     const cells: [string, () => Promise<LoadResult>][] = [
-      ['stream c=64', () => streamLoad(suite.redisEndpointOf('gateway'), suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, 64, SECONDS)],
+      [
+        'stream c=64',
+        () => streamLoad(suite.redisEndpointOf('gateway'), suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, 64, SECONDS),
+      ],
       ['rest-json c=1', () => load(url, 1, SECONDS, jsonBody(model), headers)],
       ['rest-json c=64', () => load(url, 64, SECONDS, jsonBody(model), headers)],
     ];
     process.stdout.write('| round | payload policy | cell | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n');
-    for (let round = 1; round <= ROUNDS; round++) for (const policy of POLICIES) {
-      const set = await suite.call('PATCH', '/admin/tenants/bench', admin, { payloadLogging: policy });
-      if (set.status !== 200) throw new Error(`payload policy ${policy}: ${set.status} ${set.text}`);
-      // The edges follow the registry's announcement at once; a moment for it to arrive.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      for (const [name, run] of cells) {
-        // Straight into the stream there is no edge, so no policy: measured once a round.
-        if (name.startsWith('stream') && policy !== POLICIES[0]) continue;
-        const gateway = suite.app('gateway').pid;
-        const worker = suite.app('cpu-worker').pid;
-        const before = [cpuMs(gateway), cpuMs(worker)];
-        const from = process.hrtime.bigint() / 1000n;
-        const r = await run();
-        // V8 stamps profile samples with this monotonic clock (µs): the cell's window in a --cpu-prof file.
-        if (PROFILE) process.stdout.write(`window ${name} ${from} ${process.hrtime.bigint() / 1000n}\n`);
-        const served = Math.max(1, r.samples);
-        const g = (cpuMs(gateway) - before[0]) / served;
-        const w = (cpuMs(worker) - before[1]) / served;
-        process.stdout.write(`| ${round} | ${policy} | ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${g.toFixed(3)} | ${w.toFixed(3)} | ${r.errors + r.non2xx} |\n`);
+    for (let round = 1; round <= ROUNDS; round++)
+      for (const policy of POLICIES) {
+        const set = await suite.call('PATCH', '/admin/tenants/bench', admin, { payloadLogging: policy });
+        if (set.status !== 200) throw new Error(`payload policy ${policy}: ${set.status} ${set.text}`);
+        // The edges follow the registry's announcement at once; a moment for it to arrive.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        for (const [name, run] of cells) {
+          // Straight into the stream there is no edge, so no policy: measured once a round.
+          if (name.startsWith('stream') && policy !== POLICIES[0]) continue;
+          const gateway = suite.app('gateway').pid;
+          const worker = suite.app('cpu-worker').pid;
+          const before = [cpuMs(gateway), cpuMs(worker)];
+          const from = process.hrtime.bigint() / 1000n;
+          const r = await run();
+          // V8 stamps profile samples with this monotonic clock (µs): the cell's window in a --cpu-prof file.
+          if (PROFILE) process.stdout.write(`window ${name} ${from} ${process.hrtime.bigint() / 1000n}\n`);
+          const served = Math.max(1, r.samples);
+          const g = (cpuMs(gateway) - before[0]) / served;
+          const w = (cpuMs(worker) - before[1]) / served;
+          process.stdout.write(
+            `| ${round} | ${policy} | ${name} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.throughput.toFixed(0)} | ${g.toFixed(3)} | ${w.toFixed(3)} | ${r.errors + r.non2xx} |\n`,
+          );
+        }
       }
-    }
   } finally {
     await suite.stop();
   }

@@ -11,13 +11,7 @@ export interface LoadResult extends Measured {
  * `seconds`. Latencies are taken from autocannon's per-response times (sub-millisecond), not its
  * histogram (whole milliseconds), so a 0.3 ms difference is visible.
  */
-export async function load(
-  url: string,
-  connections: number,
-  seconds: number,
-  body: string | Buffer,
-  headers: Record<string, string>,
-): Promise<LoadResult> {
+export async function load(url: string, connections: number, seconds: number, body: string | Buffer, headers: Record<string, string>): Promise<LoadResult> {
   const latencies: number[] = [];
   const instance = autocannon({ url, connections, duration: seconds, method: 'POST', headers, body, timeout: 30 });
   instance.on('response', (_client, status, _bytes, ms) => {

@@ -93,7 +93,14 @@ async function main(): Promise<void> {
         const binaryServed = probe.ok;
         if (!binaryServed) await probe.arrayBuffer();
         const direct = await withCpu(suite, () =>
-          streamLoad(suite.redisEndpointOf('gateway'), suite.prefix, 'cpu.ae', { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] }, STREAM_C(model), SECONDS),
+          streamLoad(
+            suite.redisEndpointOf('gateway'),
+            suite.prefix,
+            'cpu.ae',
+            { tenantId: 'bench', model: model.name, version: 1, inputs: [sampleInput(model)], outputs: [] },
+            STREAM_C(model),
+            SECONDS,
+          ),
         );
         rows.push({ model: model.name, path: 'stream', batching, c: STREAM_C(model), ...direct });
         for (const c of model.concurrencies) {

@@ -8,7 +8,6 @@ export interface PipelineResult {
   perSecond: number;
 }
 
-
 /**
  * Streaming inference end to end: `count` requests published to the requests topic by a plain
  * kafkajs producer, timed until every answer is read back (read_committed) from the tenant's
@@ -53,11 +52,16 @@ export async function batchThroughput(suite: FalajSuite, token: string, model: s
   const started = performance.now();
   const submitted = await suite.call('POST', `/v2/batch/jobs?model=${model}&chunkSize=${chunkSize}`, token, body, { 'content-type': 'application/x-ndjson' });
   if (submitted.status !== 201) throw new Error(`batch submit: HTTP ${submitted.status} ${submitted.text}`);
-  await eventually('batch job completed', async () => {
-    const job = (await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json;
-    if (job.state === 'failed' || job.state === 'cancelled') throw new Error(`batch job ${job.state}`);
-    return job.state === 'completed' ? true : undefined;
-  }, 600_000, 100);
+  await eventually(
+    'batch job completed',
+    async () => {
+      const job = (await suite.call('GET', `/v2/batch/jobs/${submitted.json.id}`, token)).json;
+      if (job.state === 'failed' || job.state === 'cancelled') throw new Error(`batch job ${job.state}`);
+      return job.state === 'completed' ? true : undefined;
+    },
+    600_000,
+    100,
+  );
   const seconds = (performance.now() - started) / 1000;
   return { items: rows, seconds, perSecond: rows / seconds };
 }

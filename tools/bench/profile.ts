@@ -82,13 +82,28 @@ function summarize(profile: CpuProfile, from: number, to: number): string {
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id)?.callFrame ?? { functionName: '?', url: '', lineNumber: 0 };
     const where = url.replace(/^file:\/\//, '');
-    fn.set(`${functionName || '(anonymous)'} ${where.split('/').slice(-2).join('/')}:${lineNumber + 1}`, (fn.get(`${functionName || '(anonymous)'} ${where.split('/').slice(-2).join('/')}:${lineNumber + 1}`) ?? 0) + us);
+    fn.set(
+      `${functionName || '(anonymous)'} ${where.split('/').slice(-2).join('/')}:${lineNumber + 1}`,
+      (fn.get(`${functionName || '(anonymous)'} ${where.split('/').slice(-2).join('/')}:${lineNumber + 1}`) ?? 0) + us,
+    );
     const m = where.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-    const group = m ? m[1] : where.includes('/dist/') ? `falaj ${where.split('/dist/')[1]?.split('/').slice(0, 2).join('/')}` : where.startsWith('node:') ? 'node core' : functionName.startsWith('(') ? functionName : 'native/V8';
+    const group = m
+      ? m[1]
+      : where.includes('/dist/')
+        ? `falaj ${where.split('/dist/')[1]?.split('/').slice(0, 2).join('/')}`
+        : where.startsWith('node:')
+          ? 'node core'
+          : functionName.startsWith('(')
+            ? functionName
+            : 'native/V8';
     pkg.set(group, (pkg.get(group) ?? 0) + us);
   }
   const top = (m: Map<string, number>, n: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${k}`).join('\n');
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${k}`)
+      .join('\n');
   return `by package:\n${top(pkg, 15)}\nby function:\n${top(fn, 25)}`;
 }
 

@@ -24,7 +24,10 @@ type Entry = [Buffer, Buffer[]];
 
 async function cell(mode: Mode, concurrency: number): Promise<{ rps: number; p50: number; cpu: number; redisCpu: number }> {
   const prefix = `falajbench-${randomBytes(3).toString('hex')}`;
-  const pool = `${prefix}:pool`, bytesKey = `${pool}:bytes`, replies = `${prefix}:replies`, group = 'g';
+  const pool = `${prefix}:pool`,
+    bytesKey = `${pool}:bytes`,
+    replies = `${prefix}:replies`,
+    group = 'g';
   const gateway = new Redis(REDIS_URL, { enableAutoPipelining: true });
   const gatewayReader = new Redis(REDIS_URL);
   const worker = new Redis(REDIS_URL);
@@ -60,7 +63,12 @@ async function cell(mode: Mode, concurrency: number): Promise<{ rps: number; p50
     while (running) {
       const args = ['COUNT', 16, 'BLOCK', 200, 'STREAMS', replies, lastId] as const;
       let got: [Buffer, Entry[]][] | null;
-      if (isNew(mode, 'read') && read.length > 0) got = ((await gatewayReader.pipeline().xdel(replies, ...read).callBuffer('XREAD', ...args).exec()) ?? [])[1]?.[1] as typeof got;
+      if (isNew(mode, 'read') && read.length > 0)
+        got = ((await gatewayReader
+          .pipeline()
+          .xdel(replies, ...read)
+          .callBuffer('XREAD', ...args)
+          .exec()) ?? [])[1]?.[1] as typeof got;
       else got = (await gatewayReader.callBuffer('XREAD', ...args)) as typeof got;
       read = [];
       if (!got) continue;
@@ -77,21 +85,33 @@ async function cell(mode: Mode, concurrency: number): Promise<{ rps: number; p50
   const before = [cpuMs(process.pid), cpuMs(redisPid)];
   const started = performance.now();
   const end = started + SECONDS * 1000;
-  const fields = encodeDispatchEntry({ dispatchId: 'd', requestId: 'r', tenantId: 't', model: 'm', version: 1, replyTo: 'gw', deadline: Date.now() + 60_000, inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.alloc(16) }], outputs: [] });
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      let ok: () => void = () => undefined;
-      const answered = new Promise<void>((resolve) => (ok = resolve));
-      const id = !isNew(mode, 'enqueue')
-        ? await gateway.xadd(pool, 'MAXLEN', '~', 100000, '*', ...fields)
-        : ((await (gateway as unknown as { enqueue(...a: unknown[]): Promise<unknown> }).enqueue(pool, bytesKey, 10000, 512 * 1024 * 1024, ...fields)) as string);
-      waiting.set(String(id), ok);
-      await answered;
-      waiting.delete(String(id));
-      latencies.push(performance.now() - t);
-    }
-  }));
+  const fields = encodeDispatchEntry({
+    dispatchId: 'd',
+    requestId: 'r',
+    tenantId: 't',
+    model: 'm',
+    version: 1,
+    replyTo: 'gw',
+    deadline: Date.now() + 60_000,
+    inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.alloc(16) }],
+    outputs: [],
+  });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        let ok: () => void = () => undefined;
+        const answered = new Promise<void>((resolve) => (ok = resolve));
+        const id = !isNew(mode, 'enqueue')
+          ? await gateway.xadd(pool, 'MAXLEN', '~', 100000, '*', ...fields)
+          : ((await (gateway as unknown as { enqueue(...a: unknown[]): Promise<unknown> }).enqueue(pool, bytesKey, 10000, 512 * 1024 * 1024, ...fields)) as string);
+        waiting.set(String(id), ok);
+        await answered;
+        waiting.delete(String(id));
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   const after = [cpuMs(process.pid), cpuMs(redisPid)];
   running = false;
@@ -104,7 +124,9 @@ async function cell(mode: Mode, concurrency: number): Promise<{ rps: number; p50
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`load average ${loadavg()[0].toFixed(2)} at start\n| round | c | mode | req/s | p50 ms | CPU ms/req (clients) | CPU ms/req (redis-server) |\n|---:|---:|---|---:|---:|---:|---:|\n`);
+  process.stdout.write(
+    `load average ${loadavg()[0].toFixed(2)} at start\n| round | c | mode | req/s | p50 ms | CPU ms/req (clients) | CPU ms/req (redis-server) |\n|---:|---:|---|---:|---:|---:|---:|\n`,
+  );
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of (process.env.FALAJ_BENCH_CONCURRENCY ?? '1,64').split(',').map(Number)) {
       for (const mode of (process.env.FALAJ_BENCH_MODES ?? 'old,new').split(',') as Mode[]) {
@@ -115,7 +137,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (error: Error) => {
-  process.stderr.write(`${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -34,9 +34,10 @@ export async function streamLoad(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < end) {
           const t = performance.now();
-          const ok = await dispatcher
-            .dispatch(pool, { ...template, requestId: `${me}-${n++}`, deadline: Date.now() + 30_000 }, 30_000)
-            .then((reply) => reply.ok, () => false);
+          const ok = await dispatcher.dispatch(pool, { ...template, requestId: `${me}-${n++}`, deadline: Date.now() + 30_000 }, 30_000).then(
+            (reply) => reply.ok,
+            () => false,
+          );
           if (ok) latencies.push(performance.now() - t);
           else failed++;
         }

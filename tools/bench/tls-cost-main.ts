@@ -43,7 +43,14 @@ async function main(): Promise<void> {
   const row = (label: string, r: Record<number, LoadResult>) =>
     `| ${label} | ${r[1].p50.toFixed(2)} ms | ${r[1].throughput.toFixed(0)} | ${r[64].p50.toFixed(2)} ms | ${r[64].throughput.toFixed(0)} | ${r[1].errors + r[64].errors + r[1].non2xx + r[64].non2xx} |`;
   process.stdout.write(
-    [`tiny-mlp, REST JSON, ${SECONDS} s per cell`, '| transport | p50 c=1 | req/s c=1 | p50 c=64 | req/s c=64 | errors |', '|---|---|---|---|---|---|', row('TLS 1.3', on), row('plain HTTP', off), ''].join('\n'),
+    [
+      `tiny-mlp, REST JSON, ${SECONDS} s per cell`,
+      '| transport | p50 c=1 | req/s c=1 | p50 c=64 | req/s c=64 | errors |',
+      '|---|---|---|---|---|---|',
+      row('TLS 1.3', on),
+      row('plain HTTP', off),
+      '',
+    ].join('\n'),
   );
 }
 

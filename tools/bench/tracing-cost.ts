@@ -131,7 +131,10 @@ export function tracingSection(inProcess: TracerCost[], cells: TracingCell[]): s
     '',
     '| round | tracing ratio | c | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...cells.map((x) => `| ${x.round} | ${x.sampling} | ${x.c} | ${x.result.p50.toFixed(2)} | ${x.result.p99.toFixed(2)} | ${x.result.throughput.toFixed(0)} | ${x.gatewayCpuMs.toFixed(3)} | ${x.workerCpuMs.toFixed(3)} | ${x.result.errors + x.result.non2xx} |`),
+    ...cells.map(
+      (x) =>
+        `| ${x.round} | ${x.sampling} | ${x.c} | ${x.result.p50.toFixed(2)} | ${x.result.p99.toFixed(2)} | ${x.result.throughput.toFixed(0)} | ${x.gatewayCpuMs.toFixed(3)} | ${x.workerCpuMs.toFixed(3)} | ${x.result.errors + x.result.non2xx} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -45,7 +45,13 @@ describe('chaos outcome classification', () => {
       { part: 'kafka', id: '3', sentAt: 25 },
       { part: 'rest', id: '4', sentAt: 35, settledAt: 36, how: http(503, { retryAfter: '2' }) },
     ];
-    const windows = groupByWindow([{ name: 'baseline', from: 0, to: 10 }, { name: 'kill router', from: 10, to: 30 }], records);
+    const windows = groupByWindow(
+      [
+        { name: 'baseline', from: 0, to: 10 },
+        { name: 'kill router', from: 10, to: 30 },
+      ],
+      records,
+    );
     expect(windows.get('baseline')!.map((r) => r.id)).toEqual(['1']);
     // Sent after the last window closed: still the last fault's (the drain at the end of the run).
     expect(windows.get('kill router')!.map((r) => r.id)).toEqual(['2', '3', '4']);
@@ -55,7 +61,13 @@ describe('chaos outcome classification', () => {
 });
 
 describe('chaos report', () => {
-  const clean: FaultRow = { fault: 'restart Redis', calls: { ...emptyTally(), sent: 10, accepted: 10, ok: 8, retryable: 2 }, audit: { expected: 8, present: 8, duplicates: 0 }, jobs: { expected: 1, present: 1 }, duplicatedRuns: 0 };
+  const clean: FaultRow = {
+    fault: 'restart Redis',
+    calls: { ...emptyTally(), sent: 10, accepted: 10, ok: 8, retryable: 2 },
+    audit: { expected: 8, present: 8, duplicates: 0 },
+    jobs: { expected: 1, present: 1 },
+    duplicatedRuns: 0,
+  };
 
   it('passes a fault with answers and retryable errors only', () => {
     expect(violations([clean])).toEqual([]);
@@ -88,7 +100,7 @@ describe('chaos report', () => {
 });
 
 describe('parseFaultKinds', () => {
-  it('runs every fault without --faults, and the named ones in the schedule\'s order with it', () => {
+  it("runs every fault without --faults, and the named ones in the schedule's order with it", () => {
     expect(parseFaultKinds(undefined)).toEqual([...FAULT_KINDS]);
     expect(parseFaultKinds('redis')).toEqual(['redis']);
     expect(parseFaultKinds('postgres, redis')).toEqual(['redis', 'postgres']);

@@ -27,7 +27,8 @@ export function violations(rows: readonly FaultRow[]): string[] {
 
 /** The per-fault table, as Markdown (printed and written to docs/reliability.md). */
 export function faultTable(rows: readonly FaultRow[]): string {
-  const head = '| fault | accepted | answered | retryable error | refused (not accepted) | other failure | lost | hung | 404 | audit rows expected → present (dup) | job rows expected → present | duplicated model runs |';
+  const head =
+    '| fault | accepted | answered | retryable error | refused (not accepted) | other failure | lost | hung | 404 | audit rows expected → present (dup) | job rows expected → present | duplicated model runs |';
   const rule = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|';
   const lines = rows.map((r) => {
     const c = r.calls;

@@ -65,12 +65,16 @@ export async function runChaos(infra: PrivateInfra, options: ChaosOptions, start
   const failed = violations(rows);
   const load = loadavg()[0].toFixed(2);
   process.stdout.write(`\n${table}\n\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average now ${load}\n`);
-  process.stdout.write(`model runs noted by the workers: ${[...runs.values()].reduce((a, b) => a + b, 0)} for ${runs.size} request ids (duplicated runs per fault in the table; the repeats by dispatching app: ${JSON.stringify(duplicatesByDispatcher(ranText))})\n`);
+  process.stdout.write(
+    `model runs noted by the workers: ${[...runs.values()].reduce((a, b) => a + b, 0)} for ${runs.size} request ids (duplicated runs per fault in the table; the repeats by dispatching app: ${JSON.stringify(duplicatesByDispatcher(ranText))})\n`,
+  );
   const jobs = mix.counts.jobs;
   process.stdout.write(`batch jobs: ${jobs.sent} submitted, ${jobs.ok} completed with every row answered, ${jobs.failed} not (${JSON.stringify(jobs.why)})\n`);
   for (const refused of ledger.refusedJobs) {
     const window = windows.find((w) => refused.at >= w.from && refused.at < w.to)?.name ?? windows[windows.length - 1].name;
-    process.stdout.write(`batch job submission refused in '${window}' at +${(refused.at / 1000).toFixed(1)} s: HTTP ${refused.status}${refused.retryAfter ? ` Retry-After ${refused.retryAfter}` : ''} ${refused.error.slice(0, 160)}\n`);
+    process.stdout.write(
+      `batch job submission refused in '${window}' at +${(refused.at / 1000).toFixed(1)} s: HTTP ${refused.status}${refused.retryAfter ? ` Retry-After ${refused.retryAfter}` : ''} ${refused.error.slice(0, 160)}\n`,
+    );
   }
   process.stdout.write(`failure reasons: ${JSON.stringify(reasons(ledger, hangMs))}\n`);
   if (failed.length > 0) process.stdout.write(`\nchaos: FAILED\n${failed.map((f) => `  - ${f}`).join('\n')}\n`);
@@ -90,7 +94,11 @@ function readLedger(file: string): string {
 /** Per window: the calls' tally, and what Postgres holds of them once the audit has caught up. */
 async function figures(suite: FalajSuite, ledger: CallLedger, windows: FaultWindow[], hangMs: number, runs: ReadonlyMap<string, number>): Promise<FaultRow[]> {
   const byWindow = groupByWindow(windows, ledger.records.values());
-  const answeredIds = (name: string) => byWindow.get(name)!.filter((r) => finalOutcome(r, hangMs) === 'ok').map((r) => r.id);
+  const answeredIds = (name: string) =>
+    byWindow
+      .get(name)!
+      .filter((r) => finalOutcome(r, hangMs) === 'ok')
+      .map((r) => r.id);
   const allAnswered = windows.flatMap((w) => answeredIds(w.name));
   // Audit events travel gateway spool → Kafka → registry → Postgres: give them time to land.
   const deadline = Date.now() + 120_000;
@@ -110,16 +118,18 @@ async function figures(suite: FalajSuite, ledger: CallLedger, windows: FaultWind
       calls: tally(byWindow.get(w.name)!, hangMs),
       audit: { expected: ids.length, present: present.length, duplicates: present.reduce((n, id) => n + audit.get(id)! - 1, 0) },
       jobs: { expected: jobs.length, present: jobs.filter((j) => jobRows.has(j.id)).length },
-      duplicatedRuns: duplicatedRuns(byWindow.get(w.name)!.map((r) => r.id), runs),
+      duplicatedRuns: duplicatedRuns(
+        byWindow.get(w.name)!.map((r) => r.id),
+        runs,
+      ),
     };
   });
 }
 
 async function auditCounts(suite: FalajSuite, ids: string[]): Promise<Map<string, number>> {
-  const rows = await suite.query<{ request_id: string; n: string }>(
-    'SELECT request_id, count(*) AS n FROM audit_log WHERE tenant_id = $1 AND request_id = ANY($2::text[]) GROUP BY request_id',
-    [TENANT, ids],
-  ).catch(() => []);
+  const rows = await suite
+    .query<{ request_id: string; n: string }>('SELECT request_id, count(*) AS n FROM audit_log WHERE tenant_id = $1 AND request_id = ANY($2::text[]) GROUP BY request_id', [TENANT, ids])
+    .catch(() => []);
   return new Map(rows.map((r) => [r.request_id, Number(r.n)]));
 }
 
@@ -129,7 +139,15 @@ function reasons(ledger: CallLedger, hangMs: number): Record<string, number> {
   for (const r of ledger.records.values()) {
     const outcome = finalOutcome(r, hangMs);
     if (outcome === 'ok') continue;
-    const how = !r.how ? 'no answer' : r.how.kind === 'http' ? `HTTP ${r.how.status}${r.how.retryAfter ? ' Retry-After' : ''}` : r.how.kind === 'grpc' ? `gRPC ${r.how.code} ${r.how.message.slice(0, 50)}` : r.how.kind === 'kafka' ? `reply ${r.how.status}` : `${r.how.code} ${r.how.message.slice(0, 40)}`;
+    const how = !r.how
+      ? 'no answer'
+      : r.how.kind === 'http'
+        ? `HTTP ${r.how.status}${r.how.retryAfter ? ' Retry-After' : ''}`
+        : r.how.kind === 'grpc'
+          ? `gRPC ${r.how.code} ${r.how.message.slice(0, 50)}`
+          : r.how.kind === 'kafka'
+            ? `reply ${r.how.status}`
+            : `${r.how.code} ${r.how.message.slice(0, 40)}`;
     const key = `${outcome}: ${r.part}: ${how}`;
     out[key] = (out[key] ?? 0) + 1;
   }

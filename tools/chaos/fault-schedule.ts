@@ -18,7 +18,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /** `--faults redis,kafka`: the kinds named, in the schedule's order; every kind without the flag. */
 export function parseFaultKinds(value: string | undefined): FaultKind[] {
   if (value === undefined) return [...FAULT_KINDS];
-  const named = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const named = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = named.filter((n) => !(FAULT_KINDS as readonly string[]).includes(n));
   if (named.length === 0 || unknown.length > 0) throw new Error(`--faults ${value}: name one or more of ${FAULT_KINDS.join(', ')}, comma-separated`);
   return FAULT_KINDS.filter((k) => named.includes(k));

@@ -97,19 +97,32 @@ export class PrivateInfra {
     copyFileSync(join(tls, 'postgres.crt'), join(this.pgData, 'server.crt'));
     copyFileSync(join(tls, 'postgres.key'), join(this.pgData, 'server.key'));
     chmodSync(join(this.pgData, 'server.key'), 0o600);
-    appendFileSync(join(this.pgData, 'postgresql.conf'), [
-      `port = ${this.ports.postgres}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${this.pgData}'`,
-      'ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'",
-      // A test cluster: durability on a crash of the machine is not what is tested.
-      'fsync = off', 'max_connections = 100', '',
-    ].join('\n'));
-    writeFileSync(join(this.pgData, 'pg_hba.conf'), [
-      'hostssl all +falaj_service 127.0.0.1/32 scram-sha-256',
-      'host    all +falaj_service all          reject',
-      'local   all all                         trust',
-      'host    all all 127.0.0.1/32            trust',
-      '',
-    ].join('\n'));
+    appendFileSync(
+      join(this.pgData, 'postgresql.conf'),
+      [
+        `port = ${this.ports.postgres}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${this.pgData}'`,
+        'ssl = on',
+        "ssl_cert_file = 'server.crt'",
+        "ssl_key_file = 'server.key'",
+        "ssl_min_protocol_version = 'TLSv1.2'",
+        // A test cluster: durability on a crash of the machine is not what is tested.
+        'fsync = off',
+        'max_connections = 100',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(this.pgData, 'pg_hba.conf'),
+      [
+        'hostssl all +falaj_service 127.0.0.1/32 scram-sha-256',
+        'host    all +falaj_service all          reject',
+        'local   all all                         trust',
+        'host    all all 127.0.0.1/32            trust',
+        '',
+      ].join('\n'),
+    );
     if (process.getuid?.() === 0) execFileSync('chown', ['-R', `${PG_USER}:`, this.pgData]);
   }
 

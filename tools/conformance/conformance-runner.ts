@@ -126,7 +126,10 @@ export function toJsonData(tensor: TensorPayload): unknown[] {
  * its strings are UTF-8. Those cases go over the binary and gRPC paths only.
  */
 export function jsonCannotCarry(inputs: readonly TensorPayload[], outputs: readonly TensorPayload[]): string | null {
-  for (const [role, tensors] of [['input', inputs], ['output', outputs]] as const) {
+  for (const [role, tensors] of [
+    ['input', inputs],
+    ['output', outputs],
+  ] as const) {
     for (const t of tensors) {
       if (t.datatype === 'BYTES') {
         const strings = elementsOf(t) as string[];

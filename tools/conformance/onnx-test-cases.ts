@@ -55,7 +55,9 @@ export async function examineCase(name: string, root = ONNX_NODE_TEST_DIR): Prom
       return out(`OIP cannot carry the model's signature: ${firstLine(error)}`);
     }
     const dataSets: TensorDataSet[] = [];
-    for (const set of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
+    for (const set of readdirSync(dir)
+      .filter((d) => d.startsWith('test_data_set_'))
+      .sort()) {
       const files = (prefix: string) =>
         readdirSync(join(dir, set))
           .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
@@ -94,5 +96,7 @@ function named(tensor: TensorPayload, fallback: string | undefined): TensorPaylo
 }
 
 function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 200);
+  return String((error as Error)?.message ?? error)
+    .split('\n')[0]
+    .slice(0, 200);
 }

@@ -56,7 +56,10 @@ export interface CallObserver {
 
 /** A failed call with what its client got back, so an observer can tell a clear retryable answer from a loss. */
 class CallFailed extends Error {
-  constructor(readonly how: CallSettlement, message: string) {
+  constructor(
+    readonly how: CallSettlement,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -82,7 +85,12 @@ const input = (n: number) => ({ name: 'input', shape: [1, 4], datatype: 'FP32', 
  */
 export class LoadMix {
   readonly counts: Record<MixPart, PartCount> = {
-    rest: part(), restBinary: part(), restIdempotent: part(), grpc: part(), kafka: part(), jobs: part(),
+    rest: part(),
+    restBinary: part(),
+    restIdempotent: part(),
+    grpc: part(),
+    kafka: part(),
+    jobs: part(),
   };
   private token = '';
   private grpc?: OipGrpcClient;
@@ -159,17 +167,19 @@ export class LoadMix {
     const id = `${this.idPrefix}-${this.n++}`;
     this.observer?.sent(name, id);
     const started = performance.now();
-    call(id).then(
-      (how) => {
-        count.ok++;
-        count.latencies.push(performance.now() - started);
-        this.observer?.settled(name, id, how);
-      },
-      (error: Error) => {
-        fail(count, error.message.slice(0, 80));
-        this.observer?.settled(name, id, error instanceof CallFailed ? error.how : transportFailure(error));
-      },
-    ).finally(() => this.inFlight[name]--);
+    call(id)
+      .then(
+        (how) => {
+          count.ok++;
+          count.latencies.push(performance.now() - started);
+          this.observer?.settled(name, id, how);
+        },
+        (error: Error) => {
+          fail(count, error.message.slice(0, 80));
+          this.observer?.settled(name, id, error instanceof CallFailed ? error.how : transportFailure(error));
+        },
+      )
+      .finally(() => this.inFlight[name]--);
   }
 
   private restCall(idempotent: boolean) {
@@ -216,13 +226,16 @@ export class LoadMix {
     const publishing = messages.map((m) => m.key);
     const at = performance.now();
     for (const key of publishing) this.kafkaSent.set(key, at);
-    await this.producer!.send({ topic: inferenceStreamTopics(this.suite.prefix).requests, messages }).then(() => {
-      for (const key of publishing) this.observer?.sent('kafka', key);
-    }, (error: Error) => {
-      for (const m of messages) this.kafkaSent.delete(m.key);
-      this.counts.kafka.failed += count;
-      this.counts.kafka.why[`publish: ${error.message.slice(0, 60)}`] = (this.counts.kafka.why[`publish: ${error.message.slice(0, 60)}`] ?? 0) + count;
-    });
+    await this.producer!.send({ topic: inferenceStreamTopics(this.suite.prefix).requests, messages }).then(
+      () => {
+        for (const key of publishing) this.observer?.sent('kafka', key);
+      },
+      (error: Error) => {
+        for (const m of messages) this.kafkaSent.delete(m.key);
+        this.counts.kafka.failed += count;
+        this.counts.kafka.why[`publish: ${error.message.slice(0, 60)}`] = (this.counts.kafka.why[`publish: ${error.message.slice(0, 60)}`] ?? 0) + count;
+      },
+    );
   }
 
   private onReply(key: string, status: string): void {

@@ -75,7 +75,9 @@ async function main(): Promise<void> {
       const census: Census = await redisCensus(redis, suite.prefix);
       run.census.push({ at, census });
       const c = mix.counts;
-      process.stdout.write(`  ${((at - began) / 60_000).toFixed(1)} min: rest ${c.rest.ok}/${c.rest.sent}, grpc ${c.grpc.ok}/${c.grpc.sent}, kafka ${c.kafka.ok}/${c.kafka.sent}, jobs ${c.jobs.ok}/${c.jobs.sent}; gateway RSS ${mib(perApp.gateway?.rssBytes)} MiB\n`);
+      process.stdout.write(
+        `  ${((at - began) / 60_000).toFixed(1)} min: rest ${c.rest.ok}/${c.rest.sent}, grpc ${c.grpc.ok}/${c.grpc.sent}, kafka ${c.kafka.ok}/${c.kafka.sent}, jobs ${c.jobs.ok}/${c.jobs.sent}; gateway RSS ${mib(perApp.gateway?.rssBytes)} MiB\n`,
+      );
     }
     await mix.stop();
     redis.disconnect();

@@ -3,15 +3,38 @@ import { afterWarmUp, growthOf, slopePerMinute } from './slope';
 describe('slopePerMinute', () => {
   it('is the least-squares slope per minute', () => {
     // 2 units per 30 s = 4 per minute, with noise that cancels.
-    expect(slopePerMinute([[0, 10], [30_000, 13], [60_000, 13], [90_000, 17]])).toBeCloseTo(4, 0);
-    expect(slopePerMinute([[0, 5], [60_000, 5], [120_000, 5]])).toBe(0);
-    expect(slopePerMinute([[0, 5], [60_000, 3]])).toBe(-2);
+    expect(
+      slopePerMinute([
+        [0, 10],
+        [30_000, 13],
+        [60_000, 13],
+        [90_000, 17],
+      ]),
+    ).toBeCloseTo(4, 0);
+    expect(
+      slopePerMinute([
+        [0, 5],
+        [60_000, 5],
+        [120_000, 5],
+      ]),
+    ).toBe(0);
+    expect(
+      slopePerMinute([
+        [0, 5],
+        [60_000, 3],
+      ]),
+    ).toBe(-2);
   });
 
   it('is NaN without two distinct times', () => {
     expect(slopePerMinute([])).toBeNaN();
     expect(slopePerMinute([[1, 2]])).toBeNaN();
-    expect(slopePerMinute([[1, 2], [1, 3]])).toBeNaN();
+    expect(
+      slopePerMinute([
+        [1, 2],
+        [1, 3],
+      ]),
+    ).toBeNaN();
   });
 });
 

@@ -40,18 +40,29 @@ function render(run: SoakRun): string {
   const lines: string[] = [];
   const minutes = run.minutes;
   lines.push('## Soak', '');
-  lines.push(`\`npm run soak -- --minutes ${minutes}\`, started ${run.startedAt.toISOString()} on ${run.machine}; load average ${run.loadBefore.toFixed(2)} before, ${run.loadAfter?.toFixed(2) ?? '?'} after (other work on the machine shows there).`);
-  lines.push(`Mix per second: ${run.rates.rest} REST JSON, ${run.rates.restIdempotent} REST with a fresh Idempotency-Key (TTL 120 s), ${run.rates.grpc} gRPC, ${run.rates.kafka} Kafka streamed; a ${run.rates.jobRows}-row batch job every ${run.rates.jobEverySeconds} s. Slopes are least-squares over the second half of the run (after warm-up); ⚠ marks a figure that grows.`, '');
+  lines.push(
+    `\`npm run soak -- --minutes ${minutes}\`, started ${run.startedAt.toISOString()} on ${run.machine}; load average ${run.loadBefore.toFixed(2)} before, ${run.loadAfter?.toFixed(2) ?? '?'} after (other work on the machine shows there).`,
+  );
+  lines.push(
+    `Mix per second: ${run.rates.rest} REST JSON, ${run.rates.restIdempotent} REST with a fresh Idempotency-Key (TTL 120 s), ${run.rates.grpc} gRPC, ${run.rates.kafka} Kafka streamed; a ${run.rates.jobRows}-row batch job every ${run.rates.jobEverySeconds} s. Slopes are least-squares over the second half of the run (after warm-up); ⚠ marks a figure that grows.`,
+    '',
+  );
 
   lines.push('| part | sent | answered | failed | p50 ms | p99 ms | failures |', '|---|---:|---:|---:|---:|---:|---|');
   for (const [name, c] of Object.entries(run.counts ?? {})) {
     const m = summarize(c.latencies, c.latencies.length, 1);
-    const why = Object.entries(c.why).map(([w, n]) => `${w} ×${n}`).join('; ') || '—';
+    const why =
+      Object.entries(c.why)
+        .map(([w, n]) => `${w} ×${n}`)
+        .join('; ') || '—';
     lines.push(`| ${name} | ${c.sent} | ${c.ok} | ${c.failed} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${why} |`);
   }
   lines.push('');
 
-  lines.push('| app | RSS MiB first → last (max) | RSS MiB/min | heap MiB first → last | heap MiB/min | fds first → last | fds/min | handles last | Redis / Kafka / Postgres connections first → last |', '|---|---|---:|---|---:|---|---:|---:|---|');
+  lines.push(
+    '| app | RSS MiB first → last (max) | RSS MiB/min | heap MiB first → last | heap MiB/min | fds first → last | fds/min | handles last | Redis / Kafka / Postgres connections first → last |',
+    '|---|---|---:|---|---:|---|---:|---:|---|',
+  );
   const apps = Object.keys(run.samples[run.samples.length - 1]?.apps ?? {});
   for (const app of apps) {
     const series = (pick: (s: ProcessSample) => number | undefined): Series =>

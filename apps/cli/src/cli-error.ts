@@ -26,7 +26,11 @@ export class CliError extends Error {
     const code = cause?.code ?? '';
     const detail = `${code ? `${code}: ` : ''}${cause?.message ?? String(error)}`;
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code)) {
-      return new CliError(`cannot verify the TLS certificate of ${url} (${detail})`, EXIT.unavailable, 'give the CA that signed it with --cacert FILE or FALAJ_CA_FILE (npm start writes .local/tls/ca.crt)');
+      return new CliError(
+        `cannot verify the TLS certificate of ${url} (${detail})`,
+        EXIT.unavailable,
+        'give the CA that signed it with --cacert FILE or FALAJ_CA_FILE (npm start writes .local/tls/ca.crt)',
+      );
     }
     return new CliError(`cannot reach ${url} (${detail})`, EXIT.unavailable, 'check the address (--gateway, FALAJ_GATEWAY_URL or `falaj login`) and that the apps are up (`npm start`)');
   }
@@ -37,19 +41,19 @@ export function hintOf(status: number, retryAfter?: string): string | undefined 
     case 401:
       return 'sign in again with `falaj login` (the token was refused or has lapsed)';
     case 403:
-      return "this client lacks the scope for it: ask a platform admin for a client with that scope, then `falaj login` with it";
+      return 'this client lacks the scope for it: ask a platform admin for a client with that scope, then `falaj login` with it';
     case 404:
-      return 'check the name (`falaj models list`, `falaj versions list MODEL`); another tenant\'s models are not visible';
+      return "check the name (`falaj models list`, `falaj versions list MODEL`); another tenant's models are not visible";
     case 409:
       return 'the current state forbids it: see `falaj versions list MODEL` or `falaj rollout status MODEL`';
     case 413:
-      return 'the body is over the server\'s limit (FALAJ_MAX_UPLOAD_BYTES / FALAJ_MAX_REQUEST_BYTES): send less';
+      return "the body is over the server's limit (FALAJ_MAX_UPLOAD_BYTES / FALAJ_MAX_REQUEST_BYTES): send less";
     case 429:
       return `over the tenant's quota: retry${retryAfter ? ` after ${retryAfter} s` : ' later'}`;
     case 503:
       return `no worker can take it now: retry${retryAfter ? ` after ${retryAfter} s` : ' later'}, or check \`falaj versions list MODEL\``;
     default:
-      if (status >= 500) return 'the server failed: retry, or look in the gateway\'s and registry\'s logs under the request id';
+      if (status >= 500) return "the server failed: retry, or look in the gateway's and registry's logs under the request id";
       if (status >= 400) return 'fix the request as the message says';
       return undefined;
   }

@@ -22,7 +22,10 @@ describe('CliError', () => {
   });
 
   it('tells a TLS failure (give the CA) from an unreachable gateway (check the address)', () => {
-    const tls = CliError.fromNetwork(Object.assign(new Error('fetch failed'), { cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' } }), 'https://127.0.0.1:8080');
+    const tls = CliError.fromNetwork(
+      Object.assign(new Error('fetch failed'), { cause: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' } }),
+      'https://127.0.0.1:8080',
+    );
     expect(tls.code).toBe(EXIT.unavailable);
     expect(tls.hint).toContain('--cacert');
     const refused = CliError.fromNetwork(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'https://127.0.0.1:8080');

@@ -75,7 +75,11 @@ export async function fetchToken(
     throw CliError.fromNetwork(error, tokenEndpoint);
   }
   if (answer.status === 400 || answer.status === 401) {
-    throw new CliError(`the issuer refused the client '${clientId}': ${errorMessageOf(answer.body)}`, EXIT.auth, 'check --client-id and the secret (FALAJ_CLIENT_SECRET, --client-secret-file or --client-secret-stdin), and the scopes asked for');
+    throw new CliError(
+      `the issuer refused the client '${clientId}': ${errorMessageOf(answer.body)}`,
+      EXIT.auth,
+      'check --client-id and the secret (FALAJ_CLIENT_SECRET, --client-secret-file or --client-secret-stdin), and the scopes asked for',
+    );
   }
   if (answer.status !== 200) throw CliError.fromResponse(answer.status, errorMessageOf(answer.body), 'token request');
   const body = JSON.parse(answer.body.toString('utf8')) as { access_token?: string; expires_in?: number; scope?: string };

@@ -20,7 +20,19 @@ describe('parseNpy', () => {
   });
 
   it('maps every numeric dtype to its OIP datatype, including one-element and scalar shapes', () => {
-    const cases: [string, string, number][] = [['|b1', 'BOOL', 1], ['|u1', 'UINT8', 1], ['<u2', 'UINT16', 2], ['<u4', 'UINT32', 4], ['<u8', 'UINT64', 8], ['|i1', 'INT8', 1], ['<i2', 'INT16', 2], ['<i4', 'INT32', 4], ['<i8', 'INT64', 8], ['<f2', 'FP16', 2], ['<f8', 'FP64', 8]];
+    const cases: [string, string, number][] = [
+      ['|b1', 'BOOL', 1],
+      ['|u1', 'UINT8', 1],
+      ['<u2', 'UINT16', 2],
+      ['<u4', 'UINT32', 4],
+      ['<u8', 'UINT64', 8],
+      ['|i1', 'INT8', 1],
+      ['<i2', 'INT16', 2],
+      ['<i4', 'INT32', 4],
+      ['<i8', 'INT64', 8],
+      ['<f2', 'FP16', 2],
+      ['<f8', 'FP64', 8],
+    ];
     for (const [descr, datatype, size] of cases) {
       expect(parseNpy(npy(`{'descr': '${descr}', 'fortran_order': False, 'shape': (3,), }`, Buffer.alloc(3 * size)))).toMatchObject({ datatype, shape: [3] });
     }
@@ -32,7 +44,10 @@ describe('parseNpy', () => {
   });
 
   it('refuses what it cannot send as it is, saying how to save it instead', () => {
-    const f4 = (dict: string, data = Buffer.alloc(8)) => () => parseNpy(npy(dict, data));
+    const f4 =
+      (dict: string, data = Buffer.alloc(8)) =>
+      () =>
+        parseNpy(npy(dict, data));
     expect(f4("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }")).toThrow(/ascontiguousarray/);
     expect(f4("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }")).toThrow(/big-endian.*astype\('<f4'\)/);
     expect(f4("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }")).toThrow(/no OIP datatype/);

@@ -55,7 +55,10 @@ export function parseNpy(file: Buffer): NpyArray {
   const [datatype, itemSize] = known;
   if (order === '>' && itemSize > 1) throw new NpyError(`the array is big-endian ('${descr}'); save it little-endian, e.g. x.astype('<${code}')`);
 
-  const dims = shapeText.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const dims = shapeText
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '');
   if (!dims.every((d) => /^\d+L?$/.test(d))) throw new NpyError(`.npy shape (${shapeText}) is not a tuple of sizes`);
   const shape = dims.map((d) => Number.parseInt(d, 10));
   const count = shape.reduce((a, b) => a * b, 1);

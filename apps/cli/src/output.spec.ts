@@ -2,7 +2,13 @@ import { duration, preview, renderJson, renderTable, short } from './output';
 
 describe('renderTable', () => {
   it('draws a plain table, with a dash for what is missing', () => {
-    const text = renderTable(['model', 'version', 'stage'], [['scorer', 1, 'production'], ['ranker', null, undefined]]);
+    const text = renderTable(
+      ['model', 'version', 'stage'],
+      [
+        ['scorer', 1, 'production'],
+        ['ranker', null, undefined],
+      ],
+    );
     const lines = text.split('\n');
     expect(lines).toHaveLength(5); // top, head, rule, two rows… and the bottom (compact: no rules between rows)
     expect(lines[1]).toMatch(/│ model\s+│ version │ stage\s+│/);
@@ -24,7 +30,12 @@ describe('short, preview, duration', () => {
     expect(short(2.90812)).toBe('2.908');
     expect(short(null)).toBe('-');
     expect(preview([[0.016912, 0.95763, 0.025432]])).toBe('[0.0169, 0.9576, 0.0254]');
-    expect(preview(Array.from({ length: 10 }, (_, i) => i), 3)).toBe('[0, 1, 2, … 7 more]');
+    expect(
+      preview(
+        Array.from({ length: 10 }, (_, i) => i),
+        3,
+      ),
+    ).toBe('[0, 1, 2, … 7 more]');
     expect([duration(42), duration(185), duration(3720), duration(null)]).toEqual(['42 s', '3 m 05 s', '1 h 02 m', '-']);
   });
 });

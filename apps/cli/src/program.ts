@@ -37,7 +37,7 @@ export function buildProgram(): { program: Command; rt: Runtime } {
     .description('Falaj from the shell: models, versions, deployments, rollouts, jobs, inference, load and audit, through the gateway')
     .option('--gateway <url>', 'the gateway (FALAJ_GATEWAY_URL; default: the one of `falaj login`)')
     .option('--cacert <file>', 'trust this CA for TLS, like curl --cacert (FALAJ_CA_FILE)')
-    .option('--json', 'answer in JSON for scripts (the API\'s own shapes); for `infer`, put it before the command: falaj --json infer M --json FILE')
+    .option('--json', "answer in JSON for scripts (the API's own shapes); for `infer`, put it before the command: falaj --json infer M --json FILE")
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(add --help for usage)')
     // Inherited by every subcommand made after it: a usage error anywhere is exit 1, never process.exit inside commander.

@@ -4,10 +4,13 @@ import { progressBar } from './progress';
 /** A stream that says it is a terminal, as cli-progress needs one, keeping what is drawn. */
 function terminal(isTTY: boolean) {
   const drawn: string[] = [];
-  const stream = Object.assign(
-    new Writable({ write: (chunk: Buffer, _e, done) => (drawn.push(chunk.toString()), done()) }),
-    { isTTY, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true },
-  ) as unknown as NodeJS.WriteStream;
+  const stream = Object.assign(new Writable({ write: (chunk: Buffer, _e, done) => (drawn.push(chunk.toString()), done()) }), {
+    isTTY,
+    columns: 120,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  }) as unknown as NodeJS.WriteStream;
   return { stream, text: () => drawn.join('') };
 }
 

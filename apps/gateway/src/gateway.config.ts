@@ -13,27 +13,48 @@ const schema = z.object({
   FALAJ_GRPC_CLIENT_AUTH: z.enum(['none', 'require']).default('none'),
   FALAJ_REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('https://127.0.0.1:8081'),
   /** Identifies this gateway instance: workers reply on its channel. */
-  FALAJ_GATEWAY_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  FALAJ_GATEWAY_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,100}$/)
+    .optional(),
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
   /** Largest inference request body, in bytes (413 beyond). */
-  FALAJ_MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  FALAJ_MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
   /** Requests one gateway holds at once past admission (503 with Retry-After beyond). */
   FALAJ_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   /** Of those, one tenant's (503 with Retry-After beyond): one tenant's burst leaves room for the others. */
   FALAJ_MAX_IN_FLIGHT_PER_TENANT: z.coerce.number().int().min(1).default(256),
   /** Decoded request bytes one gateway has in flight to the pools' streams at once (503 with Retry-After beyond). */
-  FALAJ_MAX_IN_FLIGHT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024 * 1024),
+  FALAJ_MAX_IN_FLIGHT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024 * 1024),
   /** Token buckets and in-flight limits per tenant and model, as JSON (README: Traffic management); the registry's quota records override it. */
   FALAJ_QUOTAS: QuotaEnvSchema,
   ...poolStreamBudgetEnv,
   /** How long the first answer to an `Idempotency-Key` is kept for retries (README: Retrying safely). */
   FALAJ_IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Largest answer kept for retries; a larger one is not kept, and its retry is told so (409). */
-  FALAJ_IDEMPOTENCY_MAX_ANSWER_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+  FALAJ_IDEMPOTENCY_MAX_ANSWER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Where audit events wait on disk for Kafka (README: The audit spool): one directory per gateway. */
   FALAJ_AUDIT_SPOOL_DIR: z.string().min(1).default('.local/audit-spool'),
   /** The spool's bound; beyond it a must-audit tenant's calls are refused (503), others' events dropped and counted. */
-  FALAJ_AUDIT_SPOOL_MAX_BYTES: z.coerce.number().int().min(64 * 1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  FALAJ_AUDIT_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(4 * 1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
 });
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -22,8 +22,7 @@ describe('gpu-worker without a GPU', () => {
   // Stands in for the built-in issuer: the status route wants an operator's token.
   const issuer = new LocalIssuer();
   const operatorToken = () => issuer.sign({ sub: 'operator', tenant: '_platform', scope: 'workers:read' });
-  const status = async (url: string) =>
-    (await (await fetch(`${url}/health/status`, { headers: { authorization: `Bearer ${await operatorToken()}` } })).json()) as Record<string, unknown>;
+  const status = async (url: string) => (await (await fetch(`${url}/health/status`, { headers: { authorization: `Bearer ${await operatorToken()}` } })).json()) as Record<string, unknown>;
 
   // The worker speaks to Kafka as the platform's workers do: its own SCRAM user, this run's ACLs.
   const acls = kafkaAclPolicy(prefix);
@@ -44,22 +43,28 @@ describe('gpu-worker without a GPU', () => {
 
   const start = async (name: string, env: NodeJS.ProcessEnv) => {
     const port = await freePort();
-    const app = new AppProcess(name, 'gpu-worker', {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      FALAJ_PREFIX: prefix,
-      FALAJ_ISSUER_URL: issuer.url,
-      FALAJ_CLIENT_ID: `e2e-${name}`,
-      FALAJ_CLIENT_SECRET: randomBytes(32).toString('base64url'),
-      ...testKafkaEnv(KAFKA_USERS.worker),
-      FALAJ_REDIS_URL: REDIS_URL,
-      FALAJ_WORKER_PORT: String(port),
-      FALAJ_WORKER_ID: name,
-      FALAJ_REGISTRY_URL: 'http://127.0.0.1:1',
-      FALAJ_MODEL_CACHE_DIR: join(workDir, name),
-      FALAJ_PLAINTEXT: 'true',
-      ...env,
-    }, join(workDir, 'logs'), `http://127.0.0.1:${port}/health/live`);
+    const app = new AppProcess(
+      name,
+      'gpu-worker',
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        FALAJ_PREFIX: prefix,
+        FALAJ_ISSUER_URL: issuer.url,
+        FALAJ_CLIENT_ID: `e2e-${name}`,
+        FALAJ_CLIENT_SECRET: randomBytes(32).toString('base64url'),
+        ...testKafkaEnv(KAFKA_USERS.worker),
+        FALAJ_REDIS_URL: REDIS_URL,
+        FALAJ_WORKER_PORT: String(port),
+        FALAJ_WORKER_ID: name,
+        FALAJ_REGISTRY_URL: 'http://127.0.0.1:1',
+        FALAJ_MODEL_CACHE_DIR: join(workDir, name),
+        FALAJ_PLAINTEXT: 'true',
+        ...env,
+      },
+      join(workDir, 'logs'),
+      `http://127.0.0.1:${port}/health/live`,
+    );
     apps.push(app);
     app.start();
     await app.waitHealthy();

@@ -12,11 +12,11 @@ const base = {
 
 describe('loadRegistryConfig', () => {
   describe('tenants on Kafka', () => {
-    it('refuses to start on a sasl_ssl broker without the Kafka-token key and the provisioner\'s password, naming both', () => {
+    it("refuses to start on a sasl_ssl broker without the Kafka-token key and the provisioner's password, naming both", () => {
       expect(() => loadRegistryConfig({ ...base })).toThrow(/FALAJ_KAFKA_TOKEN_KEY is not set[\s\S]*FALAJ_KAFKA_PROVISIONER_PASSWORD is not set/);
     });
 
-    it('provisions as the provisioner login, apart from the registry\'s own', () => {
+    it("provisions as the provisioner login, apart from the registry's own", () => {
       const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
       const config = loadRegistryConfig({ ...base, FALAJ_KAFKA_TOKEN_KEY: pem, FALAJ_KAFKA_PROVISIONER_PASSWORD: randomBytes(30).toString('base64url'), FALAJ_STREAM_TOPIC_PREFIX: 'public' });
       expect(config.tenantKafka.provisioner.sasl?.username).toBe('falaj-provisioner');
@@ -26,7 +26,10 @@ describe('loadRegistryConfig', () => {
     });
 
     it('needs neither on a plaintext broker, and then mints no tokens', () => {
-      expect(loadRegistryConfig({ FALAJ_KEY_ENCRYPTION_KEY: base.FALAJ_KEY_ENCRYPTION_KEY, FALAJ_ISSUER_URL: base.FALAJ_ISSUER_URL, FALAJ_PLAINTEXT: 'true', FALAJ_KAFKA_SECURITY: 'plaintext' }).tenantKafka.tokenKey).toBeUndefined();
+      expect(
+        loadRegistryConfig({ FALAJ_KEY_ENCRYPTION_KEY: base.FALAJ_KEY_ENCRYPTION_KEY, FALAJ_ISSUER_URL: base.FALAJ_ISSUER_URL, FALAJ_PLAINTEXT: 'true', FALAJ_KAFKA_SECURITY: 'plaintext' }).tenantKafka
+          .tokenKey,
+      ).toBeUndefined();
     });
   });
 

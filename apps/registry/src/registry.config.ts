@@ -24,9 +24,17 @@ const schema = z.object({
   FALAJ_REGION_STORES: z.string().optional(),
   FALAJ_ARTIFACT_DIR: z.string().min(1).default('.local/artifacts'),
   /** Largest model artifact accepted, in bytes (default 2 GiB). */
-  FALAJ_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
+  FALAJ_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
   /** Storage one tenant's versions may hold, in bytes of distinct artifacts (default 10 GiB); past it an upload is 413. */
-  FALAJ_TENANT_STORAGE_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3),
+  FALAJ_TENANT_STORAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 ** 3),
   /** How often artifacts no version references any more are collected from the store, in ms (0: only after a model is deleted). */
   FALAJ_ARTIFACT_GC_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   /** An unreferenced artifact is collected only once its file is at least this old (an upload being committed is never taken). */
@@ -34,29 +42,58 @@ const schema = z.object({
   // Model validation: a child process per upload, bounded in heap, resident memory and time.
   FALAJ_MODEL_VALIDATION_HEAP_MB: z.coerce.number().int().min(32).max(65_536).default(256),
   /** Resident memory the validating process may reach before it is killed (default 2 GiB). */
-  FALAJ_MODEL_VALIDATION_MAX_RSS_BYTES: z.coerce.number().int().min(64 * 1024 ** 2).default(2 * 1024 ** 3),
+  FALAJ_MODEL_VALIDATION_MAX_RSS_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024 ** 2)
+    .default(2 * 1024 ** 3),
   FALAJ_MODEL_VALIDATION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   // Model policy: declared (and inferred) shapes and initializers past these are refused at upload.
   /** Elements of any one declared input or output (dynamic dimensions counted as 1) or initializer. */
-  FALAJ_MODEL_MAX_TENSOR_ELEMENTS: z.coerce.number().int().positive().default(2 ** 28),
+  FALAJ_MODEL_MAX_TENSOR_ELEMENTS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 ** 28),
   /** Bytes of any one declared input, output or initializer (default 1 GiB). */
-  FALAJ_MODEL_MAX_TENSOR_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+  FALAJ_MODEL_MAX_TENSOR_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
   // Platform maxima of a deployment's serving settings (workers are shared between tenants).
   FALAJ_MAX_INSTANCE_COUNT: z.coerce.number().int().min(1).max(64).default(4),
   FALAJ_MAX_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).default(8),
   // Batch jobs: per job and per tenant.
   FALAJ_BATCH_MAX_ROWS: z.coerce.number().int().positive().default(100_000),
-  FALAJ_BATCH_MAX_ROW_BYTES: z.coerce.number().int().positive().default(1024 ** 2),
-  FALAJ_BATCH_MAX_JOB_BYTES: z.coerce.number().int().positive().default(256 * 1024 ** 2),
+  FALAJ_BATCH_MAX_ROW_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 2),
+  FALAJ_BATCH_MAX_JOB_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 ** 2),
   /** Jobs of one tenant queued or running at once; one more is 429. */
   FALAJ_BATCH_TENANT_MAX_JOBS: z.coerce.number().int().positive().default(16),
   /** Input bytes of one tenant's jobs queued or running at once (default 1 GiB). */
-  FALAJ_BATCH_TENANT_MAX_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+  FALAJ_BATCH_TENANT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
   // Retention (README: Retention): days kept where a tenant sets none, and how often a pass runs.
   FALAJ_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).default(400),
   FALAJ_JOB_RETENTION_DAYS: z.coerce.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).default(30),
   /** Seconds between retention passes (0: none on a schedule, only POST /admin/retention/run). */
-  FALAJ_RETENTION_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(3600),
+  FALAJ_RETENTION_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(3600),
   /** Audit rows one DELETE of a pass removes at most: each statement is short, and so are its locks. */
   FALAJ_RETENTION_BATCH_ROWS: z.coerce.number().int().min(100).max(100_000).default(5000),
   /** How often active rollouts are judged on their live traffic, in ms. */
@@ -65,7 +102,10 @@ const schema = z.object({
   FALAJ_KEY_ENCRYPTION_KEY: strongSecret(),
   // Running job rows: through the inference pipeline, as the gateway runs calls.
   /** Identifies this registry instance: workers answer its job rows on its reply stream. */
-  FALAJ_REGISTRY_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  FALAJ_REGISTRY_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,100}$/)
+    .optional(),
   /** Chunks one registry runs at once. */
   FALAJ_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Rows of one chunk dispatched at once: enough for the workers' dynamic batchers to batch them. */
@@ -92,15 +132,26 @@ const schema = z.object({
   FALAJ_CONSOLE_REDIRECT_URIS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((uri) => uri.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((uri) => uri.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
   // Tenants on Kafka (sasl_ssl): each tenant's own OAUTHBEARER principal and ACLs.
   /** The streaming topics' prefix, as the router's (default FALAJ_PREFIX): tenants' reply topics and grants are under it. */
   FALAJ_STREAM_TOPIC_PREFIX: PrefixSchema.optional(),
   /** Signs the tenants' Kafka tokens: the ES256 PKCS#8 PEM key scripts/infra.sh made (FALAJ_KAFKA_TOKEN_KEY_FILE); the broker holds its JWKS. */
-  FALAJ_KAFKA_TOKEN_KEY: z.string().regex(/-----BEGIN PRIVATE KEY-----/, 'a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)').optional(),
+  FALAJ_KAFKA_TOKEN_KEY: z
+    .string()
+    .regex(/-----BEGIN PRIVATE KEY-----/, 'a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)')
+    .optional(),
   /** The SCRAM login that grants tenants' ACLs (ALTER on the cluster): used by tenant provisioning only. */
-  FALAJ_KAFKA_PROVISIONER_USERNAME: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/).default('falaj-provisioner'),
+  FALAJ_KAFKA_PROVISIONER_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,100}$/)
+    .default('falaj-provisioner'),
   /** Its password (FALAJ_KAFKA_PROVISIONER_PASSWORD_FILE). */
   FALAJ_KAFKA_PROVISIONER_PASSWORD: strongSecret().optional(),
 });
@@ -108,13 +159,19 @@ const schema = z.object({
 export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = loadEnv('registry', schema, env);
   if (e.FALAJ_ACCESS_TOKEN_TTL_SECONDS > e.FALAJ_TOKEN_MAX_LIFETIME_SECONDS) {
-    throw new ConfigError('registry', [`FALAJ_ACCESS_TOKEN_TTL_SECONDS (${e.FALAJ_ACCESS_TOKEN_TTL_SECONDS}) exceeds FALAJ_TOKEN_MAX_LIFETIME_SECONDS (${e.FALAJ_TOKEN_MAX_LIFETIME_SECONDS}): its own tokens would be refused`]);
+    throw new ConfigError('registry', [
+      `FALAJ_ACCESS_TOKEN_TTL_SECONDS (${e.FALAJ_ACCESS_TOKEN_TTL_SECONDS}) exceeds FALAJ_TOKEN_MAX_LIFETIME_SECONDS (${e.FALAJ_TOKEN_MAX_LIFETIME_SECONDS}): its own tokens would be refused`,
+    ]);
   }
   if (e.FALAJ_KAFKA_SECURITY === 'sasl_ssl') {
     // Without these a tenant could be made with no way onto the broker, or onto someone else's topics.
     const missing = [
-      ...(e.FALAJ_KAFKA_TOKEN_KEY ? [] : ["FALAJ_KAFKA_TOKEN_KEY is not set: the tenants' Kafka tokens are signed with it (FALAJ_KAFKA_TOKEN_KEY_FILE, kafka-auth/kafka-token.key of scripts/infra.sh)"]),
-      ...(e.FALAJ_KAFKA_PROVISIONER_PASSWORD ? [] : ["FALAJ_KAFKA_PROVISIONER_PASSWORD is not set: each tenant's Kafka ACLs are granted as FALAJ_KAFKA_PROVISIONER_USERNAME (FALAJ_KAFKA_PROVISIONER_PASSWORD_FILE)"]),
+      ...(e.FALAJ_KAFKA_TOKEN_KEY
+        ? []
+        : ["FALAJ_KAFKA_TOKEN_KEY is not set: the tenants' Kafka tokens are signed with it (FALAJ_KAFKA_TOKEN_KEY_FILE, kafka-auth/kafka-token.key of scripts/infra.sh)"]),
+      ...(e.FALAJ_KAFKA_PROVISIONER_PASSWORD
+        ? []
+        : ["FALAJ_KAFKA_PROVISIONER_PASSWORD is not set: each tenant's Kafka ACLs are granted as FALAJ_KAFKA_PROVISIONER_USERNAME (FALAJ_KAFKA_PROVISIONER_PASSWORD_FILE)"]),
     ];
     if (missing.length > 0) throw new ConfigError('registry', missing);
   }

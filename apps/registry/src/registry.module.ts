@@ -60,7 +60,11 @@ export class RegistryModule {
           clientId: 'registry',
           connection: config.kafka,
           topics: [
-            topics.lifecycle, topics.commands, topics.audit, quarantineTopicSpec(topics.audit.topic), topics.rollouts,
+            topics.lifecycle,
+            topics.commands,
+            topics.audit,
+            quarantineTopicSpec(topics.audit.topic),
+            topics.rollouts,
             // Each region with a store of its own has its own audit topic (README: Regional audit stores).
             ...[...(config.regionStores?.keys() ?? [])].map((region) => regionAuditTopicSpec(config.prefix, region)),
           ],
@@ -102,7 +106,9 @@ export class RegistryModule {
           useFactory: (health, db: DataSource, kafka: Kafka, audit: AuditWriter, stores: RegionStoreConnections) => [
             health.postgres('postgres', db),
             // Reported, never a reason to be unready: a region's store away holds only its own audit and rows.
-            health.check('regionStores', () => Promise.race([stores.states(), new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({ answer: 'not within 1500 ms' }), 1500).unref())])),
+            health.check('regionStores', () =>
+              Promise.race([stores.states(), new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({ answer: 'not within 1500 ms' }), 1500).unref())]),
+            ),
             health.kafka('kafka', kafka),
             // Running, and no batch held past the bound; its state (quarantined, retrying since) either way.
             health.check('auditConsumer', () => audit.readiness()),

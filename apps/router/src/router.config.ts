@@ -12,7 +12,10 @@ const schema = z.object({
   /** Region whose CPU pool serves production versions until deployments say otherwise. */
   FALAJ_DEFAULT_REGION: envRegion.default('ae'),
   /** Identifies this router instance: workers reply on its channel; its Kafka transactions carry it. */
-  FALAJ_ROUTER_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  FALAJ_ROUTER_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,100}$/)
+    .optional(),
   /** Prefix of the public streaming topics (`<prefix>.inference.requests` …); FALAJ_PREFIX when unset. */
   FALAJ_STREAM_TOPIC_PREFIX: PrefixSchema.optional(),
   /** Streamed requests in flight at once (across keys; one key is always one at a time). */
@@ -22,7 +25,12 @@ const schema = z.object({
    * How long a tenant's answered request id is remembered (a copy published again within it is
    * answered once). One Redis key per answered request for the window: it holds rate × window keys.
    */
-  FALAJ_STREAM_DEDUPE_WINDOW_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
+  FALAJ_STREAM_DEDUPE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
   /** The same token buckets as the gateway's (README: Traffic management), the registry's records over them; streamed requests draw from them too. */
   FALAJ_QUOTAS: QuotaEnvSchema,
   ...poolStreamBudgetEnv,

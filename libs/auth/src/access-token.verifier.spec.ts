@@ -17,7 +17,11 @@ describe(AccessTokenVerifier.name, () => {
   describe('verify', () => {
     it('accepts a token of a trusted issuer and maps its claims', async () => {
       await expect(verifier.verify(await issuer.sign(claims))).resolves.toEqual({
-        subject: 'svc-acme', tenantId: 'acme', scopes: ['infer', 'models:read'], residency: 'ae', issuer: issuer.url,
+        subject: 'svc-acme',
+        tenantId: 'acme',
+        scopes: ['infer', 'models:read'],
+        residency: 'ae',
+        issuer: issuer.url,
       });
     });
 
@@ -31,9 +35,7 @@ describe(AccessTokenVerifier.name, () => {
     it('refuses HS256 signed with the public key (the algorithm-confusion attack)', async () => {
       const now = Math.floor(Date.now() / 1000);
       const publicKeyAsSecret = new TextEncoder().encode(JSON.stringify(issuer.publicJwk));
-      const forged = await new SignJWT({ ...claims, iss: issuer.url, aud: 'falaj', iat: now, exp: now + 60 })
-        .setProtectedHeader({ alg: 'HS256', kid: issuer.publicJwk.kid })
-        .sign(publicKeyAsSecret);
+      const forged = await new SignJWT({ ...claims, iss: issuer.url, aud: 'falaj', iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'HS256', kid: issuer.publicJwk.kid }).sign(publicKeyAsSecret);
       await expect(verifier.verify(forged)).rejects.toThrow('algorithm that is not allowed');
     });
 

@@ -18,7 +18,13 @@ describe(RedisApiKeyVerifier.name, () => {
     tokens = new AccessTokenVerifier([issuer.trusted()], { clockToleranceSeconds: 5, maxLifetimeSeconds: 3600 });
     authenticator = new Authenticator(tokens, new RedisApiKeyVerifier(redis, prefix, { cacheMs: 200 }));
     // As the registry writes the mirror: its records and the field that says the hash is whole.
-    await redis.hset(apiKeysKey(prefix), MIRRORED_HASH_PRESENT_FIELD, '1', key.id, JSON.stringify({ secretSha256: key.secretSha256, tenantId: 'acme', subject: `apikey:${key.id}`, scopes: ['infer'], residency: 'ae' }));
+    await redis.hset(
+      apiKeysKey(prefix),
+      MIRRORED_HASH_PRESENT_FIELD,
+      '1',
+      key.id,
+      JSON.stringify({ secretSha256: key.secretSha256, tenantId: 'acme', subject: `apikey:${key.id}`, scopes: ['infer'], residency: 'ae' }),
+    );
   });
   afterAll(async () => {
     await redis.del(apiKeysKey(prefix));

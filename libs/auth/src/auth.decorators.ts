@@ -35,16 +35,14 @@ function markPublicHandler(handler: object): void {
   Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [PUBLIC_ROUTE]: true }, handler);
 }
 
-export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator =>
-  SetMetadata(REQUIRED_SCOPES, scopes);
+export const RequireScopes = (...scopes: Scope[]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPES, scopes);
 
 /**
  * At least one of these scopes: for a route a tenant's account and a platform account both use
  * (a tenant's credential never holds a platform scope, so one scope cannot name both). The
  * handler still decides what each may see.
  */
-export const RequireAnyScope = (...scopes: [Scope, Scope, ...Scope[]]): MethodDecorator & ClassDecorator =>
-  SetMetadata(ANY_OF_SCOPES, scopes);
+export const RequireAnyScope = (...scopes: [Scope, Scope, ...Scope[]]): MethodDecorator & ClassDecorator => SetMetadata(ANY_OF_SCOPES, scopes);
 
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;

@@ -3,23 +3,13 @@
 // realm's JWKS, with the falaj audience, the tenant claims and the Falaj scopes. Runs against the
 // real Keycloak; fails when it is unreachable.
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import {
-  KEYCLOAK_AUDIENCE,
-  KEYCLOAK_CLIENTS,
-  KEYCLOAK_CLIENT_SECRETS,
-  keycloakDiscovery,
-  keycloakIssuer,
-  keycloakToken,
-  keycloakTokenResponse,
-  type KeycloakClientId,
-} from '@falaj/testing';
+import { KEYCLOAK_AUDIENCE, KEYCLOAK_CLIENTS, KEYCLOAK_CLIENT_SECRETS, keycloakDiscovery, keycloakIssuer, keycloakToken, keycloakTokenResponse, type KeycloakClientId } from '@falaj/testing';
 
 jest.setTimeout(30_000);
 
 describe('Keycloak (realm falaj-e2e)', () => {
   let jwks: ReturnType<typeof createRemoteJWKSet>;
-  const verify = (token: string) =>
-    jwtVerify(token, jwks, { issuer: keycloakIssuer(), audience: KEYCLOAK_AUDIENCE, algorithms: ['RS256'] });
+  const verify = (token: string) => jwtVerify(token, jwks, { issuer: keycloakIssuer(), audience: KEYCLOAK_AUDIENCE, algorithms: ['RS256'] });
 
   beforeAll(async () => {
     const discovery = await keycloakDiscovery();
@@ -34,22 +24,19 @@ describe('Keycloak (realm falaj-e2e)', () => {
     expect(discovery.grant_types_supported).toContain('client_credentials');
   });
 
-  it.each(['acme-ingest', 'globex-ingest'] as KeycloakClientId[])(
-    '%s gets an RS256 token with aud falaj, its tenant and residency, and the Falaj scopes',
-    async (clientId) => {
-      const { payload, protectedHeader } = await verify(await keycloakToken(clientId));
-      expect(protectedHeader.alg).toBe('RS256');
-      expect(payload.iss).toBe(keycloakIssuer());
-      expect([payload.aud].flat()).toContain('falaj');
-      expect(payload.azp).toBe(clientId);
-      expect(payload.tenant).toBe(KEYCLOAK_CLIENTS[clientId].tenant);
-      expect(payload.residency).toBe('ae');
-      expect(typeof payload.sub).toBe('string');
-      const scopes = String(payload.scope).split(' ');
-      expect(scopes).toEqual(expect.arrayContaining(['infer', 'models:read']));
-      expect(payload.exp! - payload.iat!).toBe(300);
-    },
-  );
+  it.each(['acme-ingest', 'globex-ingest'] as KeycloakClientId[])('%s gets an RS256 token with aud falaj, its tenant and residency, and the Falaj scopes', async (clientId) => {
+    const { payload, protectedHeader } = await verify(await keycloakToken(clientId));
+    expect(protectedHeader.alg).toBe('RS256');
+    expect(payload.iss).toBe(keycloakIssuer());
+    expect([payload.aud].flat()).toContain('falaj');
+    expect(payload.azp).toBe(clientId);
+    expect(payload.tenant).toBe(KEYCLOAK_CLIENTS[clientId].tenant);
+    expect(payload.residency).toBe('ae');
+    expect(typeof payload.sub).toBe('string');
+    const scopes = String(payload.scope).split(' ');
+    expect(scopes).toEqual(expect.arrayContaining(['infer', 'models:read']));
+    expect(payload.exp! - payload.iat!).toBe(300);
+  });
 
   it('acme-no-audience has the tenant claims and scopes but fails audience verification', async () => {
     const token = await keycloakToken('acme-no-audience');

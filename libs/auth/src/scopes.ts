@@ -20,15 +20,7 @@ export const SCOPES = {
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 
 /** Scopes a tenant's credential may hold: never a platform or service scope. */
-export const TENANT_SCOPES = [
-  SCOPES.infer,
-  SCOPES.modelsRead,
-  SCOPES.modelsWrite,
-  SCOPES.deploymentsWrite,
-  SCOPES.auditRead,
-  SCOPES.auditErase,
-  SCOPES.versionsPin,
-] as const;
+export const TENANT_SCOPES = [SCOPES.infer, SCOPES.modelsRead, SCOPES.modelsWrite, SCOPES.deploymentsWrite, SCOPES.auditRead, SCOPES.auditErase, SCOPES.versionsPin] as const;
 export type TenantScope = (typeof TENANT_SCOPES)[number];
 
 /** Scopes only accounts of the platform itself hold (its operators and its apps). */

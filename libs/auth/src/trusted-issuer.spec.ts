@@ -6,7 +6,11 @@ describe('principalOf', () => {
 
   it('reads the default claims: sub, tenant, scope, residency', () => {
     expect(principalOf(external, { sub: 'a', tenant: 'acme', scope: 'infer openid profile', residency: 'ae' })).toEqual({
-      subject: 'a', tenantId: 'acme', scopes: ['infer'], residency: 'ae', issuer: 'https://idp.example/realms/acme',
+      subject: 'a',
+      tenantId: 'acme',
+      scopes: ['infer'],
+      residency: 'ae',
+      issuer: 'https://idp.example/realms/acme',
     });
   });
 

@@ -18,7 +18,10 @@ export const commonEnv = {
     .refine((url) => !new URL(url).password && !new URL(url).username, 'must not carry credentials: set FALAJ_REDIS_USERNAME and FALAJ_REDIS_PASSWORD_FILE')
     .default('redis://127.0.0.1:6379'),
   /** The app's ACL user on Redis (`<prefix>-<app class>`, see redis-acl.policy.ts) and its password, read from FALAJ_REDIS_PASSWORD_FILE. */
-  FALAJ_REDIS_USERNAME: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  FALAJ_REDIS_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,100}$/)
+    .optional(),
   FALAJ_REDIS_PASSWORD: z.string().min(1).optional(),
   /** The CA (PEM) that signs the TLS Redis' certificate, read from FALAJ_REDIS_CA_FILE; the system's CAs without it. */
   FALAJ_REDIS_CA: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate (FALAJ_REDIS_CA_FILE names its file)' }).optional(),
@@ -45,7 +48,10 @@ export const commonEnv = {
   /** An unknown signing key refetches an issuer's key set at most this often. */
   FALAJ_JWKS_REFETCH_COOLDOWN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** The app's own OAuth2 client at the built-in issuer (its service identity); apps that call another app need it. */
-  FALAJ_CLIENT_ID: z.string().regex(/^[a-zA-Z0-9_.-]{3,100}$/).optional(),
+  FALAJ_CLIENT_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{3,100}$/)
+    .optional(),
   FALAJ_CLIENT_SECRET: strongSecret().optional(),
   /**
    * The platform secret payload logging derives its per-tenant keys from (HKDF): the `hash`
@@ -56,9 +62,19 @@ export const commonEnv = {
   FALAJ_HOST: z.string().min(1).default('127.0.0.1'),
   FALAJ_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Elements of one request tensor, on every entry point (REST, gRPC, KServe v1, Kafka, batch rows): 413 beyond. */
-  FALAJ_MAX_TENSOR_ELEMENTS: z.coerce.number().int().min(1).max(2 ** 31).default(DEFAULT_TENSOR_LIMITS.maxElements),
+  FALAJ_MAX_TENSOR_ELEMENTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31)
+    .default(DEFAULT_TENSOR_LIMITS.maxElements),
   /** Bytes of one BYTES element of a request tensor, on every entry point: 413 beyond. */
-  FALAJ_MAX_BYTES_ELEMENT_BYTES: z.coerce.number().int().min(1).max(2 ** 31).default(DEFAULT_TENSOR_LIMITS.maxBytesElementBytes),
+  FALAJ_MAX_BYTES_ELEMENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 31)
+    .default(DEFAULT_TENSOR_LIMITS.maxBytesElementBytes),
   ...tlsEnv,
 };
 

@@ -15,10 +15,16 @@ const brokerList = z
 export const kafkaEnv = {
   FALAJ_KAFKA_BROKERS: brokerList.default(['127.0.0.1:9092']),
   FALAJ_KAFKA_SECURITY: z.enum(['sasl_ssl', 'plaintext']).default('sasl_ssl'),
-  FALAJ_KAFKA_USERNAME: z.string().regex(/^[a-zA-Z0-9._-]{1,100}$/, 'a SCRAM user name (letters, digits, . _ -)').optional(),
+  FALAJ_KAFKA_USERNAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,100}$/, 'a SCRAM user name (letters, digits, . _ -)')
+    .optional(),
   FALAJ_KAFKA_PASSWORD: strongSecret().optional(),
   /** PEM certificates to trust for the brokers' TLS (else the system's CAs). */
-  FALAJ_KAFKA_CA: z.string().regex(/-----BEGIN CERTIFICATE-----/, 'PEM certificates (-----BEGIN CERTIFICATE-----)').optional(),
+  FALAJ_KAFKA_CA: z
+    .string()
+    .regex(/-----BEGIN CERTIFICATE-----/, 'PEM certificates (-----BEGIN CERTIFICATE-----)')
+    .optional(),
 };
 
 type KafkaEnv = z.output<z.ZodObject<typeof kafkaEnv>>;
@@ -59,7 +65,7 @@ export interface KafkaConnection {
 export function kafkaEnvProblems(e: Partial<KafkaEnv>): string[] {
   if (e.FALAJ_KAFKA_SECURITY !== 'sasl_ssl') return [];
   const problems: string[] = [];
-  if (!e.FALAJ_KAFKA_USERNAME) problems.push('FALAJ_KAFKA_USERNAME is not set: FALAJ_KAFKA_SECURITY=sasl_ssl needs the app\'s SCRAM user (or FALAJ_KAFKA_SECURITY=plaintext for an unsecured broker)');
+  if (!e.FALAJ_KAFKA_USERNAME) problems.push("FALAJ_KAFKA_USERNAME is not set: FALAJ_KAFKA_SECURITY=sasl_ssl needs the app's SCRAM user (or FALAJ_KAFKA_SECURITY=plaintext for an unsecured broker)");
   if (!e.FALAJ_KAFKA_PASSWORD) problems.push('FALAJ_KAFKA_PASSWORD is not set: FALAJ_KAFKA_SECURITY=sasl_ssl needs the SCRAM password, from a file (FALAJ_KAFKA_PASSWORD_FILE)');
   return problems;
 }

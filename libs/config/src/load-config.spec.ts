@@ -60,7 +60,7 @@ describe('Kafka connection', () => {
   const password = randomBytes(30).toString('base64url');
   const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
-  it('is SASL_SSL by default and wants the app\'s SCRAM user and password, both named at once', () => {
+  it("is SASL_SSL by default and wants the app's SCRAM user and password, both named at once", () => {
     expect(() => loadEnv('gateway', schema, {})).toThrow(/FALAJ_KAFKA_USERNAME is not set[\s\S]*FALAJ_KAFKA_PASSWORD is not set/);
   });
 

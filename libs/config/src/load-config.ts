@@ -20,10 +20,7 @@ export function loadEnv<S extends z.ZodObject>(
   const parsed = schema.safeParse(env);
   if (parsed.success) {
     // Kafka's variables go together (a SCRAM user needs its password); only for schemas that have them.
-    const problems = [
-      ...together.flatMap((rule) => rule(parsed.data)),
-      ...('FALAJ_KAFKA_SECURITY' in schema.shape ? kafkaEnvProblems(parsed.data) : []),
-    ];
+    const problems = [...together.flatMap((rule) => rule(parsed.data)), ...('FALAJ_KAFKA_SECURITY' in schema.shape ? kafkaEnvProblems(parsed.data) : [])];
     if (problems.length > 0) throw new ConfigError(app, problems);
     return parsed.data;
   }

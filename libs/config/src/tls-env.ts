@@ -25,9 +25,12 @@ type TlsEnv = z.output<z.ZodObject<typeof tlsEnv>>;
 /** TLS on with all three files, or plain HTTP with FALAJ_PLAINTEXT=true; anything between is a named error. */
 export function tlsSettings(app: string, e: TlsEnv): TlsSettings {
   const files = { FALAJ_TLS_CERT_FILE: e.FALAJ_TLS_CERT_FILE, FALAJ_TLS_KEY_FILE: e.FALAJ_TLS_KEY_FILE, FALAJ_TLS_CA_FILE: e.FALAJ_TLS_CA_FILE };
-  const missing = Object.entries(files).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries(files)
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   if (e.FALAJ_PLAINTEXT) {
-    if (missing.length < 3) throw new ConfigError(app, ['FALAJ_PLAINTEXT is true and TLS files are set: choose one (unset FALAJ_PLAINTEXT to serve TLS, or the FALAJ_TLS_*_FILE variables to serve plain HTTP)']);
+    if (missing.length < 3)
+      throw new ConfigError(app, ['FALAJ_PLAINTEXT is true and TLS files are set: choose one (unset FALAJ_PLAINTEXT to serve TLS, or the FALAJ_TLS_*_FILE variables to serve plain HTTP)']);
     return { enabled: false };
   }
   if (missing.length > 0) {

@@ -96,7 +96,13 @@ describe('Redis keys', () => {
   });
 
   it('puts every pattern around the keys it stands for', () => {
-    const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
     expect(glob(quotaBucketsPattern(p)).test(quotaBucketKey(p, modelQuotaBucket('a', 'm')))).toBe(true);
     expect(glob(shadowReportsPattern(p)).test(shadowLatencyKey(p, 'a', 'm', 1, 'shadow'))).toBe(true);
     expect(glob(answeredStreamRequestsPattern(p)).test(answeredStreamRequestKey(p, 'a', 'r'))).toBe(true);

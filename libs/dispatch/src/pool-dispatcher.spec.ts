@@ -49,7 +49,10 @@ function dispatcherWithFakes() {
           return chain;
         },
         callBuffer: () => chain,
-        exec: async () => [[null, 1], [null, await read()]],
+        exec: async () => [
+          [null, 1],
+          [null, await read()],
+        ],
       };
       return chain;
     },
@@ -198,7 +201,10 @@ describe(PoolDispatcher.name, () => {
       await tick();
       reader.emit('close');
       for (const call of calls) {
-        const error = await call.then(() => undefined, (e: unknown) => e);
+        const error = await call.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(BackboneUnavailableError);
         expect(error).toMatchObject({ status: 503, retryAfterSeconds: 1 });
       }

@@ -209,7 +209,11 @@ export class PoolDispatcher {
   private async nextReplies(read: Buffer[], lastId: string): Promise<[Buffer, StreamEntry[]][] | null> {
     const args = ['COUNT', REPLY_READ_COUNT, 'BLOCK', REPLY_BLOCK_MS, 'STREAMS', this.stream, lastId] as const;
     if (read.length === 0) return (await this.reader.callBuffer('XREAD', ...args)) as [Buffer, StreamEntry[]][] | null;
-    const results = await this.reader.pipeline().xdel(this.stream, ...read).callBuffer('XREAD', ...args).exec();
+    const results = await this.reader
+      .pipeline()
+      .xdel(this.stream, ...read)
+      .callBuffer('XREAD', ...args)
+      .exec();
     const [deleted, replies] = results ?? [];
     if (deleted?.[0]) this.logger.warn(`could not delete read replies: ${deleted[0].message}`);
     if (replies?.[0]) throw replies[0];

@@ -109,7 +109,9 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   await app.listen(options.port, options.host);
   tls?.attach(app.getHttpServer() as unknown as TlsServer);
   new Logger(options.name).log(
-    tls ? `listening on https://${options.host}:${options.port} (HTTP/2 and HTTP/1.1; client certificates: ${options.tls.enabled && options.tls.clientAuth})` : `listening on http://${options.host}:${options.port} (plain HTTP: FALAJ_PLAINTEXT=true)`,
+    tls
+      ? `listening on https://${options.host}:${options.port} (HTTP/2 and HTTP/1.1; client certificates: ${options.tls.enabled && options.tls.clientAuth})`
+      : `listening on http://${options.host}:${options.port} (plain HTTP: FALAJ_PLAINTEXT=true)`,
   );
   // The security spec calls every route of the table, so a new route cannot ship unguarded.
   if (process.env.FALAJ_ROUTE_TABLE_PATH) writeFileSync(process.env.FALAJ_ROUTE_TABLE_PATH, JSON.stringify(routes));
@@ -138,7 +140,7 @@ export function runMain(name: string, main: () => Promise<INestApplication | voi
   exitWithParent(name);
   main().catch((error: unknown) => {
     const message = error instanceof Error && error.name === 'ConfigError' ? error.message : error;
-     
+
     console.error(`[${name}] failed to start:`, message);
     process.exit(1);
   });

@@ -39,11 +39,18 @@ describe('apps started by the test harness', () => {
     };
     // The "harness": starts the router, prints its pid, and waits to be killed.
     const main = join(repoRoot(), 'dist/apps/router/src/main.js');
-    const harness = spawn(process.execPath, ['-e', `
+    const harness = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const child = require('node:child_process').spawn(process.execPath, [${JSON.stringify(main)}], { env: ${JSON.stringify(env)}, stdio: 'ignore' });
       console.log(child.pid);
       setInterval(() => {}, 1000);
-    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const routerPid = await new Promise<number>((resolve) => harness.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
     try {
       await eventually('router up', async () => ((await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok ? true : undefined), 60_000);

@@ -41,7 +41,11 @@ describe('settleInOrder', () => {
   it('bisects a rejected batch: writes every good record, quarantines the bad one with its reason', async () => {
     const h = harness(records(100), new Set([37]));
     const report = await settleInOrder(h.items, h.steps);
-    expect(h.written).toEqual(records(100).map((i) => i.id).filter((id) => id !== 37));
+    expect(h.written).toEqual(
+      records(100)
+        .map((i) => i.id)
+        .filter((id) => id !== 37),
+    );
     expect(h.quarantined).toEqual([{ id: 37, reason: '22021: invalid byte sequence (id 37)' }]);
     expect(report.quarantined).toBe(1);
     // 1 + 2 per level of a 100-record tree: O(log n), not n.
@@ -98,7 +102,11 @@ describe('settleInOrder', () => {
           const bad = new Set(badIds);
           const h = harness(records(n), bad);
           const report = await settleInOrder(h.items, h.steps);
-          expect(h.written).toEqual(records(n).map((i) => i.id).filter((id) => !bad.has(id)));
+          expect(h.written).toEqual(
+            records(n)
+              .map((i) => i.id)
+              .filter((id) => !bad.has(id)),
+          );
           expect(h.quarantined.map((q) => q.id)).toEqual([...bad].sort((a, b) => a - b));
           expect(h.settled).toEqual([...h.settled].sort((a, b) => a - b));
           expect(h.settled.at(-1)).toBe(n - 1);

@@ -2,8 +2,16 @@ import { ConsumerNotReadyError, consumerReadiness } from './consumer-readiness';
 import type { ConsumerState } from './event-consumer';
 
 const state: ConsumerState = {
-  topic: 'falaj.audit.v1', groupId: 'falaj-registry-audit-writer', running: true, lastBatchAt: '2026-01-01T00:00:00.000Z',
-  batchSince: null, retryingSince: null, retries: 0, lastError: null, quarantined: 2, skipped: 0,
+  topic: 'falaj.audit.v1',
+  groupId: 'falaj-registry-audit-writer',
+  running: true,
+  lastBatchAt: '2026-01-01T00:00:00.000Z',
+  batchSince: null,
+  retryingSince: null,
+  retries: 0,
+  lastError: null,
+  quarantined: 2,
+  skipped: 0,
 };
 const now = Date.parse('2026-01-01T00:10:00.000Z');
 
@@ -35,6 +43,8 @@ describe('consumerReadiness', () => {
   });
 
   it('is not ready when the consumer is not running', () => {
-    expect(() => consumerReadiness({ ...state, running: false, lastError: 'The group is rebalancing' }, 60_000, now)).toThrow('consumer of falaj.audit.v1 is not running (last error: The group is rebalancing)');
+    expect(() => consumerReadiness({ ...state, running: false, lastError: 'The group is rebalancing' }, 60_000, now)).toThrow(
+      'consumer of falaj.audit.v1 is not running (last error: The group is rebalancing)',
+    );
   });
 });

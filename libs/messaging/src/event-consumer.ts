@@ -100,7 +100,14 @@ export class EventConsumer<T> {
   private wake?: () => void;
   private progress?: ReplayProgress;
   private readonly status: Omit<ConsumerState, 'topic' | 'groupId'> = {
-    running: false, lastBatchAt: null, batchSince: null, retryingSince: null, retries: 0, lastError: null, quarantined: 0, skipped: 0,
+    running: false,
+    lastBatchAt: null,
+    batchSince: null,
+    retryingSince: null,
+    retries: 0,
+    lastError: null,
+    quarantined: 0,
+    skipped: 0,
   };
 
   constructor(private readonly options: EventConsumerOptions<T>) {

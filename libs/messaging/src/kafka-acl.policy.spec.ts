@@ -88,7 +88,9 @@ describe('kafkaAclPolicy', () => {
     });
 
     it('grants LITERAL the default reply topic and PREFIXED only what ends in a dot', () => {
-      const prefixed = tenantKafkaAclPolicy(P, 'acme').filter((r) => r.resource.pattern === 'prefixed').map((r) => r.resource.name);
+      const prefixed = tenantKafkaAclPolicy(P, 'acme')
+        .filter((r) => r.resource.pattern === 'prefixed')
+        .map((r) => r.resource.name);
       expect(prefixed.length).toBeGreaterThan(0);
       for (const name of prefixed) expect(name.endsWith('.')).toBe(true);
     });
@@ -105,7 +107,7 @@ describe('kafkaAclPolicy', () => {
     }
   });
 
-  it('grants nothing on another deployment\'s prefix', () => {
+  it("grants nothing on another deployment's prefix", () => {
     for (const user of [gateway, registry, router, worker, provisioner]) {
       expect(may(user, 'read', auditTopic('other'))).toBe(false);
       expect(may(user, 'write', auditTopic('other'))).toBe(false);
@@ -120,7 +122,7 @@ describe('kafkaAclPolicy', () => {
     expect(txn(router, 'other-router-streaming-router-1')).toBe(false);
   });
 
-  it('follows the streaming topics\' own prefix', () => {
+  it("follows the streaming topics' own prefix", () => {
     const split = kafkaAclPolicy('falaj', 'public');
     expect(aclAllows(split, router, 'read', topic('public.inference.requests'))).toBe(true);
     expect(aclAllows(split, router, 'read', topic('falaj.inference.requests'))).toBe(false);
@@ -131,7 +133,9 @@ describe('aclEntries', () => {
   it('makes one ALLOW binding per operation, prefixed where the rule is', () => {
     const entries = aclEntries(rules);
     expect(entries).toHaveLength(rules.reduce((n, r) => n + r.operations.length, 0));
-    expect(entries).toContainEqual(expect.objectContaining({ principal: 'User:falaj-router', resourceName: `${P}.replies.`, resourcePatternType: ResourcePatternTypes.PREFIXED, operation: AclOperationTypes.WRITE }));
+    expect(entries).toContainEqual(
+      expect.objectContaining({ principal: 'User:falaj-router', resourceName: `${P}.replies.`, resourcePatternType: ResourcePatternTypes.PREFIXED, operation: AclOperationTypes.WRITE }),
+    );
   });
 });
 

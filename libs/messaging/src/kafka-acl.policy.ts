@@ -67,37 +67,56 @@ export function kafkaAclPolicy(prefix: string, streamPrefix: string = prefix): K
   const owns = ['write', 'create', 'describe'] as const;
   const follows = ['read', 'create', 'describe'] as const;
   return [
-    { user: registry, resource: topic(lifecycle), operations: owns, why: 'publishes each model\'s state (compacted); the one writer the router and workers believe' },
+    { user: registry, resource: topic(lifecycle), operations: owns, why: "publishes each model's state (compacted); the one writer the router and workers believe" },
     { user: registry, resource: topic(commands), operations: owns, why: 'publishes load/unload overrides of versions; the one writer workers obey' },
     { user: registry, resource: topic(rolloutTopic(prefix)), operations: owns, why: 'records each rollout step' },
     { user: registry, resource: topic(audit), operations: follows, why: 'the audit writer drains it into Postgres' },
-    { user: registry, resource: regionAudit, operations: follows, why: 'the audit writer drains each region\'s own topic into that region\'s store' },
+    { user: registry, resource: regionAudit, operations: follows, why: "the audit writer drains each region's own topic into that region's store" },
     { user: registry, resource: topic(quarantineTopic(audit)), operations: owns, why: 'sets aside audit records it cannot store' },
-    { user: registry, resource: group(`${prefix}-registry-`, 'prefixed'), operations: ['read'], why: 'the audit writer\'s consumer group' },
+    { user: registry, resource: group(`${prefix}-registry-`, 'prefixed'), operations: ['read'], why: "the audit writer's consumer group" },
     { user: registry, resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER }, operations: ['idempotent-write'], why: 'its producer is idempotent' },
 
     { user: gateway, resource: topic(audit), operations: owns, why: 'one audit event per REST, gRPC and KServe call' },
-    { user: gateway, resource: regionAudit, operations: owns, why: 'the same, on the region\'s own topic once regions have stores of their own' },
+    { user: gateway, resource: regionAudit, operations: owns, why: "the same, on the region's own topic once regions have stores of their own" },
     { user: gateway, resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER }, operations: ['idempotent-write'], why: 'its producer is idempotent' },
 
     { user: router, resource: topic(lifecycle), operations: follows, why: 'keeps the routing table from it' },
-    { user: router, resource: topic(audit), operations: owns, why: 'one audit event per streamed call, in the batch\'s transaction' },
-    { user: router, resource: regionAudit, operations: owns, why: 'the same, on the region\'s own topic once regions have stores of their own' },
-    { user: router, resource: topic(stream.requests), operations: follows, why: 'the streaming bridge consumes the tenants\' requests' },
+    { user: router, resource: topic(audit), operations: owns, why: "one audit event per streamed call, in the batch's transaction" },
+    { user: router, resource: regionAudit, operations: owns, why: "the same, on the region's own topic once regions have stores of their own" },
+    { user: router, resource: topic(stream.requests), operations: follows, why: "the streaming bridge consumes the tenants' requests" },
     { user: router, resource: topic(stream.dlq), operations: owns, why: 'dead-letters what it cannot answer' },
-    { user: router, resource: topic(replies, 'prefixed'), operations: ['write', 'describe'], why: 'answers on a tenant\'s reply topics (its default one, made when the tenant is, or one it created and named)' },
-    { user: router, resource: group(`${prefix}-router`), operations: ['read'], why: 'the lifecycle consumer\'s group' },
-    { user: router, resource: group(`${prefix}-router-streaming`), operations: ['read', 'describe'], why: 'the bridge\'s group: offsets committed in its transactions, lag read from it' },
-    { user: router, resource: { type: 'transactional-id', pattern: 'prefixed', name: `${prefix}-router-streaming-` }, operations: ['write', 'describe'], why: 'one transactional producer per router instance' },
+    {
+      user: router,
+      resource: topic(replies, 'prefixed'),
+      operations: ['write', 'describe'],
+      why: "answers on a tenant's reply topics (its default one, made when the tenant is, or one it created and named)",
+    },
+    { user: router, resource: group(`${prefix}-router`), operations: ['read'], why: "the lifecycle consumer's group" },
+    { user: router, resource: group(`${prefix}-router-streaming`), operations: ['read', 'describe'], why: "the bridge's group: offsets committed in its transactions, lag read from it" },
+    {
+      user: router,
+      resource: { type: 'transactional-id', pattern: 'prefixed', name: `${prefix}-router-streaming-` },
+      operations: ['write', 'describe'],
+      why: 'one transactional producer per router instance',
+    },
     { user: router, resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER }, operations: ['idempotent-write'], why: 'its producers are idempotent and transactional' },
 
     { user: worker, resource: topic(lifecycle), operations: follows, why: 'learns which versions to host' },
     { user: worker, resource: topic(commands), operations: follows, why: 'load/unload overrides of versions' },
-    { user: worker, resource: group(`${prefix}-worker-`, 'prefixed'), operations: ['read'], why: 'each worker\'s lifecycle and commands groups' },
+    { user: worker, resource: group(`${prefix}-worker-`, 'prefixed'), operations: ['read'], why: "each worker's lifecycle and commands groups" },
 
-
-    { user: provisioner, resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER }, operations: ['alter'], why: 'grants and removes each tenant\'s ACLs (CreateAcls and DeleteAcls need ALTER on the cluster; Kafka has nothing narrower)' },
-    { user: provisioner, resource: topic(replies, 'prefixed'), operations: ['create', 'delete', 'describe'], why: 'makes a tenant\'s default reply topic with the tenant, deletes its reply topics with it' },
+    {
+      user: provisioner,
+      resource: { type: 'cluster', pattern: 'literal', name: KAFKA_CLUSTER },
+      operations: ['alter'],
+      why: "grants and removes each tenant's ACLs (CreateAcls and DeleteAcls need ALTER on the cluster; Kafka has nothing narrower)",
+    },
+    {
+      user: provisioner,
+      resource: topic(replies, 'prefixed'),
+      operations: ['create', 'delete', 'describe'],
+      why: "makes a tenant's default reply topic with the tenant, deletes its reply topics with it",
+    },
   ];
 }
 
@@ -116,7 +135,7 @@ export function tenantKafkaAclPolicy(streamPrefix: string, tenantId: string): Ka
     { user, resource: topic(inferenceStreamTopics(streamPrefix).requests), operations: ['write', 'describe'], why: 'publishes inference requests (authorised again by the token inside each)' },
     { user, resource: topic(namespace), operations: ['read', 'describe'], why: 'reads its default reply topic (made with the tenant)' },
     { user, resource: topic(`${namespace}.`, 'prefixed'), operations: ['read', 'create', 'describe'], why: 'creates and reads reply topics of its own' },
-    { user, resource: group(tenantKafkaGroupPrefix(streamPrefix, tenantId), 'prefixed'), operations: ['read'], why: 'its consumer groups, apart from the platform\'s and other tenants\'' },
+    { user, resource: group(tenantKafkaGroupPrefix(streamPrefix, tenantId), 'prefixed'), operations: ['read'], why: "its consumer groups, apart from the platform's and other tenants'" },
   ];
 }
 

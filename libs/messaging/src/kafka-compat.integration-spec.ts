@@ -2,16 +2,7 @@
 // removed old protocol versions, KIP-896). Runs against the real broker; fails when it is unreachable.
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import {
-  Admin,
-  ConfigResourceTypes,
-  Consumer,
-  IHeaders,
-  Kafka,
-  logLevel,
-  Partitioners,
-  Producer,
-} from 'kafkajs';
+import { Admin, ConfigResourceTypes, Consumer, IHeaders, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { testKafkaConnection } from '@falaj/testing';
 
 // As the operator, over SASL_SSL unless FALAJ_KAFKA_SECURITY=plaintext (see libs/testing kafka-access).

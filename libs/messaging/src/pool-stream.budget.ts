@@ -1,11 +1,5 @@
 import type Redis from 'ioredis';
-import {
-  POOL_STREAM_ENQUEUE_LUA,
-  POOL_STREAM_FULL_ENTRIES,
-  POOL_STREAM_REMOVE_LUA,
-  poolStreamBytesKey,
-  poolStreamKey,
-} from '@falaj/contracts';
+import { POOL_STREAM_ENQUEUE_LUA, POOL_STREAM_FULL_ENTRIES, POOL_STREAM_REMOVE_LUA, poolStreamBytesKey, poolStreamKey } from '@falaj/contracts';
 
 export interface PoolStreamLimits {
   /** Entries the stream may hold (waiting or being served). */
@@ -76,11 +70,7 @@ export class PoolStreamBudget {
 
   /** Entries and bytes the stream holds now. */
   async usage(pool: string): Promise<PoolStreamUsage> {
-    const [[, entries], [, bytes]] = (await this.redis
-      .multi()
-      .xlen(poolStreamKey(this.prefix, pool))
-      .get(poolStreamBytesKey(this.prefix, pool))
-      .exec()) as [[null, number], [null, string | null]];
+    const [[, entries], [, bytes]] = (await this.redis.multi().xlen(poolStreamKey(this.prefix, pool)).get(poolStreamBytesKey(this.prefix, pool)).exec()) as [[null, number], [null, string | null]];
     return { entries, bytes: Number(bytes ?? 0) };
   }
 }

@@ -27,11 +27,7 @@ describe('quarantineMessage', () => {
   });
 
   it('drops credential headers whatever the case of their names', () => {
-    const message = quarantineMessage(
-      { key: null, value: null, headers: { Authorization: 'Bearer secret', 'X-API-Key': 'k', tenant: 'acme' } },
-      origin,
-      { kind: 'invalid', reason: 'not JSON' },
-    );
+    const message = quarantineMessage({ key: null, value: null, headers: { Authorization: 'Bearer secret', 'X-API-Key': 'k', tenant: 'acme' } }, origin, { kind: 'invalid', reason: 'not JSON' });
     expect(Object.keys(message.headers!).filter((h) => !h.startsWith('quarantine-'))).toEqual(['tenant']);
   });
 

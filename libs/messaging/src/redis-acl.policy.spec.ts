@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { REDIS_APP_ROLES, redisAclRules, redisGrants, type KeyAccess, type RedisAppRole } from './redis-acl.policy';
 
 const P = 'falaj';
-const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 const covers = (granted: KeyAccess, wanted: KeyAccess) => granted === 'RW' || granted === wanted;
 
 /** Whether the policy lets an app class run a command on a key with that access (what Redis' selectors decide). */
@@ -39,9 +45,7 @@ describe('redis-acl.policy', () => {
       expect(templates.length).toBeGreaterThan(10); // the scan itself works
       const patterns = REDIS_APP_ROLES.flatMap((role) => redisGrants(P, role).flatMap((g) => [...g.keys.map((k) => k.pattern), ...(g.channels ?? [])]));
       // BullMQ builds its keys under the bull prefix itself: `<bull prefix>:<queue>:<key>`.
-      const uncovered = templates
-        .map(({ file, key }) => ({ file, key: key.endsWith(':bull') ? `${key}:x:x` : key }))
-        .filter(({ key }) => !patterns.some((p) => glob(p).test(key)));
+      const uncovered = templates.map(({ file, key }) => ({ file, key: key.endsWith(':bull') ? `${key}:x:x` : key })).filter(({ key }) => !patterns.some((p) => glob(p).test(key)));
       expect(uncovered).toEqual([]);
     });
   });

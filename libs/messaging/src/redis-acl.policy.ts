@@ -50,11 +50,24 @@ export interface RedisGrant {
 
 /** What every connection needs: AUTH/HELLO, ioredis' name and ready check (INFO), MULTI around a selector's commands. */
 const CONNECTION_COMMANDS = [
-  '+auth', '+hello', '+ping', '+echo', '+quit', '+reset', '+select', '+info',
-  '+client|setname', '+client|getname', '+client|id', '+client|info',
-  '+multi', '+exec', '+discard',
+  '+auth',
+  '+hello',
+  '+ping',
+  '+echo',
+  '+quit',
+  '+reset',
+  '+select',
+  '+info',
+  '+client|setname',
+  '+client|getname',
+  '+client|id',
+  '+client|info',
+  '+multi',
+  '+exec',
+  '+discard',
   // ioredis loads a pipeline's Lua scripts first; running one is still checked key by key.
-  '+script|load', '+script|exists',
+  '+script|load',
+  '+script|exists',
 ];
 
 /**
@@ -71,14 +84,33 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
   const W = (pattern: string) => ({ pattern, access: 'W' as const });
   const RW = (pattern: string) => ({ pattern, access: 'RW' as const });
 
-  const routingRead: RedisGrant = { purpose: 'routing table, read and followed', keys: [R(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
+  const routingRead: RedisGrant = {
+    purpose: 'routing table, read and followed',
+    keys: [R(routingTableKey(p))],
+    channels: [routingChangedChannel(p)],
+    commands: ['+hgetall', '+subscribe', '+unsubscribe'],
+  };
   const apiKeysRead: RedisGrant = { purpose: 'API-key records, read', keys: [R(apiKeysKey(p))], commands: ['+hget', '+hmget'] };
-  const revocationsRead: RedisGrant = { purpose: 'revocation mirror, read and followed', keys: [R(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
+  const revocationsRead: RedisGrant = {
+    purpose: 'revocation mirror, read and followed',
+    keys: [R(revocationsKey(p))],
+    channels: [revocationsChangedChannel(p)],
+    commands: ['+hgetall', '+subscribe', '+unsubscribe'],
+  };
   const quotasRead: RedisGrant = { purpose: 'quota records, read and followed', keys: [R(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
-  const payloadPoliciesRead: RedisGrant = { purpose: 'payload policies, read and followed', keys: [R(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] };
+  const payloadPoliciesRead: RedisGrant = {
+    purpose: 'payload policies, read and followed',
+    keys: [R(payloadPoliciesKey(p))],
+    channels: [payloadPoliciesChangedChannel(p)],
+    commands: ['+hgetall', '+subscribe', '+unsubscribe'],
+  };
   // Read every few seconds by the inference pipeline (RegionStoreGate); no subscription.
   const regionStoresRead: RedisGrant = { purpose: 'regions with an audit store, read', keys: [R(regionStoresKey(p))], commands: ['+hgetall'] };
-  const poolMonitor: RedisGrant = { purpose: 'pool monitor: live workers and their heartbeats', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+zrangebyscore', '+mget'] };
+  const poolMonitor: RedisGrant = {
+    purpose: 'pool monitor: live workers and their heartbeats',
+    keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))],
+    commands: ['+zrangebyscore', '+mget'],
+  };
   // The budget's enqueue script (pool-stream-budget.ts): XLEN and the byte counter checked, then XADD, in one EVALSHA.
   const dispatch: RedisGrant = {
     purpose: 'dispatch: requests onto a pool stream, within its budget',
@@ -92,27 +124,64 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
 
   return {
     gateway: [
-      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead,
+      dispatch,
+      replies,
+      routingRead,
+      poolMonitor,
+      tokenBuckets,
+      quotasRead,
+      apiKeysRead,
+      revocationsRead,
+      payloadPoliciesRead,
+      regionStoresRead,
       { purpose: 'shadow comparisons (Lua)', keys: [RW(shadowReportsPattern(p))], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
       { purpose: 'audit policies, read and followed', keys: [R(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] },
       // SET NX claims a key for the first call, SET XX keeps its answer, DEL frees a retryable failure.
       { purpose: 'idempotency keys: first answers kept for retries', keys: [RW(idempotencyRecordKey(p, '*', '*'))], commands: ['+set', '+get', '+del'] },
     ],
     router: [
-      dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead,
+      dispatch,
+      replies,
+      routingRead,
+      poolMonitor,
+      tokenBuckets,
+      quotasRead,
+      apiKeysRead,
+      revocationsRead,
+      payloadPoliciesRead,
+      regionStoresRead,
       { purpose: 'routing table, written', keys: [RW(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hset', '+hdel', '+hkeys', '+publish'] },
       { purpose: 'streaming bridge: requests already answered', keys: [RW(answeredStreamRequestsPattern(p))], commands: ['+set', '+mget'] },
     ],
     registry: [
       // The batch runner: job rows run through the inference pipeline, as the gateway's calls do.
-      dispatch, replies, poolMonitor, tokenBuckets, quotasRead,
+      dispatch,
+      replies,
+      poolMonitor,
+      tokenBuckets,
+      quotasRead,
       routingRead,
       { purpose: 'API-key records, written and read', keys: [RW(apiKeysKey(p))], commands: ['+hget', '+hmget', '+hset', '+hdel', '+hkeys', '+hexists'] },
       { purpose: 'one-time authorization codes of the built-in issuer, kept and redeemed', keys: [RW(`${authorizationCodesPrefix(p)}*`)], commands: ['+set', '+getdel'] },
-      { purpose: 'revocation mirror, written and followed', keys: [RW(revocationsKey(p))], channels: [revocationsChangedChannel(p)], commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'] },
+      {
+        purpose: 'revocation mirror, written and followed',
+        keys: [RW(revocationsKey(p))],
+        channels: [revocationsChangedChannel(p)],
+        commands: ['+hgetall', '+hset', '+hdel', '+hkeys', '+publish', '+subscribe', '+unsubscribe'],
+      },
       { purpose: 'quota records, written', keys: [RW(quotasKey(p))], channels: [quotasChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
-      { purpose: 'payload policies, written', keys: [RW(payloadPoliciesKey(p))], channels: [payloadPoliciesChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
-      { purpose: 'regions with an audit store, written (and read by its jobs\' pipeline)', keys: [RW(regionStoresKey(p))], channels: [regionStoresChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish', '+hgetall'] },
+      {
+        purpose: 'payload policies, written',
+        keys: [RW(payloadPoliciesKey(p))],
+        channels: [payloadPoliciesChangedChannel(p)],
+        commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'],
+      },
+      {
+        purpose: "regions with an audit store, written (and read by its jobs' pipeline)",
+        keys: [RW(regionStoresKey(p))],
+        channels: [regionStoresChangedChannel(p)],
+        commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish', '+hgetall'],
+      },
       { purpose: 'audit policies, written', keys: [RW(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+exists', '+hexists', '+del', '+hset', '+hdel', '+publish'] },
       // SCAN names keys of any prefix (names only: it reads no value); the pools are not known in advance.
       { purpose: 'worker heartbeats, read for load state', keys: [R(poolWorkersKey(p, '*')), R(workerHeartbeatKey(p, '*'))], commands: ['+scan', '+zrangebyscore', '+mget'] },
@@ -148,9 +217,7 @@ const selectorKey = ({ pattern, access }: { pattern: string; access: KeyAccess }
  */
 export function redisAclRules(prefix: string, role: RedisAppRole, passwordSha256: string): string[] {
   if (!/^[0-9a-f]{64}$/.test(passwordSha256)) throw new Error('passwordSha256 must be 64 lowercase hex digits');
-  const selectors = redisGrants(prefix, role).map((grant) =>
-    `(${[...grant.keys.map(selectorKey), ...(grant.channels ?? []).map((c) => `&${c}`), ...grant.commands].join(' ')})`,
-  );
+  const selectors = redisGrants(prefix, role).map((grant) => `(${[...grant.keys.map(selectorKey), ...(grant.channels ?? []).map((c) => `&${c}`), ...grant.commands].join(' ')})`);
   return ['reset', 'on', `#${passwordSha256}`, 'resetkeys', 'resetchannels', '-@all', ...CONNECTION_COMMANDS, ...selectors];
 }
 

@@ -16,7 +16,7 @@ class Mirror extends RedisHashMirror {
 
 describe(RedisHashMirror.name, () => {
   describe('reload', () => {
-    it('takes the writer\'s hash whole, without its present field', async () => {
+    it("takes the writer's hash whole, without its present field", async () => {
       const mirror = new Mirror({ fields: { [MIRRORED_HASH_PRESENT_FIELD]: '1', a: 'x' } });
       await mirror.reload();
       expect(mirror.view).toEqual({ a: 'x' });

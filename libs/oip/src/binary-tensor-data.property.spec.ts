@@ -14,7 +14,27 @@ const headerLengthArb = (valid: number): fc.Arbitrary<string | string[] | undefi
   fc.oneof(
     { weight: 4, arbitrary: fc.constant(String(valid)) },
     { weight: 3, arbitrary: fc.integer({ min: -8, max: 8 }).map((d) => String(valid + d)) },
-    { weight: 2, arbitrary: fc.constantFrom<string | string[] | undefined>(undefined, '', ' ', '-1', '0', '1e3', '0x10', `${valid}, ${valid}`, '99999999999999999999', String(2 ** 53), `+${valid}`, ` ${valid} `, [], [String(valid), '0'], `${valid}\t`, '٣') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<string | string[] | undefined>(
+        undefined,
+        '',
+        ' ',
+        '-1',
+        '0',
+        '1e3',
+        '0x10',
+        `${valid}, ${valid}`,
+        '99999999999999999999',
+        String(2 ** 53),
+        `+${valid}`,
+        ` ${valid} `,
+        [],
+        [String(valid), '0'],
+        `${valid}\t`,
+        '٣',
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
   );
 
@@ -40,10 +60,13 @@ const encoded = (signature: ModelSignature) =>
 describe('binary tensor data extension (property)', () => {
   it('decodes every valid binary request of any signature', () => {
     fc.assert(
-      fc.property(signatureArb.chain((s) => encoded(s).map((e) => ({ s, e }))), ({ s, e }) => {
-        const { header, binary } = splitInferBody(e.body, String(e.headerLength));
-        assertSignatureAccepts(s, decodeJsonInferRequest(header, s, binary));
-      }),
+      fc.property(
+        signatureArb.chain((s) => encoded(s).map((e) => ({ s, e }))),
+        ({ s, e }) => {
+          const { header, binary } = splitInferBody(e.body, String(e.headerLength));
+          assertSignatureAccepts(s, decodeJsonInferRequest(header, s, binary));
+        },
+      ),
       { numRuns: propertyRuns(300) },
     );
   });

@@ -16,8 +16,7 @@ const SIGNATURE: ModelSignature = {
   ],
 };
 
-const framed = (...strings: string[]) =>
-  Buffer.concat(strings.flatMap((s) => [Buffer.from(Uint32Array.of(Buffer.byteLength(s)).buffer), Buffer.from(s)]));
+const framed = (...strings: string[]) => Buffer.concat(strings.flatMap((s) => [Buffer.from(Uint32Array.of(Buffer.byteLength(s)).buffer), Buffer.from(s)]));
 
 /** A body as Triton's documentation shows it: the JSON header, then each input's bytes in order. */
 function body(header: unknown, ...binary: Buffer[]): { body: Buffer; length: string } {
@@ -106,7 +105,7 @@ describe('binary tensor data extension', () => {
       expectBadRequest(() => splitInferBody(Buffer.from('{"inp'), '5'), /the inference header is not valid JSON/);
     });
 
-    it('lets an output\'s binary_data override the request\'s binary_data_output', () => {
+    it("lets an output's binary_data override the request's binary_data_output", () => {
       const request = decode(
         body(header([16, 3, TEXT.length], { parameters: { binary_data_output: true }, outputs: [{ name: 'output0', parameters: { binary_data: false } }, { name: 'output1' }] }), U32, BOOLS, TEXT),
       );

@@ -72,8 +72,7 @@ function bigIntegerWriter(view: BigInt64Array | BigUint64Array, min: bigint, max
   };
 }
 
-const view = <T>(Type: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T, buffer: Buffer, count: number): T =>
-  new Type(buffer.buffer as ArrayBuffer, buffer.byteOffset, count);
+const view = <T>(Type: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T, buffer: Buffer, count: number): T => new Type(buffer.buffer as ArrayBuffer, buffer.byteOffset, count);
 
 export const WRITERS: Record<Exclude<OipDatatype, 'BYTES'>, WriterFactory> = {
   FP32: (buffer, count) => {

@@ -1,17 +1,7 @@
 import fc from 'fast-check';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ModelSignature } from '@falaj/contracts';
-import {
-  assertSignatureAccepts,
-  decodeOrRefuse,
-  elementArb,
-  mutateBytesArb,
-  propertyRuns,
-  signatureArb,
-  tensorBytes,
-  validRequestArb,
-  type ValidRequest,
-} from '@falaj/testing';
+import { assertSignatureAccepts, decodeOrRefuse, elementArb, mutateBytesArb, propertyRuns, signatureArb, tensorBytes, validRequestArb, type ValidRequest } from '@falaj/testing';
 import { decodeGrpcInferRequest, type GrpcModelInferRequest } from './grpc-infer.codec';
 import { OIP_GRPC_LOADER_OPTIONS, OIP_GRPC_PROTO_PATH } from './grpc-proto-path';
 
@@ -33,9 +23,18 @@ const deserialize = (bytes: Buffer): GrpcModelInferRequest | undefined => {
 };
 
 const TYPED_FIELD: Record<string, string> = {
-  BOOL: 'bool_contents', INT8: 'int_contents', INT16: 'int_contents', INT32: 'int_contents', INT64: 'int64_contents',
-  UINT8: 'uint_contents', UINT16: 'uint_contents', UINT32: 'uint_contents', UINT64: 'uint64_contents',
-  FP32: 'fp32_contents', FP64: 'fp64_contents', BYTES: 'bytes_contents',
+  BOOL: 'bool_contents',
+  INT8: 'int_contents',
+  INT16: 'int_contents',
+  INT32: 'int_contents',
+  INT64: 'int64_contents',
+  UINT8: 'uint_contents',
+  UINT16: 'uint_contents',
+  UINT32: 'uint_contents',
+  UINT64: 'uint64_contents',
+  FP32: 'fp32_contents',
+  FP64: 'fp64_contents',
+  BYTES: 'bytes_contents',
 };
 
 /** A valid request as a gRPC client sends it: all inputs raw, or typed contents where the datatype has a field. */
@@ -62,8 +61,29 @@ const oddityArb = fc.record({
   name: fc.option(fc.constantFrom('', 'input', 'x', '__proto__', 'constructor'), { nil: undefined }),
   dropRaw: fc.boolean(),
   extraRaw: fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }),
-  contents: fc.option(fc.record({ int64_contents: fc.array(fc.constantFrom('1', '-1', '9223372036854775808', '18446744073709551616'), { maxLength: 3 }), fp32_contents: fc.array(fc.double(), { maxLength: 3 }), uint_contents: fc.array(fc.nat(), { maxLength: 3 }) }, { requiredKeys: [] }), { nil: undefined }),
-  parameters: fc.option(fc.dictionary(fc.constantFrom('binary_data_output', '__proto__', 'priority', 'x'), fc.oneof(fc.record({ bool_param: fc.boolean() }), fc.record({ int64_param: fc.constantFrom('1', '-9223372036854775808') }), fc.record({ string_param: fc.string({ maxLength: 4 }) }), fc.record({ uint64_param: fc.constant('18446744073709551615') }))), { nil: undefined }),
+  contents: fc.option(
+    fc.record(
+      {
+        int64_contents: fc.array(fc.constantFrom('1', '-1', '9223372036854775808', '18446744073709551616'), { maxLength: 3 }),
+        fp32_contents: fc.array(fc.double(), { maxLength: 3 }),
+        uint_contents: fc.array(fc.nat(), { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    ),
+    { nil: undefined },
+  ),
+  parameters: fc.option(
+    fc.dictionary(
+      fc.constantFrom('binary_data_output', '__proto__', 'priority', 'x'),
+      fc.oneof(
+        fc.record({ bool_param: fc.boolean() }),
+        fc.record({ int64_param: fc.constantFrom('1', '-9223372036854775808') }),
+        fc.record({ string_param: fc.string({ maxLength: 4 }) }),
+        fc.record({ uint64_param: fc.constant('18446744073709551615') }),
+      ),
+    ),
+    { nil: undefined },
+  ),
   at: fc.nat(),
 });
 
@@ -78,30 +98,36 @@ function check(signature: ModelSignature, message: GrpcModelInferRequest | undef
 describe('decodeGrpcInferRequest (property)', () => {
   it('decodes every valid message of any signature, raw or typed, through the proto', () => {
     fc.assert(
-      fc.property(signatureArb.chain((s) => fc.tuple(fc.constant(s), validRequestArb(s), fc.boolean())), ([s, r, raw]) => {
-        const message = deserialize(serialize(grpcMessage(r, raw)));
-        const outcome = decodeOrRefuse(() => decodeGrpcInferRequest(message!, s));
-        expect(outcome).toMatchObject({ ok: true });
-        if (outcome.ok) assertSignatureAccepts(s, outcome.value);
-      }),
+      fc.property(
+        signatureArb.chain((s) => fc.tuple(fc.constant(s), validRequestArb(s), fc.boolean())),
+        ([s, r, raw]) => {
+          const message = deserialize(serialize(grpcMessage(r, raw)));
+          const outcome = decodeOrRefuse(() => decodeGrpcInferRequest(message!, s));
+          expect(outcome).toMatchObject({ ok: true });
+          if (outcome.ok) assertSignatureAccepts(s, outcome.value);
+        },
+      ),
       { numRuns: propertyRuns(300) },
     );
   });
 
   it('accepts or refuses with an OipError(4xx) a valid message with field-level oddities', () => {
     fc.assert(
-      fc.property(signatureArb.chain((s) => fc.tuple(fc.constant(s), validRequestArb(s), fc.boolean(), oddityArb)), ([s, r, raw, odd]) => {
-        const message = grpcMessage(r, raw);
-        const input = message.inputs![odd.at % message.inputs!.length];
-        if (odd.shape) input.shape = odd.shape;
-        if (odd.datatype !== undefined) input.datatype = odd.datatype;
-        if (odd.name !== undefined) input.name = odd.name;
-        if (odd.contents) input.contents = odd.contents;
-        if (odd.dropRaw) message.raw_input_contents = message.raw_input_contents!.slice(1);
-        if (odd.extraRaw) message.raw_input_contents!.push(Buffer.from(odd.extraRaw));
-        if (odd.parameters) message.parameters = Object.fromEntries(Object.entries(odd.parameters));
-        check(s, deserialize(serialize(message)));
-      }),
+      fc.property(
+        signatureArb.chain((s) => fc.tuple(fc.constant(s), validRequestArb(s), fc.boolean(), oddityArb)),
+        ([s, r, raw, odd]) => {
+          const message = grpcMessage(r, raw);
+          const input = message.inputs![odd.at % message.inputs!.length];
+          if (odd.shape) input.shape = odd.shape;
+          if (odd.datatype !== undefined) input.datatype = odd.datatype;
+          if (odd.name !== undefined) input.name = odd.name;
+          if (odd.contents) input.contents = odd.contents;
+          if (odd.dropRaw) message.raw_input_contents = message.raw_input_contents!.slice(1);
+          if (odd.extraRaw) message.raw_input_contents!.push(Buffer.from(odd.extraRaw));
+          if (odd.parameters) message.parameters = Object.fromEntries(Object.entries(odd.parameters));
+          check(s, deserialize(serialize(message)));
+        },
+      ),
       { numRuns: propertyRuns(500) },
     );
   });
@@ -109,11 +135,14 @@ describe('decodeGrpcInferRequest (property)', () => {
   it('accepts or refuses any decodable mutation of a valid message’s bytes', () => {
     let decodable = 0;
     fc.assert(
-      fc.property(signatureArb.chain((s) => fc.tuple(fc.constant(s), validRequestArb(s), fc.boolean()).chain(([, r, raw]) => fc.tuple(fc.constant(s), mutateBytesArb(serialize(grpcMessage(r, raw)))))), ([s, bytes]) => {
-        const message = deserialize(bytes);
-        if (message) decodable++;
-        check(s, message);
-      }),
+      fc.property(
+        signatureArb.chain((s) => fc.tuple(fc.constant(s), validRequestArb(s), fc.boolean()).chain(([, r, raw]) => fc.tuple(fc.constant(s), mutateBytesArb(serialize(grpcMessage(r, raw)))))),
+        ([s, bytes]) => {
+          const message = deserialize(bytes);
+          if (message) decodable++;
+          check(s, message);
+        },
+      ),
       { numRuns: propertyRuns(600) },
     );
     // The mutations must mostly reach the codec, not only the proto's own refusal.

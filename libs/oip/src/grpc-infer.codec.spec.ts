@@ -48,10 +48,7 @@ describe(decodeGrpcInferRequest.name, () => {
   });
 
   it('takes typed contents, 64-bit integers as decimal strings', () => {
-    const request = decodeGrpcInferRequest(
-      { inputs: [{ name: 't', datatype: 'BYTES', shape: ['2'], contents: { bytes_contents: [Buffer.from('a'), Buffer.from([0xff, 0])] } }] },
-      TEXT_SIGNATURE,
-    );
+    const request = decodeGrpcInferRequest({ inputs: [{ name: 't', datatype: 'BYTES', shape: ['2'], contents: { bytes_contents: [Buffer.from('a'), Buffer.from([0xff, 0])] } }] }, TEXT_SIGNATURE);
     expect(request.inputs[0].data).toEqual(Buffer.from([1, 0, 0, 0, 0x61, 2, 0, 0, 0, 0xff, 0]));
     const ints = decodeGrpcInferRequest(
       { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['3'], contents: { int64_contents: ['1', '-2', String(2n ** 62n)] } }], raw_input_contents: [] },
@@ -68,14 +65,54 @@ describe(decodeGrpcInferRequest.name, () => {
   });
 
   it.each([
-    ['raw contents for only some inputs', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['3'] }, { name: 'scale', datatype: 'FP16', shape: ['1'] }], raw_input_contents: [IDS] }, /raw_input_contents has 1 entries for 2 inputs/],
-    ['raw bytes that do not fit the shape', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['2'] }, { name: 'scale', datatype: 'FP16', shape: ['1'] }], raw_input_contents: [IDS, HALF] }, /input 'ids': 24 bytes of INT64 data, shape \[2\] needs 16/],
-    ['FP16 in typed contents', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['1'], contents: { int64_contents: ['1'] } }, { name: 'scale', datatype: 'FP16', shape: ['1'], contents: {} }] }, /FP16 has no typed contents field/],
+    [
+      'raw contents for only some inputs',
+      {
+        inputs: [
+          { name: 'ids', datatype: 'INT64', shape: ['3'] },
+          { name: 'scale', datatype: 'FP16', shape: ['1'] },
+        ],
+        raw_input_contents: [IDS],
+      },
+      /raw_input_contents has 1 entries for 2 inputs/,
+    ],
+    [
+      'raw bytes that do not fit the shape',
+      {
+        inputs: [
+          { name: 'ids', datatype: 'INT64', shape: ['2'] },
+          { name: 'scale', datatype: 'FP16', shape: ['1'] },
+        ],
+        raw_input_contents: [IDS, HALF],
+      },
+      /input 'ids': 24 bytes of INT64 data, shape \[2\] needs 16/,
+    ],
+    [
+      'FP16 in typed contents',
+      {
+        inputs: [
+          { name: 'ids', datatype: 'INT64', shape: ['1'], contents: { int64_contents: ['1'] } },
+          { name: 'scale', datatype: 'FP16', shape: ['1'], contents: {} },
+        ],
+      },
+      /FP16 has no typed contents field/,
+    ],
     ['too few typed elements', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['2'], contents: { int64_contents: ['1'] } }] }, /input 'ids': int64_contents has 1 elements, shape \[2\] needs 2/],
     ['a wrong datatype', { inputs: [{ name: 'ids', datatype: 'INT32', shape: ['1'] }], raw_input_contents: [IDS] }, /expected datatype INT64, got INT32/],
     ['a negative dimension', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['-3'] }], raw_input_contents: [IDS] }, /'shape' must be an array of non-negative integers/],
     ['a missing input', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['3'] }], raw_input_contents: [IDS] }, /input 'scale' is required/],
-    ['an unknown output', { inputs: [{ name: 'ids', datatype: 'INT64', shape: ['3'] }, { name: 'scale', datatype: 'FP16', shape: ['1'] }], raw_input_contents: [IDS, HALF], outputs: [{ name: 'nope' }] }, /requested output 'nope' is not an output/],
+    [
+      'an unknown output',
+      {
+        inputs: [
+          { name: 'ids', datatype: 'INT64', shape: ['3'] },
+          { name: 'scale', datatype: 'FP16', shape: ['1'] },
+        ],
+        raw_input_contents: [IDS, HALF],
+        outputs: [{ name: 'nope' }],
+      },
+      /requested output 'nope' is not an output/,
+    ],
   ])('refuses %s with 400', (_what, message, error) => {
     expectStatus(() => decodeGrpcInferRequest(message, SIGNATURE), 400, error);
   });

@@ -88,9 +88,7 @@ export function decodeGrpcInferRequest(message: GrpcModelInferRequest, signature
     const name = input.name ?? '';
     if (name === '') throw bad(`inputs[${index}]: 'name' must be a non-empty string`);
     const checked = checker.checkInput(name, input.datatype ?? '', parseShape(name, input.shape ?? []));
-    const data = raw.length > 0
-      ? checkRawTensorBytes(name, checked.datatype, checked.shape, raw[index])
-      : contentsToBytes(name, checked.datatype, checked.shape, input.contents);
+    const data = raw.length > 0 ? checkRawTensorBytes(name, checked.datatype, checked.shape, raw[index]) : contentsToBytes(name, checked.datatype, checked.shape, input.contents);
     request.inputs.push(checker.tensor(name, checked, data));
   });
   checker.checkAllInputsGiven();
@@ -102,12 +100,7 @@ export function decodeGrpcInferRequest(message: GrpcModelInferRequest, signature
 }
 
 /** A `ModelInferResponse` with every output in `raw_output_contents`, as Triton answers. */
-export function encodeGrpcInferResponse(args: {
-  modelName: string;
-  modelVersion: string;
-  id?: string;
-  outputs: TensorPayload[];
-}): GrpcModelInferResponse {
+export function encodeGrpcInferResponse(args: { modelName: string; modelVersion: string; id?: string; outputs: TensorPayload[] }): GrpcModelInferResponse {
   return {
     model_name: args.modelName,
     model_version: args.modelVersion,

@@ -51,7 +51,7 @@ describe(toHalfBits.name, () => {
 
   it('picks the nearest half (ties to even) for random doubles across the whole range', () => {
     let state = 12345; // a fixed LCG, so a failure reproduces
-    const random = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const wrong: number[] = [];
     for (let n = 0; n < 50_000; n++) {
       const value = (random() < 0.5 ? -1 : 1) * 2 ** (random() * 42 - 26) * (1 + random());

@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import type { ModelSignature } from '@falaj/contracts';
-import {
-  TINY_MLP_SIGNATURE,
-  assertSignatureAccepts,
-  decodeOrRefuse,
-  mutateJsonArb,
-  nastyValueArb,
-  propertyRuns,
-  signatureArb,
-  validRequestArb,
-} from '@falaj/testing';
+import { TINY_MLP_SIGNATURE, assertSignatureAccepts, decodeOrRefuse, mutateJsonArb, nastyValueArb, propertyRuns, signatureArb, validRequestArb } from '@falaj/testing';
 import { decodeJsonInferRequest } from './json-infer-request.decoder';
 
 /**
@@ -34,11 +25,14 @@ function check(signature: ModelSignature, body: unknown, binary?: Buffer): void 
 describe('decodeJsonInferRequest (property)', () => {
   it('decodes every valid request of any signature', () => {
     fc.assert(
-      fc.property(signatureArb.chain((s) => validRequestArb(s).map((r) => ({ s, r }))), ({ s, r }) => {
-        const outcome = decodeOrRefuse(() => decodeJsonInferRequest(r.body, s, r.binary));
-        expect(outcome.ok).toBe(true);
-        if (outcome.ok) assertSignatureAccepts(s, outcome.value);
-      }),
+      fc.property(
+        signatureArb.chain((s) => validRequestArb(s).map((r) => ({ s, r }))),
+        ({ s, r }) => {
+          const outcome = decodeOrRefuse(() => decodeJsonInferRequest(r.body, s, r.binary));
+          expect(outcome.ok).toBe(true);
+          if (outcome.ok) assertSignatureAccepts(s, outcome.value);
+        },
+      ),
       { numRuns: propertyRuns(300) },
     );
   });
@@ -56,7 +50,11 @@ describe('decodeJsonInferRequest (property)', () => {
   it('accepts or refuses any mutation of a tiny-mlp request, with or without its binary section', () => {
     fc.assert(
       fc.property(
-        validRequestArb(TINY_MLP_SIGNATURE).chain((r) => fc.tuple(mutateJsonArb(r.body), fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }), fc.boolean()).map(([body, bytes, keep]) => ({ body, binary: keep ? r.binary : bytes && Buffer.from(bytes) }))),
+        validRequestArb(TINY_MLP_SIGNATURE).chain((r) =>
+          fc
+            .tuple(mutateJsonArb(r.body), fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }), fc.boolean())
+            .map(([body, bytes, keep]) => ({ body, binary: keep ? r.binary : bytes && Buffer.from(bytes) })),
+        ),
         ({ body, binary }) => check(TINY_MLP_SIGNATURE, body, binary),
       ),
       { numRuns: propertyRuns(300) },

@@ -82,13 +82,30 @@ describe(decodeJsonInferRequest.name, () => {
     });
 
     it('accepts nested data that follows the shape, in row-major order', () => {
-      const nested = decodeJsonInferRequest(mlpRequest({ data: [[1, 2, 3, 4], [5, 6, 7, 8]] }), MLP);
+      const nested = decodeJsonInferRequest(
+        mlpRequest({
+          data: [
+            [1, 2, 3, 4],
+            [5, 6, 7, 8],
+          ],
+        }),
+        MLP,
+      );
       expect(nested.inputs[0].data).toEqual(bytesOf(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8])));
     });
 
     it('accepts data nested three deep for a rank-3 shape', () => {
       const signature = oneInput('INT32', [2, 2, 2]);
-      const data = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]];
+      const data = [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ];
       const request = decodeJsonInferRequest({ inputs: [{ name: 'x', datatype: 'INT32', shape: [2, 2, 2], data }] }, signature);
       expect(request.inputs[0].data).toEqual(bytesOf(new Int32Array([1, 2, 3, 4, 5, 6, 7, 8])));
     });
@@ -167,10 +184,7 @@ describe(decodeJsonInferRequest.name, () => {
     });
 
     it.each([undefined, [2, -4], [2, 1.5], '2,4'])('rejects a shape that is not non-negative integers (%p)', (shape) => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ shape }), MLP),
-        "input 'input': 'shape' must be an array of non-negative integers",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ shape }), MLP), "input 'input': 'shape' must be an array of non-negative integers");
     });
 
     it('rejects a missing data field', () => {
@@ -184,10 +198,7 @@ describe(decodeJsonInferRequest.name, () => {
 
   describe('signature errors', () => {
     it('rejects an input the model does not have', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ name: 'features' }), MLP),
-        "input 'features' is not an input of the model; it takes 'input'",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ name: 'features' }), MLP), "input 'features' is not an input of the model; it takes 'input'");
     });
 
     it('rejects a request missing a required input', () => {
@@ -201,24 +212,15 @@ describe(decodeJsonInferRequest.name, () => {
     });
 
     it('rejects a datatype other than the model’s', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ datatype: 'INT64' }), MLP),
-        "input 'input': expected datatype FP32, got INT64",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ datatype: 'INT64' }), MLP), "input 'input': expected datatype FP32, got INT64");
     });
 
     it('rejects a fixed dimension that differs from the model’s', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ shape: [2, 5], data: new Array(10).fill(0) }), MLP),
-        "input 'input': shape [2,5] does not match the model's [-1,4]",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ shape: [2, 5], data: new Array(10).fill(0) }), MLP), "input 'input': shape [2,5] does not match the model's [-1,4]");
     });
 
     it('rejects a shape of another rank', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ shape: [8] }), MLP),
-        "input 'input': shape [8] does not match the model's [-1,4]",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ shape: [8] }), MLP), "input 'input': shape [8] does not match the model's [-1,4]");
     });
 
     it('rejects an unknown requested output', () => {
@@ -229,10 +231,7 @@ describe(decodeJsonInferRequest.name, () => {
     });
 
     it('rejects a requested output without a name', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest({ ...(mlpRequest({}) as object), outputs: [{}] }, MLP),
-        "outputs[0] must be an object with a non-empty 'name'",
-      );
+      expectBadRequest(() => decodeJsonInferRequest({ ...(mlpRequest({}) as object), outputs: [{}] }, MLP), "outputs[0] must be an object with a non-empty 'name'");
     });
 
     it('rejects outputs that are not an array', () => {
@@ -241,45 +240,64 @@ describe(decodeJsonInferRequest.name, () => {
 
     it('rejects an output requested twice', () => {
       const outputs = [{ name: 'probabilities' }, { name: 'probabilities' }];
-      expectBadRequest(
-        () => decodeJsonInferRequest({ ...(mlpRequest({}) as object), outputs }, MLP),
-        "requested output 'probabilities' appears more than once",
-      );
+      expectBadRequest(() => decodeJsonInferRequest({ ...(mlpRequest({}) as object), outputs }, MLP), "requested output 'probabilities' appears more than once");
     });
   });
 
   describe('data errors', () => {
     it('rejects flat data whose element count is not the shape’s', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ data: [1, 2, 3, 4, 5, 6, 7] }), MLP),
-        "input 'input': data has 7 elements, shape [2,4] needs 8",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ data: [1, 2, 3, 4, 5, 6, 7] }), MLP), "input 'input': data has 7 elements, shape [2,4] needs 8");
     });
 
     it('rejects nested data with a short row', () => {
       expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ data: [[1, 2, 3, 4], [5, 6, 7]] }), MLP),
+        () =>
+          decodeJsonInferRequest(
+            mlpRequest({
+              data: [
+                [1, 2, 3, 4],
+                [5, 6, 7],
+              ],
+            }),
+            MLP,
+          ),
         "input 'input': nested data does not match shape [2,4]: data[1] has 3 elements, expected 4",
       );
     });
 
     it('rejects nested data with too many rows', () => {
       expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ data: [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]] }), MLP),
+        () =>
+          decodeJsonInferRequest(
+            mlpRequest({
+              data: [
+                [1, 2, 3, 4],
+                [5, 6, 7, 8],
+                [9, 10, 11, 12],
+              ],
+            }),
+            MLP,
+          ),
         "input 'input': nested data does not match shape [2,4]: data has 3 elements, expected 2",
       );
     });
 
     it('rejects nested data with a value where a row should be', () => {
-      expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ data: [[1, 2, 3, 4], 5] }), MLP),
-        "input 'input': nested data does not match shape [2,4]: data[1] is not an array",
-      );
+      expectBadRequest(() => decodeJsonInferRequest(mlpRequest({ data: [[1, 2, 3, 4], 5] }), MLP), "input 'input': nested data does not match shape [2,4]: data[1] is not an array");
     });
 
     it('names the flat row-major index of a bad element in nested data', () => {
       expectBadRequest(
-        () => decodeJsonInferRequest(mlpRequest({ data: [[1, 2, 3, 4], [5, 6, 'x', 8]] }), MLP),
+        () =>
+          decodeJsonInferRequest(
+            mlpRequest({
+              data: [
+                [1, 2, 3, 4],
+                [5, 6, 'x', 8],
+              ],
+            }),
+            MLP,
+          ),
         'input \'input\': element 6 must be a number for FP32, got string "x"',
       );
     });

@@ -83,12 +83,9 @@ describe(encodeJsonInferResponse.name, () => {
       expect(response.outputs).toEqual([{ name: 'y', datatype, shape: [2, 2], data: expected }]);
     });
 
-    it.each(CASES.filter((c) => !['BOOL', 'UINT8', 'INT8', 'BYTES'].includes(c.datatype)))(
-      'reads $datatype from an unaligned buffer',
-      ({ datatype, data, expected }) => {
-        expect(respond({ name: 'y', datatype, shape: [4], data: unaligned(data) }).outputs[0].data).toEqual(expected);
-      },
-    );
+    it.each(CASES.filter((c) => !['BOOL', 'UINT8', 'INT8', 'BYTES'].includes(c.datatype)))('reads $datatype from an unaligned buffer', ({ datatype, data, expected }) => {
+      expect(respond({ name: 'y', datatype, shape: [4], data: unaligned(data) }).outputs[0].data).toEqual(expected);
+    });
 
     it('writes INT64 beyond 2^53 as the nearest JSON number (documented precision loss)', () => {
       const data = bytesOf(new BigInt64Array([2n ** 53n + 1n]));

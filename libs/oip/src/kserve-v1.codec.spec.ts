@@ -26,14 +26,42 @@ function expectBadRequest(call: () => unknown, message: RegExp): void {
 
 describe(decodeKserveV1Request.name, () => {
   it('stacks instances of a one-input model along a batch dimension', () => {
-    const [input] = decodeKserveV1Request({ instances: [[1, 2], [3, 4], [5, 6]] }, ONE).inputs;
+    const [input] = decodeKserveV1Request(
+      {
+        instances: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      },
+      ONE,
+    ).inputs;
     expect(input).toEqual({ name: 'x', datatype: 'FP32', shape: [3, 2], data: f32(1, 2, 3, 4, 5, 6) });
     expect(decodeKserveV1Request({ inputs: [[1, 2]] }, ONE).inputs[0].shape).toEqual([1, 2]);
   });
 
   it('maps row objects and columnar objects onto a model with several inputs', () => {
-    const rows = decodeKserveV1Request({ instances: [{ ids: [1, 2, 3], flag: true }, { ids: [4, 5, 6], flag: false }] }, TWO).inputs;
-    const columns = decodeKserveV1Request({ inputs: { ids: [[1, 2, 3], [4, 5, 6]], flag: [true, false] } }, TWO).inputs;
+    const rows = decodeKserveV1Request(
+      {
+        instances: [
+          { ids: [1, 2, 3], flag: true },
+          { ids: [4, 5, 6], flag: false },
+        ],
+      },
+      TWO,
+    ).inputs;
+    const columns = decodeKserveV1Request(
+      {
+        inputs: {
+          ids: [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          flag: [true, false],
+        },
+      },
+      TWO,
+    ).inputs;
     expect(rows).toEqual(columns);
     expect(rows.map((t) => [t.name, t.shape])).toEqual([
       ['ids', [2, 3]],
@@ -60,7 +88,12 @@ describe(encodeKserveV1Response.name, () => {
   it('answers a row per instance: values for one output, objects for several', () => {
     const y = { name: 'y', datatype: 'FP32' as const, shape: [2, 2], data: f32(1, 2, 3, 4) };
     const z = { name: 'z', datatype: 'BYTES' as const, shape: [2], data: Buffer.from([1, 0, 0, 0, 0x61, 1, 0, 0, 0, 0x62]) };
-    expect(encodeKserveV1Response([y])).toEqual({ predictions: [[1, 2], [3, 4]] });
+    expect(encodeKserveV1Response([y])).toEqual({
+      predictions: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
     expect(encodeKserveV1Response([y, z])).toEqual({
       predictions: [
         { y: [1, 2], z: 'a' },

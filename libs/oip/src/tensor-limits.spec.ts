@@ -34,12 +34,14 @@ const PROTOCOLS = {
   'gRPC typed contents': (signature: ModelSignature, name: string, values: unknown[]) =>
     decodeGrpcInferRequest(
       {
-        inputs: [{
-          name,
-          datatype: signature.inputs[0].datatype,
-          shape: [String(values.length)],
-          contents: signature.inputs[0].datatype === 'BYTES' ? { bytes_contents: (values as string[]).map((v) => Buffer.from(v)) } : { fp32_contents: values as number[] },
-        }],
+        inputs: [
+          {
+            name,
+            datatype: signature.inputs[0].datatype,
+            shape: [String(values.length)],
+            contents: signature.inputs[0].datatype === 'BYTES' ? { bytes_contents: (values as string[]).map((v) => Buffer.from(v)) } : { fp32_contents: values as number[] },
+          },
+        ],
       },
       signature,
       LIMITS,

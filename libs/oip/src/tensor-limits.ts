@@ -24,11 +24,7 @@ export const DEFAULT_TENSOR_LIMITS: TensorLimits = { maxElements: 16_777_216, ma
 export function checkTensorElements(name: string, shape: readonly number[], limits: TensorLimits): void {
   const count = elementCount(shape);
   if (count > limits.maxElements) {
-    throw new OipError(
-      413,
-      `input '${name}': shape [${shape.join(',')}] has ${count} elements, over the limit of ${limits.maxElements} per tensor (FALAJ_MAX_TENSOR_ELEMENTS)`,
-      'tensor_elements',
-    );
+    throw new OipError(413, `input '${name}': shape [${shape.join(',')}] has ${count} elements, over the limit of ${limits.maxElements} per tensor (FALAJ_MAX_TENSOR_ELEMENTS)`, 'tensor_elements');
   }
 }
 

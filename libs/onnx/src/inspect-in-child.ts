@@ -48,9 +48,7 @@ process.once('message', async ({ ort, path, level }) => {
 });
 `;
 
-type ChildAnswer =
-  | { ok: true; inputs: InferenceSession.ValueMetadata[]; outputs: InferenceSession.ValueMetadata[] }
-  | { ok: false; error: string };
+type ChildAnswer = { ok: true; inputs: InferenceSession.ValueMetadata[]; outputs: InferenceSession.ValueMetadata[] } | { ok: false; error: string };
 
 /** What the child sends: its answer and the peak of its resident memory (its VmHWM). */
 type ChildMessage = ChildAnswer & { peakRssBytes?: number };

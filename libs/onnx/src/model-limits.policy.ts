@@ -30,7 +30,10 @@ export function modelLimitProblems(signature: ModelSignature, scan: Pick<OnnxMod
     if (elements > limits.maxTensorElements) problems.push(`${what} has ${elements} elements, over the limit of ${limits.maxTensorElements} per tensor (FALAJ_MODEL_MAX_TENSOR_ELEMENTS)`);
     else if (bytes > limits.maxTensorBytes) problems.push(`${what} takes ${bytes} bytes, over the limit of ${limits.maxTensorBytes} per tensor (FALAJ_MODEL_MAX_TENSOR_BYTES)`);
   };
-  for (const [role, specs] of [['input', signature.inputs], ['output', signature.outputs]] as const) {
+  for (const [role, specs] of [
+    ['input', signature.inputs],
+    ['output', signature.outputs],
+  ] as const) {
     for (const spec of specs) {
       const { elements, bytes } = declaredSize(spec);
       check(`${role} '${spec.name}' of shape [${spec.shape.join(',')}]`, elements, bytes);

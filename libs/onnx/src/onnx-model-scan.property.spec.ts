@@ -27,7 +27,13 @@ const NESTED = Buffer.from(
             opType: 'If',
             input: ['c'],
             output: ['y'],
-            attribute: [onnx.AttributeProto.create({ name: 'then_branch', type: 5, g: onnx.GraphProto.create({ name: 'then', initializer: [onnx.TensorProto.create({ name: 'v', dims: [4], dataType: 1, rawData: Buffer.alloc(16) })] }) })],
+            attribute: [
+              onnx.AttributeProto.create({
+                name: 'then_branch',
+                type: 5,
+                g: onnx.GraphProto.create({ name: 'then', initializer: [onnx.TensorProto.create({ name: 'v', dims: [4], dataType: 1, rawData: Buffer.alloc(16) })] }),
+              }),
+            ],
           }),
         ],
       }),
@@ -48,7 +54,13 @@ describe('scanOnnxModel (property)', () => {
     let timer: NodeJS.Timeout | undefined;
     const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`scan did not finish within ${WITHIN_MS} ms`)), WITHIN_MS)));
     try {
-      return await Promise.race([scanOnnxModel(path).then((scan) => ({ ok: true as const, scan }), (error: unknown) => ({ ok: false as const, error })), hang]);
+      return await Promise.race([
+        scanOnnxModel(path).then(
+          (scan) => ({ ok: true as const, scan }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+        hang,
+      ]);
     } finally {
       clearTimeout(timer);
       rmSync(path, { force: true });
@@ -76,5 +88,4 @@ describe('scanOnnxModel (property)', () => {
       { numRuns: propertyRuns(300) },
     );
   }, 30_000);
-
 });

@@ -52,8 +52,29 @@ const MAX_ENTRY_BYTES = 64 * 1024;
 const MAX_NAME_BYTES = 4096;
 /** Bytes per element of each TensorProto.DataType (4-bit types rounded up; unknown types count 8). */
 const ELEMENT_BYTES: Record<number, number> = {
-  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 8: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2,
-  17: 1, 18: 1, 19: 1, 20: 1, 21: 1, 22: 1, 23: 1,
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  8: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  14: 8,
+  15: 16,
+  16: 2,
+  17: 1,
+  18: 1,
+  19: 1,
+  20: 1,
+  21: 1,
+  22: 1,
+  23: 1,
 };
 /** Deeper nesting than this is no real model: refuse to recurse further. */
 const MAX_DEPTH = 32;
@@ -165,7 +186,7 @@ async function dimsOf(reader: ProtobufFileReader, field: { wireType: number; var
   if (field.wireType !== LENGTH_DELIMITED) throw new ModelScanError(`tensor dims of wire type ${field.wireType}`);
   const packed = await reader.read(field.start, field.end - field.start);
   let product = 1;
-  for (let at = 0; at < packed.length; ) {
+  for (let at = 0; at < packed.length;) {
     const dim = readVarint(packed, at);
     if (!dim) throw new ModelScanError('malformed tensor dims');
     product *= dim.value;
@@ -184,7 +205,7 @@ function parseEntry(bytes: Buffer, tensor: string): { key: string; value: string
   let key = '';
   let value = '';
   const refuse = (why: string) => new ModelScanError(`tensor '${tensor}': unreadable external_data entry (${why})`);
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const tag = readVarint(bytes, at);
     if (!tag) throw refuse('malformed field key');
     const field = Math.floor(tag.value / 8);

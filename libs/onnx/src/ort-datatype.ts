@@ -20,9 +20,7 @@ export const OIP_TO_ORT_TYPE = {
 
 export type OrtTypeOfOip = (typeof OIP_TO_ORT_TYPE)[OipDatatype];
 
-const ORT_TO_OIP_TYPE: ReadonlyMap<string, OipDatatype> = new Map(
-  Object.entries(OIP_TO_ORT_TYPE).map(([oip, ort]) => [ort, oip as OipDatatype]),
-);
+const ORT_TO_OIP_TYPE: ReadonlyMap<string, OipDatatype> = new Map(Object.entries(OIP_TO_ORT_TYPE).map(([oip, ort]) => [ort, oip as OipDatatype]));
 
 /** The OIP datatype of an ORT element type, or undefined for types OIP cannot carry (int4, uint4). */
 export function oipDatatypeOf(ortType: string): OipDatatype | undefined {

@@ -48,9 +48,7 @@ export function toOrtTensor(payload: TensorPayload): Tensor {
 
   const elementSize = DATATYPE_BYTE_SIZE[datatype] as number;
   if (data.byteLength !== count * elementSize) {
-    throw new RangeError(
-      `tensor '${name}': ${data.byteLength} bytes of ${datatype} do not fit shape [${shape.join(',')}] (${count * elementSize} expected)`,
-    );
+    throw new RangeError(`tensor '${name}': ${data.byteLength} bytes of ${datatype} do not fit shape [${shape.join(',')}] (${count * elementSize} expected)`);
   }
   const ArrayType = TYPED_ARRAY[datatype];
   let values: InstanceType<TypedArrayConstructor>;
@@ -73,8 +71,6 @@ export function fromOrtTensor(name: string, tensor: Tensor): TensorPayload {
   if (datatype === undefined) throw new TypeError(`tensor '${name}': ORT type ${tensor.type} has no OIP datatype`);
   const shape = Array.from(tensor.dims);
   const values = tensor.data;
-  const data = Array.isArray(values)
-    ? encodeBytesElements(values)
-    : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  const data = Array.isArray(values) ? encodeBytesElements(values) : Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   return { name, datatype, shape, data };
 }

@@ -84,4 +84,3 @@ export function readVarint(bytes: Buffer, start: number): { value: number; bytes
   }
   return undefined;
 }
-

@@ -16,9 +16,7 @@ export function placeTarget(route: RouteEntry, target: RouteTarget, residency: s
   if (residency === undefined) return target.pool;
   const allowed = route.regions ?? [];
   if (allowed.length > 0 && !allowed.includes(residency)) {
-    throw new ResidencyError(
-      `residency: tenant '${route.tenantId}' data stays in region '${residency}', and model '${route.model}' is deployed only in ${allowed.map((r) => `'${r}'`).join(', ')}`,
-    );
+    throw new ResidencyError(`residency: tenant '${route.tenantId}' data stays in region '${residency}', and model '${route.model}' is deployed only in ${allowed.map((r) => `'${r}'`).join(', ')}`);
   }
   return poolName(parsePoolName(target.pool)?.hardware ?? 'cpu', residency);
 }

@@ -18,7 +18,7 @@ describe('resolveTarget', () => {
     expect(resolveTarget('mlp', route).target.version).toBe(2);
   });
 
-  it('takes the version asked for, with that version\'s signature', () => {
+  it("takes the version asked for, with that version's signature", () => {
     const resolved = resolveTarget('mlp', route, '1');
     expect(resolved.target.version).toBe(1);
     expect(resolved.signature.inputs[0].name).toBe('v1');
@@ -63,7 +63,11 @@ describe('weighted sticky split', () => {
   const versionOf = (r: RouteEntry, key: string) => resolveTarget('mlp', r, undefined, key).target.version;
 
   it('sends each version its share within ±2 points over many keys', () => {
-    for (const [w1, w2] of [[90, 10], [50, 50], [5, 95]]) {
+    for (const [w1, w2] of [
+      [90, 10],
+      [50, 50],
+      [5, 95],
+    ]) {
       const r = withWeights(w1, w2);
       const share = keys.filter((k) => versionOf(r, k) === 1).length / keys.length;
       expect(Math.abs(share * 100 - w1)).toBeLessThan(2);

@@ -58,10 +58,15 @@ export class AppProcess {
     });
     try {
       await Promise.race([
-        eventually(`${this.name} at ${this.healthUrl}`, async () => {
-          const response = await fetch(this.healthUrl).catch(() => null);
-          return response?.ok ? true : undefined;
-        }, timeoutMs, 200),
+        eventually(
+          `${this.name} at ${this.healthUrl}`,
+          async () => {
+            const response = await fetch(this.healthUrl).catch(() => null);
+            return response?.ok ? true : undefined;
+          },
+          timeoutMs,
+          200,
+        ),
         ...(died ? [died] : []),
       ]);
     } finally {
@@ -73,8 +78,12 @@ export class AppProcess {
   logTail(lines = 40): string {
     const file = join(this.logDir, `${this.name}.log`);
     if (!existsSync(file)) return '(no log)';
-     
-    return readFileSync(file, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n');
+
+    return readFileSync(file, 'utf8')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
   }
 
   /** SIGKILL: a crash, with no chance to drain or commit anything. */

@@ -6,16 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { SCOPES, type TrustedIssuerInput } from '@falaj/auth';
-import {
-  REDIS_APP_ROLES,
-  applyRedisAcl,
-  redisConnectionOptions,
-  redisRoleOf,
-  redisUsername,
-  removeRedisAcl,
-  type RedisAppRole,
-  type RedisEndpoint,
-} from '@falaj/messaging';
+import { REDIS_APP_ROLES, applyRedisAcl, redisConnectionOptions, redisRoleOf, redisUsername, removeRedisAcl, type RedisAppRole, type RedisEndpoint } from '@falaj/messaging';
 import { KAFKA_USERS, applyKafkaAcls, kafkaAclPolicy, removeKafkaAcls, removeTenantKafkaAcls, type KafkaAclRule, type KafkaTokenGrant } from '@falaj/messaging';
 import { AppProcess, type AppName } from './app-process';
 import { freePorts } from './free-port';
@@ -73,9 +64,7 @@ const REDIS_PLAIN = process.env.FALAJ_TEST_REDIS === 'plain';
 const REDIS_CA_FILE = process.env.FALAJ_TEST_REDIS_CA_FILE ?? join(REDIS_STATE, 'tls/ca.crt');
 const REDIS_ADMIN = process.env.FALAJ_TEST_REDIS_ADMIN ?? 'falaj-admin';
 const REDIS_ADMIN_PASSWORD_FILE = process.env.FALAJ_TEST_REDIS_ADMIN_PASSWORD_FILE ?? join(REDIS_STATE, 'admin-password');
-const REDIS_URL = REDIS_PLAIN
-  ? (process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379')
-  : (process.env.FALAJ_TEST_REDIS_URL ?? `rediss://127.0.0.1:${process.env.FALAJ_REDIS_TLS_PORT ?? 6380}`);
+const REDIS_URL = REDIS_PLAIN ? (process.env.FALAJ_REDIS_URL ?? 'redis://127.0.0.1:6379') : (process.env.FALAJ_TEST_REDIS_URL ?? `rediss://127.0.0.1:${process.env.FALAJ_REDIS_TLS_PORT ?? 6380}`);
 
 function adminEndpoint(): RedisEndpoint {
   if (REDIS_PLAIN) return { url: REDIS_URL };
@@ -83,7 +72,9 @@ function adminEndpoint(): RedisEndpoint {
     try {
       return readFileSync(file, 'utf8').trim();
     } catch (error) {
-      throw new Error(`FalajSuite: cannot read the TLS Redis' ${what} at ${file} (${(error as NodeJS.ErrnoException).code}); run \`bash scripts/infra.sh up\` (or FALAJ_TEST_REDIS=plain)`, { cause: error });
+      throw new Error(`FalajSuite: cannot read the TLS Redis' ${what} at ${file} (${(error as NodeJS.ErrnoException).code}); run \`bash scripts/infra.sh up\` (or FALAJ_TEST_REDIS=plain)`, {
+        cause: error,
+      });
     }
   };
   return { url: REDIS_URL, ca: read(REDIS_CA_FILE, 'CA'), username: REDIS_ADMIN, password: read(REDIS_ADMIN_PASSWORD_FILE, 'admin password') };
@@ -226,9 +217,7 @@ export class FalajSuite {
       FALAJ_EXIT_WITH_PARENT: 'true',
       // Inside, every app presents its certificate and checks the others' (mTLS, optional mode).
       ...(this.tls ? { FALAJ_TLS_CA_FILE: this.caFile, FALAJ_TLS_CLIENT_AUTH: 'optional' } : { FALAJ_PLAINTEXT: 'true' }),
-      ...(options.tracing
-        ? { FALAJ_TRACE_SAMPLING: String(options.tracing.sampling), FALAJ_TRACE_ZIPKIN_URL: options.tracing.zipkinUrl, FALAJ_TRACE_EXPORT_DELAY_MS: '100' }
-        : {}),
+      ...(options.tracing ? { FALAJ_TRACE_SAMPLING: String(options.tracing.sampling), FALAJ_TRACE_ZIPKIN_URL: options.tracing.zipkinUrl, FALAJ_TRACE_EXPORT_DELAY_MS: '100' } : {}),
     };
     const logs = join(this.workDir, 'logs');
     const add = (name: string, app: AppName, env: NodeJS.ProcessEnv, health: string) => {
@@ -239,47 +228,73 @@ export class FalajSuite {
       this.apps.set(name, new AppProcess(name, app, full, logs, health, nodeArgs));
     };
     await this.ensureDatabaseRole();
-    add('registry', 'registry', {
-      ...testKafkaEnv(KAFKA_USERS.registry),
-      ...testTenantProvisioningEnv(),
-      ...(options.env?.router?.FALAJ_STREAM_TOPIC_PREFIX ? { FALAJ_STREAM_TOPIC_PREFIX: options.env.router.FALAJ_STREAM_TOPIC_PREFIX } : {}),
-      FALAJ_REGISTRY_PORT: String(registry),
-      FALAJ_DATABASE_URL: `${this.registryDatabaseServer}/${this.database}`,
-      FALAJ_DATABASE_PASSWORD_FILE: credentials.databasePassword,
-      FALAJ_DATABASE_CA_FILE: BACKBONE_CA_FILE,
-      FALAJ_ARTIFACT_DIR: join(this.workDir, 'artifacts'),
-      FALAJ_KEY_ENCRYPTION_KEY_FILE: credentials.keyEncryptionKey,
-      FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey,
-      FALAJ_BOOTSTRAP_CLIENTS_FILE: credentials.bootstrapClients,
-      FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS: '1500',
-      // The web console signs in through the gateway (authorization code + PKCE).
-      FALAJ_CONSOLE_REDIRECT_URIS: `${this.gatewayUrl}/console/callback`,
-      // Suites run longer than the 15 min default; the tokens they cache must outlive them.
-      FALAJ_ACCESS_TOKEN_TTL_SECONDS: '3600',
-      ...(this.regionStores.length > 0
-        ? { FALAJ_REGION_STORES: this.regionStores.map((region) => `${region}=${this.registryDatabaseServer}/${this.regionDatabase(region)}`).join(',') }
-        : {}),
-    }, `${this.registryUrl}/health/ready`);
+    add(
+      'registry',
+      'registry',
+      {
+        ...testKafkaEnv(KAFKA_USERS.registry),
+        ...testTenantProvisioningEnv(),
+        ...(options.env?.router?.FALAJ_STREAM_TOPIC_PREFIX ? { FALAJ_STREAM_TOPIC_PREFIX: options.env.router.FALAJ_STREAM_TOPIC_PREFIX } : {}),
+        FALAJ_REGISTRY_PORT: String(registry),
+        FALAJ_DATABASE_URL: `${this.registryDatabaseServer}/${this.database}`,
+        FALAJ_DATABASE_PASSWORD_FILE: credentials.databasePassword,
+        FALAJ_DATABASE_CA_FILE: BACKBONE_CA_FILE,
+        FALAJ_ARTIFACT_DIR: join(this.workDir, 'artifacts'),
+        FALAJ_KEY_ENCRYPTION_KEY_FILE: credentials.keyEncryptionKey,
+        FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey,
+        FALAJ_BOOTSTRAP_CLIENTS_FILE: credentials.bootstrapClients,
+        FALAJ_SIGNING_KEY_ACTIVATION_DELAY_MS: '1500',
+        // The web console signs in through the gateway (authorization code + PKCE).
+        FALAJ_CONSOLE_REDIRECT_URIS: `${this.gatewayUrl}/console/callback`,
+        // Suites run longer than the 15 min default; the tokens they cache must outlive them.
+        FALAJ_ACCESS_TOKEN_TTL_SECONDS: '3600',
+        ...(this.regionStores.length > 0 ? { FALAJ_REGION_STORES: this.regionStores.map((region) => `${region}=${this.registryDatabaseServer}/${this.regionDatabase(region)}`).join(',') } : {}),
+      },
+      `${this.registryUrl}/health/ready`,
+    );
     add('router', 'router', { ...testKafkaEnv(KAFKA_USERS.router), FALAJ_ROUTER_PORT: String(router), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey }, `${scheme}://127.0.0.1:${router}/health/ready`);
     for (let n = 1; n <= (options.cpuWorkers ?? 1); n++) {
       const port = n === 1 ? cpu : moreCpu[n - 2];
-      add(n === 1 ? 'cpu-worker' : `cpu-worker-${n}`, 'cpu-worker', {
-        ...testKafkaEnv(KAFKA_USERS.worker),
-        FALAJ_WORKER_PORT: String(port),
-        FALAJ_REGISTRY_URL: this.registryUrl,
-        FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-cpu-${n}`),
-        ...credentials.clientEnv(n === 1 ? 'cpu-worker' : `cpu-worker-${n}`),
+      add(
+        n === 1 ? 'cpu-worker' : `cpu-worker-${n}`,
+        'cpu-worker',
+        {
+          ...testKafkaEnv(KAFKA_USERS.worker),
+          FALAJ_WORKER_PORT: String(port),
+          FALAJ_REGISTRY_URL: this.registryUrl,
+          FALAJ_MODEL_CACHE_DIR: join(this.workDir, `cache-cpu-${n}`),
+          ...credentials.clientEnv(n === 1 ? 'cpu-worker' : `cpu-worker-${n}`),
           ...options.cpuWorkerEnv?.[n - 1],
-      }, `${scheme}://127.0.0.1:${port}/health/ready`);
+        },
+        `${scheme}://127.0.0.1:${port}/health/ready`,
+      );
     }
-    if (options.gpuWorker) add('gpu-worker', 'gpu-worker', {
-      ...testKafkaEnv(KAFKA_USERS.worker),
-      FALAJ_WORKER_PORT: String(gpu),
-      FALAJ_REGISTRY_URL: this.registryUrl,
-      FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
-      ...credentials.clientEnv('gpu-worker'),
-    }, `${scheme}://127.0.0.1:${gpu}/health/live`);
-    add('gateway', 'gateway', { ...testKafkaEnv(KAFKA_USERS.gateway), FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey, FALAJ_AUDIT_SPOOL_DIR: join(this.workDir, 'audit-spool-gateway'), FALAJ_GATEWAY_PORT: String(gateway), FALAJ_GRPC_PORT: String(grpcPort), FALAJ_REGISTRY_URL: this.registryUrl }, `${this.gatewayUrl}/v2/health/ready`);
+    if (options.gpuWorker)
+      add(
+        'gpu-worker',
+        'gpu-worker',
+        {
+          ...testKafkaEnv(KAFKA_USERS.worker),
+          FALAJ_WORKER_PORT: String(gpu),
+          FALAJ_REGISTRY_URL: this.registryUrl,
+          FALAJ_MODEL_CACHE_DIR: join(this.workDir, 'cache-gpu'),
+          ...credentials.clientEnv('gpu-worker'),
+        },
+        `${scheme}://127.0.0.1:${gpu}/health/live`,
+      );
+    add(
+      'gateway',
+      'gateway',
+      {
+        ...testKafkaEnv(KAFKA_USERS.gateway),
+        FALAJ_PAYLOAD_KEY_FILE: credentials.payloadKey,
+        FALAJ_AUDIT_SPOOL_DIR: join(this.workDir, 'audit-spool-gateway'),
+        FALAJ_GATEWAY_PORT: String(gateway),
+        FALAJ_GRPC_PORT: String(grpcPort),
+        FALAJ_REGISTRY_URL: this.registryUrl,
+      },
+      `${this.gatewayUrl}/v2/health/ready`,
+    );
     for (const app of this.apps.values()) app.start();
     try {
       await Promise.all([...this.apps.values()].map((app) => app.waitHealthy()));
@@ -318,7 +333,9 @@ export class FalajSuite {
     const spec = this.appEnv.get(like);
     if (!spec) throw new Error(`no app ${like}`);
     if (this.apps.has(name)) throw new Error(`app ${name} exists already`);
-    const portVariable = { router: 'FALAJ_ROUTER_PORT', 'cpu-worker': 'FALAJ_WORKER_PORT', 'gpu-worker': 'FALAJ_WORKER_PORT', gateway: 'FALAJ_GATEWAY_PORT', registry: 'FALAJ_REGISTRY_PORT' }[spec.app];
+    const portVariable = { router: 'FALAJ_ROUTER_PORT', 'cpu-worker': 'FALAJ_WORKER_PORT', 'gpu-worker': 'FALAJ_WORKER_PORT', gateway: 'FALAJ_GATEWAY_PORT', registry: 'FALAJ_REGISTRY_PORT' }[
+      spec.app
+    ];
     const [port] = await freePorts(1);
     const health = new URL(spec.health);
     health.port = String(port);

@@ -87,10 +87,8 @@ export class LocalIssuer {
    * otherwise; `key: 'unpublished'` signs with a key the JWKS does not list.
    */
   async sign(claims: Record<string, unknown>, options: { key?: 'current' | 'unpublished'; kid?: string } = {}): Promise<string> {
-    const key = options.key === 'unpublished' ? this.unpublished ?? (await this.addKey('ES256', false), this.unpublished!) : this.keys.at(-1)!;
+    const key = options.key === 'unpublished' ? (this.unpublished ?? (await this.addKey('ES256', false), this.unpublished!)) : this.keys.at(-1)!;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: this.url, aud: 'falaj', iat: now, exp: now + 300, ...claims })
-      .setProtectedHeader({ alg: key.alg, kid: options.kid ?? key.kid, typ: 'at+jwt' })
-      .sign(key.privateKey);
+    return new SignJWT({ iss: this.url, aud: 'falaj', iat: now, exp: now + 300, ...claims }).setProtectedHeader({ alg: key.alg, kid: options.kid ?? key.kid, typ: 'at+jwt' }).sign(key.privateKey);
   }
 }

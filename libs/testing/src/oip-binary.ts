@@ -23,9 +23,7 @@ export function encodeBinaryInferRequest(args: BinaryInferRequestArgs): { body: 
     ...(args.id !== undefined ? { id: args.id } : {}),
     ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
     inputs: args.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, parameters: { binary_data_size: t.data.length } })),
-    ...(args.outputs
-      ? { outputs: args.outputs.map((o) => ({ name: o.name, ...(o.binary !== undefined ? { parameters: { binary_data: o.binary } } : {}) })) }
-      : {}),
+    ...(args.outputs ? { outputs: args.outputs.map((o) => ({ name: o.name, ...(o.binary !== undefined ? { parameters: { binary_data: o.binary } } : {}) })) } : {}),
   };
   const json = Buffer.from(JSON.stringify(header));
   return {

@@ -55,14 +55,16 @@ export async function startPrometheus(suite: FalajSuite, options: PrometheusOpti
     ].join('\n');
   };
   const rules = Object.keys(options.rules ?? {});
-  writeFileSync(join(dir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-    ...(rules.length > 0 ? [`rule_files: [${rules.join(', ')}]`] : []),
-    'scrape_configs:',
-    ...options.apps.map(job),
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    ['global: { scrape_interval: 1s, evaluation_interval: 1s }', ...(rules.length > 0 ? [`rule_files: [${rules.join(', ')}]`] : []), 'scrape_configs:', ...options.apps.map(job)].join('\n'),
+  );
   const features = (options.features ?? []).map((f) => `--enable-feature=${f}`);
-  const process: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...features], { cwd: dir, stdio: 'ignore' });
+  const process: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, ...features],
+    { cwd: dir, stdio: 'ignore' },
+  );
   const api = async <T>(path: string): Promise<T | undefined> => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`).catch(() => undefined);
     if (response?.status !== 200) return undefined;
@@ -76,10 +78,16 @@ export async function startPrometheus(suite: FalajSuite, options: PrometheusOpti
       return (await api<PrometheusExemplars[]>(`/api/v1/query_exemplars?query=${encodeURIComponent(promql)}&start=${now - seconds}&end=${now + 60}`)) ?? [];
     },
     targets: async () => JSON.stringify(await api<unknown>('/api/v1/targets')),
-    allUp: () => eventually('every target scraped', async () => {
-      const result = await query('up');
-      return result.length === options.apps.length && result.every((r) => r.value[1] === '1') ? result : undefined;
-    }, 60_000, 500),
+    allUp: () =>
+      eventually(
+        'every target scraped',
+        async () => {
+          const result = await query('up');
+          return result.length === options.apps.length && result.every((r) => r.value[1] === '1') ? result : undefined;
+        },
+        60_000,
+        500,
+      ),
     stop: () => {
       process.kill('SIGTERM');
     },

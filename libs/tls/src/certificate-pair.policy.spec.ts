@@ -35,9 +35,7 @@ describe('certificatePairProblems', () => {
   });
 
   it('names a file that holds no certificate, and a key that does not parse', () => {
-    expect(certificatePairProblems({ cert: Buffer.from('half a rotation'), key: read('ours', 'server.key'), ca: read('ours', 'ca.crt') })).toEqual([
-      'the certificate file holds no PEM certificate',
-    ]);
+    expect(certificatePairProblems({ cert: Buffer.from('half a rotation'), key: read('ours', 'server.key'), ca: read('ours', 'ca.crt') })).toEqual(['the certificate file holds no PEM certificate']);
     expect(certificatePairProblems({ cert: read('ours', 'server.crt'), key: Buffer.from('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'), ca: read('ours', 'ca.crt') })).toEqual([
       expect.stringContaining('the key does not parse'),
     ]);

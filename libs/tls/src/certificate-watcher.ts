@@ -119,7 +119,11 @@ export class CertificateWatcher {
   private read(): { material?: TlsMaterial; problems: string[] } {
     const contents: Buffer[] = [];
     const problems: string[] = [];
-    for (const [variable, file] of [['FALAJ_TLS_CERT_FILE', this.files.certFile], ['FALAJ_TLS_KEY_FILE', this.files.keyFile], ['FALAJ_TLS_CA_FILE', this.files.caFile]]) {
+    for (const [variable, file] of [
+      ['FALAJ_TLS_CERT_FILE', this.files.certFile],
+      ['FALAJ_TLS_KEY_FILE', this.files.keyFile],
+      ['FALAJ_TLS_CA_FILE', this.files.caFile],
+    ]) {
       try {
         contents.push(readFileSync(file));
       } catch (error) {

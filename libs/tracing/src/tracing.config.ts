@@ -12,7 +12,10 @@ export const tracingEnv = z.object({
   /** Zipkin's span intake, e.g. http://127.0.0.1:9411/api/v2/spans. */
   FALAJ_TRACE_ZIPKIN_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The service name spans carry; `falaj-<app>` by default. */
-  FALAJ_TRACE_SERVICE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  FALAJ_TRACE_SERVICE_NAME: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,100}$/)
+    .optional(),
   /** How long finished spans wait before they are sent as one batch. */
   FALAJ_TRACE_EXPORT_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
 });

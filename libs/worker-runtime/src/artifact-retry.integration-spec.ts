@@ -55,9 +55,15 @@ describe('ModelHost loading from a registry that is not up yet', () => {
       response.statusCode = 404;
       response.end();
     }).listen(port, '127.0.0.1');
-    const other = new ModelHost(new ArtifactCache(join(dir, 'b'), `http://127.0.0.1:${port}`, async () => 't'), {
-      executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true,
-    }, 1);
+    const other = new ModelHost(
+      new ArtifactCache(join(dir, 'b'), `http://127.0.0.1:${port}`, async () => 't'),
+      {
+        executionProviders: ['cpu'],
+        name: 'cpu',
+        hardwareAvailable: true,
+      },
+      1,
+    );
     await other.serve('acme', 'gone', { ...serving, artifact: { ...serving.artifact, sha256: 'f'.repeat(64) } });
     await new Promise((resolve) => setTimeout(resolve, 1500)); // longer than the first two backoffs
     expect(asked).toBe(1);

@@ -5,16 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import {
-  encodeDispatchEntry,
-  poolConsumerGroup,
-  poolStreamKey,
-  type DispatchReply,
-  type DispatchRequest,
-  type ModelSignature,
-  type ServingVersion,
-  type TensorPayload,
-} from '@falaj/contracts';
+import { encodeDispatchEntry, poolConsumerGroup, poolStreamKey, type DispatchReply, type DispatchRequest, type ModelSignature, type ServingVersion, type TensorPayload } from '@falaj/contracts';
 import { eventually, followReplies } from '@falaj/testing';
 import { ArtifactCache } from './artifact-cache';
 import { ModelHost } from './model-host';
@@ -172,7 +163,14 @@ describe('dynamic batching through the pool stream', () => {
 
   it('batches images of one size together and keeps images of another size apart', async () => {
     const before = host.states().find((s) => s.model === 'cls')?.stats?.executions ?? 0;
-    const sizes = [[48, 192], [48, 96], [48, 192], [48, 192], [48, 96], [48, 192]];
+    const sizes = [
+      [48, 192],
+      [48, 96],
+      [48, 192],
+      [48, 192],
+      [48, 96],
+      [48, 192],
+    ];
     const sent = sizes.map(([h, w], k) => request('cls', [fp32('x', [1, 3, h, w], (i) => ((i * (k + 3)) % 17) / 17)]));
     await sendAll(sent);
     for (const r of sent) {
@@ -215,7 +213,11 @@ describe('dynamic batching through the pool stream', () => {
     await sendAll([good[0], bad, good[1], good[2]]);
     const failed = await replyTo(bad.requestId);
     expect(failed).toMatchObject({ ok: false, status: 500, error: expect.stringMatching(/^model execution failed: .*idx=7/) });
-    const expected = [[10, 11], [40, 41, 20, 21], [30, 31]];
+    const expected = [
+      [10, 11],
+      [40, 41, 20, 21],
+      [30, 31],
+    ];
     for (const [i, r] of good.entries()) {
       const reply = await replyTo(r.requestId);
       if (!reply.ok) throw new Error(reply.error);
@@ -232,7 +234,14 @@ describe('dynamic batching through the pool stream', () => {
     const busyStream = poolStreamKey(prefix, busyPool);
     await redis.xgroup('CREATE', busyStream, poolConsumerGroup(prefix), '0', 'MKSTREAM');
     const busyReader = new Redis(REDIS_URL);
-    const busy = new PoolStreamServer(busyReader, redis, host, { prefix, pool: busyPool, workerId: 'busy-worker', concurrency: 64, readCount: 2, lease: { endpoint: { url: REDIS_URL }, ttlMs: 2000 } });
+    const busy = new PoolStreamServer(busyReader, redis, host, {
+      prefix,
+      pool: busyPool,
+      workerId: 'busy-worker',
+      concurrency: 64,
+      readCount: 2,
+      lease: { endpoint: { url: REDIS_URL }, ttlMs: 2000 },
+    });
     await busy.start();
     try {
       const sent = Array.from({ length: 10 }, (_, k) => request('cls', [fp32('x', [1, 3, 48, 192], (i) => ((i + k) % 5) / 5)]));
@@ -240,15 +249,11 @@ describe('dynamic batching through the pool stream', () => {
       for (const r of sent) tx.xadd(busyStream, '*', ...encodeDispatchEntry(r));
       await tx.exec();
       // Another worker of the pool asks right away: the busy one took only what its backlog allows.
-      const other = (await redis.xreadgroup('GROUP', poolConsumerGroup(prefix), 'other-worker', 'COUNT', 100, 'STREAMS', busyStream, '>')) as
-        | [string, [string, string[]][]][]
-        | null;
+      const other = (await redis.xreadgroup('GROUP', poolConsumerGroup(prefix), 'other-worker', 'COUNT', 100, 'STREAMS', busyStream, '>')) as [string, [string, string[]][]][] | null;
       const taken = other?.[0]?.[1].length ?? 0;
       expect(taken).toBeGreaterThanOrEqual(6);
       const servedHere = sent.length - taken;
-      await eventually('the busy worker answers what it took', async () =>
-        sent.filter((r) => replies.get(r.requestId)?.ok).length === servedHere ? true : undefined,
-      );
+      await eventually('the busy worker answers what it took', async () => (sent.filter((r) => replies.get(r.requestId)?.ok).length === servedHere ? true : undefined));
     } finally {
       await busy.stop();
       busyReader.disconnect();

@@ -13,7 +13,7 @@ describe('modelMemoryBudget', () => {
   const cuda = { executionProviders: [], name: 'cuda' as const, hardwareAvailable: true };
   const cpu = { executionProviders: [], name: 'cpu' as const, hardwareAvailable: false };
 
-  it('holds a CUDA worker\'s models to the GPU memory limit unless a budget is configured', () => {
+  it("holds a CUDA worker's models to the GPU memory limit unless a budget is configured", () => {
     expect(modelMemoryBudget(0, cuda, settings)).toBe(8e9);
     expect(modelMemoryBudget(1e9, cuda, settings)).toBe(1e9);
   });

@@ -4,10 +4,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Hardware } from '@falaj/contracts';
 
 /** An 82-byte ONNX model (`y = Identity(x)`, float[1]) used to prove a provider really runs. */
-const PROBE_MODEL = Buffer.from(
-  'CAgSC2ZhbGFqLXByb2JlOjsKEAoBeBIBeSIISWRlbnRpdHkSBXByb2JlWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQEQ==',
-  'base64',
-);
+const PROBE_MODEL = Buffer.from('CAgSC2ZhbGFqLXByb2JlOjsKEAoBeBIBeSIISWRlbnRpdHkSBXByb2JlWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQEQ==', 'base64');
 
 /** The CUDA provider's two libraries; libonnxruntime loads them from its own directory only. */
 export const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'] as const;
@@ -67,10 +64,7 @@ export async function detectExecutionProvider(hardware: Hardware, settings: Prov
     return { executionProviders, name: 'cuda', hardwareAvailable: true };
   } catch (error) {
     const missing = missingCudaLibraries();
-    const why =
-      missing.length > 0
-        ? `${missing.join(' and ')} not in ${ortBindingDir()} (run scripts/gpu/fetch-cuda-provider.sh); onnxruntime said: `
-        : '';
+    const why = missing.length > 0 ? `${missing.join(' and ')} not in ${ortBindingDir()} (run scripts/gpu/fetch-cuda-provider.sh); onnxruntime said: ` : '';
     return {
       executionProviders: ['cpu'],
       name: 'cpu',

@@ -44,11 +44,7 @@ export const DEFAULT_EXECUTION: ExecutionSettings = {
 };
 
 /** Built-in defaults, then the version's `serving` spec, then the worker's overrides. */
-export function resolveExecutionSettings(
-  serving: ServingSettings | undefined,
-  overrides: ExecutionOverrides = {},
-  defaults: ExecutionSettings = DEFAULT_EXECUTION,
-): ExecutionSettings {
+export function resolveExecutionSettings(serving: ServingSettings | undefined, overrides: ExecutionOverrides = {}, defaults: ExecutionSettings = DEFAULT_EXECUTION): ExecutionSettings {
   const b = serving?.batching ?? {};
   overrides = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const maxBatchSize = overrides.maxBatchSize ?? b.maxBatchSize ?? defaults.batching.maxBatchSize;
@@ -58,9 +54,7 @@ export function resolveExecutionSettings(
       maxBatchSize,
       maxQueueDelayMicros: overrides.maxQueueDelayMicros ?? b.maxQueueDelayMicros ?? defaults.batching.maxQueueDelayMicros,
       // Sizes above the maximum could never be formed.
-      preferredBatchSizes: [...new Set(b.preferredBatchSizes ?? defaults.batching.preferredBatchSizes)]
-        .filter((s) => s <= maxBatchSize)
-        .sort((x, y) => x - y),
+      preferredBatchSizes: [...new Set(b.preferredBatchSizes ?? defaults.batching.preferredBatchSizes)].filter((s) => s <= maxBatchSize).sort((x, y) => x - y),
     },
     instanceCount: overrides.instanceCount ?? serving?.instanceCount ?? defaults.instanceCount,
     intraOpThreads: overrides.intraOpThreads ?? serving?.intraOpThreads ?? defaults.intraOpThreads,

@@ -1,12 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import {
-  HEARTBEAT_INTERVAL_MS,
-  HEARTBEAT_TTL_MS,
-  poolWorkersKey,
-  workerHeartbeatKey,
-  type WorkerHeartbeat,
-} from '@falaj/contracts';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS, poolWorkersKey, workerHeartbeatKey, type WorkerHeartbeat } from '@falaj/contracts';
 
 /** Beats every second: the gateway reads model readiness, the router load, from these. */
 export class HeartbeatPublisher {

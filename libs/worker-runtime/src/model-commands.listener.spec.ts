@@ -25,7 +25,17 @@ describe('lifecycleVersions', () => {
   });
 
   it('is every target and the shadow with one', () => {
-    const deployment = { revision: 1, targets: [{ ...version(1), weight: 90 }, { ...version(2), weight: 10 }], shadow: version(3), hardware: 'cpu' as const, regions: [], slaP95Ms: null };
+    const deployment = {
+      revision: 1,
+      targets: [
+        { ...version(1), weight: 90 },
+        { ...version(2), weight: 10 },
+      ],
+      shadow: version(3),
+      hardware: 'cpu' as const,
+      regions: [],
+      slaP95Ms: null,
+    };
     expect(lifecycleVersions(event({ deployment })).map((v) => v.version)).toEqual([1, 2, 3]);
   });
 

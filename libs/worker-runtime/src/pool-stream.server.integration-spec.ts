@@ -4,16 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import {
-  encodeDispatchEntry,
-  entryBytes,
-  poolConsumerGroup,
-  poolStreamKey,
-  replyStreamKey,
-  workerLeaseKey,
-  type DispatchReply,
-  type DispatchRequest,
-} from '@falaj/contracts';
+import { encodeDispatchEntry, entryBytes, poolConsumerGroup, poolStreamKey, replyStreamKey, workerLeaseKey, type DispatchReply, type DispatchRequest } from '@falaj/contracts';
 import { PoolStreamBudget } from '@falaj/messaging';
 import { eventually, followReplies } from '@falaj/testing';
 import { ArtifactCache } from './artifact-cache';
@@ -83,9 +74,7 @@ describe(PoolStreamServer.name, () => {
   });
 
   it('reports the version ready after loading and warming it', () => {
-    expect(host.states()).toEqual([
-      expect.objectContaining({ tenantId: 'acme', model: 'mlp', version: 1, state: 'ready', provider: 'cpu', instances: 1, loads: 1 }),
-    ]);
+    expect(host.states()).toEqual([expect.objectContaining({ tenantId: 'acme', model: 'mlp', version: 1, state: 'ready', provider: 'cpu', instances: 1, loads: 1 })]);
   });
 
   it('claims requests that a dead worker of the pool left pending, and answers them', async () => {
@@ -101,7 +90,12 @@ describe(PoolStreamServer.name, () => {
     await redis.xreadgroup('GROUP', poolConsumerGroup(prefix), 'stalled-worker', 'COUNT', 10, 'STREAMS', stream, '>');
 
     server = new PoolStreamServer(reader, redis, host, {
-      prefix, pool, workerId: 'live-worker', concurrency: 2, lease: { endpoint: { url: REDIS_URL }, ttlMs: 400 }, reclaimEveryMs: 100,
+      prefix,
+      pool,
+      workerId: 'live-worker',
+      concurrency: 2,
+      lease: { endpoint: { url: REDIS_URL }, ttlMs: 400 },
+      reclaimEveryMs: 100,
     });
     await server.start();
     const reply = await replyTo(orphan.requestId);
@@ -137,8 +131,13 @@ describe(PoolStreamServer.name, () => {
     const sent = request({ version: 9 });
     await send(sent);
     expect(await replyTo(sent.requestId)).toMatchObject({
-      ok: false, status: 503, error: "model 'mlp' version 9 is not hosted on this worker",
-      dispatchId: sent.dispatchId, tenantId: 'acme', model: 'mlp', version: 9,
+      ok: false,
+      status: 503,
+      error: "model 'mlp' version 9 is not hosted on this worker",
+      dispatchId: sent.dispatchId,
+      tenantId: 'acme',
+      model: 'mlp',
+      version: 9,
     });
   });
 
@@ -212,7 +211,13 @@ describe(`${PoolStreamServer.name} with a slow or large model`, () => {
     // Two workers of one pool that hold leases of 400 ms, refreshed by their own threads.
     for (const [i, reader] of readers.entries()) {
       const server = new PoolStreamServer(reader, redis, host, {
-        prefix, pool, workerId: `worker-${i}`, concurrency: 4, lease: { endpoint: { url: REDIS_URL }, ttlMs: 400 }, reclaimEveryMs: 100, maxReplyBytes: 64 * 1024,
+        prefix,
+        pool,
+        workerId: `worker-${i}`,
+        concurrency: 4,
+        lease: { endpoint: { url: REDIS_URL }, ttlMs: 400 },
+        reclaimEveryMs: 100,
+        maxReplyBytes: 64 * 1024,
       });
       servers.push(server);
       await server.start();
@@ -243,7 +248,9 @@ describe(`${PoolStreamServer.name} with a slow or large model`, () => {
     await redis.xadd(stream, '*', ...encodeDispatchEntry(big));
     await redis.xadd(stream, '*', ...encodeDispatchEntry(fits));
     expect(await replyTo(big.requestId)).toMatchObject({
-      ok: false, status: 422, error: `the answer is ${64 * 1024 + 1} bytes, over the reply limit of ${64 * 1024} bytes: ask for fewer outputs or a smaller batch`,
+      ok: false,
+      status: 422,
+      error: `the answer is ${64 * 1024 + 1} bytes, over the reply limit of ${64 * 1024} bytes: ask for fewer outputs or a smaller batch`,
     });
     const reply = await replyTo(fits.requestId);
     expect(reply.ok && reply.outputs[0].data.length).toBe(64 * 1024);
@@ -307,10 +314,15 @@ describe(`${PoolStreamServer.name} and the pool stream's budget`, () => {
     return { bytes, requestId: slow.requestId };
   };
   const usageIs = (expected: { entries: number; bytes: number }) =>
-    eventually(`usage ${JSON.stringify(expected)}`, async () => {
-      const usage = await budget.usage(pool);
-      return usage.entries === expected.entries && usage.bytes === expected.bytes ? usage : undefined;
-    }, 10_000, 20);
+    eventually(
+      `usage ${JSON.stringify(expected)}`,
+      async () => {
+        const usage = await budget.usage(pool);
+        return usage.entries === expected.entries && usage.bytes === expected.bytes ? usage : undefined;
+      },
+      10_000,
+      20,
+    );
   const drained = () => usageIs({ entries: 0, bytes: 0 });
 
   beforeAll(async () => {
@@ -338,7 +350,7 @@ describe(`${PoolStreamServer.name} and the pool stream's budget`, () => {
     await drained();
   });
 
-  it('takes exactly a served entry\'s bytes off', async () => {
+  it("takes exactly a served entry's bytes off", async () => {
     const held = await holdOne();
     const served = request('fast');
     await enqueue(encodeDispatchEntry(served));

@@ -147,9 +147,8 @@ export class PoolStreamServer {
         continue;
       }
       try {
-        const reply = (await this.reader.callBuffer(
-          'XREADGROUP', 'GROUP', this.group, this.options.workerId, 'COUNT', free, 'BLOCK', 1000, 'STREAMS', this.key, '>',
-        )) as [Buffer, StreamEntry[]][] | null;
+        const reply = (await this.reader.callBuffer('XREADGROUP', 'GROUP', this.group, this.options.workerId, 'COUNT', free, 'BLOCK', 1000, 'STREAMS', this.key, '>')) as
+          [Buffer, StreamEntry[]][] | null;
         if (!reply) continue;
         for (const [, entries] of reply) for (const entry of entries) this.dispatch(entry);
       } catch (error) {
@@ -194,9 +193,13 @@ export class PoolStreamServer {
     }
     // The worker's span of the request, under the dispatch span that sent it (only for a caller that traces).
     const tracer = tracing();
-    const span = tracer.enabled && request.traceparent !== undefined
-      ? tracer.startSpan('serve', request.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'falaj.model': request.model, 'falaj.version': request.version, 'falaj.worker': this.options.workerId } })
-      : undefined;
+    const span =
+      tracer.enabled && request.traceparent !== undefined
+        ? tracer.startSpan('serve', request.traceparent, {
+            kind: SpanKind.CONSUMER,
+            attributes: { 'falaj.model': request.model, 'falaj.version': request.version, 'falaj.worker': this.options.workerId },
+          })
+        : undefined;
     if (span) requestSpans.set(request, span);
     const reply = await this.execute(request);
     this.observe(id, request, reply.ok ? 200 : reply.status, reply.ok ? reply.computeMs : undefined, recordedTraceId(span));

@@ -26,14 +26,19 @@ describe('a Redis restart under a dispatch (PoolDispatcher, PoolStreamServer)', 
 
   const startRedis = async () => {
     server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await eventually('redis-server up', async () => {
-      const probe = createRedis({ url: `redis://127.0.0.1:${port}` }, 'probe');
-      try {
-        return (await probe.ping()) === 'PONG' ? true : undefined;
-      } finally {
-        probe.disconnect();
-      }
-    }, 10_000, 100);
+    await eventually(
+      'redis-server up',
+      async () => {
+        const probe = createRedis({ url: `redis://127.0.0.1:${port}` }, 'probe');
+        try {
+          return (await probe.ping()) === 'PONG' ? true : undefined;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      10_000,
+      100,
+    );
   };
   const stopRedis = async () => {
     const running = server;
@@ -76,7 +81,11 @@ describe('a Redis restart under a dispatch (PoolDispatcher, PoolStreamServer)', 
     dispatcher = new PoolDispatcher(connect('gw'), connect('gw:replies'), 'rr', 'gw-1');
     await dispatcher.start();
     worker = new PoolStreamServer(connect('worker:reader'), connect('worker'), host, {
-      prefix: 'rr', pool: 'cpu.ae', workerId: 'w1', concurrency: 4, lease: { endpoint: { url: `redis://127.0.0.1:${port}` }, ttlMs: 2000 },
+      prefix: 'rr',
+      pool: 'cpu.ae',
+      workerId: 'w1',
+      concurrency: 4,
+      lease: { endpoint: { url: `redis://127.0.0.1:${port}` }, ttlMs: 2000 },
     });
     await worker.start();
   }, 30_000);
@@ -93,7 +102,10 @@ describe('a Redis restart under a dispatch (PoolDispatcher, PoolStreamServer)', 
     await expect(dispatcher.dispatch('cpu.ae', request('before'), 10_000)).resolves.toMatchObject({ ok: true, requestId: 'before' });
 
     holdNext = true;
-    const inFlight = dispatcher.dispatch('cpu.ae', request('in-flight'), 30_000).then(() => 'answered', (error: unknown) => error);
+    const inFlight = dispatcher.dispatch('cpu.ae', request('in-flight'), 30_000).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
     await eventually('the worker runs it', async () => (ran.includes('in-flight') ? true : undefined), 5000, 20);
     const restartedAt = Date.now();
     await stopRedis();
@@ -104,17 +116,25 @@ describe('a Redis restart under a dispatch (PoolDispatcher, PoolStreamServer)', 
     expect(Date.now() - restartedAt).toBeLessThan(3000);
 
     // While Redis is away, a new call is refused as retryable too, never left waiting.
-    const whileAway = await dispatcher.dispatch('cpu.ae', request('while-away'), 30_000).then(() => 'answered', (error: unknown) => error);
+    const whileAway = await dispatcher.dispatch('cpu.ae', request('while-away'), 30_000).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
     expect(whileAway).toMatchObject({ status: 503, retryAfterSeconds: 1 });
 
     await startRedis();
     held?.(); // the worker finishes the old call: its answer has nowhere to go, and nothing waits for it
     const back = Date.now();
     // The worker makes its consumer group again on NOGROUP, the dispatcher its reply stream on reconnecting.
-    const answered = await eventually('answered again after the restart', async () => {
-      const reply = await dispatcher.dispatch('cpu.ae', request(`after-${Date.now()}`), 3000).catch(() => undefined);
-      return reply?.ok ? reply : undefined;
-    }, 15_000, 100);
+    const answered = await eventually(
+      'answered again after the restart',
+      async () => {
+        const reply = await dispatcher.dispatch('cpu.ae', request(`after-${Date.now()}`), 3000).catch(() => undefined);
+        return reply?.ok ? reply : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(answered.ok).toBe(true);
     expect(Date.now() - back).toBeLessThan(10_000);
   }, 60_000);

@@ -27,7 +27,7 @@ describe(ThreadRunner.name, () => {
       }
     });
 
-    it('rejects with onnxruntime\'s message when the run fails, and keeps serving', async () => {
+    it("rejects with onnxruntime's message when the run fails, and keeps serving", async () => {
       const runner = await ThreadRunner.create(MLP, {});
       try {
         await expect(runner.run({ input: new Tensor('float32', new Float32Array(5), [1, 5]) })).rejects.toThrow(/input/i);

@@ -95,7 +95,7 @@ export class ThreadRunner implements InstanceRunner {
       if (!Array.isArray(data)) {
         // A view may sit in a larger buffer (a Redis reply, Node's pool): send a compact copy.
         data = (data as Float32Array).slice();
-        transfer.push((data).buffer as ArrayBuffer);
+        transfer.push(data.buffer as ArrayBuffer);
       }
       return { name, type: tensor.type, dims: tensor.dims, data };
     });
@@ -104,9 +104,7 @@ export class ThreadRunner implements InstanceRunner {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, feeds: wire, fetches }, transfer);
     });
-    return Object.fromEntries(
-      (reply.outputs ?? []).map((t) => [t.name, new Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]),
-    );
+    return Object.fromEntries((reply.outputs ?? []).map((t) => [t.name, new Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
   }
 
   async release(): Promise<void> {

@@ -11,7 +11,10 @@ describe(warmupBytes.name, () => {
       outputs: [],
     };
     expect(warmupBytes(signature)).toBe(16 + 16);
-    expect(Object.values(warmupFeeds(signature)).map((t) => t.dims)).toEqual([[1, 4], [2, 1]]);
+    expect(Object.values(warmupFeeds(signature)).map((t) => t.dims)).toEqual([
+      [1, 4],
+      [2, 1],
+    ]);
   });
 
   it('sizes the [65536, 65536, 65536] input of a hostile model far over any warm-up limit', () => {

@@ -21,7 +21,10 @@ const schema = z.object({
   FALAJ_REGION: envRegion.default('ae'),
   FALAJ_REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('https://127.0.0.1:8081'),
   FALAJ_MODEL_CACHE_DIR: z.string().min(1).default('.local/model-cache'),
-  FALAJ_WORKER_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/).optional(),
+  FALAJ_WORKER_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{1,100}$/)
+    .optional(),
   /** Requests one worker holds at once (queued in its batchers or running); the batchers need many to batch. */
   FALAJ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(4096).default(64),
   /**
@@ -33,7 +36,12 @@ const schema = z.object({
   /** Most requests waiting in the batchers before the worker reads more; bounds one XREADGROUP too. */
   FALAJ_STREAM_READ_COUNT: z.coerce.number().int().min(1).max(4096).default(32),
   /** The largest answer a worker sends, its outputs' bytes; a larger one is answered 422 for that request only. */
-  FALAJ_MAX_REPLY_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(DEFAULT_MAX_REPLY_BYTES),
+  FALAJ_MAX_REPLY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(DEFAULT_MAX_REPLY_BYTES),
   /** onnxruntime intra-op threads per session; 0 lets onnxruntime choose. */
   FALAJ_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   // Operator overrides of every model's serving spec on this worker; unset = the spec, then Triton's defaults.
@@ -50,7 +58,11 @@ const schema = z.object({
    * Largest warm-up feed (all of a model's inputs at their declared shape, dynamic dims as 1), in
    * bytes; a model whose feed is larger is served without a warm-up run (default 64 MiB).
    */
-  FALAJ_WARMUP_MAX_BYTES: z.coerce.number().int().min(0).default(64 * 1024 ** 2),
+  FALAJ_WARMUP_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(64 * 1024 ** 2),
   /** A session's estimated cost = artifact bytes × this (weights, their optimised copies, arena headroom). */
   FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
   /** How long a version taken out of the plan keeps serving (gateways may still route to it), in ms. */

@@ -69,7 +69,12 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     this.pool = joins ? poolName(config.hardware, config.region) : null;
     const cache = new ArtifactCache(config.modelCacheDir, config.registryUrl, () => this.serviceToken.get());
     // Read at scrape time: `this.host` exists by the first scrape.
-    this.metrics = new WorkerMetrics(appMetrics, this.pool ?? 'none', () => this.host.states(), () => this.host.memoryBudgetBytes);
+    this.metrics = new WorkerMetrics(
+      appMetrics,
+      this.pool ?? 'none',
+      () => this.host.states(),
+      () => this.host.memoryBudgetBytes,
+    );
     // GPU gauges only where a GPU answered the probe: without one, nvidia-smi is never run.
     if (config.hardware === 'gpu' && provider.hardwareAvailable) new GpuMetrics(appMetrics);
     this.host = new ModelHost(cache, provider, config.intraOpThreads, {
@@ -100,8 +105,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     if (!this.pool) {
       this.logger.error(
         { hardware: this.config.hardware, reason: this.provider.reason },
-        `NOT joining the ${this.config.hardware} pool: ${this.provider.reason}. ` +
-          'Set FALAJ_GPU_ALLOW_CPU_FALLBACK=true to serve it on the CPU instead.',
+        `NOT joining the ${this.config.hardware} pool: ${this.provider.reason}. ` + 'Set FALAJ_GPU_ALLOW_CPU_FALLBACK=true to serve it on the CPU instead.',
       );
       return;
     }
@@ -161,10 +165,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     this.heartbeat.start();
     this.joined = true;
     const states = this.host.states();
-    this.logger.log(
-      { pool, versions: states.length, ready: states.filter((m) => m.state === 'ready').length, waitedMs: Math.round(performance.now() - started) },
-      'versions loaded: joined the pool',
-    );
+    this.logger.log({ pool, versions: states.length, ready: states.filter((m) => m.state === 'ready').length, waitedMs: Math.round(performance.now() - started) }, 'versions loaded: joined the pool');
   }
 
   /** For readiness: Redis answers (the pool stream, the heartbeats, the replies). */

@@ -56,17 +56,39 @@ export function registerAudit(program: Command, rt: Runtime): void {
     .description("the audit log, newest first: the tenant's own calls (the platform admin's: every tenant's); pages, or an NDJSON/CSV export")
     .action(async (options: AuditOptions) => {
       const query = {
-        model: options.model, version: options.version, status: options.status, protocol: options.protocol, from: options.from, to: options.to,
-        requestId: options.requestId, tenant: options.tenant, cursor: options.cursor,
+        model: options.model,
+        version: options.version,
+        status: options.status,
+        protocol: options.protocol,
+        from: options.from,
+        to: options.to,
+        requestId: options.requestId,
+        tenant: options.tenant,
+        cursor: options.cursor,
       };
       if (options.format !== undefined) return exportAudit(rt, { ...query, limit: options.limit, format: options.format }, options);
       if (options.output !== undefined) throw CliError.usage('--output writes an export', 'add --format ndjson or --format csv');
-      const page = await rt.client().json<{ records: AuditRecord[]; nextCursor: string | null }>('GET', '/admin/audit', { query: { ...query, limit: options.limit ?? '50' }, what: 'read the audit log' });
-      rt.print(page, () =>
-        renderTable(
-          ['when', 'tenant', 'model', 'version', 'protocol', 'status', 'ms', 'pool', 'subject', 'request id'],
-          page.records.map((r) => [r.occurredAt, r.tenantId, r.model, r.version, r.protocol, r.error ? `${r.status} ${r.error.slice(0, 40)}` : r.status, short(r.latencyMs, 1), r.pool, r.subject, r.requestId]),
-        ) + (page.nextCursor ? `\nmore: the same command with --cursor ${page.nextCursor}` : ''),
+      const page = await rt
+        .client()
+        .json<{ records: AuditRecord[]; nextCursor: string | null }>('GET', '/admin/audit', { query: { ...query, limit: options.limit ?? '50' }, what: 'read the audit log' });
+      rt.print(
+        page,
+        () =>
+          renderTable(
+            ['when', 'tenant', 'model', 'version', 'protocol', 'status', 'ms', 'pool', 'subject', 'request id'],
+            page.records.map((r) => [
+              r.occurredAt,
+              r.tenantId,
+              r.model,
+              r.version,
+              r.protocol,
+              r.error ? `${r.status} ${r.error.slice(0, 40)}` : r.status,
+              short(r.latencyMs, 1),
+              r.pool,
+              r.subject,
+              r.requestId,
+            ]),
+          ) + (page.nextCursor ? `\nmore: the same command with --cursor ${page.nextCursor}` : ''),
       );
     });
 }

@@ -45,7 +45,8 @@ export function registerDeploy(program: Command, rt: Runtime): void {
       let candidate: number | undefined;
       if (options.version) candidate = resolve(options.version);
       else candidate = [...versions].reverse().find((v) => v.stage !== 'production' && v.stage !== 'archived')?.version;
-      if (candidate === undefined) throw CliError.usage(`model '${model}' has no version to deploy that is not already production or archived`, 'push one (`falaj models push FILE`) or name it with --version');
+      if (candidate === undefined)
+        throw CliError.usage(`model '${model}' has no version to deploy that is not already production or archived`, 'push one (`falaj models push FILE`) or name it with --version');
 
       let targets: { version: number; weight: number }[];
       if (options.canary === undefined) {

@@ -88,9 +88,13 @@ export function registerInfer(program: Command, rt: Runtime): void {
       }
       const response = JSON.parse(answer.body.toString('utf8')) as InferResponse;
       const pool = answer.headers['x-falaj-pool'];
-      rt.print(response, () =>
-        renderTable(['output', 'datatype', 'shape', 'data'], response.outputs.map((o) => [o.name, o.datatype, `[${o.shape.join(',')}]`, preview(o.data)])) +
-        `\n${response.model_name} v${response.model_version ?? '?'}${pool ? ` on ${String(pool)}` : ''}`,
+      rt.print(
+        response,
+        () =>
+          renderTable(
+            ['output', 'datatype', 'shape', 'data'],
+            response.outputs.map((o) => [o.name, o.datatype, `[${o.shape.join(',')}]`, preview(o.data)]),
+          ) + `\n${response.model_name} v${response.model_version ?? '?'}${pool ? ` on ${String(pool)}` : ''}`,
       );
     });
 }

@@ -24,7 +24,10 @@ export interface JobView {
 export const JOB_FINISHED = ['completed', 'failed', 'cancelled'];
 
 export function renderJob(j: JobView): string {
-  return renderTable(['job', 'model', 'state', 'rows', 'failed', 'ETA'], [[j.id, `${j.model} v${j.version}`, j.state, `${j.processed}/${j.total}`, j.failed, JOB_FINISHED.includes(j.state) ? '-' : duration(j.etaSeconds)]]);
+  return renderTable(
+    ['job', 'model', 'state', 'rows', 'failed', 'ETA'],
+    [[j.id, `${j.model} v${j.version}`, j.state, `${j.processed}/${j.total}`, j.failed, JOB_FINISHED.includes(j.state) ? '-' : duration(j.etaSeconds)]],
+  );
 }
 
 /** Polls the job until it ends, with a bar of rows answered (on a terminal); exit 6 unless it completed. */

@@ -23,7 +23,8 @@ export function registerJobsResults(jobs: Command, rt: Runtime): void {
     .action(async (id: string, options: { output?: string }) => {
       const client = rt.client();
       const response = await client.open('GET', `/v2/batch/jobs/${seg(id)}/results`, { what: `read the results of job ${id}`, headers: { accept: 'application/x-ndjson' } });
-      if (response.statusCode >= 400) throw client.refusal({ status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) }, `read the results of job ${id}`);
+      if (response.statusCode >= 400)
+        throw client.refusal({ status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) }, `read the results of job ${id}`);
       // Streamed: a job's results may be far larger than memory.
       if (options.output) return void (await pipeline(response.body, createWriteStream(options.output)));
       if (rt.json) return void (await pipeline(response.body, process.stdout, { end: false }));

@@ -36,7 +36,10 @@ export function loadOf(records: AuditRecord[], now: number, windowSeconds: numbe
   }
   return [...groups.values()]
     .map((rows) => {
-      const latencies = rows.map((r) => r.latencyMs).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+      const latencies = rows
+        .map((r) => r.latencyMs)
+        .filter((v): v is number => typeof v === 'number')
+        .sort((a, b) => a - b);
       return {
         model: rows[0].model,
         version: rows[0].version,

@@ -43,7 +43,7 @@ export function registerLogin(program: Command, rt: Runtime): void {
   program
     .command('login')
     .description('sign in with an OAuth2 client (client credentials) and keep the credential (mode 600) for the other commands')
-    .option('--issuer <url>', 'the OAuth2 issuer (FALAJ_ISSUER_URL; the registry\'s built-in one by default)')
+    .option('--issuer <url>', "the OAuth2 issuer (FALAJ_ISSUER_URL; the registry's built-in one by default)")
     .option('--client-id <id>', 'the client id (FALAJ_CLIENT_ID)')
     .option('--client-secret-file <file>', 'read the client secret from a file')
     .option('--client-secret-stdin', 'read the client secret from standard input')
@@ -74,7 +74,11 @@ export function registerLogin(program: Command, rt: Runtime): void {
       }
       const grants = metadata.grant_types_supported ?? ['client_credentials'];
       if (!grants.includes('client_credentials')) {
-        throw new CliError(`the issuer ${issuer} does not offer the client-credentials grant (it offers ${grants.join(', ')})`, EXIT.refused, 'use a client of an issuer that does: the built-in one does');
+        throw new CliError(
+          `the issuer ${issuer} does not offer the client-credentials grant (it offers ${grants.join(', ')})`,
+          EXIT.refused,
+          'use a client of an issuer that does: the built-in one does',
+        );
       }
       const tokenEndpoint = metadata.token_endpoint ?? `${issuer}/oauth2/token`;
       const token = await fetchToken(tokenEndpoint, clientId, clientSecret, options.scope, dispatcher);
@@ -88,10 +92,25 @@ export function registerLogin(program: Command, rt: Runtime): void {
       } catch (error) {
         throw CliError.fromNetwork(error, gateway);
       }
-      if (status === 401) throw new CliError(`the gateway ${gateway} refused the token of ${issuer}`, EXIT.auth, 'the gateway does not trust this issuer: check --issuer against the gateway\'s FALAJ_ISSUER_URL / FALAJ_TRUSTED_ISSUERS');
+      if (status === 401)
+        throw new CliError(
+          `the gateway ${gateway} refused the token of ${issuer}`,
+          EXIT.auth,
+          "the gateway does not trust this issuer: check --issuer against the gateway's FALAJ_ISSUER_URL / FALAJ_TRUSTED_ISSUERS",
+        );
       if (status >= 500) throw new CliError(`the gateway ${gateway} answered HTTP ${status}`, EXIT.unavailable, 'retry once the apps are up');
 
-      writeCredential(rt.configDir, { gateway, issuer, tokenEndpoint, clientId, clientSecret, ...(options.scope ? { scope: options.scope } : {}), ...(caFile ? { caFile } : {}), accessToken: token.accessToken, expiresAt: token.expiresAt });
+      writeCredential(rt.configDir, {
+        gateway,
+        issuer,
+        tokenEndpoint,
+        clientId,
+        clientSecret,
+        ...(options.scope ? { scope: options.scope } : {}),
+        ...(caFile ? { caFile } : {}),
+        accessToken: token.accessToken,
+        expiresAt: token.expiresAt,
+      });
       const claims = claimsOf(token.accessToken);
       const view = {
         gateway,
@@ -105,13 +124,16 @@ export function registerLogin(program: Command, rt: Runtime): void {
         credentialFile: credentialFile(rt.configDir),
       };
       rt.print(view, () =>
-        renderTable(['signed in', ''], [
-          ['gateway', gateway],
-          ['client', `${clientId} (tenant ${view.tenant ?? '-'}, residency ${view.residency ?? '-'})`],
-          ['scopes', view.scopes.join(' ')],
-          ['token until', view.expiresAt],
-          ['kept in', `${view.credentialFile} (mode 600)`],
-        ]),
+        renderTable(
+          ['signed in', ''],
+          [
+            ['gateway', gateway],
+            ['client', `${clientId} (tenant ${view.tenant ?? '-'}, residency ${view.residency ?? '-'})`],
+            ['scopes', view.scopes.join(' ')],
+            ['token until', view.expiresAt],
+            ['kept in', `${view.credentialFile} (mode 600)`],
+          ],
+        ),
       );
     });
 }

@@ -18,8 +18,20 @@ export function registerModelsList(models: Command, rt: Runtime): void {
     .option('--limit <n>', 'at most this many', '100')
     .action(async (options: { stage?: string; limit: string }) => {
       const page = await rt.client().json<{ models: ModelView[]; total: number }>('GET', '/admin/models', { query: { stage: options.stage, limit: options.limit }, what: 'list models' });
-      rt.print(page, () =>
-        renderTable(['model', 'owner', 'labels', 'created'], page.models.map((m) => [m.name, m.owner, Object.entries(m.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(' '), m.createdAt])) + `\n${page.total} model(s)`,
+      rt.print(
+        page,
+        () =>
+          renderTable(
+            ['model', 'owner', 'labels', 'created'],
+            page.models.map((m) => [
+              m.name,
+              m.owner,
+              Object.entries(m.labels ?? {})
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+              m.createdAt,
+            ]),
+          ) + `\n${page.total} model(s)`,
       );
     });
 }

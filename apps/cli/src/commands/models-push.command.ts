@@ -76,9 +76,13 @@ export function registerModelsPush(models: Command, rt: Runtime): void {
           },
         })
         .finally(() => bar.stop());
-      rt.print({ modelCreated: created, ...version }, () =>
-        renderTable(['model', 'version', 'stage', 'size', 'sha256', 'parameters'], [[version.model, version.version, version.stage, `${version.sizeBytes} B`, version.sha256.slice(0, 12), version.parameterCount]]) +
-        `\n${created ? `created model '${name}'; ` : ''}next: falaj versions promote ${name} ${version.version}`,
+      rt.print(
+        { modelCreated: created, ...version },
+        () =>
+          renderTable(
+            ['model', 'version', 'stage', 'size', 'sha256', 'parameters'],
+            [[version.model, version.version, version.stage, `${version.sizeBytes} B`, version.sha256.slice(0, 12), version.parameterCount]],
+          ) + `\n${created ? `created model '${name}'; ` : ''}next: falaj versions promote ${name} ${version.version}`,
       );
     });
 }

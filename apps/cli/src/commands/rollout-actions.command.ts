@@ -19,7 +19,10 @@ export function registerRolloutActions(rollout: Command, rt: Runtime): void {
       .action(async (model: string, id: string | undefined, options: { reason?: string }) => {
         const client = rt.client();
         const target = id ?? (await rolloutOf(client, model, undefined, true)).id;
-        const r = await client.json<RolloutView>('POST', `/admin/models/${seg(model)}/rollouts/${seg(target)}/${action}`, { json: options.reason ? { reason: options.reason } : {}, what: `${action} rollout ${target} of '${model}'` });
+        const r = await client.json<RolloutView>('POST', `/admin/models/${seg(model)}/rollouts/${seg(target)}/${action}`, {
+          json: options.reason ? { reason: options.reason } : {},
+          what: `${action} rollout ${target} of '${model}'`,
+        });
         rt.print(r, () => renderRollout(r));
       });
   }

@@ -34,7 +34,11 @@ export function registerRolloutStart(rollout: Command, rt: Runtime): void {
     .action(async (model: string, options: StartOptions) => {
       const steps = options.steps?.split(',').map((s) => number('--steps', s.trim())!);
       const analysis = Object.fromEntries(
-        Object.entries({ maxErrorRate: number('--max-error-rate', options.maxErrorRate), maxP95Ms: number('--max-p95-ms', options.maxP95Ms), minRequests: number('--min-requests', options.minRequests) }).filter(([, v]) => v !== undefined),
+        Object.entries({
+          maxErrorRate: number('--max-error-rate', options.maxErrorRate),
+          maxP95Ms: number('--max-p95-ms', options.maxP95Ms),
+          minRequests: number('--min-requests', options.minRequests),
+        }).filter(([, v]) => v !== undefined),
       );
       const body = {
         canary: /^\d+$/.test(options.canary) ? Number(options.canary) : options.canary,
@@ -48,5 +52,4 @@ export function registerRolloutStart(rollout: Command, rt: Runtime): void {
       if (options.watch) return watchRollout(rt, client, model, started.id, interval(options.interval));
       rt.print(started, () => `${renderRollout(started)}\nfollow it: falaj rollout status ${model} ${started.id} --watch`);
     });
-
 }

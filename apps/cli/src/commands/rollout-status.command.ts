@@ -18,5 +18,4 @@ export function registerRolloutStatus(rollout: Command, rt: Runtime): void {
       if (options.watch) return watchRollout(rt, client, model, r.id, interval(options.interval));
       rt.print(r, () => renderRollout(r));
     });
-
 }

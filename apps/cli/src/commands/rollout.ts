@@ -55,9 +55,18 @@ export function renderRollout(r: RolloutView): string {
     ['why', r.reason || '-'],
   ];
   if (r.live) {
-    rows.push(['canary', metricsLine(r.live.canary)], ['baseline', metricsLine(r.live.baseline)], ['canary load', r.live.canaryLoad.state], ['verdict', `${r.live.verdict.action}: ${r.live.verdict.reason}`]);
+    rows.push(
+      ['canary', metricsLine(r.live.canary)],
+      ['baseline', metricsLine(r.live.baseline)],
+      ['canary load', r.live.canaryLoad.state],
+      ['verdict', `${r.live.verdict.action}: ${r.live.verdict.reason}`],
+    );
   }
   let out = renderTable([], rows);
-  if (r.events?.length) out += `\n${renderTable(['when', 'event', 'share', 'reason'], r.events.map((e) => [e.occurredAt, e.type, `${e.canaryWeight} %`, e.reason]))}`;
+  if (r.events?.length)
+    out += `\n${renderTable(
+      ['when', 'event', 'share', 'reason'],
+      r.events.map((e) => [e.occurredAt, e.type, `${e.canaryWeight} %`, e.reason]),
+    )}`;
   return out;
 }

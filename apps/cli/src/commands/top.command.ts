@@ -25,7 +25,7 @@ export function registerTop(program: Command, rt: Runtime): void {
     .option('--interval <seconds>', 'how often it is redrawn', '2')
     .option('--model <name>', 'only this model')
     .option('--once', 'print once and exit (for scripts)')
-    .description("live per-model load of the tenant (req/s, errors, p50/p95/p99 by version), from its audit log; needs audit:read")
+    .description('live per-model load of the tenant (req/s, errors, p50/p95/p99 by version), from its audit log; needs audit:read')
     .action(async (options: TopOptions) => {
       const windowSeconds = Number(options.window);
       const intervalMs = Number(options.interval) * 1000;

@@ -37,7 +37,7 @@ describe('forwardedRequestHeaders', () => {
     });
   });
 
-  it("sets X-Forwarded-* and the request id itself, whatever the client sent", () => {
+  it('sets X-Forwarded-* and the request id itself, whatever the client sent', () => {
     const headers = forwardedRequestHeaders(
       { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil', 'x-request-id': 'client-chosen', forwarded: 'for=6.6.6.6' },
       facts,
@@ -48,8 +48,17 @@ describe('forwardedRequestHeaders', () => {
   it('drops hop-by-hop, cookies, the host, proxy credentials and anything not listed', () => {
     const headers = forwardedRequestHeaders(
       {
-        host: 'gateway', connection: 'keep-alive', 'keep-alive': '5', te: 'trailers', 'transfer-encoding': 'chunked', upgrade: 'h2c',
-        cookie: 'a=b', 'proxy-authorization': 'Basic x', 'x-real-ip': '6.6.6.6', 'x-falaj-tenant': 'other', 'x-internal': '1',
+        host: 'gateway',
+        connection: 'keep-alive',
+        'keep-alive': '5',
+        te: 'trailers',
+        'transfer-encoding': 'chunked',
+        upgrade: 'h2c',
+        cookie: 'a=b',
+        'proxy-authorization': 'Basic x',
+        'x-real-ip': '6.6.6.6',
+        'x-falaj-tenant': 'other',
+        'x-internal': '1',
       },
       facts,
     );
@@ -64,9 +73,20 @@ describe('forwardedRequestHeaders', () => {
 describe('returnedResponseHeaders', () => {
   it("passes back the body's description, caching, redirects and the async-job headers", () => {
     const kept = {
-      'content-type': 'text/event-stream', 'content-length': '3', 'content-encoding': 'gzip', 'content-disposition': 'attachment',
-      'cache-control': 'no-cache', pragma: 'no-cache', etag: '"e"', 'last-modified': 'x', location: '/v2/batch/jobs/1',
-      'retry-after': '1', 'preference-applied': 'respond-async', 'www-authenticate': 'Bearer', 'x-content-sha256': 'ab', 'x-request-id': 'r',
+      'content-type': 'text/event-stream',
+      'content-length': '3',
+      'content-encoding': 'gzip',
+      'content-disposition': 'attachment',
+      'cache-control': 'no-cache',
+      pragma: 'no-cache',
+      etag: '"e"',
+      'last-modified': 'x',
+      location: '/v2/batch/jobs/1',
+      'retry-after': '1',
+      'preference-applied': 'respond-async',
+      'www-authenticate': 'Bearer',
+      'x-content-sha256': 'ab',
+      'x-request-id': 'r',
     };
     expect(returnedResponseHeaders(kept)).toEqual(kept);
   });
@@ -74,8 +94,17 @@ describe('returnedResponseHeaders', () => {
   it('drops hop-by-hop, the server, cookies and anything internal', () => {
     expect(
       returnedResponseHeaders({
-        connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'proxy-authenticate': 'Basic', trailer: 'x',
-        server: 'registry', 'x-powered-by': 'x', 'set-cookie': ['a=b'], 'x-internal-database': 'postgres://…', date: 'now', 'content-type': 'application/json',
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        'proxy-authenticate': 'Basic',
+        trailer: 'x',
+        server: 'registry',
+        'x-powered-by': 'x',
+        'set-cookie': ['a=b'],
+        'x-internal-database': 'postgres://…',
+        date: 'now',
+        'content-type': 'application/json',
       }),
     ).toEqual({ 'content-type': 'application/json' });
   });

@@ -6,11 +6,7 @@
  * client learns it at once rather than trusting a retry that cannot be kept. PUT and DELETE are
  * idempotent by their meaning; the header is ignored there, as on GET.
  */
-const SECRET_ANSWERS: readonly RegExp[] = [
-  /^\/admin\/kafka\/token$/,
-  /^\/admin\/tenants\/[^/]+\/api-keys$/,
-  /^\/admin\/tenants\/[^/]+\/clients$/,
-];
+const SECRET_ANSWERS: readonly RegExp[] = [/^\/admin\/kafka\/token$/, /^\/admin\/tenants\/[^/]+\/api-keys$/, /^\/admin\/tenants\/[^/]+\/clients$/];
 
 export type ProxiedIdempotency = { kind: 'applies' } | { kind: 'ignored' } | { kind: 'refused'; message: string };
 

@@ -73,8 +73,7 @@ async function forward(request: FastifyRequest & AuthenticatedRequest, reply: Fa
   const traceparent = tracing().traceparentOf(requestTrace(request));
   if (traceparent !== undefined) headers[TRACEPARENT_HEADER] = traceparent;
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'DELETE';
-  const send = (body: Readable | undefined) =>
-    undiciRequest(`${deps.registryUrl}${path}`, { method: request.method as 'GET', headers, body }).catch(() => null);
+  const send = (body: Readable | undefined) => undiciRequest(`${deps.registryUrl}${path}`, { method: request.method as 'GET', headers, body }).catch(() => null);
 
   const key = request.headers[IDEMPOTENCY_KEY_HEADER];
   const rule = key === undefined ? { kind: 'ignored' as const } : proxiedIdempotency(request.method, path);

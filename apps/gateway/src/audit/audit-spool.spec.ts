@@ -10,7 +10,10 @@ const line = (requestId: string): SpooledEvent => {
   const event = auditEventOf({ ...facts, requestId });
   return { value: JSON.stringify(event), key: requestId, tenantId: 'acme', region: event.residencyRegion };
 };
-const segments = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort();
 
 describe(AuditSpool.name, () => {
   let dir: string;
@@ -24,7 +27,12 @@ describe(AuditSpool.name, () => {
       const entries = await spool.append([line('a'), line('b')]);
       expect(entries.map((e) => e.key)).toEqual(['a', 'b']);
       const text = readFileSync(join(dir, segments(dir)[0]), 'utf8');
-      expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).requestId)).toEqual(['a', 'b']);
+      expect(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).requestId),
+      ).toEqual(['a', 'b']);
       expect(spool.state).toMatchObject({ bytes: Buffer.byteLength(text), events: 2, writable: true });
       await spool.close();
     });

@@ -57,7 +57,10 @@ export class AuditSpool {
   static async open(dir: string, maxBytes: number): Promise<SpoolOpened> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await takeLock(dir);
-    const seqs = (await readdir(dir)).map(segmentSeq).filter((s): s is number => s !== null).sort((a, b) => a - b);
+    const seqs = (await readdir(dir))
+      .map(segmentSeq)
+      .filter((s): s is number => s !== null)
+      .sort((a, b) => a - b);
     const spool = new AuditSpool(dir, maxBytes, (seqs.at(-1) ?? 0) + 1);
     const replayed: SpoolEntry[] = [];
     let skipped = 0;

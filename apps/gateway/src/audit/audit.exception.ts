@@ -18,11 +18,9 @@ export class AuditError extends DomainError {
   }
   /** The disk's own error goes to the log (AuditSink), not to the caller. */
   static spoolUnwritable(): AuditError {
-    return new AuditError(
-      503,
-      `this tenant's calls must be audited and the gateway cannot write its audit spool now; retry after ${RETRY_AFTER_SECONDS} s`,
-      'audit_spool_unwritable',
-      { limit: 'audit_spool', retryAfterSeconds: RETRY_AFTER_SECONDS },
-    );
+    return new AuditError(503, `this tenant's calls must be audited and the gateway cannot write its audit spool now; retry after ${RETRY_AFTER_SECONDS} s`, 'audit_spool_unwritable', {
+      limit: 'audit_spool',
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
   }
 }

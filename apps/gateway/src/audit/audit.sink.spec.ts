@@ -110,7 +110,10 @@ describe(AuditSink.name, () => {
       const sink = await sinkOn(kafka);
       const ticket = sink.admitDurable();
       await sink.recordDurable(auditEventOf({ ...facts, requestId: 'must' }), ticket);
-      const text = readdirSync(dir).filter((n) => n.endsWith('.jsonl')).map((n) => readFileSync(join(dir, n), 'utf8')).join('');
+      const text = readdirSync(dir)
+        .filter((n) => n.endsWith('.jsonl'))
+        .map((n) => readFileSync(join(dir, n), 'utf8'))
+        .join('');
       expect(text).toContain('"requestId":"must"');
     });
   });

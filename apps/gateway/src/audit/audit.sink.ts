@@ -143,7 +143,12 @@ export class AuditSink implements OnModuleInit, OnApplicationShutdown {
   /** For readiness and the metrics: never a reason to be unready (Kafka away is what the spool is for). */
   get state(): { spooledBytes: number; spooledEvents: number; writable: boolean; kafka: string } {
     const spool = this.spool?.state;
-    return { spooledBytes: spool?.bytes ?? 0, spooledEvents: spool?.events ?? 0, writable: spool?.writable ?? false, kafka: this.connected ? 'connected' : this.kafkaError ? `away: ${this.kafkaError}` : 'connecting' };
+    return {
+      spooledBytes: spool?.bytes ?? 0,
+      spooledEvents: spool?.events ?? 0,
+      writable: spool?.writable ?? false,
+      kafka: this.connected ? 'connected' : this.kafkaError ? `away: ${this.kafkaError}` : 'connecting',
+    };
   }
 
   private write(): Promise<void> {

@@ -20,11 +20,7 @@ export async function registerSwaggerUi(app: NestFastifyApplication): Promise<vo
     scope.addHook('onRoute', markRoutePublic);
     await scope.register(fastifyStatic, { root: SWAGGER_UI_DIR, prefix: '/docs/assets/', decorateReply: false, index: false });
     scope.get('/docs', (_request, reply) => {
-      void reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('content-security-policy', DOCS_CSP)
-        .send(PAGE);
+      void reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', DOCS_CSP).send(PAGE);
     });
   });
 }

@@ -7,15 +7,7 @@ import { DomainError, retryAfterHeader, unavailableOnRedisLoss } from '@falaj/co
 import { countLimitRefusal } from '@falaj/http';
 import { Readiness } from '@falaj/observability';
 import { SpanKind, TRACEPARENT_HEADER, TRACERESPONSE_HEADER, endSpan, tracing } from '@falaj/tracing';
-import {
-  OIP_GRPC_LOADER_OPTIONS,
-  OIP_GRPC_PROTO_PATH,
-  decodeGrpcInferRequest,
-  encodeGrpcInferResponse,
-  type GrpcModelInferRequest,
-  type GrpcModelInferResponse,
-  type TensorLimits,
-} from '@falaj/oip';
+import { OIP_GRPC_LOADER_OPTIONS, OIP_GRPC_PROTO_PATH, decodeGrpcInferRequest, encodeGrpcInferResponse, type GrpcModelInferRequest, type GrpcModelInferResponse, type TensorLimits } from '@falaj/oip';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { SERVER_METADATA } from '../health/server-metadata';
 import { servedHeaders } from '../inference/traffic-headers';
@@ -123,31 +115,38 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
         const model = message.model_name ?? '';
         const requestId = requestIdOf(call.metadata);
         const key = metadataOf(call.metadata, IDEMPOTENCY_KEY_HEADER);
-        const same = key === undefined ? undefined : { tenantId: principal.tenantId, key, fingerprint: requestFingerprint(['grpc', model, message.model_version ?? '', requestBytes.get(message) ?? Buffer.alloc(0)]) };
+        const same =
+          key === undefined
+            ? undefined
+            : { tenantId: principal.tenantId, key, fingerprint: requestFingerprint(['grpc', model, message.model_version ?? '', requestBytes.get(message) ?? Buffer.alloc(0)]) };
         // The call's edge span (SERVER, child of the caller's `traceparent` metadata); off, the
         // caller's context is handed on as it came.
         const tracer = tracing();
         const incoming = metadataOf(call.metadata, TRACEPARENT_HEADER);
-        const span = tracer.enabled ? tracer.startTrace('grpc ModelInfer', incoming, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': 'ModelInfer', 'falaj.request_id': requestId } }) : undefined;
+        const span = tracer.enabled
+          ? tracer.startTrace('grpc ModelInfer', incoming, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.method': 'ModelInfer', 'falaj.request_id': requestId } })
+          : undefined;
         const trace = span ?? incoming;
-        const answer = await this.idempotency.once(same, async () => {
-          const result = await this.inference.infer({
-            principal,
-            requestId,
-            model,
-            version: message.model_version || undefined,
-            protocol: 'grpc',
-            routingKey: metadataOf(call.metadata, 'x-routing-key'),
-            pin: metadataOf(call.metadata, 'x-falaj-pin-version'),
-            decode: (signature) => decodeOrRefuse(message, signature, this.config.tensorLimits),
-            trace,
+        const answer = await this.idempotency
+          .once(same, async () => {
+            const result = await this.inference.infer({
+              principal,
+              requestId,
+              model,
+              version: message.model_version || undefined,
+              protocol: 'grpc',
+              routingKey: metadataOf(call.metadata, 'x-routing-key'),
+              pin: metadataOf(call.metadata, 'x-falaj-pin-version'),
+              decode: (signature) => decodeOrRefuse(message, signature, this.config.tensorLimits),
+              trace,
+            });
+            const response = encodeGrpcInferResponse({ modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs });
+            return { status: 200, headers: servedHeaders(requestId, result), body: keepableResponse(response) };
+          })
+          .catch((error: unknown) => {
+            endSpan(span, error);
+            throw error;
           });
-          const response = encodeGrpcInferResponse({ modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs });
-          return { status: 200, headers: servedHeaders(requestId, result), body: keepableResponse(response) };
-        }).catch((error: unknown) => {
-          endSpan(span, error);
-          throw error;
-        });
         endSpan(span);
         if (answer.status >= 400) throw new IdempotencyError(answer.status, (JSON.parse(answer.body.toString('utf8')) as { error: string }).error, 'replayed');
         // What served it and why, as on REST: the response's initial metadata.
@@ -161,9 +160,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
       }),
     });
     const address = `${this.config.grpc.host}:${this.config.grpc.port}`;
-    await new Promise<void>((resolve, reject) =>
-      this.server.bindAsync(address, grpcServerCredentials(this.config.tls, this.config.grpc.clientAuth), (error) => (error ? reject(error) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => this.server.bindAsync(address, grpcServerCredentials(this.config.tls, this.config.grpc.clientAuth), (error) => (error ? reject(error) : resolve())));
     this.logger.log({ address }, `gRPC listening on ${address} (${this.config.tls.enabled ? `TLS; client certificates: ${this.config.grpc.clientAuth}` : 'plaintext'})`);
   }
 

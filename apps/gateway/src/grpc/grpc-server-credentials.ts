@@ -16,7 +16,10 @@ class WatchedCertificateProvider implements grpc.experimental.CertificateProvide
   addCaCertificateListener(listener: grpc.experimental.CaCertificateUpdateListener): void {
     // Later, not now: grpc-js registers the server's watcher only after adding this listener.
     setImmediate(() => listener({ caCertificate: this.watcher.current.ca }));
-    this.watchers.set(listener, this.watcher.onChange((m) => listener({ caCertificate: m.ca })));
+    this.watchers.set(
+      listener,
+      this.watcher.onChange((m) => listener({ caCertificate: m.ca })),
+    );
   }
 
   removeCaCertificateListener(listener: grpc.experimental.CaCertificateUpdateListener): void {
@@ -26,7 +29,10 @@ class WatchedCertificateProvider implements grpc.experimental.CertificateProvide
 
   addIdentityCertificateListener(listener: grpc.experimental.IdentityCertificateUpdateListener): void {
     setImmediate(() => listener({ certificate: this.watcher.current.cert, privateKey: this.watcher.current.key }));
-    this.watchers.set(listener, this.watcher.onChange((m) => listener({ certificate: m.cert, privateKey: m.key })));
+    this.watchers.set(
+      listener,
+      this.watcher.onChange((m) => listener({ certificate: m.cert, privateKey: m.key })),
+    );
   }
 
   removeIdentityCertificateListener(listener: grpc.experimental.IdentityCertificateUpdateListener): void {

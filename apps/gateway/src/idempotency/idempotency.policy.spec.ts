@@ -21,8 +21,19 @@ describe('idempotency.policy', () => {
   });
 
   it.each([
-    [200, true], [201, true], [400, true], [404, true], [413, true], [422, true],
-    [408, false], [409, false], [425, false], [429, false], [500, false], [503, false], [504, false],
+    [200, true],
+    [201, true],
+    [400, true],
+    [404, true],
+    [413, true],
+    [422, true],
+    [408, false],
+    [409, false],
+    [425, false],
+    [429, false],
+    [500, false],
+    [503, false],
+    [504, false],
   ])('status %d is final: %s', (status, final) => {
     expect(isFinal(status)).toBe(final);
   });

@@ -59,9 +59,7 @@ export type IdempotencyRecord =
   | { state: 'too-large'; fingerprint: string; status: number };
 
 /** What to do with a call whose key is already held. */
-export type Verdict =
-  | { kind: 'replay'; answer: KeptAnswer }
-  | { kind: 'refuse'; status: 409 | 422; message: string; retryAfterSeconds?: number };
+export type Verdict = { kind: 'replay'; answer: KeptAnswer } | { kind: 'refuse'; status: 409 | 422; message: string; retryAfterSeconds?: number };
 
 export function verdictOn(record: IdempotencyRecord, fingerprint: string, maxBytes: number): Verdict {
   if (record.fingerprint !== fingerprint) {

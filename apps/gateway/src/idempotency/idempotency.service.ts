@@ -6,15 +6,7 @@ import { createRedis } from '@falaj/messaging';
 import { deriveKey, openWith, sealWith, statusOf } from '@falaj/dispatch';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { BodyDigest, drainDigest } from './body-digest';
-import {
-  hashKey,
-  idempotencyKeyProblem,
-  isFinal,
-  requestFingerprint,
-  verdictOn,
-  type IdempotencyRecord,
-  type KeptAnswer,
-} from './idempotency.policy';
+import { hashKey, idempotencyKeyProblem, isFinal, requestFingerprint, verdictOn, type IdempotencyRecord, type KeptAnswer } from './idempotency.policy';
 
 /** The fingerprint of a streamed first call while its body still passes (no request has it). */
 const STREAMING = 'streaming';
@@ -87,10 +79,14 @@ export class IdempotencyService implements OnApplicationShutdown {
     const held = await this.claim(call, STREAMING);
     if (held === 'claimed') {
       const digest = new BodyDigest();
-      const result = await this.runClaimed(call, () => answer(body.pipe(digest)), () => {
-        const bytes = digest.complete();
-        return bytes === undefined ? undefined : requestFingerprint([...call.head, bytes]);
-      });
+      const result = await this.runClaimed(
+        call,
+        () => answer(body.pipe(digest)),
+        () => {
+          const bytes = digest.complete();
+          return bytes === undefined ? undefined : requestFingerprint([...call.head, bytes]);
+        },
+      );
       return { ...result, replayed: false };
     }
     const fingerprint = requestFingerprint([...call.head, await drainDigest(body)]);

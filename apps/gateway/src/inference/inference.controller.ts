@@ -2,14 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestTrace } from '@falaj/tracing';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
-import {
-  INFERENCE_HEADER_CONTENT_LENGTH,
-  OipError,
-  decodeJsonInferRequest,
-  encodeHttpInferResponse,
-  splitInferBody,
-  wantsBinaryOutput,
-} from '@falaj/oip';
+import { INFERENCE_HEADER_CONTENT_LENGTH, OipError, decodeJsonInferRequest, encodeHttpInferResponse, splitInferBody, wantsBinaryOutput } from '@falaj/oip';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { idempotentCallOf, sendAnswer } from '../idempotency/http-idempotency';
 import type { KeptAnswer } from '../idempotency/idempotency.policy';
@@ -35,11 +28,7 @@ export class InferenceController {
   }
 
   @Get('versions/:version')
-  versionMetadata(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Param('version') version: string,
-  ): ModelMetadata {
+  versionMetadata(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Param('version') version: string): ModelMetadata {
     return this.inference.metadata(principal, name, version);
   }
 
@@ -55,12 +44,7 @@ export class InferenceController {
 
   @Post('infer')
   @HttpCode(200)
-  infer(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Buffer> {
+  infer(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     return this.run(principal, name, undefined, request, reply);
   }
 
@@ -76,13 +60,7 @@ export class InferenceController {
     return this.run(principal, name, version, request, reply);
   }
 
-  private async run(
-    principal: Principal,
-    model: string,
-    version: string | undefined,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<Buffer> {
+  private async run(principal: Principal, model: string, version: string | undefined, request: FastifyRequest, reply: FastifyReply): Promise<Buffer> {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const headerLength = request.headers[INFERENCE_HEADER_CONTENT_LENGTH];
     const same = idempotentCallOf(request, principal, ['rest', model, version ?? '', String(headerLength ?? ''), body]);
@@ -103,9 +81,8 @@ export class InferenceController {
         return decodeJsonInferRequest(header, signature, binary, this.inference.tensorLimits);
       },
     });
-    const response = encodeHttpInferResponse(
-      { modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs },
-      (output) => wantsBinaryOutput(result.request, output),
+    const response = encodeHttpInferResponse({ modelName: model, modelVersion: String(result.version), id: result.request.id, outputs: result.outputs }, (output) =>
+      wantsBinaryOutput(result.request, output),
     );
     const headers: Record<string, string> = { ...servedHeaders(String(request.id), result) };
     if (response.headerLength === undefined) {

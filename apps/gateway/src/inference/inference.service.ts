@@ -247,7 +247,17 @@ export class InferenceService implements OnModuleInit, OnApplicationShutdown {
     const answer = answerOf(outcome);
     const tenantId = call.principal.tenantId;
     // Counted where the audit event is made: the metrics and the audit log tell one story.
-    this.calls.observe(tenantId, call.model, this.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, call.protocol, answer.status, latencyMs / 1000, recordedTraceId(call.trace));
+    this.calls.observe(
+      tenantId,
+      call.model,
+      this.routes.lookup(tenantId, call.model) !== undefined,
+      facts.version,
+      facts.pool,
+      call.protocol,
+      answer.status,
+      latencyMs / 1000,
+      recordedTraceId(call.trace),
+    );
     const plain = inferenceAuditEvent(call, answer, facts, latencyMs);
     // A payload record only for a call answered: its request as decoded and the model's outputs.
     const answered = !(outcome instanceof Error) && outcome.ok;

@@ -30,30 +30,28 @@ export class KserveV1Controller {
   /** `{name}:predict` is one path segment: the verb is split off here. */
   @Post(':target')
   @HttpCode(200)
-  async predict(
-    @CurrentPrincipal() principal: Principal,
-    @Param('target') target: string,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  async predict(@CurrentPrincipal() principal: Principal, @Param('target') target: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     if (!target.endsWith(PREDICT) || target.length === PREDICT.length) {
       throw new OipError(404, `no such route: POST /v1/models/${target} (use /v1/models/{name}:predict)`);
     }
     const model = target.slice(0, -PREDICT.length);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const same = idempotentCallOf(request, principal, ['kserve-v1', model, body]);
-    return sendAnswer(reply, await this.idempotency.once(same, async () => {
-      const result = await this.inference.infer({
-        principal,
-        requestId: String(request.id),
-        model,
-        protocol: 'rest',
-        ...trafficHeaders(request),
-        trace: requestTrace(request),
-        decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature, this.inference.tensorLimits),
-      });
-      const answer = Buffer.from(JSON.stringify(encodeKserveV1Response(result.outputs)));
-      return { status: 200, headers: { ...servedHeaders(String(request.id), result), 'content-type': 'application/json; charset=utf-8' }, body: answer };
-    }));
+    return sendAnswer(
+      reply,
+      await this.idempotency.once(same, async () => {
+        const result = await this.inference.infer({
+          principal,
+          requestId: String(request.id),
+          model,
+          protocol: 'rest',
+          ...trafficHeaders(request),
+          trace: requestTrace(request),
+          decode: (signature) => decodeKserveV1Request(splitInferBody(body, undefined).header, signature, this.inference.tensorLimits),
+        });
+        const answer = Buffer.from(JSON.stringify(encodeKserveV1Response(result.outputs)));
+        return { status: 200, headers: { ...servedHeaders(String(request.id), result), 'content-type': 'application/json; charset=utf-8' }, body: answer };
+      }),
+    );
   }
 }

@@ -24,7 +24,7 @@ export class GatewayMetrics {
     };
     this.refused = new Counter({
       name: 'falaj_gateway_refused_total',
-      help: 'Requests refused with 503 before dispatch, by the limit they were over (gateway, tenant, bytes in flight; stream_entries, stream_bytes: the pool stream\'s budget; audit_spool: no room for a must-audit call\'s event)',
+      help: "Requests refused with 503 before dispatch, by the limit they were over (gateway, tenant, bytes in flight; stream_entries, stream_bytes: the pool stream's budget; audit_spool: no room for a must-audit call's event)",
       labelNames: ['limit'] as const,
       registers,
     });
@@ -46,7 +46,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'falaj_gateway_audit_spool_bytes',
-      help: 'Bytes of audit events on disk in this gateway\'s spool (FALAJ_AUDIT_SPOOL_MAX_BYTES bounds it); grows while Kafka is away',
+      help: "Bytes of audit events on disk in this gateway's spool (FALAJ_AUDIT_SPOOL_MAX_BYTES bounds it); grows while Kafka is away",
       registers,
       collect() {
         this.set(read.spool().spooledBytes);

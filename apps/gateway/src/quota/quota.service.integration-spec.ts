@@ -74,8 +74,13 @@ describe(QuotaService.name, () => {
 
   it('costs little per request: resolve + quota p50 and p99 (printed for the README)', async () => {
     const route = {
-      tenantId: 'globex', model: 'fast', updatedAt: new Date().toISOString(),
-      targets: [{ version: 1, pool: 'cpu.ae', weight: 90 }, { version: 2, pool: 'cpu.ae', weight: 10 }],
+      tenantId: 'globex',
+      model: 'fast',
+      updatedAt: new Date().toISOString(),
+      targets: [
+        { version: 1, pool: 'cpu.ae', weight: 90 },
+        { version: 2, pool: 'cpu.ae', weight: 10 },
+      ],
       signatures: { '1': { inputs: [], outputs: [] }, '2': { inputs: [], outputs: [] } },
     };
     const times: number[] = [];

@@ -73,17 +73,17 @@ export class ShadowMirror implements OnApplicationShutdown {
       .catch(() => null);
     const latencyMs = performance.now() - started;
     const key = shadowReportKey(this.config.prefix, call.tenantId, call.route.model, shadow.version);
-    const lists = [shadowLatencyKey(this.config.prefix, call.tenantId, call.route.model, shadow.version, 'primary'), shadowLatencyKey(this.config.prefix, call.tenantId, call.route.model, shadow.version, 'shadow')];
+    const lists = [
+      shadowLatencyKey(this.config.prefix, call.tenantId, call.route.model, shadow.version, 'primary'),
+      shadowLatencyKey(this.config.prefix, call.tenantId, call.route.model, shadow.version, 'shadow'),
+    ];
     if (!reply?.ok) {
       await this.redis.recordShadowPair(3, key, ...lists, 0, 0, 0, 0, 0, 0, SHADOW_SAMPLES);
       return;
     }
     const agreement = compareOutputs(call.primary.outputs, reply.outputs);
     const diff = Number.isFinite(agreement.maxAbsDiff) ? agreement.maxAbsDiff : Number.MAX_VALUE;
-    await this.redis.recordShadowPair(
-      3, key, ...lists,
-      1, agreement.exact ? 1 : 0, agreement.argmax ? 1 : 0, diff, call.primary.latencyMs.toFixed(3), latencyMs.toFixed(3), SHADOW_SAMPLES,
-    );
+    await this.redis.recordShadowPair(3, key, ...lists, 1, agreement.exact ? 1 : 0, agreement.argmax ? 1 : 0, diff, call.primary.latencyMs.toFixed(3), latencyMs.toFixed(3), SHADOW_SAMPLES);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -16,7 +16,7 @@ describe(InFlightLimiter.name, () => {
   };
 
   describe('enter', () => {
-    it("refuses a tenant past its own limit with 503 and Retry-After while others still pass", () => {
+    it('refuses a tenant past its own limit with 503 and Retry-After while others still pass', () => {
       const { limiter, refused } = setup();
       limiter.enter('acme');
       limiter.enter('acme');

@@ -87,9 +87,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   async create(tenantId: string, dto: CreateApiKeyDto, actor: string) {
     const tenant = await this.tenants.get(tenantId);
     const generated = generateApiKey();
-    const entity = await this.keys.save(
-      this.keys.create({ id: generated.id, tenantId, name: dto.name, scopes: dto.scopes, secretSha256: generated.secretSha256, createdBy: actor, revokedAt: null }),
-    );
+    const entity = await this.keys.save(this.keys.create({ id: generated.id, tenantId, name: dto.name, scopes: dto.scopes, secretSha256: generated.secretSha256, createdBy: actor, revokedAt: null }));
     await this.redis.hset(this.hash, entity.id, JSON.stringify(recordOf(entity, tenant.residency)));
     this.logger.log({ tenant: tenantId, keyId: entity.id, scopes: dto.scopes }, 'API key issued');
     return { ...toApiKeyView(entity), key: generated.key };

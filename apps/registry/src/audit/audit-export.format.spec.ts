@@ -1,9 +1,21 @@
 import { csvCell, csvHeader, csvRows, exportDisposition, ndjsonRows, type AuditRecordView } from './audit-export.format';
 
 const record: AuditRecordView = {
-  eventId: '3f0c2a9e-8d1b-4c6e-9f7a-5b2d1e0c4a8f', requestId: 'r-1', residencyRegion: 'ae', tenantId: 'acme', subject: 'alice',
-  model: 'scorer', version: 3, pool: 'cpu.ae', protocol: 'rest', status: 200, error: null, latencyMs: 2.5, servedRegion: 'ae',
-  placement: 'cheapest: cpu.ae ~2 ms, gpu.ae ~3 ms', occurredAt: '2026-12-02T05:00:00.000Z',
+  eventId: '3f0c2a9e-8d1b-4c6e-9f7a-5b2d1e0c4a8f',
+  requestId: 'r-1',
+  residencyRegion: 'ae',
+  tenantId: 'acme',
+  subject: 'alice',
+  model: 'scorer',
+  version: 3,
+  pool: 'cpu.ae',
+  protocol: 'rest',
+  status: 200,
+  error: null,
+  latencyMs: 2.5,
+  servedRegion: 'ae',
+  placement: 'cheapest: cpu.ae ~2 ms, gpu.ae ~3 ms',
+  occurredAt: '2026-12-02T05:00:00.000Z',
 };
 
 describe('audit export format', () => {
@@ -44,12 +56,17 @@ describe('audit export format', () => {
     it('writes one JSON line per record, a line break inside a field escaped', () => {
       const text = ndjsonRows([record, { ...record, error: 'a\nb' }]);
       expect(text.split('\n')).toHaveLength(3);
-      expect(text.split('\n').slice(0, 2).map((line) => JSON.parse(line) as AuditRecordView)).toEqual([record, { ...record, error: 'a\nb' }]);
+      expect(
+        text
+          .split('\n')
+          .slice(0, 2)
+          .map((line) => JSON.parse(line) as AuditRecordView),
+      ).toEqual([record, { ...record, error: 'a\nb' }]);
     });
   });
 
   describe('exportDisposition', () => {
-    it("names the file for the tenant, or all, and the time", () => {
+    it('names the file for the tenant, or all, and the time', () => {
       const now = new Date('2026-12-02T05:51:00.123Z');
       expect(exportDisposition({ tenantId: 'acme' }, 'csv', now)).toBe('attachment; filename="audit-acme-20261202T055100Z.csv"');
       expect(exportDisposition({ tenantId: null }, 'ndjson', now)).toBe('attachment; filename="audit-all-20261202T055100Z.ndjson"');

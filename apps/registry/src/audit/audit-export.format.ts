@@ -22,8 +22,21 @@ export interface AuditRecordView {
 
 /** The CSV's columns, in order: the view's fields. */
 export const AUDIT_CSV_COLUMNS: readonly (keyof AuditRecordView)[] = [
-  'occurredAt', 'eventId', 'requestId', 'tenantId', 'residencyRegion', 'subject', 'model', 'version',
-  'pool', 'protocol', 'status', 'error', 'latencyMs', 'servedRegion', 'placement',
+  'occurredAt',
+  'eventId',
+  'requestId',
+  'tenantId',
+  'residencyRegion',
+  'subject',
+  'model',
+  'version',
+  'pool',
+  'protocol',
+  'status',
+  'error',
+  'latencyMs',
+  'servedRegion',
+  'placement',
 ];
 
 /**
@@ -42,8 +55,7 @@ export function csvCell(value: string | number | null): string {
 export const csvHeader = (): string => `${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
 
 /** Rows end in CRLF, as RFC 4180 has it; a line break inside a cell is kept, quoted. */
-export const csvRows = (records: readonly AuditRecordView[]): string =>
-  records.map((record) => `${AUDIT_CSV_COLUMNS.map((column) => csvCell(record[column])).join(',')}\r\n`).join('');
+export const csvRows = (records: readonly AuditRecordView[]): string => records.map((record) => `${AUDIT_CSV_COLUMNS.map((column) => csvCell(record[column])).join(',')}\r\n`).join('');
 
 export const ndjsonRows = (records: readonly AuditRecordView[]): string => records.map((record) => `${JSON.stringify(record)}\n`).join('');
 
@@ -54,7 +66,10 @@ export const EXPORT_FORMATS = {
 
 /** `attachment; filename="audit-acme-20261202T055100Z.csv"` (`all` for every tenant): only safe characters, so no quoting to get wrong. */
 export function exportDisposition(scope: AuditScope, format: keyof typeof EXPORT_FORMATS, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return `attachment; filename="audit-${scope.tenantId ?? 'all'}-${stamp}.${format}"`;
 }
 

@@ -1,14 +1,4 @@
-import {
-  addMonths,
-  defaultSubPartitionName,
-  monthBounds,
-  monthOfPartition,
-  monthPartitionName,
-  monthStart,
-  monthsAhead,
-  monthsBetween,
-  regionPartitionName,
-} from './audit-partition.policy';
+import { addMonths, defaultSubPartitionName, monthBounds, monthOfPartition, monthPartitionName, monthStart, monthsAhead, monthsBetween, regionPartitionName } from './audit-partition.policy';
 
 const utc = (iso: string) => new Date(iso);
 
@@ -42,9 +32,7 @@ describe('audit partition layout', () => {
     });
 
     it('lists the months between two instants, the latest kept when over the limit', () => {
-      expect(monthsBetween(utc('2026-10-31T00:00:00Z'), utc('2027-01-02T00:00:00Z'), 10)).toEqual(
-        ['2026-10-01', '2026-11-01', '2026-12-01', '2027-01-01'].map((d) => utc(`${d}T00:00:00Z`)),
-      );
+      expect(monthsBetween(utc('2026-10-31T00:00:00Z'), utc('2027-01-02T00:00:00Z'), 10)).toEqual(['2026-10-01', '2026-11-01', '2026-12-01', '2027-01-01'].map((d) => utc(`${d}T00:00:00Z`)));
       expect(monthsBetween(utc('2020-01-01T00:00:00Z'), utc('2026-12-01T00:00:00Z'), 2)).toEqual([utc('2026-11-01T00:00:00Z'), utc('2026-12-01T00:00:00Z')]);
       expect(monthsBetween(utc('2026-05-05T00:00:00Z'), utc('2026-05-06T00:00:00Z'), 5)).toEqual([utc('2026-05-01T00:00:00Z')]);
     });

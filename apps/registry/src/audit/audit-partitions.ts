@@ -108,10 +108,7 @@ export class AuditPartitions {
       await this.inTransaction(async (tx) => {
         await tx.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
         await tx.query(`CREATE TABLE ${ident(name)} (LIKE ${ident(parent)} INCLUDING DEFAULTS)`);
-        await tx.query(
-          `WITH moved AS (DELETE FROM ${fallback} WHERE occurred_at >= $1 AND occurred_at < $2 RETURNING *) INSERT INTO ${ident(name)} SELECT * FROM moved`,
-          [from, to],
-        );
+        await tx.query(`WITH moved AS (DELETE FROM ${fallback} WHERE occurred_at >= $1 AND occurred_at < $2 RETURNING *) INSERT INTO ${ident(name)} SELECT * FROM moved`, [from, to]);
         await tx.query(`ALTER TABLE ${ident(parent)} ATTACH PARTITION ${ident(name)} ${range}`);
       });
     } catch (error) {

@@ -50,8 +50,15 @@ describe('audit query policy', () => {
       const after = { at: '2026-12-01T10:00:00.000001Z', eventId: '3f0c2a9e-8d1b-4c6e-9f7a-5b2d1e0c4a8f' };
       expect(auditConditions({ tenantId: 'acme' }, filters, after)).toEqual({
         where: [
-          'tenant_id = $1', 'model = $2', 'version = $3', 'status BETWEEN $4 AND $5', 'protocol = $6', 'request_id = $7',
-          'occurred_at >= $8::timestamptz', 'occurred_at < $9::timestamptz', '(occurred_at, event_id) < ($10::timestamptz, $11::uuid)',
+          'tenant_id = $1',
+          'model = $2',
+          'version = $3',
+          'status BETWEEN $4 AND $5',
+          'protocol = $6',
+          'request_id = $7',
+          'occurred_at >= $8::timestamptz',
+          'occurred_at < $9::timestamptz',
+          '(occurred_at, event_id) < ($10::timestamptz, $11::uuid)',
         ].join(' AND '),
         params: ['acme', 'scorer', 3, 500, 599, 'grpc', "r'1", '2026-12-01T00:00:00.000Z', '2026-12-02T00:00:00.000Z', after.at, after.eventId],
       });

@@ -17,8 +17,7 @@ describe(AuditTimePartitions1765300000000.name, () => {
 
   /** Every row, whole, in a fixed order: equal before and after means none was lost or changed. */
   const snapshot = async () => (await db.query(`SELECT md5(string_agg(a::text, '|' ORDER BY event_id)) AS digest, count(*)::int AS n FROM audit_log a`))[0] as { digest: string; n: number };
-  const holders = async () =>
-    await db.query<{ t: string; n: number }[]>(`SELECT tableoid::regclass::text AS t, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1`);
+  const holders = async () => await db.query<{ t: string; n: number }[]>(`SELECT tableoid::regclass::text AS t, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1`);
 
   beforeAll(async () => {
     db = await scratch.open({ migrations: BEFORE });

@@ -9,9 +9,21 @@ import { AUDIT_EXPORT_MAX, AUDIT_FORMATS, AUDIT_PAGE_MAX, AuditQuerySchema, type
 import { AuditReader } from './audit.reader';
 
 const EXAMPLE = {
-  eventId: '3f0c2a9e-8d1b-4c6e-9f7a-5b2d1e0c4a8f', requestId: '7c1e…', residencyRegion: 'ae', tenantId: 'acme', subject: 'alice',
-  model: 'fraud-scorer', version: 3, pool: 'cpu.ae', protocol: 'rest', status: 200, error: null, latencyMs: 2.1, servedRegion: 'ae',
-  placement: 'fixed: deployment hardware cpu', occurredAt: '2026-11-28T12:00:00.000Z',
+  eventId: '3f0c2a9e-8d1b-4c6e-9f7a-5b2d1e0c4a8f',
+  requestId: '7c1e…',
+  residencyRegion: 'ae',
+  tenantId: 'acme',
+  subject: 'alice',
+  model: 'fraud-scorer',
+  version: 3,
+  pool: 'cpu.ae',
+  protocol: 'rest',
+  status: 200,
+  error: null,
+  latencyMs: 2.1,
+  servedRegion: 'ae',
+  placement: 'fixed: deployment hardware cpu',
+  occurredAt: '2026-11-28T12:00:00.000Z',
 };
 
 @ApiTags('audit')

@@ -8,7 +8,11 @@ const problems = (query: Record<string, unknown>): string[] => {
 describe('AuditQuerySchema', () => {
   it('reads the query string: numbers, instants (a date is its midnight UTC), and json by default', () => {
     expect(AuditQuerySchema.parse({ version: '2', from: '2026-12-01', to: '2026-12-01T10:30:00.5+04:00', limit: '20' })).toEqual({
-      version: 2, from: new Date('2026-12-01T00:00:00Z'), to: new Date('2026-12-01T06:30:00.500Z'), limit: 20, format: 'json',
+      version: 2,
+      from: new Date('2026-12-01T00:00:00Z'),
+      to: new Date('2026-12-01T06:30:00.500Z'),
+      limit: 20,
+      format: 'json',
     });
   });
 

@@ -19,7 +19,10 @@ export const AuditQuerySchema = z
     model: z.string().min(1).max(128).optional(),
     version: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
     /** An HTTP status (`404`) or a class of them (`5xx`). */
-    status: z.string().regex(/^(?:[1-5][0-9]{2}|[1-5]xx)$/i, 'an HTTP status (404) or a class of them (1xx, 2xx, 3xx, 4xx, 5xx)').optional(),
+    status: z
+      .string()
+      .regex(/^(?:[1-5][0-9]{2}|[1-5]xx)$/i, 'an HTTP status (404) or a class of them (1xx, 2xx, 3xx, 4xx, 5xx)')
+      .optional(),
     protocol: AuditEventSchema.shape.protocol.optional(),
     /** Inclusive. */
     from: instant.optional(),
@@ -27,7 +30,10 @@ export const AuditQuerySchema = z
     to: instant.optional(),
     requestId: z.string().min(1).max(200).optional(),
     /** The platform admin's choice of tenant; a tenant's account may only name its own. */
-    tenant: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'a tenant id').optional(),
+    tenant: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,62}$/, 'a tenant id')
+      .optional(),
     cursor: z.string().min(1).max(512).optional(),
     limit: z.coerce.number().int().min(1).max(AUDIT_EXPORT_MAX).optional(),
     format: z.enum(AUDIT_FORMATS).default('json'),

@@ -48,7 +48,23 @@ describe(AuditReader.name, () => {
     for (let i = 0; i < seeds.length; i += 500) {
       const params: unknown[] = [];
       const rows = seeds.slice(i, i + 500).map((s, j) => {
-        const values = [ids[i + j], s.requestId ?? `req-${i + j}`, s.region ?? 'ae', s.tenantId, s.subject ?? 'svc', s.model ?? 'scorer', s.version === undefined ? 1 : s.version, 'cpu.ae', s.protocol ?? 'rest', s.status ?? 200, s.error ?? null, 1.5, 'ae', null, s.at];
+        const values = [
+          ids[i + j],
+          s.requestId ?? `req-${i + j}`,
+          s.region ?? 'ae',
+          s.tenantId,
+          s.subject ?? 'svc',
+          s.model ?? 'scorer',
+          s.version === undefined ? 1 : s.version,
+          'cpu.ae',
+          s.protocol ?? 'rest',
+          s.status ?? 200,
+          s.error ?? null,
+          1.5,
+          'ae',
+          null,
+          s.at,
+        ];
         return `(${values.map((v) => `$${params.push(v)}`).join(', ')})`;
       });
       await db.query(
@@ -62,7 +78,7 @@ describe(AuditReader.name, () => {
   const allPages = async (scope: AuditScope, query: Record<string, string>, between: () => Promise<unknown> = async () => undefined) => {
     const seen: AuditRecordView[] = [];
     let pages = 0;
-    for (let cursor: string | undefined; ; ) {
+    for (let cursor: string | undefined; ;) {
       const page = await reader.page(scope, q({ ...query, ...(cursor ? { cursor } : {}) }));
       pages++;
       seen.push(...page.records);
@@ -94,8 +110,14 @@ describe(AuditReader.name, () => {
     const protocols = ['rest', 'grpc', 'kafka'];
     acmeIds = await insert(
       Array.from({ length: 300 }, (_, i) => ({
-        tenantId: 'acme', region: i % 2 ? 'eu' : 'ae', version: (i % 3) + 1, status: [200, 404, 429, 503, 500][i % 5], protocol: protocols[i % 3], at: at(Math.floor(i / 3) * 3),
-        model: i < 250 ? 'scorer' : 'ranker', requestId: i === 42 ? 'needle' : `acme-${i}`,
+        tenantId: 'acme',
+        region: i % 2 ? 'eu' : 'ae',
+        version: (i % 3) + 1,
+        status: [200, 404, 429, 503, 500][i % 5],
+        protocol: protocols[i % 3],
+        at: at(Math.floor(i / 3) * 3),
+        model: i < 250 ? 'scorer' : 'ranker',
+        requestId: i === 42 ? 'needle' : `acme-${i}`,
       })),
     );
     await insert(Array.from({ length: 120 }, (_, i) => ({ tenantId: 'globex', at: at(i * 2 + 1), requestId: i === 0 ? 'needle' : `globex-${i}` })));
@@ -114,7 +136,11 @@ describe(AuditReader.name, () => {
       let added = 0;
       const { seen, pages } = await allPages(acme, { limit: '37' }, async () => {
         // New calls (newer than any page) and a late arrival older than the cursor, of both tenants.
-        await insert([{ tenantId: 'acme', at: at(-1000 - added) }, { tenantId: 'globex', at: at(-1000 - added) }, { tenantId: 'acme', at: at(5000 + added) }]);
+        await insert([
+          { tenantId: 'acme', at: at(-1000 - added) },
+          { tenantId: 'globex', at: at(-1000 - added) },
+          { tenantId: 'acme', at: at(5000 + added) },
+        ]);
         added++;
       });
       const ids = seen.map((r) => r.eventId);
@@ -191,17 +217,36 @@ describe(AuditReader.name, () => {
       await insert(hostile.map((error, i) => ({ tenantId: 'csv-co', error, subject: error, requestId: `csv-${i}`, at: at(i) })));
       const csv = await text(await openExport(reader.batches({ tenantId: 'csv-co' }, q({ format: 'csv' })), 'csv'));
       const rows = parseCsv(csv);
-      expect(rows[0]).toEqual(['occurredAt', 'eventId', 'requestId', 'tenantId', 'residencyRegion', 'subject', 'model', 'version', 'pool', 'protocol', 'status', 'error', 'latencyMs', 'servedRegion', 'placement']);
-      expect(rows.slice(1).map((r) => [r[2], r[5], r[11]])).toEqual(
-        hostile.map((h, i) => [`csv-${i}`, /^[=+\-@]/.test(h) ? `'${h}` : h, /^[=+\-@]/.test(h) ? `'${h}` : h]),
-      );
+      expect(rows[0]).toEqual([
+        'occurredAt',
+        'eventId',
+        'requestId',
+        'tenantId',
+        'residencyRegion',
+        'subject',
+        'model',
+        'version',
+        'pool',
+        'protocol',
+        'status',
+        'error',
+        'latencyMs',
+        'servedRegion',
+        'placement',
+      ]);
+      expect(rows.slice(1).map((r) => [r[2], r[5], r[11]])).toEqual(hostile.map((h, i) => [`csv-${i}`, /^[=+\-@]/.test(h) ? `'${h}` : h, /^[=+\-@]/.test(h) ? `'${h}` : h]));
       expect(csv.endsWith('\r\n')).toBe(true);
     });
 
     it('exports NDJSON of the same rows as the pages, in the same order, and only the header when nothing matches', async () => {
       const pages = (await allPages(acme, { limit: '100', status: '5xx' })).seen;
       const ndjson = await text(await openExport(reader.batches(acme, q({ format: 'ndjson', status: '5xx' }), 7), 'ndjson'));
-      expect(ndjson.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditRecordView)).toEqual(pages);
+      expect(
+        ndjson
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as AuditRecordView),
+      ).toEqual(pages);
       expect(await text(await openExport(reader.batches(acme, q({ format: 'ndjson', model: 'absent' })), 'ndjson'))).toBe('');
       expect(await text(await openExport(reader.batches(acme, q({ format: 'csv', model: 'absent' })), 'csv'))).toMatch(/^occurredAt,[^\n]*\r\n$/);
       // A limit bounds an export; a page's cursor resumes one.
@@ -228,14 +273,25 @@ describe(AuditReader.name, () => {
       // through an index led by its tenant id (which one, for 150 rows, is the planner's call).
       const plan = async (scope: AuditScope) => {
         const { sql, params } = auditStatement(scope, {}, { at: at(150), eventId: randomUUID() }, AUDIT_EXPORT_BATCH);
-        const [{ 'QUERY PLAN': [{ Plan: root }] }] = await db.query<[{ 'QUERY PLAN': [{ Plan: PlanNode }] }]>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+        const [
+          {
+            'QUERY PLAN': [{ Plan: root }],
+          },
+        ] = await db.query<[{ 'QUERY PLAN': [{ Plan: PlanNode }] }]>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
         const nodes: PlanNode[] = [];
         const walk = (node: PlanNode) => void (nodes.push(node), node.Plans?.forEach(walk));
         walk(root);
         return { types: nodes.map((n) => n['Node Type']), ae: nodes.find((n) => n['Relation Name'] === 'audit_log_ae')! };
       };
-      expect((await plan(acme)).ae).toMatchObject({ 'Node Type': 'Index Scan', 'Index Name': expect.stringMatching(/^audit_log_ae_tenant_id_/), 'Index Cond': expect.stringContaining("(tenant_id)::text = 'acme'") });
-      for (const [scope, index] of [[{ tenantId: 'bulk' }, /^audit_log_ae_(tenant_id_)?occurred_at_event_id_idx$/], [everyone, /^audit_log_ae_occurred_at_event_id_idx$/]] as const) {
+      expect((await plan(acme)).ae).toMatchObject({
+        'Node Type': 'Index Scan',
+        'Index Name': expect.stringMatching(/^audit_log_ae_tenant_id_/),
+        'Index Cond': expect.stringContaining("(tenant_id)::text = 'acme'"),
+      });
+      for (const [scope, index] of [
+        [{ tenantId: 'bulk' }, /^audit_log_ae_(tenant_id_)?occurred_at_event_id_idx$/],
+        [everyone, /^audit_log_ae_occurred_at_event_id_idx$/],
+      ] as const) {
         const { types, ae } = await plan(scope);
         expect(types.filter((t) => /Sort|Seq Scan/.test(t))).toEqual([]);
         expect(types).toContain('Merge Append');
@@ -270,8 +326,10 @@ describe(AuditReader.name, () => {
       const seconds = (performance.now() - started) / 1000;
       expect(lines).toBe(BULK);
       expect(pulled).toBe(BULK / AUDIT_EXPORT_BATCH);
-       
-      console.log(`audit CSV export of ${BULK} rows (${(bytes / 1e6).toFixed(1)} MB) from Postgres: ${seconds.toFixed(2)} s = ${Math.round(BULK / seconds)} rows/s; heap growth peak ${(peakHeap / 1e6).toFixed(1)} MB`);
+
+      console.log(
+        `audit CSV export of ${BULK} rows (${(bytes / 1e6).toFixed(1)} MB) from Postgres: ${seconds.toFixed(2)} s = ${Math.round(BULK / seconds)} rows/s; heap growth peak ${(peakHeap / 1e6).toFixed(1)} MB`,
+      );
     }, 120_000);
   });
 });

@@ -41,8 +41,7 @@ export function auditStatement(scope: AuditScope, filters: AuditFilters, after: 
 }
 
 /** AUDIT_ORDER in memory, for rows of several stores: newest first, then the greater event id. */
-const newestFirst = (a: AuditRow, b: AuditRow): number =>
-  a.positionAt === b.positionAt ? (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0) : a.positionAt < b.positionAt ? 1 : -1;
+const newestFirst = (a: AuditRow, b: AuditRow): number => (a.positionAt === b.positionAt ? (a.eventId < b.eventId ? 1 : a.eventId > b.eventId ? -1 : 0) : a.positionAt < b.positionAt ? 1 : -1);
 
 const viewOf = ({ positionAt: _, occurredAt, ...row }: AuditRow): AuditRecordView => ({ ...row, occurredAt: occurredAt.toISOString() });
 const positionOf = (row: AuditRow): AuditPosition => ({ at: row.positionAt, eventId: row.eventId });
@@ -78,7 +77,7 @@ export class AuditReader {
   /** Every matching row (at most `limit`), newest first, one keyset statement per batch. Each row once, even as rows are added meanwhile. */
   async *batches(scope: AuditScope, query: AuditRead, batchSize = AUDIT_EXPORT_BATCH): AsyncGenerator<AuditRecordView[]> {
     let after = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, cursorBinding(scope, query));
-    for (let left = query.limit ?? Number.POSITIVE_INFINITY; left > 0; ) {
+    for (let left = query.limit ?? Number.POSITIVE_INFINITY; left > 0;) {
       const size = Math.min(batchSize, left);
       const rows = await this.read(scope, query, after, size);
       if (rows.length > 0) yield rows.map(viewOf);

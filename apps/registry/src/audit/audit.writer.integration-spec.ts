@@ -48,7 +48,12 @@ describe(AuditWriter.name, () => {
     producer.send({
       topic: topics.audit.topic,
       // One partition, one send: the good and the bad arrive in the same batch, as on a busy topic.
-      messages: values.map((value) => ({ partition: 0, key: 'k', value: typeof value === 'string' ? value : JSON.stringify(value), headers: { tenant: 'acme', Authorization: 'Bearer not-for-the-quarantine' } })),
+      messages: values.map((value) => ({
+        partition: 0,
+        key: 'k',
+        value: typeof value === 'string' ? value : JSON.stringify(value),
+        headers: { tenant: 'acme', Authorization: 'Bearer not-for-the-quarantine' },
+      })),
     });
   const rowsOf = async (ids: string[]) => await db.query<{ event_id: string; model: string }[]>(`SELECT event_id, model FROM audit_log WHERE event_id = ANY($1::uuid[])`, [ids]);
   const state = () => writer.consumerState();
@@ -95,10 +100,14 @@ describe(AuditWriter.name, () => {
       await publish([...before, 'not json {', nulTenant, nulModel, yearZero, ...after]);
 
       const good = [...before, nulModel, ...after].map((e) => e.eventId);
-      const rows = await eventually('the good rows', async () => {
-        const found = await rowsOf(good);
-        return found.length === good.length ? found : undefined;
-      }, 60_000);
+      const rows = await eventually(
+        'the good rows',
+        async () => {
+          const found = await rowsOf(good);
+          return found.length === good.length ? found : undefined;
+        },
+        60_000,
+      );
       expect(rows.find((r) => r.event_id === nulModel.eventId)?.model).toBe('\\u0000');
       expect(await rowsOf([nulTenant.eventId, yearZero.eventId])).toEqual([]);
 

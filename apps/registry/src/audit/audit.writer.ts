@@ -12,8 +12,21 @@ import { AuditPartitions } from './audit-partitions';
 import { insertPayloadRows } from './payload-log.rows';
 
 const COLUMNS = [
-  'event_id', 'request_id', 'residency_region', 'tenant_id', 'subject', 'model', 'version', 'pool',
-  'protocol', 'status', 'error', 'latency_ms', 'served_region', 'placement', 'occurred_at',
+  'event_id',
+  'request_id',
+  'residency_region',
+  'tenant_id',
+  'subject',
+  'model',
+  'version',
+  'pool',
+  'protocol',
+  'status',
+  'error',
+  'latency_ms',
+  'served_region',
+  'placement',
+  'occurred_at',
 ] as const;
 /** Rows per INSERT: 15 parameters each stays far below Postgres' 65,535 per statement. */
 const ROWS_PER_INSERT = 1000;
@@ -138,7 +151,10 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   }
 
   private insert(tx: EntityManager, events: ConsumedEvent<ReceivedAuditEvent>[]): Promise<void> {
-    return this.insertRows(tx, events.map(({ value, partition, offset }) => ({ ...value, eventId: value.eventId ?? this.legacyEventId(partition, offset) })));
+    return this.insertRows(
+      tx,
+      events.map(({ value, partition, offset }) => ({ ...value, eventId: value.eventId ?? this.legacyEventId(partition, offset) })),
+    );
   }
 
   private async insertRows(tx: EntityManager, events: AuditEvent[]): Promise<void> {
@@ -146,8 +162,21 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
     const params: unknown[] = [];
     const rows = events.map((e) => {
       const values = [
-        e.eventId, e.requestId, e.residencyRegion, e.tenantId, e.subject, e.model, e.version, e.pool,
-        e.protocol, e.status, e.error, e.latencyMs, e.servedRegion, e.placement ?? null, e.occurredAt,
+        e.eventId,
+        e.requestId,
+        e.residencyRegion,
+        e.tenantId,
+        e.subject,
+        e.model,
+        e.version,
+        e.pool,
+        e.protocol,
+        e.status,
+        e.error,
+        e.latencyMs,
+        e.servedRegion,
+        e.placement ?? null,
+        e.occurredAt,
       ];
       const placeholders = values.map((v) => `$${params.push(v)}`);
       return `(${placeholders.join(', ')})`;
@@ -206,11 +235,9 @@ export class AuditWriter implements OnModuleInit, OnApplicationShutdown {
   private async ensurePayloadPartition(db: DataSource, region: string): Promise<void> {
     // Regions are validated by the event schema's producer side; quote defensively all the same.
     const table = `payload_log_${region.replace(/[^a-z0-9_]/g, '_')}`;
-    await db
-      .query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF payload_log FOR VALUES IN ('${region.replace(/'/g, "''")}')`)
-      .catch((error: { code?: string }) => {
-        if (error.code !== '42P07') throw error; // created concurrently
-      });
+    await db.query(`CREATE TABLE IF NOT EXISTS "${table}" PARTITION OF payload_log FOR VALUES IN ('${region.replace(/'/g, "''")}')`).catch((error: { code?: string }) => {
+      if (error.code !== '42P07') throw error; // created concurrently
+    });
     this.logger.log({ region, store: db.options.database, table }, 'payload log partition ready');
   }
 }

@@ -97,11 +97,7 @@ export class BatchJobsController {
 
   /** 202 while it runs; then the inference's own answer: 200 and the OIP response, or its error. */
   @Get('async/jobs/:id')
-  async pollAsync(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', new ZodPipe(JobIdSchema)) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  async pollAsync(@CurrentPrincipal() principal: Principal, @Param('id', new ZodPipe(JobIdSchema)) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const job = await this.jobs.get(principal, id);
     const [row] = await collect(this.jobs.results(principal, id), 1);
     if (!row || row.state === 'pending') {

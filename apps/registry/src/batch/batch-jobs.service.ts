@@ -102,47 +102,70 @@ export class BatchJobsService {
     const id = randomUUID();
     // The rows, in the region's store; then the job's record and chunks, in the catalog. A job
     // whose record was not made leaves no rows behind.
-    const read = await store.transaction(async (tx) => {
-      let pending: Partial<BatchRowEntity>[] = [];
-      const chunks = new Set<number>();
-      let total = 0;
-      let failed = 0;
-      for await (const row of parseBatchInput(counted(), signature, limits)) {
-        total++;
-        const chunk = Math.floor(row.index / query.chunkSize);
-        if (row.ok) {
-          chunks.add(chunk);
-          pending.push({ jobId: id, idx: row.index, chunk, state: 'pending', input: row.request as object });
-        } else {
-          if (query.failFast) throw BatchError.badRow(row.index, row.error, row.status);
-          failed++;
-          pending.push({ jobId: id, idx: row.index, chunk, state: 'failed', status: row.status, error: row.error });
+    const read = await store
+      .transaction(async (tx) => {
+        let pending: Partial<BatchRowEntity>[] = [];
+        const chunks = new Set<number>();
+        let total = 0;
+        let failed = 0;
+        for await (const row of parseBatchInput(counted(), signature, limits)) {
+          total++;
+          const chunk = Math.floor(row.index / query.chunkSize);
+          if (row.ok) {
+            chunks.add(chunk);
+            pending.push({ jobId: id, idx: row.index, chunk, state: 'pending', input: row.request as object });
+          } else {
+            if (query.failFast) throw BatchError.badRow(row.index, row.error, row.status);
+            failed++;
+            pending.push({ jobId: id, idx: row.index, chunk, state: 'failed', status: row.status, error: row.error });
+          }
+          if (pending.length >= INSERT_ROWS_AT_ONCE) pending = await this.insertRows(tx, pending);
         }
-        if (pending.length >= INSERT_ROWS_AT_ONCE) pending = await this.insertRows(tx, pending);
-      }
-      await this.insertRows(tx, pending);
-      return { total, failed, chunks: [...chunks] };
-    }).catch((error: unknown) => {
-      if (error instanceof BatchInputError) {
-        throw error.status === 413 ? new BatchError(413, error.message, 'too_many_rows', { limit: 'batch_job_rows' }) : new BatchError(400, error.message, 'bad_input');
-      }
-      if (error instanceof LineLimitError) throw this.limitError(error, limits);
-      throw error;
-    });
-    const job = await this.db.transaction(async (tx) => {
-      const jobs = tx.getRepository(BatchJobEntity);
-      await jobs.insert({
-        id, tenantId: principal.tenantId, kind, model: route.model, version: target.version, pool, residency: principal.residency ?? null, waiting: null,
-        state: read.chunks.length === 0 ? 'completed' : 'queued', priority: query.priority, failFast: query.failFast, chunkSize: query.chunkSize,
-        total: read.total, processed: read.failed, failed: read.failed, inputBytes, error: null, createdBy: principal.subject, traceparent: traceparent ?? null,
-        startedAt: null, finishedAt: read.chunks.length === 0 ? new Date() : null,
+        await this.insertRows(tx, pending);
+        return { total, failed, chunks: [...chunks] };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof BatchInputError) {
+          throw error.status === 413 ? new BatchError(413, error.message, 'too_many_rows', { limit: 'batch_job_rows' }) : new BatchError(400, error.message, 'bad_input');
+        }
+        if (error instanceof LineLimitError) throw this.limitError(error, limits);
+        throw error;
       });
-      await tx.getRepository(BatchChunkEntity).insert(read.chunks.map((chunk) => ({ jobId: id, chunk, state: 'pending' as const, attempt: 0 })));
-      return jobs.findOneByOrFail({ id });
-    }).catch(async (error: unknown) => {
-      await store.query(`DELETE FROM batch_rows WHERE job_id = $1`, [id]).catch((cleanup: Error) => this.logger.error({ job: id, region, error: cleanup.message }, 'rows of a job whose record was not made are left in the store'));
-      throw error;
-    });
+    const job = await this.db
+      .transaction(async (tx) => {
+        const jobs = tx.getRepository(BatchJobEntity);
+        await jobs.insert({
+          id,
+          tenantId: principal.tenantId,
+          kind,
+          model: route.model,
+          version: target.version,
+          pool,
+          residency: principal.residency ?? null,
+          waiting: null,
+          state: read.chunks.length === 0 ? 'completed' : 'queued',
+          priority: query.priority,
+          failFast: query.failFast,
+          chunkSize: query.chunkSize,
+          total: read.total,
+          processed: read.failed,
+          failed: read.failed,
+          inputBytes,
+          error: null,
+          createdBy: principal.subject,
+          traceparent: traceparent ?? null,
+          startedAt: null,
+          finishedAt: read.chunks.length === 0 ? new Date() : null,
+        });
+        await tx.getRepository(BatchChunkEntity).insert(read.chunks.map((chunk) => ({ jobId: id, chunk, state: 'pending' as const, attempt: 0 })));
+        return jobs.findOneByOrFail({ id });
+      })
+      .catch(async (error: unknown) => {
+        await store
+          .query(`DELETE FROM batch_rows WHERE job_id = $1`, [id])
+          .catch((cleanup: Error) => this.logger.error({ job: id, region, error: cleanup.message }, 'rows of a job whose record was not made are left in the store'));
+        throw error;
+      });
     for (const chunk of await this.db.getRepository(BatchChunkEntity).findBy({ jobId: job.id })) await this.enqueue(job, chunk);
     this.logger.log({ job: job.id, kind, model: job.model, version: job.version, rows: job.total, failed: job.failed }, 'batch job submitted');
     return toView(job);
@@ -191,36 +214,44 @@ export class BatchJobsService {
    * never skip a job. A cursor of another tenant (or of none) matches nothing: an empty page.
    */
   async list(principal: Principal, query: ListJobsQuery): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
-    const select = this.db.getRepository(BatchJobEntity).createQueryBuilder('j')
-      .where('j.tenant_id = :tenantId AND j.kind = :kind', { tenantId: principal.tenantId, kind: 'batch' });
+    const select = this.db.getRepository(BatchJobEntity).createQueryBuilder('j').where('j.tenant_id = :tenantId AND j.kind = :kind', { tenantId: principal.tenantId, kind: 'batch' });
     if (query.state) select.andWhere('j.state = :state', { state: query.state });
     if (query.cursor) {
       select.andWhere('(j.created_at, j.id) < (SELECT c.created_at, c.id FROM batch_jobs c WHERE c.id = :cursor AND c.tenant_id = :tenantId)', { cursor: query.cursor });
     }
-    const page = await select.orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(query.limit + 1).getMany();
+    const page = await select
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(query.limit + 1)
+      .getMany();
     const jobs = page.slice(0, query.limit);
     return { jobs: jobs.map(toView), nextCursor: page.length > query.limit ? jobs[jobs.length - 1].id : null };
   }
 
   /** The job's answers in input order, read from Postgres a page at a time. */
-  async *results(
-    principal: Principal,
-    id: string,
-  ): AsyncGenerator<{ index: number; status: number | null; state: string; output?: unknown; error?: string; pool?: string; workerId?: string }> {
+  async *results(principal: Principal, id: string): AsyncGenerator<{ index: number; status: number | null; state: string; output?: unknown; error?: string; pool?: string; workerId?: string }> {
     const job = await this.job(principal, id);
     if (job.expiredAt) throw BatchError.expired(id, job.expiredAt);
-    for (let after = -1; ; ) {
-      const page = await this.rowsOf(job).getRepository(BatchRowEntity).createQueryBuilder('r')
+    for (let after = -1; ;) {
+      const page = await this.rowsOf(job)
+        .getRepository(BatchRowEntity)
+        .createQueryBuilder('r')
         .select(['r.idx', 'r.state', 'r.output', 'r.status', 'r.error', 'r.pool', 'r.workerId'])
         .where('r.job_id = :id AND r.idx > :after', { id, after })
-        .orderBy('r.idx', 'ASC').limit(1000).getMany();
+        .orderBy('r.idx', 'ASC')
+        .limit(1000)
+        .getMany();
       if (page.length === 0) return;
       for (const row of page) {
         yield {
-          index: row.idx, state: row.state, status: row.status,
-          ...(row.output ? { output: row.output } : {}), ...(row.error ? { error: row.error } : {}),
+          index: row.idx,
+          state: row.state,
+          status: row.status,
+          ...(row.output ? { output: row.output } : {}),
+          ...(row.error ? { error: row.error } : {}),
           // Where it ran: the pool (always the job's residency region) and the worker that answered.
-          ...(row.pool ? { pool: row.pool } : {}), ...(row.workerId ? { workerId: row.workerId } : {}),
+          ...(row.pool ? { pool: row.pool } : {}),
+          ...(row.workerId ? { workerId: row.workerId } : {}),
         };
       }
       after = page[page.length - 1].idx;
@@ -248,7 +279,10 @@ export class BatchJobsService {
     if (answers.length === 0) return true;
     if (!(await this.openJob(job.id))) return false;
     const store = this.rowsOf(job);
-    await this.audit.preparePartitions(store, answers.map((a) => a.audit.residencyRegion));
+    await this.audit.preparePartitions(
+      store,
+      answers.map((a) => a.audit.residencyRegion),
+    );
     const tally = await store.transaction(async (tx) => {
       // One transaction at a time per job: each tally below then counts every row answered before
       // it (read committed), so the last chunk to finish sees the whole job done.
@@ -268,7 +302,10 @@ export class BatchJobsService {
       // TypeORM hands an UPDATE … RETURNING back as [rows, count].
       const updated = (Array.isArray(raw) && Array.isArray(raw[0]) ? raw[0] : raw) as { idx: number; state: string }[];
       const answered = new Set(updated.map((r) => r.idx));
-      await this.audit.insertWithin(tx, answers.filter((a) => answered.has(a.index)).map((a) => a.audit));
+      await this.audit.insertWithin(
+        tx,
+        answers.filter((a) => answered.has(a.index)).map((a) => a.audit),
+      );
       return { ...(await this.tally(tx, job.id, chunk)), failedNow: updated.filter((r) => r.state === 'failed').length };
     });
     return this.settle(job.id, chunk, tally);
@@ -324,7 +361,9 @@ export class BatchJobsService {
 
   /** The chunk's rows not answered yet, in input order. */
   async pendingRows(job: Pick<BatchJobEntity, 'id' | 'residency'>, chunk: number): Promise<{ idx: number; input: object | null }[]> {
-    return this.rowsOf(job).getRepository(BatchRowEntity).find({ select: { idx: true, input: true }, where: { jobId: job.id, chunk, state: 'pending' }, order: { idx: 'ASC' } });
+    return this.rowsOf(job)
+      .getRepository(BatchRowEntity)
+      .find({ select: { idx: true, input: true }, where: { jobId: job.id, chunk, state: 'pending' }, order: { idx: 'ASC' } });
   }
 
   /** The store of the job's rows: its region's. */
@@ -360,9 +399,21 @@ export function toView(job: BatchJobEntity): JobView {
   const rate = elapsed > 0 ? job.processed / elapsed : 0;
   const terminal = TERMINAL_STATES.includes(job.state);
   return {
-    id: job.id, kind: job.kind, model: job.model, version: job.version, state: job.state, priority: job.priority,
-    total: job.total, processed: job.processed, failed: job.failed, error: job.error, waiting: terminal ? null : job.waiting,
-    createdAt: job.createdAt, startedAt: job.startedAt, finishedAt: job.finishedAt, expiredAt: job.expiredAt,
+    id: job.id,
+    kind: job.kind,
+    model: job.model,
+    version: job.version,
+    state: job.state,
+    priority: job.priority,
+    total: job.total,
+    processed: job.processed,
+    failed: job.failed,
+    error: job.error,
+    waiting: terminal ? null : job.waiting,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    expiredAt: job.expiredAt,
     etaSeconds: terminal ? 0 : rate > 0 ? Math.round((job.total - job.processed) / rate) : null,
   };
 }

@@ -37,7 +37,7 @@ export async function* readLines(source: AsyncIterable<Buffer | string>, limits:
     const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     total += chunk.length;
     if (total > limits.maxBytes) throw new LineLimitError('bytes', limits.maxBytes, line);
-    for (let start = 0; start < chunk.length; ) {
+    for (let start = 0; start < chunk.length;) {
       const newline = chunk.indexOf(NEWLINE, start);
       const end = newline === -1 ? chunk.length : newline;
       pending += end - start;

@@ -72,6 +72,10 @@ export class BatchReconciler implements OnModuleInit, OnApplicationShutdown {
   private async failRemainingRows(job: BatchJobEntity, chunk: BatchChunkEntity, reason: string): Promise<void> {
     const rows = await this.jobs.pendingRows(job, chunk.chunk);
     const error = `gave up after ${MAX_ATTEMPTS} attempts: ${reason}`;
-    await this.jobs.applyResults(job, chunk.chunk, rows.map((r) => failedRow(job, r.idx, 500, error)));
+    await this.jobs.applyResults(
+      job,
+      chunk.chunk,
+      rows.map((r) => failedRow(job, r.idx, 500, error)),
+    );
   }
 }

@@ -33,10 +33,13 @@ describe('batch results across the catalog and a region store (integration)', ()
       [id, ROWS_PER_CHUNK, CHUNKS * ROWS_PER_CHUNK],
     );
     await catalog.query(`INSERT INTO batch_chunks (job_id, chunk, state) SELECT $1, c, 'pending' FROM generate_series(0, $2 - 1) c`, [id, CHUNKS]);
-    await stores.forRegion('ae').query(
-      `INSERT INTO batch_rows (job_id, idx, chunk, state, input) SELECT $1, i, i / $2, 'pending', '{"inputs":[]}' FROM generate_series(0, $3 - 1) i`,
-      [id, ROWS_PER_CHUNK, CHUNKS * ROWS_PER_CHUNK],
-    );
+    await stores
+      .forRegion('ae')
+      .query(`INSERT INTO batch_rows (job_id, idx, chunk, state, input) SELECT $1, i, i / $2, 'pending', '{"inputs":[]}' FROM generate_series(0, $3 - 1) i`, [
+        id,
+        ROWS_PER_CHUNK,
+        CHUNKS * ROWS_PER_CHUNK,
+      ]);
     return { id, residency: 'ae' };
   };
   const answersOf = (job: { id: string; residency: string }, chunk: number): RowAnswer[] =>
@@ -67,7 +70,9 @@ describe('batch results across the catalog and a region store (integration)', ()
       await Promise.all(Array.from({ length: CHUNKS }, (_, chunk) => jobs.applyResults(job, chunk, answersOf(job, chunk))));
       expect(await record(job.id)).toEqual({ state: 'completed', processed: CHUNKS * ROWS_PER_CHUNK, failed: 0 });
       expect(await catalog.query(`SELECT count(*)::int AS n FROM batch_chunks WHERE job_id = $1 AND state = 'done'`, [job.id])).toEqual([{ n: CHUNKS }]);
-      expect(await stores.forRegion('ae').query(`SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS events FROM audit_log WHERE request_id LIKE $1`, [`${job.id}/%`])).toEqual([{ n: 100, events: 100 }]);
+      expect(await stores.forRegion('ae').query(`SELECT count(*)::int AS n, count(DISTINCT event_id)::int AS events FROM audit_log WHERE request_id LIKE $1`, [`${job.id}/%`])).toEqual([
+        { n: 100, events: 100 },
+      ]);
     }
     expect(await catalog.query(`SELECT count(*)::int AS n FROM audit_log`)).toEqual([{ n: 0 }]);
     expect(await catalog.query(`SELECT count(*)::int AS n FROM batch_rows`)).toEqual([{ n: 0 }]);

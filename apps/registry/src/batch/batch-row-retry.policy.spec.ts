@@ -4,7 +4,7 @@ import { QuotaError, ResidencyError, UnroutableError, rateRefusal } from '@falaj
 import { rowRetryOf } from './batch-row-retry.policy';
 
 describe('rowRetryOf', () => {
-  it('waits out the tenant\'s quota for as long as it says, and a full pool stream too', () => {
+  it("waits out the tenant's quota for as long as it says, and a full pool stream too", () => {
     expect(rowRetryOf(rateRefusal('acme', 'm', 1500))).toEqual({ retry: true, kind: 'quota', waitMs: 2000, reason: "rate limit exceeded for tenant 'acme' on model 'm'; retry after 2 s" });
     expect(rowRetryOf(new QuotaError(503, 'over capacity: stream full', 1, 'stream_entries'))).toMatchObject({ retry: true, kind: 'quota', waitMs: 1000 });
   });

@@ -25,7 +25,8 @@ export function rowRetryOf(error: Error): RowRetry {
   // (the router writes it back within seconds), or a model deleted — then its attempts run out.
   if (error instanceof UnroutableError) return { retry: true, kind: 'not-ready', waitMs: NOT_READY_WAIT_MS, reason: error.message };
   // Redis away or back empty (BackboneUnavailableError, RoutingUnavailableError): a delay, as its Retry-After says.
-  if (error.status === 503 && error.retryAfterSeconds !== undefined) return { retry: true, kind: 'not-ready', waitMs: Math.max(NOT_READY_WAIT_MS, error.retryAfterSeconds * 1000), reason: error.message };
+  if (error.status === 503 && error.retryAfterSeconds !== undefined)
+    return { retry: true, kind: 'not-ready', waitMs: Math.max(NOT_READY_WAIT_MS, error.retryAfterSeconds * 1000), reason: error.message };
   if (!(error instanceof InferenceError)) return { retry: false };
   const transient = error.code === 'not_ready' || error.code === 'timeout' || (error.code === 'worker_error' && (error.status === 503 || error.status === 504));
   return transient ? { retry: true, kind: 'not-ready', waitMs: NOT_READY_WAIT_MS, reason: error.message } : { retry: false };

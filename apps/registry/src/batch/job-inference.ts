@@ -90,7 +90,17 @@ export class JobInference implements OnModuleInit, OnApplicationShutdown {
     const answer = answerOf(outcome);
     const { tenantId } = call.principal;
     // Counted where the row's audit event is made, as on every edge (job rows are protocol "batch" or "async").
-    this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, outcome.version, outcome.pool, call.protocol, answer.status, latencyMs / 1000, recordedTraceId(span));
+    this.calls.observe(
+      tenantId,
+      call.model,
+      this.pipeline.routes.lookup(tenantId, call.model) !== undefined,
+      outcome.version,
+      outcome.pool,
+      call.protocol,
+      answer.status,
+      latencyMs / 1000,
+      recordedTraceId(span),
+    );
     const audit = inferenceAuditEvent(call, answer, outcome, latencyMs, rowEventId(job.id, index));
     if (!outcome.ok) return { answer: { index, ok: false, status: audit.status, error: outcome.error.message, pool: outcome.pool, workerId: null, audit } };
     const response = encodeJsonInferResponse({ modelName: job.model, modelVersion: String(outcome.reply.version), id: outcome.request.id, outputs: outcome.reply.outputs });

@@ -6,8 +6,7 @@ import type { BatchJobEntity } from './batch-job.entity';
 
 /** A row's final answer, with where it ran and its one audit event. */
 export type RowAnswer = { index: number; pool: string | null; workerId: string | null; audit: AuditEvent } & (
-  | { ok: true; response: Record<string, unknown> }
-  | { ok: false; status: number; error: string }
+  { ok: true; response: Record<string, unknown> } | { ok: false; status: number; error: string }
 );
 
 /** A row's job as the runner reads it; its trace context only where the job was traced. */

@@ -41,10 +41,7 @@ export function databaseConnection(settings: DatabaseSettings): DatabaseConnecti
     database,
     user: decodeURIComponent(url.username) || 'postgres',
     ...(settings.password !== undefined ? { password: settings.password } : {}),
-    ssl:
-      settings.sslMode === 'disable'
-        ? false
-        : { rejectUnauthorized: true, ...(settings.caFile ? { ca: readFileSync(settings.caFile, 'utf8') } : {}) },
+    ssl: settings.sslMode === 'disable' ? false : { rejectUnauthorized: true, ...(settings.caFile ? { ca: readFileSync(settings.caFile, 'utf8') } : {}) },
   };
 }
 

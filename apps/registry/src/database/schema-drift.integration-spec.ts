@@ -23,9 +23,7 @@ describe('registry schema', () => {
   });
 
   it('partitions the audit log by residency region', async () => {
-    const [row] = await db.query(
-      `SELECT partstrat, pg_get_partkeydef('audit_log'::regclass) AS key FROM pg_partitioned_table WHERE partrelid = 'audit_log'::regclass`,
-    );
+    const [row] = await db.query(`SELECT partstrat, pg_get_partkeydef('audit_log'::regclass) AS key FROM pg_partitioned_table WHERE partrelid = 'audit_log'::regclass`);
     expect(row).toEqual({ partstrat: 'l', key: 'LIST (residency_region)' });
   });
 

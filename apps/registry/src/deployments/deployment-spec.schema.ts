@@ -61,5 +61,8 @@ export function servingSettingsOf(input: DeploymentInput): ServingSettings {
 export const SwitchInputSchema = z.object({ version: VersionRefSchema, reason: z.string().max(1000).default('') }).strict();
 export type SwitchInput = z.infer<typeof SwitchInputSchema>;
 
-export const SwitchBackInputSchema = z.object({ reason: z.string().max(1000).default('') }).strict().default({ reason: '' });
+export const SwitchBackInputSchema = z
+  .object({ reason: z.string().max(1000).default('') })
+  .strict()
+  .default({ reason: '' });
 export type SwitchBackInput = z.infer<typeof SwitchBackInputSchema>;

@@ -58,8 +58,7 @@ export function servingLimitOf(serving: ServingSettings, maxima: ServingMaxima):
 export const servedVersions = (spec: DeploymentSpec): number[] => spec.targets.map((t) => t.version);
 
 /** Every version the spec keeps loaded: targets and shadow. */
-export const referencedVersions = (spec: DeploymentSpec): number[] =>
-  spec.shadow === null ? servedVersions(spec) : [...servedVersions(spec), spec.shadow];
+export const referencedVersions = (spec: DeploymentSpec): number[] => (spec.shadow === null ? servedVersions(spec) : [...servedVersions(spec), spec.shadow]);
 
 /** The version that stands for the deployment where one must: the heaviest target (first on ties). */
 export function primaryVersion(spec: DeploymentSpec): number {
@@ -75,8 +74,7 @@ export function promotedSpec(spec: DeploymentSpec, version: number): DeploymentS
 }
 
 /** Whether the spec already sends all live traffic to `version`. */
-export const servesAlone = (spec: DeploymentSpec, version: number): boolean =>
-  spec.targets.length === 1 && spec.targets[0].version === version;
+export const servesAlone = (spec: DeploymentSpec, version: number): boolean => spec.targets.length === 1 && spec.targets[0].version === version;
 
 /**
  * Blue-green: every request goes to `version`, and the version that carried the traffic until
@@ -85,6 +83,12 @@ export const servesAlone = (spec: DeploymentSpec, version: number): boolean =>
  */
 export function switchedSpec(spec: DeploymentSpec, version: number): DeploymentSpec {
   const from = primaryVersion(spec);
-  const targets = from === version ? [{ version, weight: 100 }] : [{ version, weight: 100 }, { version: from, weight: 0 }];
+  const targets =
+    from === version
+      ? [{ version, weight: 100 }]
+      : [
+          { version, weight: 100 },
+          { version: from, weight: 0 },
+        ];
   return { ...spec, targets, shadow: spec.shadow === version ? null : spec.shadow };
 }

@@ -5,14 +5,7 @@ import { ZodPipe } from '@falaj/http';
 import { ModelsService } from '../models/models.service';
 import { ZodBody } from '../openapi/zod-openapi';
 import { DEPLOYMENT_EXAMPLE, toDeploymentView, toRevisionView } from './deployment.view';
-import {
-  DeploymentInputSchema,
-  SwitchBackInputSchema,
-  SwitchInputSchema,
-  type DeploymentInput,
-  type SwitchBackInput,
-  type SwitchInput,
-} from './deployment-spec.schema';
+import { DeploymentInputSchema, SwitchBackInputSchema, SwitchInputSchema, type DeploymentInput, type SwitchBackInput, type SwitchInput } from './deployment-spec.schema';
 import { DeploymentsService } from './deployments.service';
 import { DeploymentsError } from './deployments.exception';
 import { ShadowReportReader } from './shadow-report.reader';
@@ -110,7 +103,14 @@ export class DeploymentsController {
   @ApiOkResponse({
     schema: {
       example: {
-        shadowVersion: 5, pairs: 1200, shadowErrors: 0, exactMatches: 1200, argmaxAgreements: 1200, exactMatchRate: 1, agreementRate: 1, maxAbsDiff: 0,
+        shadowVersion: 5,
+        pairs: 1200,
+        shadowErrors: 0,
+        exactMatches: 1200,
+        argmaxAgreements: 1200,
+        exactMatchRate: 1,
+        agreementRate: 1,
+        maxAbsDiff: 0,
         latencyMs: { primary: { p50: 2.1, p95: 4.3 }, shadow: { p50: 2.3, p95: 4.9 }, delta: { p50: 0.1, p95: 1.2 } },
       },
     },

@@ -23,7 +23,15 @@ export class ErasureController {
   @ZodBody(ErasureRequestSchema, { subject: 'alice@example.com', requestIds: ['order-17'] })
   @ApiOkResponse({
     schema: {
-      example: { id: '0c6f…', tenantId: 'acme', requestedBy: 'dpo', subjectHash: '9f2c…', requestIds: 1, counts: { auditRows: 12, payloadRows: 3, jobs: 1, jobRows: 200, jobsNotEnded: 0 }, requestedAt: '2026-12-02T07:00:00.000Z' },
+      example: {
+        id: '0c6f…',
+        tenantId: 'acme',
+        requestedBy: 'dpo',
+        subjectHash: '9f2c…',
+        requestIds: 1,
+        counts: { auditRows: 12, payloadRows: 3, jobs: 1, jobRows: 200, jobsNotEnded: 0 },
+        requestedAt: '2026-12-02T07:00:00.000Z',
+      },
     },
   })
   erase(@CurrentPrincipal() principal: Principal, @Body(new ZodPipe(ErasureRequestSchema)) body: ErasureRequest) {

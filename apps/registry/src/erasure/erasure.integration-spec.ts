@@ -72,7 +72,11 @@ describe(ErasureService.name, () => {
     const record = await erasure.erase({ tenantId: 'acme', subject: 'alice', requestIds: ['order-17'], requestedBy: 'dpo' });
 
     expect(record.counts).toEqual({
-      auditRows: 4, payloadRows: 3, jobs: 1, jobRows: 3, jobsNotEnded: 1,
+      auditRows: 4,
+      payloadRows: 3,
+      jobs: 1,
+      jobRows: 3,
+      jobsNotEnded: 1,
       // One database (no FALAJ_REGION_STORES): the catalog holds every region's rows.
       stores: [{ store: 'catalog', regions: ['*'], auditRows: 4, payloadRows: 3, jobRows: 3 }],
     });

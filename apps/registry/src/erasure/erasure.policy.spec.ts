@@ -1,10 +1,10 @@
 import { PLATFORM_TENANT, type Principal } from '@falaj/auth';
 import { erasureTenantOf } from './erasure.policy';
 
-const principal = (tenantId: string, scopes: string[]): Principal => (({ tenantId, subject: 's', scopes }));
+const principal = (tenantId: string, scopes: string[]): Principal => ({ tenantId, subject: 's', scopes });
 
 describe('erasureTenantOf', () => {
-  it("a platform admin erases in the tenant it names, and must name one", () => {
+  it('a platform admin erases in the tenant it names, and must name one', () => {
     expect(erasureTenantOf(principal(PLATFORM_TENANT, ['platform:admin']), 'acme')).toBe('acme');
     expect(() => erasureTenantOf(principal(PLATFORM_TENANT, ['platform:admin']), undefined)).toThrow(expect.objectContaining({ status: 400 }));
   });

@@ -56,8 +56,12 @@ export class ErasureService {
     for (const { store, rows } of jobs.removed) stores.find((s) => s.store === store)!.jobRows += rows;
     const total = (key: 'auditRows' | 'payloadRows' | 'jobRows') => stores.reduce((n, s) => n + s[key], 0);
     const counts: ErasureCounts = {
-      auditRows: total('auditRows'), payloadRows: total('payloadRows'),
-      jobs: jobs.removed.reduce((n, r) => n + r.jobs, 0), jobRows: total('jobRows'), jobsNotEnded: jobs.jobsNotEnded, stores,
+      auditRows: total('auditRows'),
+      payloadRows: total('payloadRows'),
+      jobs: jobs.removed.reduce((n, r) => n + r.jobs, 0),
+      jobRows: total('jobRows'),
+      jobsNotEnded: jobs.jobsNotEnded,
+      stores,
     };
     const record = await this.db.getRepository(ErasureRequestEntity).save({
       tenantId: order.tenantId,

@@ -16,7 +16,8 @@ export class KafkaTokenController {
   @RequireScopes(SCOPES.infer)
   @ApiOperation({
     summary: "A Kafka token (SASL/OAUTHBEARER) of the caller's tenant, 15 min",
-    description: 'The tenant is the credential\'s, never the body\'s. It lets a Kafka client publish to `<prefix>.inference.requests` and read only the tenant\'s own reply topics and consumer groups (`<prefix>.client.<tenant>.…`).',
+    description:
+      "The tenant is the credential's, never the body's. It lets a Kafka client publish to `<prefix>.inference.requests` and read only the tenant's own reply topics and consumer groups (`<prefix>.client.<tenant>.…`).",
   })
   @ApiOkResponse({ schema: { example: { token: 'eyJhbGciOiJFUzI1NiIs…', expires_in: 900, principal: 'tenant.falaj.acme' } } })
   token(@CurrentPrincipal() principal: Principal) {

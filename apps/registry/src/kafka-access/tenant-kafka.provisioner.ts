@@ -30,15 +30,18 @@ export class TenantKafkaProvisioner implements OnApplicationShutdown {
     const admin = await this.connectedAdmin();
     const { streamPrefix } = this.config.tenantKafka;
     // ACLs first: a topic without them is readable by no tenant, an ACL without its topic by no one.
-    const granted = this.acls ? await applyKafkaAcls(admin, tenantIds.flatMap((id) => tenantKafkaAclPolicy(streamPrefix, id))) : 0;
+    const granted = this.acls
+      ? await applyKafkaAcls(
+          admin,
+          tenantIds.flatMap((id) => tenantKafkaAclPolicy(streamPrefix, id)),
+        )
+      : 0;
     const existing = new Set(await admin.listTopics());
     const missing = tenantIds.map((id) => tenantReplyTopicNamespace(streamPrefix, id)).filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin
-        .createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: REPLY_TOPIC_PARTITIONS, replicationFactor: 1 })) })
-        .catch((error: { type?: string }) => {
-          if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
-        });
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: REPLY_TOPIC_PARTITIONS, replicationFactor: 1 })) }).catch((error: { type?: string }) => {
+        if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      });
     }
     this.logger.log({ tenants: tenantIds.length === 1 ? tenantIds[0] : tenantIds.length, acls: granted, topicsMade: missing.length }, 'tenants provisioned on Kafka');
   }

@@ -17,7 +17,7 @@ export class ModelCommandsPublisher {
 
   async publish(command: ModelCommand): Promise<void> {
     const version = commandVersion(command);
-    await this.publisher.publish(modelCommandKey(command.tenantId, command.model, version), command, { 'command': command.command });
+    await this.publisher.publish(modelCommandKey(command.tenantId, command.model, version), command, { command: command.command });
     this.logger.log({ tenant: command.tenantId, model: command.model, version, command: command.command, pool: command.pool }, 'model command sent');
   }
 

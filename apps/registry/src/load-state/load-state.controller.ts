@@ -14,7 +14,12 @@ import { versionLoadState } from './load-state.policy';
 import { WorkerHeartbeatsReader } from './worker-heartbeats.reader';
 
 const LoadCommandSchema = z
-  .object({ pool: z.string().regex(/^[a-z]+\.[a-z][a-z0-9-]{0,31}$/, 'a pool such as cpu.ae').optional() })
+  .object({
+    pool: z
+      .string()
+      .regex(/^[a-z]+\.[a-z][a-z0-9-]{0,31}$/, 'a pool such as cpu.ae')
+      .optional(),
+  })
   .strict()
   .default({});
 type LoadCommandDto = z.infer<typeof LoadCommandSchema>;
@@ -35,7 +40,8 @@ export class LoadStateController {
   @RequireScopes(SCOPES.modelsRead)
   @ApiOperation({
     summary: "A version's load state per pool and worker (loading | ready | failed (reason) | unloaded), from live heartbeats",
-    description: "Each pool's `queueDepth` is the requests waiting in this version's batchers there; `batchSizes` counts the version's runs by size (requests per run) since each worker loaded it. Only the version's own numbers: never another tenant's.",
+    description:
+      "Each pool's `queueDepth` is the requests waiting in this version's batchers there; `batchSizes` counts the version's runs by size (requests per run) since each worker loaded it. Only the version's own numbers: never another tenant's.",
   })
   @ApiParam(VERSION_PARAM)
   @ApiOkResponse({
@@ -61,7 +67,7 @@ export class LoadStateController {
   @RequireScopes(SCOPES.deploymentsWrite)
   @ApiOperation({
     summary: 'Load a version on the workers (of one pool, or all), whatever its stage, until unloaded',
-    description: "Triton-style explicit model control. Asynchronous: poll `status` until `ready`. Archived versions are refused.",
+    description: 'Triton-style explicit model control. Asynchronous: poll `status` until `ready`. Archived versions are refused.',
   })
   @ApiParam(VERSION_PARAM)
   @ZodBody(LoadCommandSchema, { pool: 'cpu.ae' })

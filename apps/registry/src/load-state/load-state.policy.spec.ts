@@ -18,7 +18,15 @@ describe('versionLoadState', () => {
     const result = versionLoadState([beat('w2', 'cpu.ae', [held(1, 'loading')]), beat('w1', 'cpu.ae', [held(1, 'ready')]), beat('g1', 'gpu.ae', [])], 'acme', 'm', 1);
     expect(result.state).toBe('ready');
     expect(result.pools).toEqual([
-      { pool: 'cpu.ae', state: 'ready', queueDepth: 0, workers: [{ workerId: 'w1', state: 'ready', executionProvider: 'cpu' }, { workerId: 'w2', state: 'loading', executionProvider: 'cpu' }] },
+      {
+        pool: 'cpu.ae',
+        state: 'ready',
+        queueDepth: 0,
+        workers: [
+          { workerId: 'w1', state: 'ready', executionProvider: 'cpu' },
+          { workerId: 'w2', state: 'loading', executionProvider: 'cpu' },
+        ],
+      },
       { pool: 'gpu.ae', state: 'unloaded', queueDepth: 0, workers: [{ workerId: 'g1', state: 'unloaded', executionProvider: 'cpu' }] },
     ]);
   });
@@ -39,11 +47,7 @@ describe('versionLoadState', () => {
     const theirs = { ...held(1, 'ready'), tenantId: 'globex', queueDepth: 50, stats: stats({ '1': 1000, '32': 7 }) };
     const otherVersion = { ...held(2, 'ready'), queueDepth: 9, stats: stats({ '4': 100 }) };
     const result = versionLoadState(
-      [
-        { ...beat('w1', 'cpu.ae', [mine(3, { '1': 10, '8': 2 }), theirs, otherVersion]), queueDepth: 62 },
-        beat('w2', 'cpu.ae', [mine(4, { '1': 5, '4': 1 })]),
-        beat('g1', 'gpu.ae', [theirs]),
-      ],
+      [{ ...beat('w1', 'cpu.ae', [mine(3, { '1': 10, '8': 2 }), theirs, otherVersion]), queueDepth: 62 }, beat('w2', 'cpu.ae', [mine(4, { '1': 5, '4': 1 })]), beat('g1', 'gpu.ae', [theirs])],
       'acme',
       'm',
       1,

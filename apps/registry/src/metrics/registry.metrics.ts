@@ -28,7 +28,7 @@ export class RegistryMetrics implements OnApplicationShutdown {
     const queueName = queues.queue.name;
     new Gauge({
       name: 'falaj_queue_jobs',
-      help: 'BullMQ jobs of a queue by state (waiting, prioritized, delayed, active, waiting-children, failed, completed: completed and failed are kept bounded); the batch chunks\' queue depth is waiting + prioritized',
+      help: "BullMQ jobs of a queue by state (waiting, prioritized, delayed, active, waiting-children, failed, completed: completed and failed are kept bounded); the batch chunks' queue depth is waiting + prioritized",
       labelNames: ['queue', 'state'] as const,
       registers,
       async collect() {
@@ -41,7 +41,7 @@ export class RegistryMetrics implements OnApplicationShutdown {
     const lag = () => this.auditLag(audit.sources);
     new Gauge({
       name: 'falaj_audit_consumer_lag',
-      help: 'Audit events on an audit topic (the shared one, each region\'s own) not yet written to Postgres by the registry\'s audit writer, per partition (the gateways\' own lag is falaj_gateway_audit_spool_events)',
+      help: "Audit events on an audit topic (the shared one, each region's own) not yet written to Postgres by the registry's audit writer, per partition (the gateways' own lag is falaj_gateway_audit_spool_events)",
       labelNames: ['topic', 'partition'] as const,
       registers,
       async collect() {

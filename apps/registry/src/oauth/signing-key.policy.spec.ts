@@ -4,7 +4,11 @@ const at = (ms: number) => new Date(ms);
 
 describe('signingKeyOf', () => {
   it('is the newest active key; a key not yet active does not sign', () => {
-    const keys = [{ kid: 'a', activatesAt: at(0) }, { kid: 'b', activatesAt: at(100) }, { kid: 'c', activatesAt: at(200) }];
+    const keys = [
+      { kid: 'a', activatesAt: at(0) },
+      { kid: 'b', activatesAt: at(100) },
+      { kid: 'c', activatesAt: at(200) },
+    ];
     expect(signingKeyOf(keys, 150)?.kid).toBe('b');
     expect(signingKeyOf(keys, 250)?.kid).toBe('c');
     expect(signingKeyOf([], 0)).toBeUndefined();
@@ -12,7 +16,11 @@ describe('signingKeyOf', () => {
 });
 
 describe('publishedKeysOf', () => {
-  const keys = [{ kid: 'a', activatesAt: at(0) }, { kid: 'b', activatesAt: at(1000) }, { kid: 'c', activatesAt: at(5000) }];
+  const keys = [
+    { kid: 'a', activatesAt: at(0) },
+    { kid: 'b', activatesAt: at(1000) },
+    { kid: 'c', activatesAt: at(5000) },
+  ];
 
   it('publishes the next key before it signs, and a retired key for the overlap after', () => {
     expect(publishedKeysOf(keys, 500, 300).map((k) => k.kid)).toEqual(['a', 'b', 'c']);

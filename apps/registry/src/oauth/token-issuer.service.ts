@@ -43,7 +43,13 @@ export class TokenIssuerService {
     const { kid, privateKey } = await this.keys.signingKey();
     const ttl = this.config.issuer.tokenTtlSeconds;
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ client_id: client.clientId, tenant: client.tenantId, scope: scopes.join(' '), ...(residency ? { residency } : {}), ...(authorizedParty ? { azp: authorizedParty } : {}) })
+    const token = await new SignJWT({
+      client_id: client.clientId,
+      tenant: client.tenantId,
+      scope: scopes.join(' '),
+      ...(residency ? { residency } : {}),
+      ...(authorizedParty ? { azp: authorizedParty } : {}),
+    })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
       .setIssuer(this.config.issuer.url)
       .setSubject(client.clientId)

@@ -25,13 +25,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 export function registerOpenApi(app: NestFastifyApplication): void {
   const document = buildOpenApiDocument(app);
   const authenticator = app.get(Authenticator);
-  app.getHttpAdapter().getInstance().get(OPENAPI_PATH, async (request, reply) => {
-    try {
-      await authenticator.authenticate(request.headers.authorization);
-    } catch (error) {
-      if (!(error instanceof InvalidTokenError)) throw error;
-      return reply.status(401).send({ error: error.message });
-    }
-    return reply.header('cache-control', 'no-store').send(document);
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get(OPENAPI_PATH, async (request, reply) => {
+      try {
+        await authenticator.authenticate(request.headers.authorization);
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError)) throw error;
+        return reply.status(401).send({ error: error.message });
+      }
+      return reply.header('cache-control', 'no-store').send(document);
+    });
 }

@@ -14,5 +14,4 @@ export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
 }
 
 /** `@ApiBody` from a zod schema, with an example request. */
-export const ZodBody = (schema: z.ZodType, example: unknown) =>
-  applyDecorators(ApiBody({ schema: { ...jsonSchemaOf(schema), example } }));
+export const ZodBody = (schema: z.ZodType, example: unknown) => applyDecorators(ApiBody({ schema: { ...jsonSchemaOf(schema), example } }));

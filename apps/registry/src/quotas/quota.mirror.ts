@@ -2,16 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { IsNull, Not, type Repository } from 'typeorm';
-import {
-  ModelQuotaRecordSchema,
-  TenantQuotaRecordSchema,
-  modelQuotaField,
-  quotasChangedChannel,
-  quotasKey,
-  tenantQuotaField,
-  type ModelQuotaRecord,
-  type TenantQuotaRecord,
-} from '@falaj/contracts';
+import { ModelQuotaRecordSchema, TenantQuotaRecordSchema, modelQuotaField, quotasChangedChannel, quotasKey, tenantQuotaField, type ModelQuotaRecord, type TenantQuotaRecord } from '@falaj/contracts';
 import { RedisHashWriter } from '@falaj/messaging';
 import { ModelEntity } from '../models/model.entity';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';

@@ -28,7 +28,7 @@ export class TenantQuotaController {
   @ApiOperation({
     summary: "Set a tenant's quota: a token bucket (rps and burst, together) and/or requests in flight per gateway (concurrency)",
     description:
-      "Replaces, whole, whatever FALAJ_QUOTAS says for the tenant (its entry or the default). Every gateway and the Kafka bridge apply it within a second; beyond it requests get 429 with Retry-After.",
+      'Replaces, whole, whatever FALAJ_QUOTAS says for the tenant (its entry or the default). Every gateway and the Kafka bridge apply it within a second; beyond it requests get 429 with Retry-After.',
   })
   @ZodBody(TenantQuotaRecordSchema, EXAMPLE)
   @ApiOkResponse({ schema: { example: EXAMPLE } })

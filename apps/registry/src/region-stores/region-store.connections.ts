@@ -102,7 +102,10 @@ export class RegionStoreConnections {
   async states(): Promise<Record<string, string>> {
     const states: Record<string, string> = {};
     for (const store of this.all()) {
-      states[store.name] = await store.db.query('SELECT 1').then(() => 'up', (error: Error) => `away: ${error.message.slice(0, 200)}`);
+      states[store.name] = await store.db.query('SELECT 1').then(
+        () => 'up',
+        (error: Error) => `away: ${error.message.slice(0, 200)}`,
+      );
     }
     return states;
   }

@@ -30,9 +30,16 @@ describe('storeFor', () => {
 
 describe('groupByStore', () => {
   it('splits a batch by region, each group with its store, in first-seen order', () => {
-    const events = [{ r: 'eu', n: 1 }, { r: 'ae', n: 2 }, { r: 'eu', n: 3 }];
+    const events = [
+      { r: 'eu', n: 1 },
+      { r: 'ae', n: 2 },
+      { r: 'eu', n: 3 },
+    ];
     const groups = groupByStore(two, events, (e) => e.r);
-    expect(groups.map((g) => [g.region, g.items.map((e) => e.n)])).toEqual([['eu', [1, 3]], ['ae', [2]]]);
+    expect(groups.map((g) => [g.region, g.items.map((e) => e.n)])).toEqual([
+      ['eu', [1, 3]],
+      ['ae', [2]],
+    ]);
     expect(groups[1].target).toEqual({ kind: 'url', url: 'postgres://r@127.0.0.1/falaj_test_ae' });
   });
 

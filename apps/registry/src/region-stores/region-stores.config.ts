@@ -24,7 +24,10 @@ export function parseRegionStores(raw: string | undefined): { stores: RegionStor
   const stores = new Map<string, RegionStoreTarget>();
   const problems: string[] = [];
   const urls = new Map<string, string>();
-  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const at = entry.indexOf('=');
     if (at <= 0) {
       problems.push(`FALAJ_REGION_STORES: "${entry}" is not region=url`);
@@ -71,7 +74,7 @@ function urlProblem(value: string): string | null {
     return `"${value}" is not a URL (or "${CATALOG_STORE}")`;
   }
   if (!/^postgres(ql)?:$/.test(url.protocol)) return `"${url.protocol}" is not postgres://`;
-  if (url.password) return 'the URL must not carry a password: the catalog\'s (FALAJ_DATABASE_PASSWORD_FILE) is used';
+  if (url.password) return "the URL must not carry a password: the catalog's (FALAJ_DATABASE_PASSWORD_FILE) is used";
   if (url.search) return 'the URL must not carry parameters: TLS is FALAJ_DATABASE_SSL_MODE and FALAJ_DATABASE_CA_FILE';
   if (!/^\/[a-zA-Z_][a-zA-Z0-9_-]*$/.test(url.pathname)) return `"${url.pathname.slice(1)}" is not a database name`;
   return null;

@@ -35,8 +35,20 @@ describe('regional audit stores (integration)', () => {
   let writer: AuditWriter;
 
   const event = (tenantId: string, region: string, occurredAt: Date, subject = 'svc'): AuditEvent => ({
-    eventId: randomUUID(), requestId: `r-${randomUUID()}`, tenantId, subject, model: 'm', version: 1, pool: `cpu.${region}`,
-    protocol: 'rest', status: 200, error: null, latencyMs: 1, residencyRegion: region, servedRegion: region, placement: null,
+    eventId: randomUUID(),
+    requestId: `r-${randomUUID()}`,
+    tenantId,
+    subject,
+    model: 'm',
+    version: 1,
+    pool: `cpu.${region}`,
+    protocol: 'rest',
+    status: 200,
+    error: null,
+    latencyMs: 1,
+    residencyRegion: region,
+    servedRegion: region,
+    placement: null,
     occurredAt: occurredAt.toISOString(),
   });
   const consumed = (events: AuditEvent[]): ConsumedEvent<AuditEvent>[] => events.map((value, i) => ({ key: null, value, headers: {}, partition: 0, offset: String(i) }));

@@ -30,9 +30,7 @@ export class JobExpiry {
 
   /** Tenants with ended jobs whose rows are still kept (through the partial retention index). */
   async tenantIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.db.query(
-      `SELECT DISTINCT tenant_id AS id FROM batch_jobs WHERE expired_at IS NULL AND finished_at IS NOT NULL ORDER BY 1`,
-    );
+    const rows: { id: string }[] = await this.db.query(`SELECT DISTINCT tenant_id AS id FROM batch_jobs WHERE expired_at IS NULL AND finished_at IS NOT NULL ORDER BY 1`);
     return rows.map((r) => r.id);
   }
 
@@ -55,10 +53,10 @@ export class JobExpiry {
   expire(job: { id: string; residency: string | null }, now: Date): Promise<JobsRemoved | null> {
     const store = this.stores.forRegion(jobRegion(job));
     return this.db.transaction(async (tx) => {
-      const [{ n: marked }]: { n: number }[] = await tx.query(
-        `WITH m AS (UPDATE batch_jobs SET expired_at = $2 WHERE id = $1 AND expired_at IS NULL RETURNING 1) SELECT count(*)::int AS n FROM m`,
-        [job.id, now],
-      );
+      const [{ n: marked }]: { n: number }[] = await tx.query(`WITH m AS (UPDATE batch_jobs SET expired_at = $2 WHERE id = $1 AND expired_at IS NULL RETURNING 1) SELECT count(*)::int AS n FROM m`, [
+        job.id,
+        now,
+      ]);
       if (marked === 0) return null;
       const [{ n }]: { n: number }[] = await store.query(`WITH d AS (DELETE FROM batch_rows WHERE job_id = $1 RETURNING 1) SELECT count(*)::int AS n FROM d`, [job.id]);
       await tx.query(`DELETE FROM batch_chunks WHERE job_id = $1`, [job.id]);

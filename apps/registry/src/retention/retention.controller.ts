@@ -7,11 +7,19 @@ import { RetentionError } from './retention.exception';
 import { RetentionService } from './retention.service';
 
 const EXAMPLE = {
-  id: '0b6f3c1e-2a4d-4e8f-9c1b-7d5e3a2f1c0d', trigger: 'schedule', instance: 'registry-a', state: 'completed',
-  startedAt: '2026-12-02T06:00:00.000Z', finishedAt: '2026-12-02T06:00:01.412Z',
-  removed: [{ tenantId: 'acme', kind: 'audit', rowsDeleted: 1200 }, { tenantId: 'acme', kind: 'jobs', rowsDeleted: 10000, jobsExpired: 3 }],
+  id: '0b6f3c1e-2a4d-4e8f-9c1b-7d5e3a2f1c0d',
+  trigger: 'schedule',
+  instance: 'registry-a',
+  state: 'completed',
+  startedAt: '2026-12-02T06:00:00.000Z',
+  finishedAt: '2026-12-02T06:00:01.412Z',
+  removed: [
+    { tenantId: 'acme', kind: 'audit', rowsDeleted: 1200 },
+    { tenantId: 'acme', kind: 'jobs', rowsDeleted: 10000, jobsExpired: 3 },
+  ],
   partitionsDropped: [{ table: 'audit_log_ae_p202510', month: '2025-10', rowsEstimate: 2400000 }],
-  partitionsCreated: ['audit_log_ae:2027-01'], error: null,
+  partitionsCreated: ['audit_log_ae:2027-01'],
+  error: null,
 };
 
 /** Platform administration: the retention passes, what each removed, and a pass on demand. */

@@ -53,9 +53,7 @@ describe(RetentionService.name, () => {
     db = await scratch.open();
     service = new RetentionService(db, config, RegionStoreConnections.catalogOnly(db));
     layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
-    await db.query(
-      `INSERT INTO tenants (id, name, residency, audit_retention_days, job_retention_days) VALUES ('short', 'Short', 'ae', 10, 2), ('long', 'Long', 'eu', 45, NULL)`,
-    );
+    await db.query(`INSERT INTO tenants (id, name, residency, audit_retention_days, job_retention_days) VALUES ('short', 'Short', 'ae', 10, 2), ('long', 'Long', 'eu', 45, NULL)`);
     for (const region of ['ae', 'eu']) {
       const table = await layout.ensureRegion(region, now);
       // The months of the rows below, as the migration makes them for the rows a table already holds.
@@ -109,7 +107,10 @@ describe(RetentionService.name, () => {
       // Gone exactly the months that ended before the platform's longest retention (60 days) began.
       const cutoff = ago(AUDIT_DEFAULT_DAYS).getTime();
       for (const partition of before) expect([partition.name, await tableExists(partition.name)]).toEqual([partition.name, monthBounds(partition.month).to.getTime() > cutoff]);
-      const dropped = before.filter((p) => monthBounds(p.month).to.getTime() <= cutoff).map((p) => p.name).sort();
+      const dropped = before
+        .filter((p) => monthBounds(p.month).to.getTime() <= cutoff)
+        .map((p) => p.name)
+        .sort();
       expect(dropped).toContain(oldest);
       expect(run!.partitionsDropped.map((p) => p.table).sort()).toEqual(dropped);
 

@@ -43,13 +43,7 @@ export function isExpired(at: Date, now: Date, days: number): boolean {
  * Each tenant's cutoff for the kind. A tenant id with records but no tenant row (a tenant
  * deleted since) takes the platform's default: nothing is kept forever for want of a setting.
  */
-export function cutoffs(
-  tenantIds: readonly string[],
-  tenants: readonly TenantRetention[],
-  defaults: RetentionDefaults,
-  kind: RetentionKind,
-  now: Date,
-): Map<string, Date> {
+export function cutoffs(tenantIds: readonly string[], tenants: readonly TenantRetention[], defaults: RetentionDefaults, kind: RetentionKind, now: Date): Map<string, Date> {
   const byId = new Map(tenants.map((t) => [t.id, t]));
   return new Map(
     tenantIds.map((id) => {

@@ -87,7 +87,9 @@ export class RetentionService {
     const runs = this.db.getRepository(RetentionRunEntity);
     // Under the lock, a run still 'running' is one whose registry died mid-pass.
     await runs.update({ state: 'running' }, { state: 'failed', error: 'its registry stopped before the pass finished', finishedAt: new Date() });
-    const run = await runs.save(runs.create({ trigger, instance: this.config.registryId, state: 'running', startedAt: new Date(), finishedAt: null, removed: [], partitionsDropped: [], partitionsCreated: [], error: null }));
+    const run = await runs.save(
+      runs.create({ trigger, instance: this.config.registryId, state: 'running', startedAt: new Date(), finishedAt: null, removed: [], partitionsDropped: [], partitionsCreated: [], error: null }),
+    );
     const started = Date.now();
     try {
       await this.removeExpired(run, now, signal);
@@ -99,10 +101,16 @@ export class RetentionService {
     run.finishedAt = new Date();
     await runs.save(run);
     const summary = {
-      run: run.id, trigger, state: run.state, ms: Date.now() - started,
-      auditRowsDeleted: sum(run.removed, 'audit'), payloadRecordsDeleted: sum(run.removed, 'payloads'), jobRowsDeleted: sum(run.removed, 'jobs'),
+      run: run.id,
+      trigger,
+      state: run.state,
+      ms: Date.now() - started,
+      auditRowsDeleted: sum(run.removed, 'audit'),
+      payloadRecordsDeleted: sum(run.removed, 'payloads'),
+      jobRowsDeleted: sum(run.removed, 'jobs'),
       jobsExpired: run.removed.reduce((n, r) => n + (r.jobsExpired ?? 0), 0),
-      partitionsDropped: run.partitionsDropped.map((p) => p.table), partitionsCreated: run.partitionsCreated.length,
+      partitionsDropped: run.partitionsDropped.map((p) => p.table),
+      partitionsCreated: run.partitionsCreated.length,
       ...(run.error ? { error: run.error } : {}),
     };
     if (run.state === 'completed') this.logger.log(summary, 'retention pass');
@@ -117,7 +125,16 @@ export class RetentionService {
     const tenants: TenantRetention[] = await this.db.getRepository(TenantEntity).find({ select: { id: true, auditRetentionDays: true, jobRetentionDays: true } });
 
     // A month goes whole once it ended before the longest retention on the platform began.
-    const allCutoffs = [cutoffOf(now, auditDays), ...cutoffs(tenants.map((t) => t.id), tenants, defaults, 'audit', now).values()];
+    const allCutoffs = [
+      cutoffOf(now, auditDays),
+      ...cutoffs(
+        tenants.map((t) => t.id),
+        tenants,
+        defaults,
+        'audit',
+        now,
+      ).values(),
+    ];
     for (const store of this.stores.all()) {
       const audit = new AuditExpiry(store.db);
       const named = (table: string) => (store.name === 'catalog' ? table : `${store.name}/${table}`);

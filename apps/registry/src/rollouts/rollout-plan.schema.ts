@@ -13,9 +13,7 @@ export const RolloutInputSchema = z
     /** The canary's share of traffic at each step, in percent: rising, ending at 100. */
     steps: z.array(z.number().int().min(1).max(100)).min(1).max(20).default([5, 25, 50, 100]),
     /** How long each step holds before it may advance: one value for all, or one per step. */
-    pauseSeconds: z
-      .union([z.number().int().min(0).max(MAX_PAUSE_SECONDS), z.array(z.number().int().min(0).max(MAX_PAUSE_SECONDS)).min(1).max(20)])
-      .default(60),
+    pauseSeconds: z.union([z.number().int().min(0).max(MAX_PAUSE_SECONDS), z.array(z.number().int().min(0).max(MAX_PAUSE_SECONDS)).min(1).max(20)]).default(60),
     analysis: z
       .object({
         /** Highest share of 5xx answers the canary may give over a step. */
@@ -72,5 +70,8 @@ export function planOf(input: RolloutInput, slaP95Ms: number | null): RolloutPla
   };
 }
 
-export const RolloutActionInputSchema = z.object({ reason: z.string().max(1000).default('') }).strict().default({ reason: '' });
+export const RolloutActionInputSchema = z
+  .object({ reason: z.string().max(1000).default('') })
+  .strict()
+  .default({ reason: '' });
 export type RolloutActionInput = z.infer<typeof RolloutActionInputSchema>;

@@ -34,13 +34,7 @@ export function breaches(analysis: RolloutAnalysis, canary: VersionMetrics, base
   if (analysis.maxP95Ms !== null && canary.p95Ms !== null && canary.p95Ms > analysis.maxP95Ms) {
     found.push(`canary p95 ${ms(canary.p95Ms)} > ${ms(analysis.maxP95Ms)}`);
   }
-  if (
-    analysis.maxP95Ratio !== null &&
-    canary.p95Ms !== null &&
-    baseline?.p95Ms != null &&
-    baseline.requests >= analysis.minRequests &&
-    canary.p95Ms > analysis.maxP95Ratio * baseline.p95Ms
-  ) {
+  if (analysis.maxP95Ratio !== null && canary.p95Ms !== null && baseline?.p95Ms != null && baseline.requests >= analysis.minRequests && canary.p95Ms > analysis.maxP95Ratio * baseline.p95Ms) {
     found.push(`canary p95 ${ms(canary.p95Ms)} > ${analysis.maxP95Ratio}× baseline p95 ${ms(baseline.p95Ms)}`);
   }
   return found;

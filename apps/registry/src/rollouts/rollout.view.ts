@@ -58,5 +58,16 @@ export const ROLLOUT_EXAMPLE = {
   updatedAt: '2026-11-28T12:01:00.000Z',
   finishedAt: null,
   live: { canary: metrics, baseline: { ...metrics, requests: 7831, p95Ms: 4.6 }, canaryLoad: { state: 'ready' }, verdict: { action: 'hold', reason: 'step 2 (25%) holds 31 s more' } },
-  events: [{ type: 'rollout.started', step: 0, canaryWeight: 5, canary: null, baseline: null, reason: 'roll version 4 out over version 3: 5 → 25 → 50 → 100 %', actor: 'alice', occurredAt: '2026-11-28T12:00:00.000Z' }],
+  events: [
+    {
+      type: 'rollout.started',
+      step: 0,
+      canaryWeight: 5,
+      canary: null,
+      baseline: null,
+      reason: 'roll version 4 out over version 3: 5 → 25 → 50 → 100 %',
+      actor: 'alice',
+      occurredAt: '2026-11-28T12:00:00.000Z',
+    },
+  ],
 };

@@ -22,7 +22,7 @@ export class RolloutsController {
   @ApiOperation({
     summary: 'Start a progressive rollout of a canary version, judged step by step on live traffic',
     description:
-      'The canary takes each step\'s share of traffic; a step advances once it has held its pause, seen `minRequests` canary ' +
+      "The canary takes each step's share of traffic; a step advances once it has held its pause, seen `minRequests` canary " +
       'answers and kept the error rate and p95 within the analysis bounds (from the audit log of live traffic). A breach at ' +
       'any time rolls the deployment back to what it was before the rollout. Every step is a deployment revision, recorded ' +
       'here and published on Kafka `<prefix>.rollouts.v1`.',

@@ -199,7 +199,10 @@ export class RolloutsService {
         return { model, actor, deploymentChanged: true, events: [await this.record(tx, rollout, { type: 'rollout.rolled_back', state: 'rolled_back', reason: verdict.reason, actor, metrics: seen })] };
       }
       if (rollout.step === rollout.plan.steps.length - 1) {
-        const written = await this.deployments.apply(tx, model, promotedSpec(current!.spec, rollout.canaryVersion), { actor, reason: `rollout ${rollout.id}: version ${rollout.canaryVersion} promoted` });
+        const written = await this.deployments.apply(tx, model, promotedSpec(current!.spec, rollout.canaryVersion), {
+          actor,
+          reason: `rollout ${rollout.id}: version ${rollout.canaryVersion} promoted`,
+        });
         rollout.deploymentRevision = written.revision;
         this.logger.log({ tenant: model.tenantId, model: model.name, rollout: rollout.id }, 'rollout succeeded');
         return { model, actor, deploymentChanged: true, events: [await this.record(tx, rollout, { type: 'rollout.succeeded', state: 'succeeded', reason: verdict.reason, actor, metrics: seen })] };
@@ -222,7 +225,8 @@ export class RolloutsService {
   private async baselineOf(tx: EntityManager, model: ModelEntity, targets: { version: number; weight: number }[] | undefined): Promise<number> {
     if (targets) {
       const live = targets.filter((t) => t.weight > 0);
-      if (live.length !== 1) throw RolloutsError.noBaseline(model.name, `its deployment splits traffic between versions ${live.map((t) => t.version).join(', ')}; a rollout starts from one version taking all of it`);
+      if (live.length !== 1)
+        throw RolloutsError.noBaseline(model.name, `its deployment splits traffic between versions ${live.map((t) => t.version).join(', ')}; a rollout starts from one version taking all of it`);
       return live[0].version;
     }
     const production = await tx.getRepository(ModelVersionEntity).find({ where: { modelId: model.id, stage: 'production' }, select: { version: true } });
@@ -289,7 +293,17 @@ export class RolloutsService {
     if (!ACTIVE_ROLLOUT_STATES.includes(change.state)) rollout.finishedAt = occurredAt;
     await tx.getRepository(RolloutEntity).save(rollout);
     const canaryWeight = canaryWeightOf(rollout);
-    const row = { rolloutId: rollout.id, type: change.type, step: rollout.step, canaryWeight, canary: change.metrics?.canary ?? null, baseline: change.metrics?.baseline ?? null, reason: change.reason, actor: change.actor, occurredAt };
+    const row = {
+      rolloutId: rollout.id,
+      type: change.type,
+      step: rollout.step,
+      canaryWeight,
+      canary: change.metrics?.canary ?? null,
+      baseline: change.metrics?.baseline ?? null,
+      reason: change.reason,
+      actor: change.actor,
+      occurredAt,
+    };
     await tx.getRepository(RolloutEventEntity).insert(row);
     return {
       type: change.type,

@@ -5,7 +5,11 @@ export class TenantsError extends DomainError {
     return new TenantsError(404, `tenant '${id}' not found`, 'tenant_not_found');
   }
   static notEmpty(id: string, held: { clients: number; apiKeys: number; models: number }): TenantsError {
-    return new TenantsError(409, `tenant '${id}' still holds ${held.clients} live client(s), ${held.apiKeys} live API key(s) and ${held.models} model(s): revoke and delete them first`, 'tenant_not_empty');
+    return new TenantsError(
+      409,
+      `tenant '${id}' still holds ${held.clients} live client(s), ${held.apiKeys} live API key(s) and ${held.models} model(s): revoke and delete them first`,
+      'tenant_not_empty',
+    );
   }
   static exists(id: string): TenantsError {
     return new TenantsError(409, `tenant '${id}' already exists`, 'tenant_exists');

@@ -38,14 +38,7 @@ export class StageWriter {
     }
   }
 
-  async record(
-    tx: EntityManager,
-    modelId: string,
-    version: number,
-    from: ModelStage | null,
-    to: ModelStage,
-    change: StageChange,
-  ): Promise<void> {
+  async record(tx: EntityManager, modelId: string, version: number, from: ModelStage | null, to: ModelStage, change: StageChange): Promise<void> {
     await tx.getRepository(StageTransitionEntity).insert({ modelId, version, fromStage: from, toStage: to, actor: change.actor, reason: change.reason });
   }
 }

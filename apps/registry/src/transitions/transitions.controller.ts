@@ -32,11 +32,7 @@ export class TransitionsController {
       },
     },
   })
-  async list(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Query(new ZodPipe(TransitionsQuerySchema)) query: z.infer<typeof TransitionsQuerySchema>,
-  ) {
+  async list(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Query(new ZodPipe(TransitionsQuerySchema)) query: z.infer<typeof TransitionsQuerySchema>) {
     const model = await this.models.get(principal, name);
     return { transitions: await this.transitions.list(model.id, query) };
   }

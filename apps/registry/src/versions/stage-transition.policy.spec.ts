@@ -21,13 +21,20 @@ describe('rollbackTarget', () => {
 
   it('returns to the version that served production before the current one', () => {
     const history = [to(1, 'draft'), to(1, 'production'), to(2, 'draft'), to(1, 'staging'), to(2, 'production')];
-    const stages = new Map<number, ModelStage>([[1, 'staging'], [2, 'production']]);
+    const stages = new Map<number, ModelStage>([
+      [1, 'staging'],
+      [2, 'production'],
+    ]);
     expect(rollbackTarget(history, new Set([2]), stages)).toBe(1);
   });
 
   it('skips a previous production version that has been archived since', () => {
     const history = [to(1, 'production'), to(2, 'production'), to(2, 'archived'), to(3, 'production')];
-    const stages = new Map<number, ModelStage>([[1, 'staging'], [2, 'archived'], [3, 'production']]);
+    const stages = new Map<number, ModelStage>([
+      [1, 'staging'],
+      [2, 'archived'],
+      [3, 'production'],
+    ]);
     expect(rollbackTarget(history, new Set([3]), stages)).toBe(1);
   });
 
@@ -37,7 +44,10 @@ describe('rollbackTarget', () => {
 
   it('after a rollback, a second one goes back to where the first started', () => {
     const history = [to(1, 'production'), to(2, 'production'), to(1, 'production')];
-    const stages = new Map<number, ModelStage>([[1, 'production'], [2, 'staging']]);
+    const stages = new Map<number, ModelStage>([
+      [1, 'production'],
+      [2, 'staging'],
+    ]);
     expect(rollbackTarget(history, new Set([1]), stages)).toBe(2);
   });
 });

@@ -31,11 +31,7 @@ export interface TransitionRecord {
  * production and may still go back there (not archived; archived ones return only via staging).
  * `history` is oldest first.
  */
-export function rollbackTarget(
-  history: readonly TransitionRecord[],
-  serving: ReadonlySet<number>,
-  stages: ReadonlyMap<number, ModelStage>,
-): number | null {
+export function rollbackTarget(history: readonly TransitionRecord[], serving: ReadonlySet<number>, stages: ReadonlyMap<number, ModelStage>): number | null {
   for (let i = history.length - 1; i >= 0; i--) {
     const { version, toStage } = history[i];
     if (toStage !== 'production' || serving.has(version)) continue;

@@ -89,12 +89,7 @@ export class VersionsController {
   @ApiParam(VERSION_PARAM)
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
-  async artifact(
-    @CurrentPrincipal() principal: Principal,
-    @Param('name') name: string,
-    @Param('version', new ZodPipe(VersionRefSchema)) ref: VersionRef,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
+  async artifact(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Param('version', new ZodPipe(VersionRefSchema)) ref: VersionRef, @Res() reply: FastifyReply): Promise<void> {
     const { version, stream } = await this.versions.openArtifact(principal, name, ref);
     await reply
       .header('content-type', 'application/octet-stream')

@@ -38,11 +38,7 @@ export class VersionsError extends DomainError {
     return new VersionsError(409, `a ${from} version cannot move to ${to}`, 'bad_transition');
   }
   static inDeployment(version: number, revision: number): VersionsError {
-    return new VersionsError(
-      409,
-      `version ${version} is part of the deployment (revision ${revision}); change or delete the deployment first`,
-      'version_deployed',
-    );
+    return new VersionsError(409, `version ${version} is part of the deployment (revision ${revision}); change or delete the deployment first`, 'version_deployed');
   }
   static nothingToRollBackTo(model: string): VersionsError {
     return new VersionsError(409, `model '${model}' has no earlier production version to roll back to`, 'no_rollback_target');

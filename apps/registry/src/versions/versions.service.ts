@@ -83,12 +83,9 @@ export class VersionsService {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext('falaj:storage:' || $1))`, [model.tenantId]);
         const used = await this.storageUsed(tx, model.tenantId, staged.sha256);
         if (used + staged.sizeBytes > quota) throw VersionsError.overStorageQuota(quota);
-        const { max } = (await tx
-          .getRepository(ModelVersionEntity)
-          .createQueryBuilder('v')
-          .select('COALESCE(MAX(v.version), 0)', 'max')
-          .where({ modelId: model.id })
-          .getRawOne<{ max: number }>()) ?? { max: 0 };
+        const { max } = (await tx.getRepository(ModelVersionEntity).createQueryBuilder('v').select('COALESCE(MAX(v.version), 0)', 'max').where({ modelId: model.id }).getRawOne<{ max: number }>()) ?? {
+          max: 0,
+        };
         const saved = await tx.getRepository(ModelVersionEntity).save(
           tx.getRepository(ModelVersionEntity).create({
             modelId: model.id,

@@ -20,23 +20,29 @@ const on = (partition: number, events: ModelLifecycleEvent[]) => events.map((val
 
 describe(RouteReplay.name, () => {
   describe('take', () => {
-    it('applies nothing of a replay until its partition is read to the end, then only each model\'s latest state', () => {
+    it("applies nothing of a replay until its partition is read to the end, then only each model's latest state", () => {
       const replay = new RouteReplay();
       replay.assigned([0, 1]);
       expect(replay.take(on(0, [...history('a'), ...history('b')]))).toEqual([]);
       const end = replay.caughtUp(0);
-      expect(end.map((c) => [c.field, c.event.production?.version ?? null])).toEqual([['acme/a', 1], ['acme/b', 1]]);
+      expect(end.map((c) => [c.field, c.event.production?.version ?? null])).toEqual([
+        ['acme/a', 1],
+        ['acme/b', 1],
+      ]);
       // No route is ever removed on the way: every state applied has a production version.
       expect(end.every((c) => lifecycleRoute(c.event, 'ae') !== null)).toBe(true);
     });
 
-    it('applies events as they come once the partition is live, the batch\'s latest per model', () => {
+    it("applies events as they come once the partition is live, the batch's latest per model", () => {
       const replay = new RouteReplay();
       replay.assigned([0]);
       replay.take(on(0, history('a')));
       replay.applied(0);
       const live = replay.take(on(0, [event('a', 'version.stage-changed', null), event('c', 'model.created', null), event('a', 'deployment.changed', v1)]));
-      expect(live.map((c) => [c.field, c.event.type])).toEqual([['acme/a', 'deployment.changed'], ['acme/c', 'model.created']]);
+      expect(live.map((c) => [c.field, c.event.type])).toEqual([
+        ['acme/a', 'deployment.changed'],
+        ['acme/c', 'model.created'],
+      ]);
     });
 
     it('goes back to compacting when a rebalance assigns the partition again', () => {

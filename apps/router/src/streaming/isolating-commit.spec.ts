@@ -61,7 +61,7 @@ describe('commitIsolating', () => {
     expect(attempts.n).toBeLessThan(40);
   });
 
-  it('throws an error that is not the messages\' fault, without splitting', async () => {
+  it("throws an error that is not the messages' fault, without splitting", async () => {
     const { steps, committed, attempts } = broker(() => protocolError('INVALID_PRODUCER_EPOCH'));
     await expect(commitIsolating(outcomes(10, [3]), steps)).rejects.toMatchObject({ type: 'INVALID_PRODUCER_EPOCH' });
     expect(attempts.n).toBe(1);
@@ -71,7 +71,10 @@ describe('commitIsolating', () => {
   it('commits a single outcome that the broker took on the second try as it is', async () => {
     const { steps, committed } = broker();
     // Refused in the batch and alone once (metadata catching up), then taken.
-    const refusals = new Map([['0-2', 1], ['1-2', 1]]);
+    const refusals = new Map([
+      ['0-2', 1],
+      ['1-2', 1],
+    ]);
     const flaky = {
       ...steps,
       commit: async (from: number, to: number, outcomes: readonly Outcome[]) => {
@@ -83,7 +86,10 @@ describe('commitIsolating', () => {
     };
     const result = await commitIsolating(outcomes(2, []), flaky);
     expect(result.some((o) => o.dead)).toBe(false);
-    expect(committed).toEqual([{ to: 1, ids: [0] }, { to: 2, ids: [1] }]);
+    expect(committed).toEqual([
+      { to: 1, ids: [0] },
+      { to: 2, ids: [1] },
+    ]);
   });
 
   it('throws when even the replacement is refused: nothing is lost, the consumer restarts', async () => {

@@ -8,13 +8,18 @@ describe('runKeyed', () => {
     const log: string[] = [];
     let running = 0;
     let peak = 0;
-    await runKeyed(items, (i) => i[0], 8, async (item) => {
-      running++;
-      peak = Math.max(peak, running);
-      await tick();
-      log.push(item);
-      running--;
-    });
+    await runKeyed(
+      items,
+      (i) => i[0],
+      8,
+      async (item) => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick();
+        log.push(item);
+        running--;
+      },
+    );
     expect(log.filter((i) => i.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
     expect(log.filter((i) => i.startsWith('b'))).toEqual(['b1', 'b2']);
     expect(log).toHaveLength(6);
@@ -24,11 +29,16 @@ describe('runKeyed', () => {
   it('never runs more than the concurrency limit', async () => {
     let running = 0;
     let peak = 0;
-    await runKeyed(Array.from({ length: 50 }, (_, i) => i), String, 4, async () => {
-      peak = Math.max(peak, ++running);
-      await tick();
-      running--;
-    });
+    await runKeyed(
+      Array.from({ length: 50 }, (_, i) => i),
+      String,
+      4,
+      async () => {
+        peak = Math.max(peak, ++running);
+        await tick();
+        running--;
+      },
+    );
     expect(peak).toBe(4);
   });
 });

@@ -2,12 +2,7 @@
  * Runs `work` for every item, at most `concurrency` at once, but the items of one key strictly
  * one after another in their given order: per-key ordering with parallelism across keys.
  */
-export async function runKeyed<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string,
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
+export async function runKeyed<T>(items: readonly T[], keyOf: (item: T) => string, concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   const lanes = new Map<string, T[]>();
   for (const item of items) {
     const key = keyOf(item);

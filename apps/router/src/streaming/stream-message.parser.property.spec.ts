@@ -11,14 +11,20 @@ import { parseStreamMessage, type RawStreamMessage } from './stream-message.pars
 const valid = { model_name: 'tiny-mlp', id: 'c-1', inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] };
 const validBytes = Buffer.from(JSON.stringify(valid));
 
-const bytesArb = fc.oneof(fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)), fc.string({ maxLength: 300 }).map((s) => Buffer.from(s)));
+const bytesArb = fc.oneof(
+  fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+  fc.string({ maxLength: 300 }).map((s) => Buffer.from(s)),
+);
 const headerValueArb = fc.oneof(
   bytesArb,
   fc.string({ maxLength: 300 }),
   fc.constantFrom<unknown>(null, undefined, '', '..', '.', 'Bearer x', '\u0000'),
   fc.array(fc.oneof(bytesArb, fc.string({ maxLength: 20 }), fc.constantFrom<unknown>(null, Object.prototype, Object)), { maxLength: 3 }),
 );
-const headerNameArb = fc.oneof(fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION', 'request-id', 'Request-Id', 'reply-topic', 'tenant', 'traceparent', '__proto__', 'constructor', 'toString', ''), fc.string({ maxLength: 10 }));
+const headerNameArb = fc.oneof(
+  fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION', 'request-id', 'Request-Id', 'reply-topic', 'tenant', 'traceparent', '__proto__', 'constructor', 'toString', ''),
+  fc.string({ maxLength: 10 }),
+);
 
 const messageArb: fc.Arbitrary<RawStreamMessage> = fc.record({
   key: fc.oneof(fc.constant(null), bytesArb, fc.constant(Buffer.from('x'.repeat(300)))),
@@ -30,7 +36,10 @@ const messageArb: fc.Arbitrary<RawStreamMessage> = fc.record({
     nastyValueArb.map((v) => Buffer.from(JSON.stringify(v ?? null))),
     fc.constant(validBytes),
   ),
-  headers: fc.option(fc.dictionary(headerNameArb, headerValueArb, { maxKeys: 5 }).map((h) => ({ ...h }) as RawStreamMessage['headers']), { nil: undefined }),
+  headers: fc.option(
+    fc.dictionary(headerNameArb, headerValueArb, { maxKeys: 5 }).map((h) => ({ ...h }) as RawStreamMessage['headers']),
+    { nil: undefined },
+  ),
   partition: fc.nat(100),
   offset: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 63n }).map(String), fc.constant('0')),
 });
@@ -49,7 +58,7 @@ describe('parseStreamMessage (property)', () => {
     );
   });
 
-  it('reads a message whose headers kafkajs decoded with a null value, taking each header\'s first present value', () => {
+  it("reads a message whose headers kafkajs decoded with a null value, taking each header's first present value", () => {
     const headers = { authorization: 'Bearer t', 'request-id': null, tenant: [null, 'acme'] } as unknown as RawStreamMessage['headers'];
     expect(parseStreamMessage({ key: Buffer.from('k'), value: validBytes, headers, partition: 0, offset: '1' })).toMatchObject({ ok: true, requestId: 'k', authorization: 'Bearer t', tenant: 'acme' });
   });

@@ -3,7 +3,17 @@ import { STREAM_HEADERS, type AuditEvent } from '@falaj/contracts';
 
 /** What became of one streamed request; turned into Kafka messages in the batch's transaction. */
 export type StreamOutcome =
-  | { kind: 'response'; tenantId: string; requestId: string; topic: string; status: number; body: object; traceparent?: string; /** Seconds, as retryAfterHeader gives them. */ retryAfter?: string; audit?: AuditEvent }
+  | {
+      kind: 'response';
+      tenantId: string;
+      requestId: string;
+      topic: string;
+      status: number;
+      body: object;
+      traceparent?: string;
+      /** Seconds, as retryAfterHeader gives them. */ retryAfter?: string;
+      audit?: AuditEvent;
+    }
   /**
    * Set aside with the reason. `audit`: a call of a known tenant (refused after authentication,
    * or answered and then refused by the broker) keeps its audit event, its error saying it was

@@ -28,9 +28,7 @@ type Ready = Extract<ParsedStreamMessage, { ok: true }>;
 type Original = { key: Buffer | null; value: Buffer | null; headers?: Message['headers'] };
 
 /** A consumed message after the checks that need no model: refused (a dead letter), or authenticated and let through. */
-type Checked =
-  | { admitted: false; message: ParsedStreamMessage; outcome: StreamOutcome }
-  | { admitted: true; message: Ready; principal: Principal; original: Original; answeredKey: string };
+type Checked = { admitted: false; message: ParsedStreamMessage; outcome: StreamOutcome } | { admitted: true; message: Ready; principal: Principal; original: Original; answeredKey: string };
 
 /**
  * Streaming inference over Kafka: consumes `<prefix>.inference.requests`, runs each request on
@@ -222,9 +220,7 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   private async onBatch({ batch, heartbeat, isRunning, isStale, pause, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     // Authenticated first: the answered-set is per tenant, and the tenant is known only then.
-    const checked = await Promise.all(
-      batch.messages.map((m) => this.check(parseStreamMessage({ ...m, partition: batch.partition }), m, `${batch.topic}/${batch.partition}/${m.offset}`)),
-    );
+    const checked = await Promise.all(batch.messages.map((m) => this.check(parseStreamMessage({ ...m, partition: batch.partition }), m, `${batch.topic}/${batch.partition}/${m.offset}`)));
     const keys = checked.flatMap((c) => (c.admitted ? [c.answeredKey] : []));
     const answered = new Set<string>();
     if (keys.length > 0) (await this.redis.mget(keys)).forEach((found, i) => found !== null && answered.add(keys[i]));
@@ -234,28 +230,33 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     const outcomes = new Array<StreamOutcome>(checked.length);
     const indexed = checked.map((item, index) => ({ item, index }));
     let lastBeat = Date.now();
-    await runKeyed(indexed, ({ item: { message } }) => (message.ok ? message.orderingKey : message.requestId), this.config.streaming.concurrency, async ({ item, index }) => {
-      if (!item.admitted) outcomes[index] = item.outcome;
-      else {
-        const earlier = claims.get(item.answeredKey);
-        let settle!: (responded: boolean) => void;
-        claims.set(item.answeredKey, new Promise<boolean>((resolve) => (settle = resolve)));
-        try {
-          const duplicate = answered.has(item.answeredKey) || (earlier !== undefined && (await earlier));
-          outcomes[index] = duplicate
-            ? { kind: 'duplicate', requestId: item.message.requestId }
-            : await this.handle(item, `${batch.topic}/${batch.partition}/${batch.messages[index].offset}`, pause);
-          settle(duplicate || outcomes[index].kind === 'response');
-        } catch (error) {
-          settle(false);
-          throw error;
+    await runKeyed(
+      indexed,
+      ({ item: { message } }) => (message.ok ? message.orderingKey : message.requestId),
+      this.config.streaming.concurrency,
+      async ({ item, index }) => {
+        if (!item.admitted) outcomes[index] = item.outcome;
+        else {
+          const earlier = claims.get(item.answeredKey);
+          let settle!: (responded: boolean) => void;
+          claims.set(item.answeredKey, new Promise<boolean>((resolve) => (settle = resolve)));
+          try {
+            const duplicate = answered.has(item.answeredKey) || (earlier !== undefined && (await earlier));
+            outcomes[index] = duplicate
+              ? { kind: 'duplicate', requestId: item.message.requestId }
+              : await this.handle(item, `${batch.topic}/${batch.partition}/${batch.messages[index].offset}`, pause);
+            settle(duplicate || outcomes[index].kind === 'response');
+          } catch (error) {
+            settle(false);
+            throw error;
+          }
         }
-      }
-      if (Date.now() - lastBeat > 1000) {
-        lastBeat = Date.now();
-        await heartbeat();
-      }
-    });
+        if (Date.now() - lastBeat > 1000) {
+          lastBeat = Date.now();
+          await heartbeat();
+        }
+      },
+    );
     // A rebalance took the partition away: its new owner replays the batch; commit nothing here.
     if (!isRunning() || isStale()) return;
     let delivered: StreamOutcome[];
@@ -368,21 +369,27 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
    * decoding, dispatch), answered with a response message rather than an exception; without a
    * ready pool the request waits (placedOrWait) instead of failing at once.
    */
-  private async infer(
-    message: Ready,
-    principal: Principal,
-    routingKey: string,
-    pause: () => () => void,
-    deadLetter: (reason: string, facts: InferenceFacts) => StreamOutcome,
-  ): Promise<StreamOutcome> {
+  private async infer(message: Ready, principal: Principal, routingKey: string, pause: () => () => void, deadLetter: (reason: string, facts: InferenceFacts) => StreamOutcome): Promise<StreamOutcome> {
     const started = performance.now();
     const { request, requestId } = message;
     // The bridge's edge span (CONSUMER, child of the message's `traceparent` header); the
     // response carries the caller's trace context back in the same header.
     const tracer = tracing();
-    const span = tracer.enabled ? tracer.startTrace('kafka infer', message.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'falaj.request_id': requestId, 'falaj.model': request.model_name } }) : undefined;
+    const span = tracer.enabled
+      ? tracer.startTrace('kafka infer', message.traceparent, {
+          kind: SpanKind.CONSUMER,
+          attributes: { 'messaging.system': 'kafka', 'falaj.request_id': requestId, 'falaj.model': request.model_name },
+        })
+      : undefined;
     const outcome = await this.pipeline.infer(
-      { principal, requestId, model: request.model_name, routingKey, decode: (signature) => decodeJsonInferRequest(request, signature, undefined, this.config.tensorLimits), trace: span ?? message.traceparent },
+      {
+        principal,
+        requestId,
+        model: request.model_name,
+        routingKey,
+        decode: (signature) => decodeJsonInferRequest(request, signature, undefined, this.config.tensorLimits),
+        trace: span ?? message.traceparent,
+      },
       request.model_version,
       { admit: this.admission.admit, awaitReady: (missed, place) => this.placedOrWait(place, missed, pause) },
     );
@@ -408,20 +415,11 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The response message, with its audit event (committed with it) and its latency observed. */
-  private answer(
-    message: Ready,
-    principal: Principal,
-    status: number,
-    body: object,
-    facts: InferenceFacts,
-    started: number,
-    retryAfter?: string,
-    traceId?: string,
-  ): StreamOutcome {
+  private answer(message: Ready, principal: Principal, status: number, body: object, facts: InferenceFacts, started: number, retryAfter?: string, traceId?: string): StreamOutcome {
     const latencyMs = performance.now() - started;
     this.metrics.latency.observe(latencyMs / 1000);
     const { requestId } = message;
-    const audit = this.auditOf(message, principal, status, status === 200 ? null : (body as { error?: string }).error ?? null, facts, latencyMs, traceId);
+    const audit = this.auditOf(message, principal, status, status === 200 ? null : ((body as { error?: string }).error ?? null), facts, latencyMs, traceId);
     const topic = this.replyTopicOf(message, principal);
     return { kind: 'response', tenantId: principal.tenantId, requestId, topic, status, body, traceparent: message.traceparent, retryAfter, audit };
   }
@@ -437,7 +435,6 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     this.calls.observe(tenantId, call.model, this.pipeline.routes.lookup(tenantId, call.model) !== undefined, facts.version, facts.pool, 'kafka', status, latencyMs / 1000, traceId);
     return inferenceAuditEvent(call, { status, error }, facts, latencyMs);
   }
-
 
   /**
    * Back-pressure: while no worker of the candidate pools can take the request, consumption is

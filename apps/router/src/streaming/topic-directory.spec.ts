@@ -4,10 +4,13 @@ describe(TopicDirectory.name, () => {
   const setup = (topics: string[]) => {
     let now = 0;
     const calls = { n: 0 };
-    const directory = new TopicDirectory(async () => {
-      calls.n++;
-      return [...topics];
-    }, () => now);
+    const directory = new TopicDirectory(
+      async () => {
+        calls.n++;
+        return [...topics];
+      },
+      () => now,
+    );
     return { directory, calls, advance: (ms: number) => (now += ms), topics };
   };
 

@@ -3,8 +3,17 @@ import { isStorableText } from '../text/storable-text';
 import { AuditEventSchema, ReceivedAuditEventSchema, auditEventOf, type AuditFacts } from './audit.event';
 
 const facts: AuditFacts = {
-  requestId: 'r-1', tenantId: 'acme', subject: 'svc-acme', residency: 'ae', model: 'tiny-mlp',
-  version: 1, pool: 'cpu.ae', protocol: 'rest', status: 200, error: null, latencyMs: 1.5,
+  requestId: 'r-1',
+  tenantId: 'acme',
+  subject: 'svc-acme',
+  residency: 'ae',
+  model: 'tiny-mlp',
+  version: 1,
+  pool: 'cpu.ae',
+  protocol: 'rest',
+  status: 200,
+  error: null,
+  latencyMs: 1.5,
 };
 const TEXT_FIELDS = ['requestId', 'tenantId', 'subject', 'model', 'pool', 'error', 'residencyRegion', 'servedRegion', 'placement'] as const;
 const hostile = fc.oneof(

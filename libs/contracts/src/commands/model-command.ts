@@ -30,5 +30,4 @@ export const ModelCommandSchema = z.discriminatedUnion('command', [
 ]);
 export type ModelCommand = z.infer<typeof ModelCommandSchema>;
 
-export const commandVersion = (command: ModelCommand): number =>
-  command.command === 'load' ? command.serving.version : command.version;
+export const commandVersion = (command: ModelCommand): number => (command.command === 'load' ? command.serving.version : command.version);

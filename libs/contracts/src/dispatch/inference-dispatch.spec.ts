@@ -1,11 +1,4 @@
-import {
-  DispatchDecodeError,
-  decodeDispatchEntry,
-  decodeReply,
-  encodeDispatchEntry,
-  encodeReply,
-  type DispatchRequest,
-} from '@falaj/contracts';
+import { DispatchDecodeError, decodeDispatchEntry, decodeReply, encodeDispatchEntry, encodeReply, type DispatchRequest } from '@falaj/contracts';
 
 const request: DispatchRequest = {
   dispatchId: '0b7e3c52-1f0a-4d4e-9a43-2f8e7f3c9d10',
@@ -43,9 +36,7 @@ describe('decodeDispatchEntry', () => {
   it('refuses an entry whose data does not match the tensors it declares', () => {
     const [h, header, d, data] = encodeDispatchEntry(request);
     expect(() => decodeDispatchEntry(asFields([h, header, d, data.subarray(1)]))).toThrow(DispatchDecodeError);
-    expect(() => decodeDispatchEntry(asFields([h, header, d, Buffer.concat([data, Buffer.from([0])])]))).toThrow(
-      'data holds bytes that no tensor claims',
-    );
+    expect(() => decodeDispatchEntry(asFields([h, header, d, Buffer.concat([data, Buffer.from([0])])]))).toThrow('data holds bytes that no tensor claims');
   });
 
   it('refuses an entry without a JSON header', () => {

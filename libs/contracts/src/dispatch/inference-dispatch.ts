@@ -55,7 +55,10 @@ export const DispatchHeaderSchema = z.object({
   /** Outputs asked for; empty means all. */
   outputs: z.array(z.string()),
   /** The dispatch span's W3C traceparent: the worker's spans join the caller's trace (absent when nobody traces). */
-  traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/).optional(),
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional(),
 });
 export type DispatchHeader = z.infer<typeof DispatchHeaderSchema>;
 
@@ -108,9 +111,7 @@ export type ReplyHeader = z.infer<typeof ReplyHeaderSchema>;
 /** The fields a reply echoes from its dispatch entry, plus the worker that answered. */
 export type ReplyOrigin = Pick<DispatchRequest, 'dispatchId' | 'requestId' | 'tenantId' | 'model' | 'version'> & { workerId: string };
 
-export type DispatchReply =
-  | (ReplyOrigin & { ok: true; outputs: TensorPayload[]; computeMs: number })
-  | (ReplyOrigin & { ok: false; status: number; error: string });
+export type DispatchReply = (ReplyOrigin & { ok: true; outputs: TensorPayload[]; computeMs: number }) | (ReplyOrigin & { ok: false; status: number; error: string });
 
 export class DispatchDecodeError extends Error {}
 

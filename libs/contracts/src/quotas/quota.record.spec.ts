@@ -1,7 +1,6 @@
 import { ModelQuotaRecordSchema, TenantQuotaRecordSchema, TenantQuotaSchema, modelQuotaField, parseQuotaField, tenantQuotaField } from './quota.record';
 
-const problems = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
-  result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+const problems = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => result.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
 
 describe('TenantQuotaRecordSchema', () => {
   it('takes a bucket, an in-flight limit, or both', () => {

@@ -43,10 +43,7 @@ export const TenantQuotaSchema = z
 export type TenantQuota = z.infer<typeof TenantQuotaSchema>;
 
 /** A tenant's record: as in the env, but it must limit something (deleting it is how to lift it). */
-export const TenantQuotaRecordSchema = TenantQuotaSchema.refine(
-  (q) => Object.values(q).some((v) => v !== undefined),
-  'a quota sets rps and burst, concurrency, or both',
-);
+export const TenantQuotaRecordSchema = TenantQuotaSchema.refine((q) => Object.values(q).some((v) => v !== undefined), 'a quota sets rps and burst, concurrency, or both');
 export type TenantQuotaRecord = z.infer<typeof TenantQuotaRecordSchema>;
 
 /** A model's record (`tenant/model`): its own bucket, drawn from beside the tenant's. */

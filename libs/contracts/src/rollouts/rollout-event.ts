@@ -20,15 +20,7 @@ export const VersionMetricsSchema = z.object({
 });
 export type VersionMetrics = z.infer<typeof VersionMetricsSchema>;
 
-export const ROLLOUT_EVENT_TYPES = [
-  'rollout.started',
-  'rollout.step',
-  'rollout.paused',
-  'rollout.resumed',
-  'rollout.succeeded',
-  'rollout.rolled_back',
-  'rollout.aborted',
-] as const;
+export const ROLLOUT_EVENT_TYPES = ['rollout.started', 'rollout.step', 'rollout.paused', 'rollout.resumed', 'rollout.succeeded', 'rollout.rolled_back', 'rollout.aborted'] as const;
 
 export const RolloutEventSchema = z.object({
   type: z.enum(ROLLOUT_EVENT_TYPES),

@@ -15,7 +15,15 @@ describe('isTenantReplyTopic', () => {
   });
 
   it('refuses platform and streaming topics, and topics under another prefix', () => {
-    for (const topic of ['falaj.model.lifecycle.v1', 'falaj.model.commands.v1', 'falaj.audit.v1', 'falaj.rollouts.v1', 'falaj.inference.requests', 'falaj.inference.responses', 'falaj.inference.dlq']) {
+    for (const topic of [
+      'falaj.model.lifecycle.v1',
+      'falaj.model.commands.v1',
+      'falaj.audit.v1',
+      'falaj.rollouts.v1',
+      'falaj.inference.requests',
+      'falaj.inference.responses',
+      'falaj.inference.dlq',
+    ]) {
       expect(isTenantReplyTopic('falaj', 'acme', topic)).toBe(false);
     }
     expect(isTenantReplyTopic('falaj', 'acme', 'other.replies.acme')).toBe(false);

@@ -1,21 +1,7 @@
 import { z } from 'zod';
 
 /** Every tensor datatype of the Open Inference Protocol v2 that ONNX models use. */
-export const OIP_DATATYPES = [
-  'BOOL',
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-  'BYTES',
-] as const;
+export const OIP_DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
 
 export const OipDatatypeSchema = z.enum(OIP_DATATYPES);
 export type OipDatatype = z.infer<typeof OipDatatypeSchema>;

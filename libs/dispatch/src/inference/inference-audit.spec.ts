@@ -22,8 +22,18 @@ describe('inferenceAuditEvent', () => {
     const facts = { version: 3, pool: 'cpu.ae', placement: 'fixed: deployment hardware cpu' };
     const event = inferenceAuditEvent({ principal, requestId: 'r-1', model: 'scorer', protocol: 'batch' }, { status: 200, error: null }, facts, 2.5);
     expect(AuditEventSchema.parse(event)).toMatchObject({
-      requestId: 'r-1', tenantId: 'acme', subject: 'alice', residencyRegion: 'ae', servedRegion: 'ae',
-      model: 'scorer', version: 3, pool: 'cpu.ae', protocol: 'batch', status: 200, error: null, latencyMs: 2.5,
+      requestId: 'r-1',
+      tenantId: 'acme',
+      subject: 'alice',
+      residencyRegion: 'ae',
+      servedRegion: 'ae',
+      model: 'scorer',
+      version: 3,
+      pool: 'cpu.ae',
+      protocol: 'batch',
+      status: 200,
+      error: null,
+      latencyMs: 2.5,
     });
   });
 

@@ -64,7 +64,9 @@ function pipelineWith(reply: () => Promise<DispatchReply>) {
   return { pipeline, ready, refresh, dispatch, order, steps, call };
 }
 
-const served = (version: number): (() => Promise<DispatchReply>) => async () => ({ ok: true, dispatchId: 'd1', requestId: 'r1', tenantId: 'acme', model: 'scorer', version, workerId: 'w1', outputs: [], computeMs: 1 });
+const served =
+  (version: number): (() => Promise<DispatchReply>) =>
+  async () => ({ ok: true, dispatchId: 'd1', requestId: 'r1', tenantId: 'acme', model: 'scorer', version, workerId: 'w1', outputs: [], computeMs: 1 });
 
 describe(InferencePipeline.name, () => {
   describe('infer', () => {

@@ -125,7 +125,11 @@ export class InferencePipeline {
       if (!reply.ok) {
         const error = InferenceError.fromWorker(reply.status, reply.error, call.requestId);
         // What the caller is not told is logged, under the request id it is told.
-        if (error.message !== reply.error) this.logger.error({ requestId: call.requestId, model: call.model, version: target.version, pool: served.pool, status: reply.status, detail: reply.error }, 'the model failed to run a request');
+        if (error.message !== reply.error)
+          this.logger.error(
+            { requestId: call.requestId, model: call.model, version: target.version, pool: served.pool, status: reply.status, detail: reply.error },
+            'the model failed to run a request',
+          );
         throw error;
       }
       hop?.setAttribute('falaj.worker', reply.workerId);

@@ -47,7 +47,10 @@ describe('payload-record.policy', () => {
     it('seals the raw tensors under full, opened only with the same tenant and event', () => {
       const record = payloadRecordOf('full', 'acme', 'event-1', [text(PII)], [fp32([0.5])], keys) as Extract<PayloadRecord, { policy: 'full' }>;
       expect(Buffer.from(record.sealed, 'base64').toString('latin1')).not.toContain('fatima');
-      expect(keys.openBody('acme', record.sealed, 'event-1')).toMatchObject({ request: [{ kind: 'text', values: PII }], response: [{ kind: 'raw', data: Buffer.from(new Float32Array([0.5]).buffer).toString('base64') }] });
+      expect(keys.openBody('acme', record.sealed, 'event-1')).toMatchObject({
+        request: [{ kind: 'text', values: PII }],
+        response: [{ kind: 'raw', data: Buffer.from(new Float32Array([0.5]).buffer).toString('base64') }],
+      });
       expect(() => keys.openBody('globex', record.sealed, 'event-1')).toThrow();
       expect(() => keys.openBody('acme', record.sealed, 'event-2')).toThrow();
     });

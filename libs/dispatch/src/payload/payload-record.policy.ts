@@ -22,7 +22,14 @@ export function effectivePolicy(tenant: PayloadLogging | undefined, model: Paylo
  * key per tenant; under `full`, the seal). The raw tensors are never in what it returns, except
  * sealed under `full`.
  */
-export function payloadRecordOf(policy: PayloadLogging, tenantId: string, eventId: string, request: readonly TensorPayload[], response: readonly TensorPayload[], keys: PayloadKeys): PayloadRecord | null {
+export function payloadRecordOf(
+  policy: PayloadLogging,
+  tenantId: string,
+  eventId: string,
+  request: readonly TensorPayload[],
+  response: readonly TensorPayload[],
+  keys: PayloadKeys,
+): PayloadRecord | null {
   switch (policy) {
     case 'none':
       return null;

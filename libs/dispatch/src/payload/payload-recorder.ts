@@ -1,13 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import {
-  PayloadLoggingSchema,
-  payloadPoliciesChangedChannel,
-  payloadPoliciesKey,
-  type AuditEvent,
-  type PayloadLogging,
-  type TensorPayload,
-} from '@falaj/contracts';
+import { PayloadLoggingSchema, payloadPoliciesChangedChannel, payloadPoliciesKey, type AuditEvent, type PayloadLogging, type TensorPayload } from '@falaj/contracts';
 import { RedisHashMirror } from '@falaj/messaging';
 import { PayloadKeys } from './payload-keys';
 import { effectivePolicy, payloadRecordOf } from './payload-record.policy';

@@ -89,7 +89,12 @@ describe('pii.policy', () => {
   });
 
   describe('luhnValid', () => {
-    it.each([['79927398713', true], ['79927398710', false], ['0', true], ['', false]] as const)('%s → %s', (digits, valid) => {
+    it.each([
+      ['79927398713', true],
+      ['79927398710', false],
+      ['0', true],
+      ['', false],
+    ] as const)('%s → %s', (digits, valid) => {
       expect(luhnValid(digits)).toBe(valid);
     });
   });

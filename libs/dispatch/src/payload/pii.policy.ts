@@ -52,8 +52,26 @@ export function luhnValid(digits: string): boolean {
 
 /** IBAN lengths by country (ISO 13616 registry) for the countries the platform sees most; others: 15–34. */
 const IBAN_LENGTHS: Record<string, number> = {
-  AE: 23, SA: 24, QA: 29, BH: 22, KW: 30, OM: 23, JO: 30, EG: 29, LB: 28,
-  GB: 22, DE: 22, FR: 27, NL: 18, BE: 16, ES: 24, IT: 27, CH: 21, IE: 22, PK: 24, TR: 26,
+  AE: 23,
+  SA: 24,
+  QA: 29,
+  BH: 22,
+  KW: 30,
+  OM: 23,
+  JO: 30,
+  EG: 29,
+  LB: 28,
+  GB: 22,
+  DE: 22,
+  FR: 27,
+  NL: 18,
+  BE: 16,
+  ES: 24,
+  IT: 27,
+  CH: 21,
+  IE: 22,
+  PK: 24,
+  TR: 26,
 };
 
 /** ISO 7064 mod 97-10 over the IBAN moved (country and check digits to the end) and letters as numbers. */

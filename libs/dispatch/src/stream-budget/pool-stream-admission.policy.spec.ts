@@ -2,7 +2,6 @@ import { QuotaError } from '@falaj/routing';
 import { POOL_STREAM_ADMISSION_CASES, POOL_STREAM_ADMISSION_LIMITS as limits } from './pool-stream-admission.cases';
 import { POOL_STREAM_RETRY_AFTER_SECONDS, poolStreamAdmission, poolStreamFullError } from './pool-stream-admission.policy';
 
-
 describe('poolStreamAdmission', () => {
   it.each(POOL_STREAM_ADMISSION_CASES)('holding %i entries of %i bytes, an entry of %i bytes is refused by %s', (entries, bytes, size, refused) => {
     expect(poolStreamAdmission({ entries, bytes }, size, limits)).toBe(refused);

@@ -56,7 +56,12 @@ describe(HealthIndicators.name, () => {
       const [r, k, p] = await Promise.all([
         indicators.redis('redis', deadRedis)(),
         indicators.kafka('kafka', deadKafka)(),
-        indicators.postgres('postgres', { query: async (sql: string) => { await deadDb.connect(); return deadDb.query(sql); } })(),
+        indicators.postgres('postgres', {
+          query: async (sql: string) => {
+            await deadDb.connect();
+            return deadDb.query(sql);
+          },
+        })(),
       ]);
       expect(Date.now() - started).toBeLessThan(2_000 + 1_000);
       expect(r.redis).toMatchObject({ status: 'down' });
@@ -65,7 +70,9 @@ describe(HealthIndicators.name, () => {
     }, 30_000);
 
     it('reports a routing table not present (not read yet, or lost) down, and an empty one present up', async () => {
-      await expect(indicators.routingTable('routes', { present: false, size: 3 })()).resolves.toMatchObject({ routes: { status: 'down', models: 3, message: expect.stringMatching(/^no routing table in Redis/) } });
+      await expect(indicators.routingTable('routes', { present: false, size: 3 })()).resolves.toMatchObject({
+        routes: { status: 'down', models: 3, message: expect.stringMatching(/^no routing table in Redis/) },
+      });
       await expect(indicators.routingTable('routes', { present: true, size: 0 })()).resolves.toEqual({ routes: { status: 'up', models: 0 } });
     });
   });
@@ -80,7 +87,7 @@ describe(HealthIndicators.name, () => {
   }, 30_000);
 
   describe(Readiness.name, () => {
-    it('is not ready (503 body) when one dependency is down, naming it, and keeps the others\' state', async () => {
+    it("is not ready (503 body) when one dependency is down, naming it, and keeps the others' state", async () => {
       const moduleRef = await Test.createTestingModule({
         imports: [TerminusModule.forRoot({ logger: false })],
         providers: healthProviders({ useFactory: (health) => [health.redis('redis', redis), health.kafka('kafka', deadKafka)] }),

@@ -135,7 +135,6 @@ export class HealthIndicators implements OnApplicationShutdown {
   }
 }
 
-
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

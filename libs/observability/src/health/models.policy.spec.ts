@@ -11,7 +11,10 @@ describe('modelsReadiness', () => {
   });
 
   it('is not ready before it joined its pool (versions still loading)', () => {
-    expect(modelsReadiness({ pool: 'cpu.ae', reason: 'loading 1 version(s) before joining the pool', joined: false, models: [{ state: 'loading' }] })).toMatchObject({ ready: false, reason: 'loading 1 version(s) before joining the pool' });
+    expect(modelsReadiness({ pool: 'cpu.ae', reason: 'loading 1 version(s) before joining the pool', joined: false, models: [{ state: 'loading' }] })).toMatchObject({
+      ready: false,
+      reason: 'loading 1 version(s) before joining the pool',
+    });
   });
 
   it('is not ready when every version it serves failed or was evicted', () => {

@@ -44,7 +44,9 @@ export class Readiness {
 }
 
 /** The app's health providers: the indicators, Readiness, and its checks from `checks`. */
-export function healthProviders(checks: Omit<FactoryProvider<HealthIndicatorFunction[]>, 'provide' | 'useFactory'> & { useFactory: (indicators: HealthIndicators, ...deps: never[]) => HealthIndicatorFunction[] }): Provider[] {
+export function healthProviders(
+  checks: Omit<FactoryProvider<HealthIndicatorFunction[]>, 'provide' | 'useFactory'> & { useFactory: (indicators: HealthIndicators, ...deps: never[]) => HealthIndicatorFunction[] },
+): Provider[] {
   return [
     HealthIndicators,
     Readiness,

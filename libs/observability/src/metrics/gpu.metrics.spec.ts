@@ -2,7 +2,7 @@ import { AppMetrics } from './app-metrics';
 import { GpuMetrics } from './gpu.metrics';
 
 describe(GpuMetrics.name, () => {
-  it('exports Triton\'s GPU gauges from one sample, asked once for all of them', async () => {
+  it("exports Triton's GPU gauges from one sample, asked once for all of them", async () => {
     const app = new AppMetrics('gpu-worker');
     let asked = 0;
     new GpuMetrics(app, async () => {

@@ -25,7 +25,10 @@ export const nvidiaSmiSampler =
 export class GpuMetrics {
   private last?: { at: number; samples: Promise<GpuSample[]> };
 
-  constructor(metrics: AppMetrics, private readonly sampler: GpuSampler = nvidiaSmiSampler()) {
+  constructor(
+    metrics: AppMetrics,
+    private readonly sampler: GpuSampler = nvidiaSmiSampler(),
+  ) {
     const registers = [metrics.registry];
     const labelNames = ['gpu', 'uuid', 'name'] as const;
     const gauge = (name: string, help: string, value: (s: GpuSample) => number | null) => {
@@ -44,7 +47,7 @@ export class GpuMetrics {
         },
       });
     };
-    gauge('falaj_gpu_utilization_ratio', 'GPU utilisation over nvidia-smi\'s last sample period, 0–1; Triton: nv_gpu_utilization', (s) => s.utilization);
+    gauge('falaj_gpu_utilization_ratio', "GPU utilisation over nvidia-smi's last sample period, 0–1; Triton: nv_gpu_utilization", (s) => s.utilization);
     gauge('falaj_gpu_memory_used_bytes', 'GPU memory in use (every process on the GPU); Triton: nv_gpu_memory_used_bytes', (s) => s.memoryUsedBytes);
     gauge('falaj_gpu_memory_total_bytes', 'GPU memory in all; Triton: nv_gpu_memory_total_bytes', (s) => s.memoryTotalBytes);
     gauge('falaj_gpu_power_watts', 'GPU power draw; Triton: nv_gpu_power_usage', (s) => s.powerWatts);

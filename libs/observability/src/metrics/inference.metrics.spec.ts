@@ -24,7 +24,7 @@ describe(InferenceMetrics.name, () => {
       expect(line(text, 'falaj_inference_request_duration_seconds_count', `${series},protocol="rest"`)).toBe(6);
       expect(line(text, 'falaj_inference_request_duration_seconds_bucket', `le="0.0025",${series},protocol="rest"`)).toBe(1);
       // Cumulative: the five 4 ms calls and the 1 ms one.
-      expect(line(text, "falaj_inference_request_duration_seconds_bucket", `le="0.005",${series},protocol="rest"`)).toBe(6);
+      expect(line(text, 'falaj_inference_request_duration_seconds_bucket', `le="0.005",${series},protocol="rest"`)).toBe(6);
       expect(line(text, 'falaj_inference_rejected_total', 'tenant="acme",model="scorer",protocol="rest",code="503"')).toBe(1);
       expect(line(text, 'falaj_inference_rejected_total', 'tenant="acme",model="scorer",protocol="rest",code="429"')).toBe(1);
     });
@@ -48,7 +48,12 @@ describe(WorkerMetrics.name, () => {
   it('counts outcomes, queue and compute time per version, and reads pending requests and cache bytes at scrape time', async () => {
     const app = new AppMetrics('cpu-worker');
     const hosted = [{ tenantId: 'acme', model: 'scorer', version: 2, queueDepth: 3, inFlight: 1, memoryBytes: 2048 }];
-    const metrics = new WorkerMetrics(app, 'cpu.ae', () => hosted, () => 1 << 20);
+    const metrics = new WorkerMetrics(
+      app,
+      'cpu.ae',
+      () => hosted,
+      () => 1 << 20,
+    );
     const series = metrics.version('acme', 'scorer', 2);
     expect(metrics.version('acme', 'scorer', 2)).toBe(series);
     metrics.answered(series, 200, 0.002, 0.001);
@@ -94,7 +99,12 @@ describe('exemplars', () => {
 
   it('gives the worker’s queue and compute buckets the request’s trace id', async () => {
     const app = new AppMetrics('cpu-worker');
-    const metrics = new WorkerMetrics(app, 'cpu.ae', () => [], () => 0);
+    const metrics = new WorkerMetrics(
+      app,
+      'cpu.ae',
+      () => [],
+      () => 0,
+    );
     metrics.answered(metrics.version('acme', 'scorer', 2), 200, 0.0003, 0.002, TRACE);
     const open = await app.text();
     for (const name of ['falaj_inference_queue_duration_seconds_bucket', 'falaj_inference_compute_duration_seconds_bucket']) {

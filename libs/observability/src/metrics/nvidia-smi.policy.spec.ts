@@ -4,7 +4,15 @@ describe('parseNvidiaSmi', () => {
   it('reads one sample per GPU: utilisation as a ratio, memory in bytes, power in watts', () => {
     const text = '0, GPU-5f3c0e1a-aaaa-bbbb-cccc-000000000000, NVIDIA H200, 37, 1024, 143771, 118.52\n1, GPU-1, NVIDIA H200, 0, 0, 143771, 75.10\n';
     const [first, second] = parseNvidiaSmi(text);
-    expect(first).toEqual({ index: '0', uuid: 'GPU-5f3c0e1a-aaaa-bbbb-cccc-000000000000', name: 'NVIDIA H200', utilization: 0.37, memoryUsedBytes: 1024 * 1024 * 1024, memoryTotalBytes: 143771 * 1024 * 1024, powerWatts: 118.52 });
+    expect(first).toEqual({
+      index: '0',
+      uuid: 'GPU-5f3c0e1a-aaaa-bbbb-cccc-000000000000',
+      name: 'NVIDIA H200',
+      utilization: 0.37,
+      memoryUsedBytes: 1024 * 1024 * 1024,
+      memoryTotalBytes: 143771 * 1024 * 1024,
+      powerWatts: 118.52,
+    });
     expect(second.utilization).toBe(0);
   });
 

@@ -53,7 +53,7 @@ export class WorkerMetrics {
     const labelNames = ['tenant', 'model', 'version', 'pool'] as const;
     this.queue = new Histogram({
       name: 'falaj_inference_queue_duration_seconds',
-      help: 'Time a request waited on the worker side before its compute began: in the pool stream (from its XADD) and in the version\'s batcher; Triton: nv_inference_queue_duration_us',
+      help: "Time a request waited on the worker side before its compute began: in the pool stream (from its XADD) and in the version's batcher; Triton: nv_inference_queue_duration_us",
       labelNames,
       buckets: LATENCY_BUCKETS,
       registers,
@@ -61,7 +61,7 @@ export class WorkerMetrics {
     });
     this.compute = new Histogram({
       name: 'falaj_inference_compute_duration_seconds',
-      help: 'onnxruntime run time of the execution that served a request (a batch\'s run, for each member); Triton: nv_inference_compute_infer_duration_us',
+      help: "onnxruntime run time of the execution that served a request (a batch's run, for each member); Triton: nv_inference_compute_infer_duration_us",
       labelNames,
       buckets: LATENCY_BUCKETS,
       registers,
@@ -69,7 +69,7 @@ export class WorkerMetrics {
     });
     this.batchSize = new Histogram({
       name: 'falaj_inference_batch_size',
-      help: 'Requests per execution (one observation per onnxruntime run); its _count is Triton\'s nv_inference_exec_count, its _sum the requests executed',
+      help: "Requests per execution (one observation per onnxruntime run); its _count is Triton's nv_inference_exec_count, its _sum the requests executed",
       labelNames,
       buckets: BATCH_SIZE_BUCKETS,
       registers,
@@ -117,7 +117,7 @@ export class WorkerMetrics {
     });
     new Gauge({
       name: 'falaj_model_cache_bytes',
-      help: 'Estimated memory of a loaded version\'s sessions (artifact size × factor × instances); their sum is what the memory budget bounds',
+      help: "Estimated memory of a loaded version's sessions (artifact size × factor × instances); their sum is what the memory budget bounds",
       labelNames,
       registers,
       collect() {

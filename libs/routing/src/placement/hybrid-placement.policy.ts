@@ -80,11 +80,7 @@ export function hybridPlacement(input: HybridPlacementInput): Placement {
   const sla = input.slaP95Ms ?? null;
   if (sla !== null && preferred.estimateMs > sla && fastest.estimateMs < preferred.estimateMs) {
     const verdict = fastest.estimateMs > sla ? ' is lower' : '';
-    return placed(
-      fastest.pool,
-      'spill',
-      `${preferred.pool} would take ${timing(preferred)} > SLA ${ms(sla)} ms; ${describe(fastest)}${verdict}${rest(preferred, fastest)}`,
-    );
+    return placed(fastest.pool, 'spill', `${preferred.pool} would take ${timing(preferred)} > SLA ${ms(sla)} ms; ${describe(fastest)}${verdict}${rest(preferred, fastest)}`);
   }
   const within = sla === null ? ', no SLA' : preferred.estimateMs <= sla ? ` within SLA ${ms(sla)} ms` : ` over SLA ${ms(sla)} ms, still the lowest`;
   return placed(preferred.pool, 'cheapest', `${describe(preferred)}${within}${rest(preferred)}`);

@@ -45,7 +45,5 @@ export interface Placement {
 /** The version's entry in a worker's heartbeat when it can take a request now. */
 export function readyModel(worker: WorkerHeartbeat, tenantId: string, model: string, version: number): LoadedModel | undefined {
   // `unloaded`: evicted by the worker's model cache, which loads it again for the request.
-  return worker.models.find(
-    (m) => m.version === version && m.model === model && m.tenantId === tenantId && (m.state === 'ready' || m.state === 'unloaded'),
-  );
+  return worker.models.find((m) => m.version === version && m.model === model && m.tenantId === tenantId && (m.state === 'ready' || m.state === 'unloaded'));
 }

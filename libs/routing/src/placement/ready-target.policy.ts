@@ -15,12 +15,7 @@ export interface TargetPlacement {
  * requests go to the version it replaces until a worker reports it ready, so none fails during
  * the switch. When nothing is ready, the chosen target's miss is what the caller is told about.
  */
-export function readyTarget(
-  route: RouteEntry,
-  chosen: TargetPlacement,
-  mayFallBack: boolean,
-  place: (target: RouteTarget) => Placement,
-): TargetPlacement {
+export function readyTarget(route: RouteEntry, chosen: TargetPlacement, mayFallBack: boolean, place: (target: RouteTarget) => Placement): TargetPlacement {
   if (chosen.placement.pool !== null || !mayFallBack) return chosen;
   for (const other of fallbackTargets(route, chosen.target)) {
     const placement = place(other);

@@ -15,13 +15,7 @@ export function hybridPools(region: string): string[] {
  * when a worker has the version ready. `live` gives a pool's live heartbeats (the gateway's and
  * the streaming bridge's PoolMonitor: in memory, no I/O on the request path).
  */
-export function placeRequest(
-  route: RouteEntry,
-  target: RouteTarget,
-  residency: string | undefined,
-  live: (pool: string) => readonly WorkerHeartbeat[],
-  now: number = Date.now(),
-): Placement {
+export function placeRequest(route: RouteEntry, target: RouteTarget, residency: string | undefined, live: (pool: string) => readonly WorkerHeartbeat[], now: number = Date.now()): Placement {
   const nominal = placeTarget(route, target, residency);
   const parsed = parsePoolName(nominal);
   if (route.hardware === 'auto' && parsed !== null) {

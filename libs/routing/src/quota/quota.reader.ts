@@ -14,7 +14,13 @@ export class QuotaReader extends RedisHashMirror {
   private effective: QuotaConfig;
   private malformed = '';
 
-  constructor(redis: Redis, subscriber: Redis, prefix: string, private readonly env: QuotaConfig, refreshMs = 5000) {
+  constructor(
+    redis: Redis,
+    subscriber: Redis,
+    prefix: string,
+    private readonly env: QuotaConfig,
+    refreshMs = 5000,
+  ) {
     super(redis, subscriber, quotasKey(prefix), quotasChangedChannel(prefix), refreshMs);
     this.effective = env;
   }

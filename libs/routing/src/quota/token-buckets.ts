@@ -29,11 +29,7 @@ export class TokenBuckets {
     const buckets = bucketsFor(this.config(), tenantId, model);
     if (buckets.length === 0) return 0;
     try {
-      return await this.redis.takeTokens(
-        buckets.length,
-        ...buckets.map((b) => quotaBucketKey(this.prefix, b.key)),
-        ...buckets.flatMap((b) => [b.bucket.rps, b.bucket.burst]),
-      );
+      return await this.redis.takeTokens(buckets.length, ...buckets.map((b) => quotaBucketKey(this.prefix, b.key)), ...buckets.flatMap((b) => [b.bucket.rps, b.bucket.burst]));
     } catch (error) {
       // Redis away: serve rather than refuse everyone; the quota is a guard, not the service.
       this.logger.warn({ tenant: tenantId, model }, `quota check skipped: ${(error as Error).message}`);

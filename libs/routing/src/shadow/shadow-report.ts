@@ -10,8 +10,7 @@ export interface ShadowCounters {
   maxAbsDiff: number;
 }
 
-const percentile = (sorted: number[], p: number): number | null =>
-  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const percentile = (sorted: number[], p: number): number | null => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 
 const round = (n: number | null) => (n === null ? null : Math.round(n * 1000) / 1000);
 

@@ -33,7 +33,12 @@ describe('shadowReport', () => {
   it('gives rates, percentiles of both sides and of the paired delta', () => {
     const report = shadowReport(2, { pairs: 4, exact: 3, argmax: 4, shadowErrors: 1, maxAbsDiff: 0.5 }, [1, 2, 3, 4], [2, 3, 4, 10]);
     expect(report).toMatchObject({
-      shadowVersion: 2, pairs: 4, exactMatchRate: 0.75, agreementRate: 1, shadowErrors: 1, maxAbsDiff: 0.5,
+      shadowVersion: 2,
+      pairs: 4,
+      exactMatchRate: 0.75,
+      agreementRate: 1,
+      shadowErrors: 1,
+      maxAbsDiff: 0.5,
       latencyMs: { primary: { p50: 2, p95: 4 }, shadow: { p50: 3, p95: 10 }, delta: { p50: 1, p95: 6 } },
     });
     expect(shadowReport(2, { pairs: 0, exact: 0, argmax: 0, shadowErrors: 0, maxAbsDiff: 0 }, [], []).agreementRate).toBeNull();

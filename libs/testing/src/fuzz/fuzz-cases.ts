@@ -57,8 +57,7 @@ export type FuzzCase = RestCase | RawHttpCase | GrpcCase | KafkaCase;
 
 /** Inputs that tripped an issue 11 item before its fix (all fixed now; the fuzz run sends them and counts them apart). */
 export const KNOWN_ISSUES = {
-  auditNul:
-    'issue 11 item 1: a NUL in audited text (the model name, or an error message echoing the request) makes Postgres refuse the audit batch and stalls the audit consumer',
+  auditNul: 'issue 11 item 1: a NUL in audited text (the model name, or an error message echoing the request) makes Postgres refuse the audit batch and stalls the audit consumer',
   grpcInternal: 'issue 11 item 8: bytes that are no ModelInferRequest are answered INTERNAL (grpc-js deserialization), not INVALID_ARGUMENT',
   replyTopic: 'issue 11 item 3: a syntactically valid reply-topic outside the tenant namespace (e.g. "..") can stop the streaming consumer',
   /**
@@ -95,8 +94,17 @@ function jsonOnly(tensors: Array<{ name: string; datatype: string; shape: number
 }
 
 const contentTypeArb = fc.constantFrom(
-  'application/json', 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain',
-  'application/octet-stream', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '*/*', 'application/json;;', 'x',
+  'application/json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/octet-stream',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  '*/*',
+  'application/json;;',
+  'x',
 );
 
 const modelPathArb = fc.oneof(
@@ -104,7 +112,30 @@ const modelPathArb = fc.oneof(
   {
     weight: 4,
     arbitrary: fc.oneof(
-      fc.constantFrom('TINY-MLP', 'tiny-mlp%20', 'tiny-mlp ', '%2e%2e', '..', '.', 'tiny%2Dmlp', 'tiny-mlp%2F', '%C3%A9', '%ff', '%', '%25', '~', '-', '_', 'a'.repeat(300), 'tiny-mlp;x=1', 'tiny-mlp%3Bx', '%E2%80%AE', 'tiny-mlp%0A', '%u0041', '%00'),
+      fc.constantFrom(
+        'TINY-MLP',
+        'tiny-mlp%20',
+        'tiny-mlp ',
+        '%2e%2e',
+        '..',
+        '.',
+        'tiny%2Dmlp',
+        'tiny-mlp%2F',
+        '%C3%A9',
+        '%ff',
+        '%',
+        '%25',
+        '~',
+        '-',
+        '_',
+        'a'.repeat(300),
+        'tiny-mlp;x=1',
+        'tiny-mlp%3Bx',
+        '%E2%80%AE',
+        'tiny-mlp%0A',
+        '%u0041',
+        '%00',
+      ),
       fc.string({ maxLength: 12 }).map(encodeURIComponent),
     ),
   },
@@ -132,7 +163,24 @@ export const headerLengthArb = (valid: number): fc.Arbitrary<string | undefined>
   fc.oneof(
     { weight: 4, arbitrary: fc.constant(String(valid)) },
     { weight: 3, arbitrary: fc.integer({ min: -8, max: 8 }).map((d) => String(valid + d)) },
-    { weight: 2, arbitrary: fc.constantFrom<string | undefined>(undefined, '', ' ', '-1', '0', '1e3', '0x10', `${valid}, ${valid}`, '99999999999999999999', String(2 ** 53), `+${valid}`, ` ${valid} `, `${valid}\t`) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<string | undefined>(
+        undefined,
+        '',
+        ' ',
+        '-1',
+        '0',
+        '1e3',
+        '0x10',
+        `${valid}, ${valid}`,
+        '99999999999999999999',
+        String(2 ** 53),
+        `+${valid}`,
+        ` ${valid} `,
+        `${valid}\t`,
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 8 }).filter((s) => /^[\x20-\x7e]*$/.test(s)) },
   );
 
@@ -143,7 +191,11 @@ const binaryCase: fc.Arbitrary<RestCase> = validTiny.chain((r) => {
   const whole = Buffer.concat([headerBytes, ...r.tensors.map(tensorBytes)]);
   return fc
     .record({
-      body: fc.oneof({ weight: 1, arbitrary: fc.constant(whole) }, { weight: 3, arbitrary: mutateBytesArb(whole) }, { weight: 2, arbitrary: mutateJsonArb(header).map((h) => Buffer.concat([Buffer.from(JSON.stringify(h) ?? 'null'), ...r.tensors.map(tensorBytes)])) }),
+      body: fc.oneof(
+        { weight: 1, arbitrary: fc.constant(whole) },
+        { weight: 3, arbitrary: mutateBytesArb(whole) },
+        { weight: 2, arbitrary: mutateJsonArb(header).map((h) => Buffer.concat([Buffer.from(JSON.stringify(h) ?? 'null'), ...r.tensors.map(tensorBytes)])) },
+      ),
       length: headerLengthArb(headerBytes.length),
       outputs: fc.constantFrom(undefined, true, false),
     })
@@ -163,15 +215,20 @@ const binaryCase: fc.Arbitrary<RestCase> = validTiny.chain((r) => {
     });
 });
 
-const kserveBodyArb: fc.Arbitrary<unknown> = fc
-  .array(fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 3 })
-  .chain((rows) => {
-    const valid = fc.constantFrom<unknown>({ instances: rows }, { inputs: rows }, { inputs: { input: rows } }, { instances: rows.map((row) => ({ input: row })) });
-    return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 4, arbitrary: valid.chain(mutateJsonArb) }, { weight: 1, arbitrary: fc.record({ instances: nastyValueArb }) });
-  });
+const kserveBodyArb: fc.Arbitrary<unknown> = fc.array(fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 3 }).chain((rows) => {
+  const valid = fc.constantFrom<unknown>({ instances: rows }, { inputs: rows }, { inputs: { input: rows } }, { instances: rows.map((row) => ({ input: row })) });
+  return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 4, arbitrary: valid.chain(mutateJsonArb) }, { weight: 1, arbitrary: fc.record({ instances: nastyValueArb }) });
+});
 
 const kserveCase: fc.Arbitrary<RestCase> = fc
-  .record({ body: kserveBodyArb, target: fc.oneof({ weight: 5, arbitrary: fc.constant(`${FUZZ_MODEL}:predict`) }, { weight: 1, arbitrary: fc.constantFrom(':predict', `${FUZZ_MODEL}:explain`, `${FUZZ_MODEL}:predict:predict`, `${FUZZ_MODEL}%3Apredict`, `${FUZZ_MODEL}`, `%00:predict`, `..:predict`) }), type: contentTypeArb })
+  .record({
+    body: kserveBodyArb,
+    target: fc.oneof(
+      { weight: 5, arbitrary: fc.constant(`${FUZZ_MODEL}:predict`) },
+      { weight: 1, arbitrary: fc.constantFrom(':predict', `${FUZZ_MODEL}:explain`, `${FUZZ_MODEL}:predict:predict`, `${FUZZ_MODEL}%3Apredict`, `${FUZZ_MODEL}`, `%00:predict`, `..:predict`) },
+    ),
+    type: contentTypeArb,
+  })
   .map(({ body, target, type }) => {
     const bytes = Buffer.from(JSON.stringify(body) ?? 'null');
     const path = `/v1/models/${target}`;
@@ -269,9 +326,37 @@ const headerCase: fc.Arbitrary<RestCase> = fc
   .record({
     body: oipJsonBodyArb,
     // (Expect is sent raw: undici refuses it.)
-    name: fc.constantFrom('x-request-id', 'x-routing-key', 'x-falaj-pin-version', 'accept', 'accept-encoding', 'content-type', 'traceparent', 'x-forwarded-for', 'inference-header-content-length', 'x-falaj-tenant', 'content-language'),
+    name: fc.constantFrom(
+      'x-request-id',
+      'x-routing-key',
+      'x-falaj-pin-version',
+      'accept',
+      'accept-encoding',
+      'content-type',
+      'traceparent',
+      'x-forwarded-for',
+      'inference-header-content-length',
+      'x-falaj-tenant',
+      'content-language',
+    ),
     value: fc.oneof(
-      fc.constantFrom('', ' ', 'a'.repeat(8000), '1', '-1', '../..', '*', 'application/json, text/plain', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'garbage', '2', '99999999999999999999', 'acme', '100-continue', 'é'),
+      fc.constantFrom(
+        '',
+        ' ',
+        'a'.repeat(8000),
+        '1',
+        '-1',
+        '../..',
+        '*',
+        'application/json, text/plain',
+        '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'garbage',
+        '2',
+        '99999999999999999999',
+        'acme',
+        '100-continue',
+        'é',
+      ),
       fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
     ),
   })
@@ -358,7 +443,13 @@ const grpcMessageArb = validTiny.chain((r) =>
       extraInput: fc.boolean(),
       dropRaw: fc.boolean(),
       outputs: fc.array(fc.constantFrom('probabilities', 'probabilities', '', 'input', 'nope'), { maxLength: 2 }),
-      parameters: oneIn(3, fc.dictionary(fc.constantFrom('binary_data_output', 'priority', '__proto__', 'timeout'), fc.oneof(fc.record({ bool_param: fc.boolean() }), fc.record({ int64_param: fc.constantFrom('1', '-9223372036854775808') }), fc.record({ string_param: fc.string({ maxLength: 8 }) })))),
+      parameters: oneIn(
+        3,
+        fc.dictionary(
+          fc.constantFrom('binary_data_output', 'priority', '__proto__', 'timeout'),
+          fc.oneof(fc.record({ bool_param: fc.boolean() }), fc.record({ int64_param: fc.constantFrom('1', '-9223372036854775808') }), fc.record({ string_param: fc.string({ maxLength: 8 }) })),
+        ),
+      ),
     })
     .map((o) => {
       const t = r.tensors[0];
@@ -382,16 +473,23 @@ const grpcMetadataArb = fc.oneof(
   { weight: 6, arbitrary: fc.constant<Record<string, string>>({}) },
   {
     weight: 1,
-    arbitrary: fc.record({
-      key: fc.constantFrom('x-request-id', 'x-routing-key', 'x-falaj-pin-version', 'traceparent', 'x-forwarded-for'),
-      value: fc.constantFrom('', 'a'.repeat(4000), '../..', '2', '-1', 'acme', '99999999999999999999'),
-    }).map(({ key, value }) => ({ [key]: value })),
+    arbitrary: fc
+      .record({
+        key: fc.constantFrom('x-request-id', 'x-routing-key', 'x-falaj-pin-version', 'traceparent', 'x-forwarded-for'),
+        value: fc.constantFrom('', 'a'.repeat(4000), '../..', '2', '-1', 'acme', '99999999999999999999'),
+      })
+      .map(({ key, value }) => ({ [key]: value })),
   },
 );
 
 /** gRPC ModelInfer cases: odd but decodable messages, and mutated bytes of valid ones. */
 export const grpcCaseArb: fc.Arbitrary<GrpcCase> = fc
-  .record({ message: grpcMessageArb, mutate: fc.oneof({ weight: 1, arbitrary: fc.constant(true) }, { weight: 3, arbitrary: fc.constant(false) }), garbage: oneIn(20, fc.uint8Array({ maxLength: 64 })), metadata: grpcMetadataArb })
+  .record({
+    message: grpcMessageArb,
+    mutate: fc.oneof({ weight: 1, arbitrary: fc.constant(true) }, { weight: 3, arbitrary: fc.constant(false) }),
+    garbage: oneIn(20, fc.uint8Array({ maxLength: 64 })),
+    metadata: grpcMetadataArb,
+  })
   .chain(({ message, mutate, garbage, metadata }) => {
     const valid = serializeInfer(message);
     const bytesArb = garbage ? fc.constant(Buffer.from(garbage)) : mutate ? mutateBytesArb(valid) : fc.constant(valid);
@@ -408,12 +506,31 @@ const kafkaValidBytes = Buffer.from(JSON.stringify(kafkaValid));
 /** Kafka stream messages for the requests topic: odd values, keys and headers; a valid token added by the run. */
 export function kafkaCaseArb(replyNamespace: string): fc.Arbitrary<KafkaCase> {
   const headerValue = fc.oneof(
-    fc.constantFrom<Buffer | string | null>(null, '', 'x', 'a'.repeat(300), '..', '.', 'acme', 'other', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'no spaces allowed', replyNamespace, `${replyNamespace}.ok`, `${replyNamespace}.`, `${replyNamespace}..x`),
+    fc.constantFrom<Buffer | string | null>(
+      null,
+      '',
+      'x',
+      'a'.repeat(300),
+      '..',
+      '.',
+      'acme',
+      'other',
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'no spaces allowed',
+      replyNamespace,
+      `${replyNamespace}.ok`,
+      `${replyNamespace}.`,
+      `${replyNamespace}..x`,
+    ),
     fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
   );
   return fc
     .record({
-      key: fc.oneof(fc.constant(null), fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b)), fc.constant(Buffer.from('k'.repeat(300)))),
+      key: fc.oneof(
+        fc.constant(null),
+        fc.uint8Array({ maxLength: 24 }).map((b) => Buffer.from(b)),
+        fc.constant(Buffer.from('k'.repeat(300))),
+      ),
       value: fc.oneof(
         { weight: 1, arbitrary: fc.constant<Buffer | null>(kafkaValidBytes) },
         { weight: 1, arbitrary: fc.constant<Buffer | null>(null) },
@@ -421,7 +538,11 @@ export function kafkaCaseArb(replyNamespace: string): fc.Arbitrary<KafkaCase> {
         { weight: 5, arbitrary: mutateJsonArb(kafkaValid).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')) },
         { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)) },
       ),
-      headers: fc.dictionary(fc.constantFrom('request-id', 'Request-Id', 'reply-topic', 'tenant', 'traceparent', 'x-other', '__proto__', 'constructor'), fc.oneof(headerValue, fc.array(headerValue, { maxLength: 2 })), { maxKeys: 3 }),
+      headers: fc.dictionary(
+        fc.constantFrom('request-id', 'Request-Id', 'reply-topic', 'tenant', 'traceparent', 'x-other', '__proto__', 'constructor'),
+        fc.oneof(headerValue, fc.array(headerValue, { maxLength: 2 })),
+        { maxKeys: 3 },
+      ),
       tokenHeader: fc.constantFrom('authorization', 'authorization', 'authorization', 'Authorization', 'AUTHORIZATION'),
     })
     .map(({ key, value, headers, tokenHeader }): KafkaCase => {
@@ -432,7 +553,11 @@ export function kafkaCaseArb(replyNamespace: string): fc.Arbitrary<KafkaCase> {
         return first === null || first === undefined ? undefined : first.toString();
       };
       const reply = firstOf('reply-topic');
-      const replyOk = reply === undefined || !/^[a-zA-Z0-9._-]{1,249}$/.test(reply) || reply === replyNamespace || /^[a-zA-Z0-9_-]{1,100}$/.test(reply.startsWith(`${replyNamespace}.`) ? reply.slice(replyNamespace.length + 1) : '');
+      const replyOk =
+        reply === undefined ||
+        !/^[a-zA-Z0-9._-]{1,249}$/.test(reply) ||
+        reply === replyNamespace ||
+        /^[a-zA-Z0-9_-]{1,100}$/.test(reply.startsWith(`${replyNamespace}.`) ? reply.slice(replyNamespace.length + 1) : '');
       const nul = (value !== null && carriesNul(value)) || (firstOf('request-id') ?? '').includes('\0') || (key !== null && firstOf('request-id') === undefined && key.includes(0));
       const prototypeName = Object.keys(copy).some((name) => name in Object.prototype);
       const known = nul ? KNOWN_ISSUES.auditNul : !replyOk ? KNOWN_ISSUES.replyTopic : prototypeName ? KNOWN_ISSUES.prototypeHeader : undefined;

@@ -176,7 +176,12 @@ export async function runGatewayFuzz(target: FuzzTarget, options: FuzzOptions): 
     }
     for (const message of stream.deadLetters) {
       const reason = message.headers?.['dlq-reason']?.toString() ?? '';
-      record({ protocol: 'kafka', kind: 'kafka-message', key: message.key, value: message.value, headers: {}, tokenHeader: 'authorization' }, 'dlq', reason, /internal|unexpected|TypeError|RangeError/i.test(reason));
+      record(
+        { protocol: 'kafka', kind: 'kafka-message', key: message.key, value: message.value, headers: {}, tokenHeader: 'authorization' },
+        'dlq',
+        reason,
+        /internal|unexpected|TypeError|RangeError/i.test(reason),
+      );
     }
   } finally {
     await stream.stop();
@@ -197,7 +202,9 @@ async function sendRest(target: FuzzTarget, agent: Agent, c: RestCase, record: R
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
-    const text = Buffer.from(await response.body.arrayBuffer()).subarray(0, 500).toString('utf8');
+    const text = Buffer.from(await response.body.arrayBuffer())
+      .subarray(0, 500)
+      .toString('utf8');
     record(c, String(response.statusCode), text, response.statusCode >= 500);
   } catch (error) {
     // undici refuses some header values client-side (it validates them): not sent, not counted.

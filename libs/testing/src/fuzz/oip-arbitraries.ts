@@ -1,14 +1,5 @@
 import fc from 'fast-check';
-import {
-  DATATYPE_BYTE_SIZE,
-  OIP_DATATYPES,
-  decodeBytesElements,
-  elementCount,
-  type ModelSignature,
-  type OipDatatype,
-  type TensorPayload,
-  type TensorSpec,
-} from '@falaj/contracts';
+import { DATATYPE_BYTE_SIZE, OIP_DATATYPES, decodeBytesElements, elementCount, type ModelSignature, type OipDatatype, type TensorPayload, type TensorSpec } from '@falaj/contracts';
 import { OipError, encodeJsonTensorData } from '@falaj/oip';
 
 /**
@@ -85,7 +76,9 @@ export interface ValidTensor {
 export function validTensorArb(spec: TensorSpec): fc.Arbitrary<ValidTensor> {
   return fc
     .tuple(...spec.shape.map((dim) => (dim === -1 ? fc.integer({ min: 0, max: 3 }) : fc.constant(dim))))
-    .chain((shape) => fc.array(elementArb(spec.datatype), { minLength: elementCount(shape), maxLength: elementCount(shape) }).map((values) => ({ name: spec.name, datatype: spec.datatype, shape, values })));
+    .chain((shape) =>
+      fc.array(elementArb(spec.datatype), { minLength: elementCount(shape), maxLength: elementCount(shape) }).map((values) => ({ name: spec.name, datatype: spec.datatype, shape, values })),
+    );
 }
 
 /** A valid request, as JSON and as the binary section under Triton's extension. */
@@ -112,7 +105,10 @@ export function validRequestArb(signature: ModelSignature): fc.Arbitrary<ValidRe
   return fc
     .record({
       tensors: fc.tuple(...signature.inputs.map(validTensorArb)),
-      order: fc.shuffledSubarray(signature.inputs.map((_, i) => i), { minLength: signature.inputs.length }),
+      order: fc.shuffledSubarray(
+        signature.inputs.map((_, i) => i),
+        { minLength: signature.inputs.length },
+      ),
       forms: fc.array(fc.constantFrom('flat', 'nested', 'binary'), { minLength: signature.inputs.length, maxLength: signature.inputs.length }),
       id: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
       outputs: fc.option(fc.subarray(signature.outputs.map((o) => o.name)), { nil: undefined }),
@@ -146,13 +142,70 @@ const protoKeyed = (value: unknown): unknown => JSON.parse(`{"__proto__":${JSON.
 
 /** Values that decoders mishandle. */
 export const nastyValueArb: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom<unknown>(
-    null, true, false, 0, -0, -1, 1, 0.5, -0.5, 1e308, -1e308, 5e-324, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, 2 ** 64, 1e21,
-    Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 65504, 65520, 3.5e38, 4294967296,
-    '', '-1', '1e3', '0x10', ' 4', '18446744073709551616', '9223372036854775808', '-9223372036854775809', '\ud800', 'é', '../..',
-    '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'input', 'probabilities', 'x', 'FP32', 'BYTES', 'INT64', 'fp32',
-    [], {}, [[]], [null], [[[]]], [-1], [0], [1, 4], [0, 4], [2 ** 53, 4], [1e9, 4], [2 ** 31, 2 ** 31], [4294967296, 4],
-  ) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom<unknown>(
+      null,
+      true,
+      false,
+      0,
+      -0,
+      -1,
+      1,
+      0.5,
+      -0.5,
+      1e308,
+      -1e308,
+      5e-324,
+      2 ** 31,
+      2 ** 32,
+      2 ** 53,
+      2 ** 53 + 2,
+      2 ** 64,
+      1e21,
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      65504,
+      65520,
+      3.5e38,
+      4294967296,
+      '',
+      '-1',
+      '1e3',
+      '0x10',
+      ' 4',
+      '18446744073709551616',
+      '9223372036854775808',
+      '-9223372036854775809',
+      '\ud800',
+      'é',
+      '../..',
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'input',
+      'probabilities',
+      'x',
+      'FP32',
+      'BYTES',
+      'INT64',
+      'fp32',
+      [],
+      {},
+      [[]],
+      [null],
+      [[[]]],
+      [-1],
+      [0],
+      [1, 4],
+      [0, 4],
+      [2 ** 53, 4],
+      [1e9, 4],
+      [2 ** 31, 2 ** 31],
+      [4294967296, 4],
+    ),
+  },
   { weight: 1, arbitrary: fc.constant(null).map(() => protoKeyed({ binary_data_size: 1 })) },
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.array(fc.oneof(fc.integer({ min: -2, max: 8 }), fc.constantFrom(1e9, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 0.5, -0)), { maxLength: 6 }) },
@@ -170,8 +223,24 @@ function nestDeep(depth: number): unknown {
 
 /** Keys worth adding to an object of a request. */
 const keyArb = fc.constantFrom(
-  'inputs', 'outputs', 'id', 'parameters', 'name', 'datatype', 'shape', 'data', 'binary_data_size', 'binary_data', 'binary_data_output',
-  'instances', 'model_name', 'model_version', '__proto__', 'constructor', '', 'x',
+  'inputs',
+  'outputs',
+  'id',
+  'parameters',
+  'name',
+  'datatype',
+  'shape',
+  'data',
+  'binary_data_size',
+  'binary_data',
+  'binary_data_output',
+  'instances',
+  'model_name',
+  'model_version',
+  '__proto__',
+  'constructor',
+  '',
+  'x',
 );
 
 type Mutation = { at: number; op: 'replace' | 'delete' | 'insert' | 'duplicate' | 'wrap'; key: string; value: unknown };
@@ -242,7 +311,17 @@ export function mutateBytesArb(bytes: Buffer): fc.Arbitrary<Buffer> {
     op: fc.constantFrom('flip', 'truncate', 'insert', 'delete', 'set'),
     at: fc.nat(),
     length: fc.integer({ min: 1, max: 16 }),
-    bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 8 }), fc.constantFrom(Uint8Array.of(0), Uint8Array.of(0xff, 0xff, 0xff, 0x7f), Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f), Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01), Buffer.from('"'), Buffer.from('}'))),
+    bytes: fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 8 }),
+      fc.constantFrom(
+        Uint8Array.of(0),
+        Uint8Array.of(0xff, 0xff, 0xff, 0x7f),
+        Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f),
+        Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01),
+        Buffer.from('"'),
+        Buffer.from('}'),
+      ),
+    ),
   });
   return fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
     let out = Buffer.from(bytes);

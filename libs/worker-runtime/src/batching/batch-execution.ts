@@ -18,9 +18,7 @@ import { RequestRejectedError, hasBatchDimension } from './request-check';
  */
 
 /** What one request came to: its outputs, or a status and the reason. */
-export type InferOutcome =
-  | { ok: true; outputs: TensorPayload[]; computeMs: number; batchRequests: number }
-  | { ok: false; status: number; error: string };
+export type InferOutcome = { ok: true; outputs: TensorPayload[]; computeMs: number; batchRequests: number } | { ok: false; status: number; error: string };
 
 export type VersionBatcher = DynamicBatcher<DispatchRequest, InferOutcome>;
 type Member = BatchMember<DispatchRequest, InferOutcome>;
@@ -43,9 +41,7 @@ export interface RunRecord {
 /** A loaded version's batcher: the scheduler, running its batches through BatchExecution. */
 export function versionBatcher(target: BatchTarget, record: RunRecord): VersionBatcher {
   const execution = new BatchExecution(target, record);
-  return new DynamicBatcher(target.settings.batching, target.instances.length, hasBatchDimension(target.signature), (instance, members) =>
-    execution.run(instance, members),
-  );
+  return new DynamicBatcher(target.settings.batching, target.instances.length, hasBatchDimension(target.signature), (instance, members) => execution.run(instance, members));
 }
 
 export class BatchExecution {
@@ -80,7 +76,10 @@ export class BatchExecution {
         const feeds = mergeFeeds(members.map((m) => m.item.inputs));
         const results = await session.run(feeds, fetchesOf(members[0].item));
         const computeMs = performance.now() - started;
-        const split = splitOutputs(results, members.map((m) => m.size));
+        const split = splitOutputs(
+          results,
+          members.map((m) => m.size),
+        );
         record.stats?.record(computeMs, members.length);
         record.series?.batchSize.observe(members.length);
         endSpan(run);
@@ -91,10 +90,7 @@ export class BatchExecution {
         endSpan(run, error);
         record.stats?.recordFallback();
         const level = error instanceof BatchSplitError ? 'warn' : 'log';
-        this.logger[level](
-          { model: target.model, version: target.version, members: members.length, error: (error as Error).message },
-          'batched run failed; running its members one by one',
-        );
+        this.logger[level]({ model: target.model, version: target.version, members: members.length, error: (error as Error).message }, 'batched run failed; running its members one by one');
       }
     }
     for (const member of members) member.resolve(await this.runOne(session, member.item, batch));
@@ -142,7 +138,10 @@ function batchSpan(target: BatchTarget, instance: number, members: Member[]): Sp
   return tracer.startSpan('batch', traced[0].span, {
     links: traced.map((t) => t.span),
     attributes: {
-      'falaj.model': target.model, 'falaj.version': target.version, 'falaj.instance': instance, 'falaj.batch.size': members.length,
+      'falaj.model': target.model,
+      'falaj.version': target.version,
+      'falaj.instance': instance,
+      'falaj.batch.size': members.length,
       'falaj.batch.members': traced.map((t) => `${t.span.spanContext().traceId}-${t.span.spanContext().spanId}`).join(','),
     },
   });

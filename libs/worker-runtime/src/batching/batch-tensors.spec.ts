@@ -23,7 +23,7 @@ describe('mergeFeeds', () => {
 });
 
 describe('splitOutputs', () => {
-  it('cuts each output back into the members\' rows', () => {
+  it("cuts each output back into the members' rows", () => {
     const out = new Tensor('float32', Float32Array.from([10, 20, 30]), [3, 1]);
     const labels = new Tensor('string', ['a', 'b', 'c'], [3]);
     const [first, second] = splitOutputs({ out, labels }, [1, 2]);

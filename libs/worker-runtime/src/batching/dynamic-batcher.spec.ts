@@ -7,20 +7,15 @@ type Batches = string[][];
 function harness(batching: Partial<typeof DEFAULT_EXECUTION.batching>, instances = 1, batchable = true) {
   const batches: Batches = [];
   const release: (() => void)[] = [];
-  const batcher = new DynamicBatcher<string, string>(
-    { ...DEFAULT_EXECUTION.batching, ...batching },
-    instances,
-    batchable,
-    (_instance, members: BatchMember<string, string>[]) => {
-      batches.push(members.map((m) => m.item));
-      return new Promise<void>((done) =>
-        release.push(() => {
-          members.forEach((m) => m.resolve(`${m.item}@${members.length}`));
-          done();
-        }),
-      );
-    },
-  );
+  const batcher = new DynamicBatcher<string, string>({ ...DEFAULT_EXECUTION.batching, ...batching }, instances, batchable, (_instance, members: BatchMember<string, string>[]) => {
+    batches.push(members.map((m) => m.item));
+    return new Promise<void>((done) =>
+      release.push(() => {
+        members.forEach((m) => m.resolve(`${m.item}@${members.length}`));
+        done();
+      }),
+    );
+  });
   const flush = () => new Promise((r) => setImmediate(r));
   const releaseNext = async () => {
     release.shift()?.();
@@ -60,7 +55,13 @@ describe(DynamicBatcher.name, () => {
       const { batcher, batches, releaseNext, flush } = harness({ maxBatchSize: 4 });
       void batcher.submit('busy', 'k', 1);
       await flush();
-      for (const [item, rows] of [['a', 3], ['b', 2], ['c', 2], ['big', 9]] as const) void batcher.submit(item, 'k', rows);
+      for (const [item, rows] of [
+        ['a', 3],
+        ['b', 2],
+        ['c', 2],
+        ['big', 9],
+      ] as const)
+        void batcher.submit(item, 'k', rows);
       await releaseNext();
       await releaseNext();
       await releaseNext();

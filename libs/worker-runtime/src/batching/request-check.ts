@@ -21,15 +21,11 @@ export function checkRequest(inputs: readonly TensorPayload[], signature: ModelS
     }
     const fits = tensor.shape.length === spec.shape.length && spec.shape.every((d, i) => d < 0 || d === tensor.shape[i]);
     if (!fits) {
-      throw new RequestRejectedError(
-        `input '${spec.name}': shape [${tensor.shape.join(',')}] does not match the model's [${spec.shape.join(',')}]`,
-      );
+      throw new RequestRejectedError(`input '${spec.name}': shape [${tensor.shape.join(',')}] does not match the model's [${spec.shape.join(',')}]`);
     }
     const size = DATATYPE_BYTE_SIZE[tensor.datatype];
     if (size !== null && tensor.data.length !== elementCount(tensor.shape) * size) {
-      throw new RequestRejectedError(
-        `input '${spec.name}': ${tensor.data.length} bytes do not fit shape [${tensor.shape.join(',')}] of ${tensor.datatype}`,
-      );
+      throw new RequestRejectedError(`input '${spec.name}': ${tensor.data.length} bytes do not fit shape [${tensor.shape.join(',')}] of ${tensor.datatype}`);
     }
   }
 }

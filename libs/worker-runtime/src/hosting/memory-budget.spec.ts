@@ -4,12 +4,20 @@ describe('evictionCandidates', () => {
   const slot = (lastUsed: number, loaded = true) => ({ lastUsed, hosted: loaded ? {} : undefined });
 
   it('offers the loaded versions least recently used first', () => {
-    const slots: [string, ReturnType<typeof slot>][] = [['a', slot(30)], ['b', slot(10)], ['c', slot(20)]];
+    const slots: [string, ReturnType<typeof slot>][] = [
+      ['a', slot(30)],
+      ['b', slot(10)],
+      ['c', slot(20)],
+    ];
     expect(evictionCandidates(slots, 'new').map(([key]) => key)).toEqual(['b', 'c', 'a']);
   });
 
   it('never offers the version being loaded, nor one that holds no sessions', () => {
-    const slots: [string, ReturnType<typeof slot>][] = [['loading', slot(1)], ['evicted', slot(2, false)], ['ready', slot(3)]];
+    const slots: [string, ReturnType<typeof slot>][] = [
+      ['loading', slot(1)],
+      ['evicted', slot(2, false)],
+      ['ready', slot(3)],
+    ];
     expect(evictionCandidates(slots, 'loading').map(([key]) => key)).toEqual(['ready']);
   });
 

@@ -16,8 +16,7 @@ export function evictionCandidates<S extends { hosted?: unknown; lastUsed: numbe
 }
 
 /** Whether `costBytes` more fits beside `usedBytes`; a budget of 0 or less is no limit. */
-export const fitsBudget = (usedBytes: number, costBytes: number, budgetBytes: number): boolean =>
-  budgetBytes <= 0 || usedBytes + costBytes <= budgetBytes;
+export const fitsBudget = (usedBytes: number, costBytes: number, budgetBytes: number): boolean => budgetBytes <= 0 || usedBytes + costBytes <= budgetBytes;
 
 export class MemoryBudget {
   private readonly logger = new Logger(MemoryBudget.name);

@@ -55,13 +55,7 @@ export class ModelExecutor {
   }
 
   /** Runs a loaded version directly (no batching); a version being unloaded finishes the runs it has already started. */
-  async run(
-    tenantId: string,
-    model: string,
-    version: number,
-    feeds: InferenceSession.FeedsType,
-    fetches?: string[],
-  ): Promise<InferenceSession.ReturnType> {
+  async run(tenantId: string, model: string, version: number, feeds: InferenceSession.FeedsType, fetches?: string[]): Promise<InferenceSession.ReturnType> {
     const slot = this.table.get(modelKey(tenantId, model, version));
     if (!slot?.hosted) {
       const state = slot?.state.state ?? 'not hosted';

@@ -14,7 +14,10 @@ describe('desiredVersions', () => {
   });
 
   it("adds an operator's load and drops an operator's unload", () => {
-    const overrides = new Map<number, VersionOverride>([[3, { command: 'load', serving: version(3) }], [1, { command: 'unload' }]]);
+    const overrides = new Map<number, VersionOverride>([
+      [3, { command: 'load', serving: version(3) }],
+      [1, { command: 'unload' }],
+    ]);
     expect(numbers(desiredVersions([version(1), version(2)], overrides))).toEqual([2, 3]);
   });
 
@@ -35,7 +38,7 @@ describe('servedVersions', () => {
 describe('leavesPlan', () => {
   const keep = new Set(['acme/m@2']);
 
-  it("is true for a version of the model that the plan no longer keeps", () => {
+  it('is true for a version of the model that the plan no longer keeps', () => {
     expect(leavesPlan({ tenantId: 'acme', model: 'm' }, 'acme/m@1', 'acme', 'm', keep)).toBe(true);
   });
 

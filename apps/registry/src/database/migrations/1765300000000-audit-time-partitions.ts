@@ -71,9 +71,7 @@ export class AuditTimePartitions1765300000000 implements MigrationInterface {
 
   /** The parent's columns by name: the copy does not depend on their order in the old tables. */
   private async columns(q: QueryRunner): Promise<string> {
-    const rows = (await q.query(
-      `SELECT attname AS name FROM pg_attribute WHERE attrelid = 'audit_log'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
-    )) as { name: string }[];
+    const rows = (await q.query(`SELECT attname AS name FROM pg_attribute WHERE attrelid = 'audit_log'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`)) as { name: string }[];
     return rows.map((r) => `"${r.name}"`).join(', ');
   }
 }
