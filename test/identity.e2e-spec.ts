@@ -117,7 +117,7 @@ describe('zero-trust identity (e2e)', () => {
   describe('the built-in issuer', () => {
     it('publishes OIDC discovery and an ES256 key set, and issues short-lived access tokens by client credentials', async () => {
       const discovery = (await (await fetch(`${suite.registryUrl}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
-      expect(discovery).toMatchObject({ issuer: suite.registryUrl, token_endpoint: suite.tokenUrl, grant_types_supported: ['client_credentials'] });
+      expect(discovery).toMatchObject({ issuer: suite.registryUrl, token_endpoint: suite.tokenUrl, grant_types_supported: ['client_credentials', 'authorization_code'] });
       const jwks = (await (await fetch(discovery.jwks_uri)).json()) as Jwks;
       expect(jwks.keys.length).toBeGreaterThan(0);
       for (const key of jwks.keys) expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
