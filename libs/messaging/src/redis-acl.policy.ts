@@ -122,34 +122,19 @@ const grants = (p: string): Record<RedisAppRole, RedisGrant[]> => {
   const tokenBuckets: RedisGrant = { purpose: 'quota token buckets (Lua)', keys: [RW(quotaBucketsPattern(p))], commands: ['+evalsha', '+eval', '+time', '+hmget', '+hset', '+pexpire'] };
   const bull: RedisGrant = { purpose: 'BullMQ batch queues', keys: [RW(bullKeysPattern(p))], commands: BULLMQ_COMMANDS };
 
+  // What every inference edge needs (the gateway's and the router's Kafka bridge): one pipeline, one set of grants.
+  const inferenceEdge: RedisGrant[] = [dispatch, replies, routingRead, poolMonitor, tokenBuckets, quotasRead, apiKeysRead, revocationsRead, payloadPoliciesRead, regionStoresRead];
+
   return {
     gateway: [
-      dispatch,
-      replies,
-      routingRead,
-      poolMonitor,
-      tokenBuckets,
-      quotasRead,
-      apiKeysRead,
-      revocationsRead,
-      payloadPoliciesRead,
-      regionStoresRead,
+      ...inferenceEdge,
       { purpose: 'shadow comparisons (Lua)', keys: [RW(shadowReportsPattern(p))], commands: ['+evalsha', '+eval', '+hincrby', '+hget', '+hset', '+lpush', '+ltrim'] },
       { purpose: 'audit policies, read and followed', keys: [R(auditPoliciesKey(p))], channels: [auditPoliciesChangedChannel(p)], commands: ['+hgetall', '+subscribe', '+unsubscribe'] },
       // SET NX claims a key for the first call, SET XX keeps its answer, DEL frees a retryable failure.
       { purpose: 'idempotency keys: first answers kept for retries', keys: [RW(idempotencyRecordKey(p, '*', '*'))], commands: ['+set', '+get', '+del'] },
     ],
     router: [
-      dispatch,
-      replies,
-      routingRead,
-      poolMonitor,
-      tokenBuckets,
-      quotasRead,
-      apiKeysRead,
-      revocationsRead,
-      payloadPoliciesRead,
-      regionStoresRead,
+      ...inferenceEdge,
       { purpose: 'routing table, written', keys: [RW(routingTableKey(p))], channels: [routingChangedChannel(p)], commands: ['+hset', '+hdel', '+hkeys', '+publish'] },
       { purpose: 'streaming bridge: requests already answered', keys: [RW(answeredStreamRequestsPattern(p))], commands: ['+set', '+mget'] },
     ],
