@@ -24,4 +24,8 @@ node scripts/build.mjs
 echo "==> unit"
 npx jest -c jest.config.js --selectProjects unit
 echo "==> integration and e2e (one file at a time: they share the machine's services)"
-npx jest -c jest.config.js --runInBand --selectProjects integration e2e
+# Each file in a fresh worker process (a 1 kB idle limit recycles the worker after every file), as
+# each app is its own process in production: onnxruntime-node 1.29.0's binding aborts the process
+# when a second copy of it initialises in one Node environment, which --runInBand did from one
+# file to the next.
+npx jest -c jest.config.js --maxWorkers=1 --workerIdleMemoryLimit=1k --selectProjects integration e2e
