@@ -2,7 +2,7 @@
 # Places onnxruntime's CUDA execution provider libraries where onnxruntime-node loads them.
 #
 #   bash scripts/gpu/fetch-cuda-provider.sh            # fetch with mvn from Maven Central (or ~/.m2)
-#   FALAJ_ORT_GPU_JAR=/path/onnxruntime_gpu-1.30.0.jar bash scripts/gpu/fetch-cuda-provider.sh   # offline
+#   FALAJ_ORT_GPU_JAR=/path/onnxruntime_gpu-1.29.0.jar bash scripts/gpu/fetch-cuda-provider.sh   # offline
 #   bash scripts/gpu/fetch-cuda-provider.sh --extract-only   # into FALAJ_ORT_CUDA_PROVIDER_DIR, no link
 #
 # Why here: onnxruntime-node's npm package ships only the CPU runtime (libonnxruntime.so.1); its

@@ -150,7 +150,7 @@ ${targets.join('\n')}
   heavy one 46,080: JSON.parse in the gateway (~46 % of the gateway's CPU at c=64 in
   \`npm run bench:profile\`) costs milliseconds per request, more than the model. Binary tensors
   remove that cost; the **stream** rows (no HTTP, no decoding) are the ceiling they can reach.
-- **The worker.** onnxruntime-node 1.30 runs a session synchronously on the thread that calls
+- **The worker.** onnxruntime-node runs a session synchronously on the thread that calls
   it: with one instance (on the JavaScript thread) the worker neither reads the stream nor
   publishes replies while a batch runs; further instances run on worker threads, side by side.
   Per request the worker's own work (stream entry decode, signature
@@ -198,6 +198,7 @@ const KEPT_SECTIONS = [
   '## Cost of TLS on the hot path (issue 12)',
   '## The one edge, the payload policies and the audit (issue 13)',
   '## Tracing overhead: what was found (issue 16)',
+  '## onnxruntime 1.29.0 against 1.30.0 (issue 15, the GPU pair)',
 ];
 
 function keptSections(file: string): string {

@@ -38,7 +38,7 @@ export interface ExecutionProviderReport {
 
 export function providerConfig(name: 'cpu' | 'cuda', settings: ProviderSettings): InferenceSession.ExecutionProviderConfig[] {
   if (name === 'cpu') return ['cpu'];
-  // onnxruntime-node 1.30's binding reads only `deviceId` for CUDA (no gpu_mem_limit, arena or
+  // onnxruntime-node's binding (1.29 and 1.30 alike) reads only `deviceId` for CUDA (no gpu_mem_limit, arena or
   // cuDNN options reach the provider), so the memory limit is enforced by the worker's model cache
   // instead (see gpuModelBudget). No CPU entry after CUDA: a session that cannot run on the GPU
   // must fail, not slip to the CPU.
