@@ -12,6 +12,7 @@
 #   bash scripts/infra.sh down zipkin    stop only Zipkin
 #   bash scripts/infra.sh down kafka|redis-tls  stop only the broker / the TLS Redis of FALAJ_STATE_DIR
 #   bash scripts/infra.sh status       one line per service
+#   bash scripts/infra.sh pids         "<service> <pid>" for the TLS Redis, the broker and Postgres's postmaster (npm run bench counts their CPU)
 #
 # Environment:
 #   FALAJ_CACHE_DIR              jar cache            (default ~/.cache/falaj)
@@ -847,6 +848,15 @@ status() {
   if zk_answers; then echo "zipkin    up    $ZK_HOST:$ZK_PORT  version $ZIPKIN_VERSION  ($who)"; else echo "zipkin    down  $ZK_HOST:$ZK_PORT  version $ZIPKIN_VERSION  ($who)"; fi
 }
 
+# One "<service> <pid>" line per process the bench charges CPU to: the TLS Redis and the broker this
+# script started, and the postmaster of the Postgres on $PG_HOST:$PG_PORT (its backends are its children).
+pids() {
+  local pid
+  if pid="$(redis_tls_pid)"; then echo "redis $pid"; fi
+  if pid="$(kafka_pid)"; then echo "kafka $pid"; fi
+  if pg_up && pid="$(pg_admin -c "SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1)" 2>/dev/null)" && [[ "$pid" =~ ^[0-9]+$ ]]; then echo "postgres $pid"; fi
+}
+
 # The FALAJ_KAFKA_* variables an app (or a client) needs to reach this broker as SCRAM user $1:
 # names of files, never a password. `eval "$(infra.sh kafka-env falaj-router)"` or `env $(...)`.
 kafka_env() {
@@ -866,7 +876,7 @@ kafka_env() {
   return 0
 }
 
-usage() { echo "usage: $0 up [keycloak|zipkin|prometheus|chromium|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|kafka-env <user>" >&2; exit 2; }
+usage() { echo "usage: $0 up [keycloak|zipkin|prometheus|chromium|kafka|redis-tls]|down [keycloak|zipkin|redis-tls|kafka]|status|pids|kafka-env <user>" >&2; exit 2; }
 
 case "${1:-}" in
   up)
@@ -892,6 +902,7 @@ case "${1:-}" in
       *) usage ;;
     esac ;;
   status) status ;;
+  pids) pids ;;
   kafka-env) [[ -n "${2:-}" ]] || usage; kafka_env "$2" ;;
   *) usage ;;
 esac

@@ -2,6 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@falaj/testing';
 import type { BenchModel } from './bench-models';
+import { benchTargets } from './bench-targets';
+import { cpu, ms, pct, rps } from './cell-format';
+
+export type FindRow = (model: string, path: Row['path'], batching: Row['batching'], c: number) => Row | undefined;
 
 export interface Row {
   model: string;
@@ -14,18 +18,32 @@ export interface Row {
   samples?: number;
   errors?: number;
   non2xx?: number;
-  /** CPU milliseconds per request the gateway and the worker spent (from /proc). */
+  /** Sessions × intra-op threads of the model (raw and served rows). */
+  sessions?: number;
+  threads?: number;
+  /** CPU milliseconds per request each process spent (from /proc). */
   gatewayCpuMs?: number;
   workerCpuMs?: number;
+  redisCpuMs?: number;
+  kafkaCpuMs?: number;
+  postgresCpuMs?: number;
   /** Why the cell has no numbers. */
   na?: string;
 }
 
+export type CpuColumn = 'gatewayCpuMs' | 'workerCpuMs' | 'redisCpuMs' | 'kafkaCpuMs' | 'postgresCpuMs';
+const CPU_COLUMNS: [CpuColumn, string][] = [
+  ['gatewayCpuMs', 'gateway'],
+  ['workerCpuMs', 'worker'],
+  ['redisCpuMs', 'Redis'],
+  ['kafkaCpuMs', 'Kafka'],
+  ['postgresCpuMs', 'Postgres'],
+];
+
 export interface ReportInput {
   rows: Row[];
-  raw: Map<string, { batch: number; throughput: number }>;
+  raw: Map<string, { batch: number; throughput: number; sessions: number; threads: number }>;
   threads: number;
-  instances: number;
   seconds: number;
   rawSeconds: number;
   machine: string;
@@ -37,22 +55,18 @@ export interface ReportInput {
   sections?: string[];
 }
 
-const ms = (v?: number) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2));
-const rps = (v?: number) => (v === undefined ? '–' : v.toFixed(0));
-const cpu = (v?: number) => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(2));
-const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
-
 /** Renders the table and the targets, writes docs/benchmarks.md, returns the printed text. */
 export function writeReport(input: ReportInput): string {
   const { rows } = input;
-  const find = (model: string, path: Row['path'], batching: Row['batching'], c: number) => rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
+  const find: FindRow = (model, path, batching, c) => rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
   const table = [
-    '| model | path | batching | c | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | CPU ms/req gateway | CPU ms/req worker | failed |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| model | path | batching | c | sessions × threads | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | ${CPU_COLUMNS.map(([, name]) => `CPU ms/req ${name}`).join(' | ')} | failed |`,
+    `|---|---|---|---:|---|---:|---:|---:|---:|---:|${CPU_COLUMNS.map(() => '---:|').join('')}---:|`,
   ];
   for (const r of rows) {
+    const shape = r.sessions !== undefined ? `${r.sessions} × ${r.threads}` : '';
     if (r.na) {
-      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${r.na} | | | | | | | |`);
+      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${r.na} | | | | |${CPU_COLUMNS.map(() => ' |').join('')} |`);
       continue;
     }
     const raw = r.path === 'raw' || r.path === 'echo' ? undefined : find(r.model, 'raw', r.batching, r.c);
@@ -60,48 +74,11 @@ export function writeReport(input: ReportInput): string {
     const delta = raw?.p50 !== undefined && r.p50 !== undefined ? `+${(r.p50 - raw.p50).toFixed(2)} ms` : '';
     const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
     table.push(
-      `| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${cpu(r.gatewayCpuMs)} | ${cpu(r.workerCpuMs)} | ${failed || ''} |`,
+      `| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${CPU_COLUMNS.map(([column]) => cpu(r[column])).join(' | ')} | ${failed || ''} |`,
     );
   }
 
-  const targets: string[] = [];
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'NOT MEASURED' : ok ? 'MET' : 'MISSED');
-  const rawTiny = find('tiny-mlp', 'raw', 'off', 1);
-  for (const batching of ['on', 'off'] as const) {
-    const g = find('tiny-mlp', 'rest-json', batching, 1);
-    const ok = g?.p50 !== undefined && rawTiny?.p50 !== undefined ? g.p50 <= rawTiny.p50 + 1 : undefined;
-    targets.push(`- tiny MLP, c=1, REST JSON, batching ${batching}: gateway p50 ${ms(g?.p50)} ms vs raw p50 ${ms(rawTiny?.p50)} ms + 1.0 → **${verdict(ok)}**`);
-  }
-  const echo = find('fastify-echo', 'echo', '-', 64);
-  for (const path of ['rest-json', 'rest-binary'] as const) {
-    const g = find('tiny-mlp', path, 'on', 64);
-    const ok = g?.throughput !== undefined && echo?.throughput ? g.throughput >= 0.4 * echo.throughput : undefined;
-    const share = g?.throughput !== undefined && echo?.throughput ? ` = ${pct(g.throughput / echo.throughput)}` : '';
-    targets.push(`- tiny MLP, c=64, ${path}, batching on: ${rps(g?.throughput)} req/s vs Fastify echo ${rps(echo?.throughput)} req/s${share} (≥ 40 %) → **${verdict(ok)}**`);
-  }
-  const best = input.raw.get('ocr-cls');
-  for (const path of ['rest-binary', 'rest-json'] as const) {
-    const g = find('ocr-cls', path, 'on', 64);
-    const ok = g?.throughput !== undefined && best ? g.throughput >= 0.8 * best.throughput : undefined;
-    const share = g?.throughput !== undefined && best ? ` = ${pct(g.throughput / best.throughput)}` : '';
-    const note = path === 'rest-json' ? ' (JSON: for reference; the target is set for binary tensors)' : '';
-    targets.push(
-      `- mid CNN, c=64, ${path}, batching on: ${rps(g?.throughput)} req/s vs raw best batched ${rps(best?.throughput)} items/s (batch ${best?.batch}, ${input.threads} thread)${share} (≥ 80 %) → **${verdict(ok)}**${note}`,
-    );
-  }
-  {
-    const g = find('ocr-cls', 'stream', 'on', 64);
-    const share = g?.throughput !== undefined && best ? pct(g.throughput / best.throughput) : '–';
-    targets.push(
-      `- (for comparison) mid CNN, c=64, straight into the stream (no HTTP, no decoding: the ceiling of the binary path), batching on: ${rps(g?.throughput)} req/s = ${share} of raw best batched`,
-    );
-  }
-  for (const path of ['stream', 'rest-json', 'rest-binary'] as const) {
-    const on = find('ocr-cls', path, 'on', 64);
-    const off = find('ocr-cls', path, 'off', 64);
-    const gain = on?.throughput !== undefined && off?.throughput ? on.throughput / off.throughput : undefined;
-    targets.push(`- mid CNN, c=64, ${path}: batching on ${rps(on?.throughput)} vs off ${rps(off?.throughput)} req/s → ${gain === undefined ? 'NOT MEASURED' : `×${gain.toFixed(2)}`}`);
-  }
+  const targets = benchTargets(find, input.raw);
 
   const printed = [
     `Falaj benchmark — ${input.startedAt.toISOString()} — ${input.machine}`,
@@ -120,11 +97,11 @@ Written by \`npm run bench\` (tools/bench/main.ts) on ${input.startedAt.toISOStr
 
 - **Machine**: ${input.machine}. Everything ran on it at once: PostgreSQL, Redis, the Kafka broker, the five apps, the load generator (autocannon, in the bench process), with whatever else the machine ran (its load average at the start is above), so the numbers move from run to run.
 - **Command**: \`npm run bench\` (builds, starts the infrastructure with scripts/infra.sh and the five apps from \`dist/\` with FalajSuite, registers the three models over the admin API, waits until they are ready).
-- **Threads**: ${input.threads} onnxruntime intra-op thread(s) in the worker (\`FALAJ_INTRA_OP_THREADS\`) and in the raw runs; ${input.instances} instance(s) per model in the worker (\`FALAJ_BENCH_INSTANCES\`), one session in the raw runs.
-- **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on one session; batching *on* = one caller running batches of c items (a perfect batcher; its latency is the batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses the worker's defaults (max batch 8, no queue delay).
+- **Threads**: every row that runs the model says its *sessions × threads*: the sessions are the deployment's \`instanceCount\` (set per model over the admin API: 1 for the tiny MLP, 2 for the CNNs, one per core; \`FALAJ_BENCH_INSTANCES\` sets one count for all), each with ${input.threads} onnxruntime intra-op thread(s) (\`FALAJ_INTRA_OP_THREADS\`, \`FALAJ_BENCH_THREADS\`). Raw runs make the same sessions the same way (the first on the calling thread, the others on worker threads).
+- **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on a free session; batching *on* = every session running batches of c items back to back (a perfect batcher; its latency is a batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses the worker's defaults (max batch 8, no queue delay).
 - **stream** rows skip HTTP: the bench process writes dispatch entries straight into the pool's Redis stream and waits for the replies, as a gateway with no protocol decoding would. They measure the worker and Redis alone — the ceiling for any protocol in front, binary included.
-- **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body: the HTTP limit of the machine.
-- Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time the gateway and the cpu-worker processes used during the cell (from \`/proc\`), divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
+- **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body, at c=1 and c=64: the HTTP limit of the machine.
+- Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time each process used during the cell (from \`/proc\`) — the gateway, the cpu-worker, the TLS Redis, the Kafka broker (audit events) and PostgreSQL with its backends (\`scripts/infra.sh pids\`) — divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
 
 ${table.join('\n')}
 

@@ -4,13 +4,13 @@ import { cpus, loadavg } from 'node:os';
 import { encodeBinaryInferRequest, eventually, FalajSuite, repoRoot, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-models';
 import { startEchoServer } from './echo-server';
-import { cpuMs } from './cpu-time';
+import { cpuMs, treeCpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
 import { streamLoad } from './stream-load';
 import { grpcLoad } from './grpc-load';
 import { batchThroughput, streamingThroughput, type PipelineResult } from './pipelines';
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
-import { writeReport, type Row } from './bench-report';
+import { writeReport, type CpuColumn, type Row } from './bench-report';
 import { authCostSection, measureAuthCost } from './auth-cost';
 import { measureTracerCost, measureTracingOverhead, tracingSection } from './tracing-cost';
 
@@ -24,8 +24,9 @@ import { measureTracerCost, measureTracingOverhead, tracingSection } from './tra
  */
 const THREADS = Number(process.env.FALAJ_BENCH_THREADS ?? 1);
 const SECONDS = Number(process.env.FALAJ_BENCH_SECONDS ?? 4);
-/** Instances per model in the worker (FALAJ_INSTANCE_COUNT); raw is always one session. */
-const INSTANCES = Number(process.env.FALAJ_BENCH_INSTANCES ?? 1);
+/** Sessions per model in the worker and in raw: each model's own (bench-models.ts) unless set here for all. */
+const INSTANCES = process.env.FALAJ_BENCH_INSTANCES ? Number(process.env.FALAJ_BENCH_INSTANCES) : undefined;
+const instancesOf = (model: BenchModel) => INSTANCES ?? model.instances;
 const RAW_SECONDS = Number(process.env.FALAJ_BENCH_RAW_SECONDS ?? 2);
 /** TLS on every listener (the default, as deployed); `false` measures plain HTTP for the comparison. */
 const TLS = process.env.FALAJ_BENCH_TLS !== 'false';
@@ -57,26 +58,27 @@ async function main(): Promise<void> {
     if (TLS) trustTestCa();
     await suite.start({
       tls: TLS,
-      env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_INSTANCE_COUNT: String(INSTANCES), FALAJ_BATCHING: 'false' } },
+      env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_BATCHING: 'false' } },
     });
     const token = await onboard(suite);
     for (const model of BENCH_MODELS) await register(suite, token, model);
 
     for (const model of BENCH_MODELS) {
-      step(`raw onnxruntime-node, ${model.name}, ${THREADS} intra-op thread(s)`);
-      const r = await measureRaw(model, THREADS, RAW_SECONDS);
+      step(`raw onnxruntime-node, ${model.name}, ${instancesOf(model)} session(s) × ${THREADS} intra-op thread(s)`);
+      const r = await measureRaw(model, { sessions: instancesOf(model), threads: THREADS }, RAW_SECONDS);
       raw.set(model.name, r);
       for (const c of model.concurrencies) {
-        rows.push({ model: model.name, path: 'raw', batching: 'off', c, ...r.concurrent.get(c) });
-        rows.push({ model: model.name, path: 'raw', batching: 'on', c, ...r.batched.get(c) });
+        rows.push({ model: model.name, path: 'raw', batching: 'off', c, sessions: r.sessions, threads: r.threads, ...r.concurrent.get(c) });
+        rows.push({ model: model.name, path: 'raw', batching: 'on', c, sessions: r.sessions, threads: r.threads, ...r.batched.get(c) });
       }
     }
 
-    step('bare Fastify echo, c=64');
     const echo = await startEchoServer();
-    const echoResult = await load(echo.url, 64, SECONDS, jsonBody(BENCH_MODELS[0]), { 'content-type': 'application/json' });
+    for (const c of [1, 64]) {
+      step(`bare Fastify echo, c=${c}`);
+      rows.push({ model: 'fastify-echo', path: 'echo', batching: '-', c, ...(await load(echo.url, c, SECONDS, jsonBody(BENCH_MODELS[0]), { 'content-type': 'application/json' })) });
+    }
     await echo.stop();
-    rows.push({ model: 'fastify-echo', path: 'echo', batching: '-', c: 64, ...echoResult });
 
     for (const batching of ['off', 'on'] as const) {
       if (batching === 'on') {
@@ -102,14 +104,15 @@ async function main(): Promise<void> {
             SECONDS,
           ),
         );
-        rows.push({ model: model.name, path: 'stream', batching, c: STREAM_C(model), ...direct });
+        const served = { sessions: instancesOf(model), threads: THREADS };
+        rows.push({ model: model.name, path: 'stream', batching, c: STREAM_C(model), ...served, ...direct });
         for (const c of model.concurrencies) {
           step(`gateway ${model.name} batching ${batching} c=${c}`);
           const j = await withCpu(suite, () => load(url, c, SECONDS, json, { ...auth, 'content-type': 'application/json' }));
-          rows.push({ model: model.name, path: 'rest-json', batching, c, ...j });
+          rows.push({ model: model.name, path: 'rest-json', batching, c, ...served, ...j });
           if (binaryServed) {
             const b = await withCpu(suite, () => load(url, c, SECONDS, binary.body, { ...auth, ...binary.headers }));
-            rows.push({ model: model.name, path: 'rest-binary', batching, c, ...b });
+            rows.push({ model: model.name, path: 'rest-binary', batching, c, ...served, ...b });
           } else {
             rows.push({ model: model.name, path: 'rest-binary', batching, c, na: `n/a (binary extension not on this branch: HTTP ${probe.status})` });
           }
@@ -134,7 +137,6 @@ async function main(): Promise<void> {
       rows,
       raw: new Map([...raw].map(([name, r]) => [name, bestBatched(r)])),
       threads: THREADS,
-      instances: INSTANCES,
       seconds: SECONDS,
       rawSeconds: RAW_SECONDS,
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${load1.toFixed(2)} at start`,
@@ -203,14 +205,35 @@ async function pipelines(suite: FalajSuite, token: string, raw: Map<string, RawR
 
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
-/** Runs a load and adds the CPU milliseconds the gateway and the worker spent per request. */
-async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promise<LoadResult & Pick<Row, 'gatewayCpuMs' | 'workerCpuMs'>> {
-  const gateway = suite.app('gateway').pid;
-  const worker = suite.app('cpu-worker').pid;
-  const before = [cpuMs(gateway), cpuMs(worker)];
+/** The infrastructure's processes, from `infra.sh pids` (the TLS Redis, the broker, Postgres's postmaster). */
+function infraPids(): Record<string, number> {
+  const out = spawnSync('bash', ['scripts/infra.sh', 'pids'], { cwd: repoRoot(), encoding: 'utf8' });
+  return Object.fromEntries(
+    out.stdout
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([name, pid]) => name && /^\d+$/.test(pid ?? ''))
+      .map(([name, pid]) => [name, Number(pid)]),
+  );
+}
+
+/**
+ * Runs a load and adds the CPU milliseconds per request every process on the path spent: the
+ * gateway, the worker, Redis, the Kafka broker (the audit events) and Postgres with its backends.
+ */
+async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promise<LoadResult & Pick<Row, CpuColumn>> {
+  const infra = infraPids();
+  const meters: [CpuColumn, () => number][] = [
+    ['gatewayCpuMs', () => cpuMs(suite.app('gateway').pid)],
+    ['workerCpuMs', () => cpuMs(suite.app('cpu-worker').pid)],
+    ['redisCpuMs', () => cpuMs(infra.redis)],
+    ['kafkaCpuMs', () => cpuMs(infra.kafka)],
+    ['postgresCpuMs', () => treeCpuMs(infra.postgres)],
+  ];
+  const before = meters.map(([, read]) => read());
   const result = await run();
   const served = Math.max(1, result.samples);
-  return { ...result, gatewayCpuMs: (cpuMs(gateway) - before[0]) / served, workerCpuMs: (cpuMs(worker) - before[1]) / served };
+  return { ...result, ...Object.fromEntries(meters.map(([column, read], i) => [column, (read() - before[i]) / served])) };
 }
 
 function step(what: string): void {
@@ -221,7 +244,7 @@ async function onboard(suite: FalajSuite): Promise<string> {
   const admin = await suite.platformAdminToken();
   const tenant = await suite.call('POST', '/admin/tenants', admin, { id: 'bench', name: 'Benchmark', residency: 'ae' });
   if (tenant.status !== 201) throw new Error(`creating the tenant: ${tenant.status} ${tenant.text}`);
-  return suite.token({ tenantId: 'bench', subject: 'bench', scopes: ['infer', 'models:read', 'models:write'] });
+  return suite.token({ tenantId: 'bench', subject: 'bench', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'] });
 }
 
 async function register(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
@@ -234,11 +257,28 @@ async function register(suite: FalajSuite, token: string, model: BenchModel): Pr
   if (version.status !== 201) throw new Error(`uploading ${model.name}: ${version.status} ${version.text}`);
   const promoted = await suite.call('POST', `/admin/models/${model.name}/versions/1/stage`, token, { stage: 'production' });
   if (promoted.status !== 200) throw new Error(`promoting ${model.name}: ${promoted.status} ${promoted.text}`);
+  // The model's sessions are its deployment's instances, as a user would set them.
+  const deployed = await suite.call('PUT', `/admin/models/${model.name}/deployment`, token, {
+    targets: [{ version: 1, weight: 100 }],
+    instanceCount: instancesOf(model),
+    reason: `bench: ${instancesOf(model)} session(s) × ${THREADS} thread(s)`,
+  });
+  if (deployed.status !== 200) throw new Error(`deploying ${model.name}: ${deployed.status} ${deployed.text}`);
   await waitReady(suite, token, model);
 }
 
+/** Ready at the gateway, with the worker holding the model's sessions (a new instance count reloads it). */
 async function waitReady(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
   await eventually(`${model.name} ready`, async () => ((await suite.call('GET', `/v2/models/${model.name}/ready`, token)).status === 200 ? true : undefined), 120_000, 200);
+  await eventually(
+    `${model.name} on ${instancesOf(model)} session(s)`,
+    async () => {
+      const beat = (await workerHeartbeat(suite)) as { models?: { model: string; state?: string; instances?: number }[] };
+      return beat.models?.some((m) => m.model === model.name && m.state === 'ready' && m.instances === instancesOf(model)) ? true : undefined;
+    },
+    120_000,
+    200,
+  );
 }
 
 /** The cpu-worker's last heartbeat, for the batch-size histogram in the report. */

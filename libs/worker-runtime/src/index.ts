@@ -8,3 +8,4 @@ export * from './worker.runtime';
 export * from './worker.module';
 export * from './bootstrap-worker';
 export * from './model-commands.listener';
+export { inProcessRunner, ThreadRunner, type InstanceRunner } from './session-thread';
