@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { encodeBinaryInferRequest, eventually, FalajSuite, repoRoot, trustTestCa } from '@falaj/testing';
+import { encodeBinaryInferRequest, FalajSuite, repoRoot, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody, sampleInput, type BenchModel } from './bench-models';
 import { startEchoServer } from './echo-server';
 import { cpuMs, treeCpuMs } from './cpu-time';
@@ -12,6 +11,7 @@ import { batchThroughput, streamingThroughput, type PipelineResult } from './pip
 import { bestBatched, measureRaw, type RawResult } from './raw-runner';
 import { writeReport, type CpuColumn, type Row } from './bench-report';
 import { authCostSection, measureAuthCost } from './auth-cost';
+import { onboard, register, waitReady, workerHeartbeat } from './bench-setup';
 import { measureTracerCost, measureTracingOverhead, tracingSection } from './tracing-cost';
 
 /**
@@ -61,7 +61,10 @@ async function main(): Promise<void> {
       env: { 'cpu-worker': { FALAJ_INTRA_OP_THREADS: String(THREADS), FALAJ_BATCHING: 'false' } },
     });
     const token = await onboard(suite);
-    for (const model of BENCH_MODELS) await register(suite, token, model);
+    for (const model of BENCH_MODELS) {
+      step(`registering ${model.name}: ${instancesOf(model)} session(s) × ${THREADS} thread(s)`);
+      await register(suite, token, model, instancesOf(model), THREADS);
+    }
 
     for (const model of BENCH_MODELS) {
       step(`raw onnxruntime-node, ${model.name}, ${instancesOf(model)} session(s) × ${THREADS} intra-op thread(s)`);
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
       if (batching === 'on') {
         step('restarting the cpu-worker with batching on');
         await suite.restartApp('cpu-worker', { FALAJ_BATCHING: 'true' });
-        for (const model of BENCH_MODELS) await waitReady(suite, token, model);
+        for (const model of BENCH_MODELS) await waitReady(suite, token, model, instancesOf(model));
       }
       for (const model of BENCH_MODELS) {
         const url = `${suite.gatewayUrl}/v2/models/${model.name}/infer`;
@@ -238,55 +241,6 @@ async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promi
 
 function step(what: string): void {
   process.stderr.write(`bench: ${what}\n`);
-}
-
-async function onboard(suite: FalajSuite): Promise<string> {
-  const admin = await suite.platformAdminToken();
-  const tenant = await suite.call('POST', '/admin/tenants', admin, { id: 'bench', name: 'Benchmark', residency: 'ae' });
-  if (tenant.status !== 201) throw new Error(`creating the tenant: ${tenant.status} ${tenant.text}`);
-  return suite.token({ tenantId: 'bench', subject: 'bench', scopes: ['infer', 'models:read', 'models:write', 'deployments:write'] });
-}
-
-async function register(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
-  step(`registering ${model.name}`);
-  const created = await suite.call('POST', '/admin/models', token, { name: model.name, description: model.label });
-  if (created.status !== 201) throw new Error(`creating ${model.name}: ${created.status} ${created.text}`);
-  const version = await suite.call('POST', `/admin/models/${model.name}/versions`, token, readFileSync(model.path), {
-    'content-type': 'application/octet-stream',
-  });
-  if (version.status !== 201) throw new Error(`uploading ${model.name}: ${version.status} ${version.text}`);
-  const promoted = await suite.call('POST', `/admin/models/${model.name}/versions/1/stage`, token, { stage: 'production' });
-  if (promoted.status !== 200) throw new Error(`promoting ${model.name}: ${promoted.status} ${promoted.text}`);
-  // The model's sessions are its deployment's instances, as a user would set them.
-  const deployed = await suite.call('PUT', `/admin/models/${model.name}/deployment`, token, {
-    targets: [{ version: 1, weight: 100 }],
-    instanceCount: instancesOf(model),
-    reason: `bench: ${instancesOf(model)} session(s) × ${THREADS} thread(s)`,
-  });
-  if (deployed.status !== 200) throw new Error(`deploying ${model.name}: ${deployed.status} ${deployed.text}`);
-  await waitReady(suite, token, model);
-}
-
-/** Ready at the gateway, with the worker holding the model's sessions (a new instance count reloads it). */
-async function waitReady(suite: FalajSuite, token: string, model: BenchModel): Promise<void> {
-  await eventually(`${model.name} ready`, async () => ((await suite.call('GET', `/v2/models/${model.name}/ready`, token)).status === 200 ? true : undefined), 120_000, 200);
-  await eventually(
-    `${model.name} on ${instancesOf(model)} session(s)`,
-    async () => {
-      const beat = (await workerHeartbeat(suite)) as { models?: { model: string; state?: string; instances?: number }[] };
-      return beat.models?.some((m) => m.model === model.name && m.state === 'ready' && m.instances === instancesOf(model)) ? true : undefined;
-    },
-    120_000,
-    200,
-  );
-}
-
-/** The cpu-worker's last heartbeat, for the batch-size histogram in the report. */
-async function workerHeartbeat(suite: FalajSuite): Promise<unknown> {
-  const status = await fetch(suite.app('cpu-worker').healthUrl.replace('/health/ready', '/health/status'), {
-    headers: { authorization: `Bearer ${await suite.platformAdminToken()}` },
-  });
-  return status.json();
 }
 
 main().then(

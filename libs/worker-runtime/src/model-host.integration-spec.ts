@@ -105,8 +105,13 @@ describe(ModelHost.name, () => {
     });
   });
 
-  describe('instances', () => {
-    const host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1);
+  // The first instance on the JavaScript thread (a run at most a minute long stays inline), or on
+  // a worker thread like the second (any run is too long): the same answers either way.
+  describe.each([
+    ['inline', 60_000_000, true],
+    ['on a worker thread', 0, false],
+  ])('instances, the first %s', (_placement, inlineRunMaxMicros, firstInstanceInline) => {
+    const host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1, { inlineRunMaxMicros });
     afterAll(() => host.close());
 
     it('creates and warms one session per instance (the second on a worker thread), and both answer what onnxruntime computes', async () => {
@@ -131,6 +136,7 @@ describe(ModelHost.name, () => {
           Array.from(got).forEach((v, j) => expect(v).toBeCloseTo((expected['softmax_0.tmp_0'].data as Float32Array)[j], 5));
         }
         expect(host.get('acme', 'multi', 1)?.instances).toHaveLength(2);
+        expect(host.get('acme', 'multi', 1)?.firstInstanceInline).toBe(firstInstanceInline);
         expect(state(host, 'multi')?.stats?.executions).toBe(6);
       } finally {
         await direct.release();

@@ -45,6 +45,12 @@ export interface ModelHostOptions {
    * every worker is what a hostile model asks for.
    */
   warmupMaxBytes?: number;
+  /**
+   * A version whose warm run takes longer than this (µs) puts every instance on a worker thread,
+   * so the worker keeps reading and replying while a batch runs; a shorter one keeps its first
+   * instance on the JavaScript thread, where a run costs no hand-off (default 1000; 0: always threads).
+   */
+  inlineRunMaxMicros?: number;
   /** The worker's metrics: loads, cold starts, evictions and requests per execution, per version. */
   metrics?: WorkerMetrics;
 }

@@ -3,6 +3,7 @@ import { hostname, totalmem } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_MAX_REPLY_BYTES, DEFAULT_WORKER_LEASE_MS, type Hardware } from '@falaj/contracts';
 import { commonConfig, commonEnv, envBoolean, envPort, envRegion, loadEnv } from '@falaj/config';
+import { DEFAULT_INLINE_RUN_MAX_MICROS } from './hosting/instance-placement.policy';
 
 /** The GPU settings, shared with `npm run gpu-check`. */
 export const gpuEnv = {
@@ -63,6 +64,12 @@ const schema = z.object({
     .int()
     .min(0)
     .default(64 * 1024 ** 2),
+  /**
+   * A version whose warm run (on zeros, at warm-up) takes longer than this, in µs, runs every
+   * instance on a worker thread; a shorter one keeps its first instance on the JavaScript thread.
+   * 0: every instance on a thread.
+   */
+  FALAJ_INLINE_RUN_MAX_MICROS: z.coerce.number().int().min(0).max(60_000_000).default(DEFAULT_INLINE_RUN_MAX_MICROS),
   /** A session's estimated cost = artifact bytes × this (weights, their optimised copies, arena headroom). */
   FALAJ_MODEL_MEMORY_FACTOR: z.coerce.number().min(1).max(100).default(2),
   /** How long a version taken out of the plan keeps serving (gateways may still route to it), in ms. */
@@ -104,6 +111,7 @@ export function loadWorkerConfig(hardware: Hardware, env: NodeJS.ProcessEnv = pr
       memoryBudgetBytes: e.FALAJ_MODEL_MEMORY_BUDGET_BYTES,
       defaultMemoryBudgetBytes: defaultModelMemoryBudget(),
       warmupMaxBytes: e.FALAJ_WARMUP_MAX_BYTES,
+      inlineRunMaxMicros: e.FALAJ_INLINE_RUN_MAX_MICROS,
       memoryFactor: e.FALAJ_MODEL_MEMORY_FACTOR,
       unloadGraceMs: e.FALAJ_UNLOAD_GRACE_MS,
     },

@@ -10,6 +10,7 @@ import { resolveExecutionSettings, type ExecutionOverrides } from '../execution-
 import { ExecutionStats } from '../execution-stats';
 import { inProcessRunner, ThreadRunner, type InstanceRunner } from '../session-thread';
 import { warmupBytes, warmupFeeds } from '../warmup-feeds';
+import { DEFAULT_INLINE_RUN_MAX_MICROS, firstInstanceInline } from './instance-placement.policy';
 import type { MemoryBudget } from './memory-budget';
 import { releaseInstances, type HostedModel, type ModelSlot, type ModelTable } from './model-table';
 
@@ -27,6 +28,8 @@ export interface ModelLoaderOptions {
   memoryFactor?: number;
   /** Largest warm-up feed in bytes (undefined: no limit); see ModelHostOptions. */
   warmupMaxBytes?: number;
+  /** A warm run longer than this puts every instance on a worker thread (instance-placement.policy.ts). */
+  inlineRunMaxMicros?: number;
   metrics?: WorkerMetrics;
 }
 
@@ -72,13 +75,23 @@ export class ModelLoader {
         ...(settings.intraOpThreads > 0 ? { intraOpNumThreads: settings.intraOpThreads } : {}),
       };
       // onnxruntime-node runs a session synchronously on its calling thread: the first instance
-      // lives on this thread (no hand-off for the common single-instance case), the others on
-      // worker threads so that instances really run side by side.
-      const session = await InferenceSession.create(path, options);
-      instances.push(inProcessRunner(session));
-      for (let i = 1; i < settings.instanceCount; i++) instances.push(await ThreadRunner.create(path, options));
-      if (this.warmupFits(key, serving.signature)) for (const instance of instances) await this.warmUp(key, instance, serving.signature);
-      const hosted: HostedModel = { ...slot.state, signature: serving.signature, session, instances, settings };
+      // lives on this thread when its runs are short (no hand-off), on a worker thread when they
+      // are long (the loop stays free); the others always on worker threads, side by side.
+      const warm = this.warmupFits(key, serving.signature);
+      instances.push(inProcessRunner(await InferenceSession.create(path, options)));
+      const inlineRunMaxMicros = this.options.inlineRunMaxMicros ?? DEFAULT_INLINE_RUN_MAX_MICROS;
+      const warmRunMicros = warm ? await this.warmUp(key, instances[0], serving.signature, inlineRunMaxMicros) : undefined;
+      const inline = firstInstanceInline(warmRunMicros, inlineRunMaxMicros);
+      if (!inline) {
+        await instances[0].release();
+        instances[0] = await ThreadRunner.create(path, options);
+        if (warm) await this.warmUp(key, instances[0], serving.signature);
+      }
+      for (let i = 1; i < settings.instanceCount; i++) {
+        instances.push(await ThreadRunner.create(path, options));
+        if (warm) await this.warmUp(key, instances[i], serving.signature);
+      }
+      const hosted: HostedModel = { ...slot.state, signature: serving.signature, instances, firstInstanceInline: inline, settings };
       if (!this.table.has(key)) throw new Error('released while loading');
       slot.hosted = hosted;
       slot.costBytes = costBytes;
@@ -90,7 +103,17 @@ export class ModelLoader {
       this.options.metrics?.loaded(slot.state.tenantId, slot.state.model, slot.state.version, (performance.now() - started) / 1000, slot.loads > 1);
       slot.state = { ...slot.state, state: 'ready', loadMs };
       this.logger.log(
-        { key, provider: this.provider.name, loadMs, instances: instances.length, memoryBytes: costBytes, batching: settings.batching, load: slot.loads },
+        {
+          key,
+          provider: this.provider.name,
+          loadMs,
+          instances: instances.length,
+          firstInstance: inline ? 'inline' : 'thread',
+          warmRunMicros,
+          memoryBytes: costBytes,
+          batching: settings.batching,
+          load: slot.loads,
+        },
         slot.loads > 1 ? 'model version reloaded on demand and warmed (cold start)' : 'model version loaded and warmed',
       );
     } catch (error) {
@@ -126,11 +149,25 @@ export class ModelLoader {
     return false;
   }
 
-  private async warmUp(key: string, instance: InstanceRunner, signature: ModelSignature): Promise<void> {
+  /**
+   * Runs the instance on zeros: once to allocate the arena, then timed. Returns a warm run's time
+   * in µs, the shorter of two when the first is over `timeAgainstMicros` (a busy machine can
+   * preempt one run), or undefined when the model refused the zeros.
+   */
+  private async warmUp(key: string, instance: InstanceRunner, signature: ModelSignature, timeAgainstMicros = Infinity): Promise<number | undefined> {
     try {
-      await instance.run(warmupFeeds(signature));
+      const feeds = warmupFeeds(signature);
+      await instance.run(feeds);
+      const timed = async () => {
+        const started = performance.now();
+        await instance.run(feeds);
+        return Math.round((performance.now() - started) * 1000);
+      };
+      const first = await timed();
+      return first > timeAgainstMicros ? Math.min(first, await timed()) : first;
     } catch (error) {
       this.logger.warn({ key, error: (error as Error).message }, 'warm-up run failed on zero inputs; serving without warm-up');
+      return undefined;
     }
   }
 }

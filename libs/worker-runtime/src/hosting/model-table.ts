@@ -1,4 +1,3 @@
-import type { InferenceSession } from 'onnxruntime-node';
 import type { LoadedModel, ModelSignature, ServingVersion } from '@falaj/contracts';
 import type { VersionSeries } from '@falaj/observability';
 import type { VersionBatcher } from '../batching/batch-execution';
@@ -18,10 +17,10 @@ export interface HostedModel {
   model: string;
   version: number;
   signature: ModelSignature;
-  /** The first instance's session, on the worker's JavaScript thread. */
-  session: InferenceSession;
-  /** Every instance: the first on the JavaScript thread, the others each on a worker thread. */
+  /** Every instance: the first on the JavaScript thread when its runs are short, the others (all, when long) each on a worker thread. */
   instances: InstanceRunner[];
+  /** Whether instances[0] runs on the JavaScript thread (instance-placement.policy.ts). */
+  firstInstanceInline: boolean;
   settings: ExecutionSettings;
 }
 
