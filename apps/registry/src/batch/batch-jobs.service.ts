@@ -338,6 +338,9 @@ export class BatchJobsService {
   private settle(jobId: string, chunk: number, tally: { processed: number; failed: number; chunkLeft: number; failedNow: number }): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const record = await tx.getRepository(BatchJobEntity).createQueryBuilder('j').setLock('pessimistic_write').where({ id: jobId }).getOne();
+      // A chunk with no row pending is done whatever its job's state: chunks answered at the same
+      // moment settle in any order, and the one that ends the job may settle before this one.
+      if (record && tally.chunkLeft === 0) await tx.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
       if (!record || TERMINAL_STATES.includes(record.state)) return false;
       // Never back: a later chunk's settle may have run first with a larger count.
       record.processed = Math.max(record.processed, tally.processed);
@@ -345,7 +348,6 @@ export class BatchJobsService {
       record.startedAt ??= new Date();
       record.state = 'running';
       record.waiting = null;
-      if (tally.chunkLeft === 0) await tx.getRepository(BatchChunkEntity).update({ jobId, chunk }, { state: 'done' });
       if (record.failFast && tally.failedNow > 0) Object.assign(record, { state: 'failed', error: `a row failed and the job is fail-fast`, finishedAt: new Date() });
       else if (record.processed >= record.total) Object.assign(record, { state: 'completed', finishedAt: new Date() });
       await tx.getRepository(BatchJobEntity).save(record);
