@@ -105,6 +105,37 @@ describe(ModelHost.name, () => {
     });
   });
 
+  describe('new serving settings', () => {
+    const host = new ModelHost(cache, { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1);
+    afterAll(() => host.close());
+
+    it('loads a version anew when its deployment changes its instances, and it answers throughout', async () => {
+      await host.serve('acme', 'r', serving({ instanceCount: 1 }));
+      expect(host.get('acme', 'r', 1)?.instances).toHaveLength(1);
+      let answered = 0;
+      let failed = 0;
+      let stop = false;
+      const traffic = (async () => {
+        while (!stop) {
+          const outcome = await host.infer(request('r'));
+          if (outcome.ok) answered++;
+          else failed++;
+        }
+      })();
+      await host.serve('acme', 'r', serving({ instanceCount: 2 }));
+      stop = true;
+      await traffic;
+      expect(host.get('acme', 'r', 1)?.instances).toHaveLength(2);
+      expect(state(host, 'r')).toMatchObject({ state: 'ready', instances: 2 });
+      expect(answered).toBeGreaterThan(0);
+      expect(failed).toBe(0);
+      // The same settings again: nothing is reloaded.
+      const hosted = host.get('acme', 'r', 1);
+      await host.serve('acme', 'r', serving({ instanceCount: 2 }));
+      expect(host.get('acme', 'r', 1)).toBe(hosted);
+    });
+  });
+
   // The first instance on the JavaScript thread (a run at most a minute long stays inline), or on
   // a worker thread like the second (any run is too long): the same answers either way.
   describe.each([

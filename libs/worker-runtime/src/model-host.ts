@@ -10,7 +10,7 @@ import { MemoryBudget } from './hosting/memory-budget';
 import { ModelExecutor } from './hosting/model-executor';
 import { ModelLoader } from './hosting/model-loader';
 import { ModelTable, directRunsDone, modelKey, releaseInstances, type HostedModel, type ModelSlot } from './hosting/model-table';
-import { leavesPlan, servedVersions } from './hosting/serving-plan';
+import { leavesPlan, sameServing, servedVersions } from './hosting/serving-plan';
 
 export type { InferOutcome } from './batching/batch-execution';
 export { ModelNotLoadedError } from './hosting/model-executor';
@@ -120,6 +120,10 @@ export class ModelHost {
       clearTimeout(this.draining.get(key));
       this.draining.delete(key);
       let slot = this.table.get(key);
+      if (slot?.hosted && !sameServing(slot.serving, version)) {
+        await this.reload(key, slot, version);
+        continue;
+      }
       if (!slot || slot.state.state === 'failed') {
         slot = ModelTable.slot(tenantId, model, version, this.options.metrics?.version(tenantId, model, version.version));
         this.table.set(key, slot);
@@ -130,6 +134,29 @@ export class ModelHost {
     for (const [key, slot] of this.table.entries()) {
       if (leavesPlan(slot.state, key, tenantId, model, keep)) await this.retire(key, slot);
     }
+  }
+
+  /**
+   * New serving settings for a loaded version (instances, batching, threads): it is loaded anew
+   * beside the old sessions, which serve until the new ones are warm and then drain. If the new
+   * load fails the old sessions go on serving, and the next plan tries again.
+   */
+  private async reload(key: string, old: ModelSlot, serving: ServingVersion): Promise<void> {
+    const { tenantId, model } = old.state;
+    const next = ModelTable.slot(tenantId, model, serving, old.series);
+    await this.loader.load(key, next);
+    if (!next.hosted) {
+      this.logger.warn({ key, reason: next.state.reason }, 'new serving settings failed to load; the version serves on its old sessions');
+      return;
+    }
+    if (this.table.get(key) !== old) {
+      // Released or replaced while loading: the new sessions are not wanted.
+      await this.release(key, next, 'replaced while reloading');
+      return;
+    }
+    this.table.set(key, next);
+    this.logger.log({ key, instances: next.hosted.instances.length }, 'version reloaded with new serving settings');
+    await this.release(key, old, 'replaced by new serving settings');
   }
 
   /** Releases a version the plan no longer holds, after the grace in which gateways catch up. */

@@ -1,5 +1,5 @@
 import type { ServingVersion } from '@falaj/contracts';
-import { desiredVersions, leavesPlan, servedVersions, type VersionOverride } from './serving-plan';
+import { desiredVersions, leavesPlan, sameServing, servedVersions, type VersionOverride } from './serving-plan';
 
 const version = (n: number, sha = String(n)): ServingVersion => ({
   version: n,
@@ -46,5 +46,24 @@ describe('leavesPlan', () => {
     expect(leavesPlan({ tenantId: 'acme', model: 'm' }, 'acme/m@2', 'acme', 'm', keep)).toBe(false);
     expect(leavesPlan({ tenantId: 'acme', model: 'n' }, 'acme/n@1', 'acme', 'm', keep)).toBe(false);
     expect(leavesPlan({ tenantId: 'other', model: 'm' }, 'other/m@1', 'acme', 'm', keep)).toBe(false);
+  });
+});
+
+describe('sameServing', () => {
+  const withSettings = (serving: ServingVersion['serving'], sha = '1'): ServingVersion => ({ ...version(1, sha), serving });
+
+  it('holds for the same artifact and settings, whatever the key order or undefined keys', () => {
+    expect(sameServing(withSettings(undefined), withSettings(undefined))).toBe(true);
+    expect(sameServing(withSettings({ instanceCount: 2, intraOpThreads: 1 }), withSettings({ intraOpThreads: 1, instanceCount: 2, batching: undefined }))).toBe(true);
+  });
+
+  it('fails when a deployment changes instances, batching or threads', () => {
+    expect(sameServing(withSettings(undefined), withSettings({ instanceCount: 2 }))).toBe(false);
+    expect(sameServing(withSettings({ batching: { enabled: true, maxBatchSize: 8 } }), withSettings({ batching: { enabled: true, maxBatchSize: 16 } }))).toBe(false);
+    expect(sameServing(withSettings({ intraOpThreads: 1 }), withSettings({ intraOpThreads: 2 }))).toBe(false);
+  });
+
+  it('fails for another artifact', () => {
+    expect(sameServing(withSettings(undefined, '1'), withSettings(undefined, '2'))).toBe(false);
   });
 });

@@ -123,3 +123,23 @@ export class ServingPlan {
     return next;
   }
 }
+
+/**
+ * Whether a loaded version's sessions still fit what the plan asks: the same artifact and the
+ * same serving settings (instances, batching, threads, optimisation, arena). A deployment that
+ * changes them has the version loaded anew, as Triton reloads a model whose config changed.
+ */
+export function sameServing(loaded: ServingVersion, wanted: ServingVersion): boolean {
+  return loaded.artifact.sha256 === wanted.artifact.sha256 && canonical(loaded.serving) === canonical(wanted.serving);
+}
+
+/** Settings as a string that ignores key order and keys left undefined. */
+function canonical(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+}
