@@ -176,6 +176,7 @@ const KEPT_SECTIONS = [
   '## The one edge, the payload policies and the audit (issue 13)',
   '## Tracing overhead: what was found (issue 16)',
   '## onnxruntime 1.29.0 against 1.30.0 (issue 15, the GPU pair)',
+  "## Where the first instance runs (issue 15, the worker's event loop)",
 ];
 
 function keptSections(file: string): string {
