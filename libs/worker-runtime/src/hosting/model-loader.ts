@@ -4,6 +4,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import type { ModelSignature } from '@falaj/contracts';
 import type { WorkerMetrics } from '@falaj/observability';
 import { ArtifactFetchError, type ArtifactCache } from '../artifact-cache';
+import type { ArtifactSignatures } from '../artifact-signatures';
 import { versionBatcher } from '../batching/batch-execution';
 import type { ExecutionProviderReport } from '../execution-provider';
 import { resolveExecutionSettings, type ExecutionOverrides } from '../execution-settings';
@@ -28,6 +29,8 @@ export interface ModelLoaderOptions {
   /** Largest warm-up feed in bytes (undefined: no limit); see ModelHostOptions. */
   warmupMaxBytes?: number;
   metrics?: WorkerMetrics;
+  /** Verifies a signed tenant's artifact before a session is made of it; undefined: no check (a test host). */
+  signatures?: ArtifactSignatures;
 }
 
 export class ModelLoader {
@@ -62,7 +65,7 @@ export class ModelLoader {
     const started = performance.now();
     const instances: InstanceRunner[] = [];
     try {
-      const path = await this.cache.fetch(serving.artifact);
+      const path = await this.cache.fetch(serving.artifact, await this.options.signatures?.checkFor(slot.state));
       const costBytes = Math.round((await stat(path)).size * this.factor * settings.instanceCount);
       await this.budget.makeRoom(key, costBytes);
       const options: InferenceSession.SessionOptions = {
