@@ -45,7 +45,10 @@ export class ArtifactSignatures {
     if (!signature) {
       if (!info.required) return undefined;
       const refusal = info.refusal ?? 'signature_required';
-      const detail = refusal === 'signature_required' ? `tenant '${owner.tenantId}' requires signed artifacts and version ${owner.version} has no signature` : `version ${owner.version}'s signing key is no longer trusted`;
+      const detail =
+        refusal === 'signature_required'
+          ? `tenant '${owner.tenantId}' requires signed artifacts and version ${owner.version} has no signature`
+          : `version ${owner.version}'s signing key is no longer trusted`;
       throw await this.refuse(owner, refusal, detail);
     }
     return async (path) => {

@@ -3,14 +3,7 @@ import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedRe
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { ZodPipe } from '@falaj/http';
 import { ZodBody } from '../openapi/zod-openapi';
-import {
-  AddTrustedKeySchema,
-  SigningEventsQuerySchema,
-  SigningPolicySchema,
-  type AddTrustedKeyDto,
-  type SigningEventsQuery,
-  type SigningPolicy,
-} from './signing.dto';
+import { AddTrustedKeySchema, SigningEventsQuerySchema, SigningPolicySchema, type AddTrustedKeyDto, type SigningEventsQuery, type SigningPolicy } from './signing.dto';
 import { SigningService } from './signing.service';
 import { TRUSTED_KEY_EXAMPLE, toTrustedKeyView } from './trusted-keys.view';
 

@@ -48,7 +48,11 @@ export class VersionsController {
   })
   @ApiConsumes('application/octet-stream', 'multipart/form-data')
   @ApiHeader({ name: LINEAGE_HEADER, required: false, description: 'lineage JSON for a raw-body upload', example: '{"sourceRun":"mlflow:runs/8f3e","metrics":{"auc":0.94}}' })
-  @ApiHeader({ name: SIGNATURE_HEADER, required: false, description: "detached signature `<keyId>:<base64>` by one of the tenant's trusted keys (docs/signed-artifacts.md); 422 signature_required when the tenant requires one" })
+  @ApiHeader({
+    name: SIGNATURE_HEADER,
+    required: false,
+    description: "detached signature `<keyId>:<base64>` by one of the tenant's trusted keys (docs/signed-artifacts.md); 422 signature_required when the tenant requires one",
+  })
   @ApiBody({
     schema: {
       type: 'object',
