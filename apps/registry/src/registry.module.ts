@@ -30,6 +30,7 @@ import { RegionStoresModule } from './region-stores/region-stores.module';
 import { RetentionModule } from './retention/retention.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { RolloutsModule } from './rollouts/rollouts.module';
+import { SigningModule } from './signing/signing.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { TransitionsModule } from './transitions/transitions.module';
 import { VersionsModule } from './versions/versions.module';
@@ -76,6 +77,7 @@ export class RegistryModule {
         OAuthModule,
         ModelsModule,
         VersionsModule,
+        SigningModule,
         AliasesModule,
         TransitionsModule,
         DeploymentsModule,

@@ -34,3 +34,5 @@ export * from './payload/payload-record';
 export * from './errors/backbone-unavailable';
 export * from './mirror/mirrored-hash';
 export * from './shadow/shadow-report-keys';
+export * from './signing/signature.policy';
+export * from './signing/artifact-signature';

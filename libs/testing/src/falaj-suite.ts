@@ -312,13 +312,17 @@ export class FalajSuite {
     return graceful;
   }
 
-  /** Stops one app and starts it again with some variables changed (e.g. a worker's batching switch). */
-  async restartApp(name: string, env: NodeJS.ProcessEnv): Promise<void> {
+  /**
+   * Stops one app and starts it again with some variables changed (e.g. a worker's batching switch).
+   * `live`: wait until it is live only, for a worker expected never to be ready (every version it serves refused).
+   */
+  async restartApp(name: string, env: NodeJS.ProcessEnv, wait: 'ready' | 'live' = 'ready'): Promise<void> {
     const spec = this.appEnv.get(name);
     if (!spec) throw new Error(`no app ${name}`);
     await this.app(name).stop();
     spec.env = { ...spec.env, ...env };
-    const app = new AppProcess(name, spec.app, spec.env, spec.logs, spec.health, spec.nodeArgs);
+    const health = wait === 'live' ? spec.health.replace(/\/health\/ready$/, '/health/live') : spec.health;
+    const app = new AppProcess(name, spec.app, spec.env, spec.logs, health, spec.nodeArgs);
     this.apps.set(name, app);
     app.start();
     await app.waitHealthy();

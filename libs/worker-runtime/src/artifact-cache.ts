@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactRef } from '@falaj/contracts';
+import type { ArtifactCheck } from './artifact-signatures';
 
 /** The registry could not hand over an artifact; `transient` when trying again may help. */
 export class ArtifactFetchError extends Error {
@@ -32,9 +33,13 @@ export class ArtifactCache {
     this.root = resolve(root);
   }
 
-  async fetch(artifact: ArtifactRef): Promise<string> {
+  /** The artifact's local path; `check` (its signature) runs on the bytes before they are used, cached or just downloaded. */
+  async fetch(artifact: ArtifactRef, check?: ArtifactCheck): Promise<string> {
     const path = join(this.root, `${artifact.sha256}.onnx`);
-    if (await exists(path)) return path;
+    if (await exists(path)) {
+      await check?.(path);
+      return path;
+    }
     await mkdir(this.root, { recursive: true });
     const partial = join(this.root, `${randomUUID()}.part`);
     const response = await fetch(`${this.registryUrl}${artifact.downloadPath}`, {
@@ -55,6 +60,8 @@ export class ArtifactCache {
     });
     try {
       await pipeline(Readable.fromWeb(response.body), hasher, createWriteStream(partial));
+      // Before the hash: of a changed file, the signature's refusal is the one that says why.
+      await check?.(partial);
       const actual = hash.digest('hex');
       if (actual !== artifact.sha256) throw new Error(`artifact ${artifact.sha256}: downloaded bytes hash to ${actual}`);
       await rename(partial, path);

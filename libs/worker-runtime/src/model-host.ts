@@ -3,6 +3,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import type { DispatchRequest, LoadedModel, ServingVersion } from '@falaj/contracts';
 import type { WorkerMetrics } from '@falaj/observability';
 import type { ArtifactCache } from './artifact-cache';
+import type { ArtifactSignatures } from './artifact-signatures';
 import type { InferOutcome } from './batching/batch-execution';
 import type { ExecutionProviderReport } from './execution-provider';
 import type { ExecutionOverrides } from './execution-settings';
@@ -53,6 +54,8 @@ export interface ModelHostOptions {
   inlineRunMaxMicros?: number;
   /** The worker's metrics: loads, cold starts, evictions and requests per execution, per version. */
   metrics?: WorkerMetrics;
+  /** The check of signed artifacts before a session is made (ArtifactSignatures). */
+  signatures?: ArtifactSignatures;
 }
 
 export class ModelHost {

@@ -6,6 +6,7 @@ import { ModelLifecycleEventSchema, modelLifecycleTopic, platformTopics, poolNam
 import { EventConsumer, createRedis, ensureTopics } from '@falaj/messaging';
 import { AppMetrics, GpuMetrics, WorkerMetrics } from '@falaj/observability';
 import { ArtifactCache } from './artifact-cache';
+import { ArtifactSignatures } from './artifact-signatures';
 import { modelMemoryBudget, type ExecutionProviderReport } from './execution-provider';
 import { HeartbeatPublisher } from './heartbeat.publisher';
 import { ServingPlan, lifecycleVersions } from './hosting/serving-plan';
@@ -79,6 +80,7 @@ export class WorkerRuntime implements OnModuleInit, OnApplicationShutdown {
     if (config.hardware === 'gpu' && provider.hardwareAvailable) new GpuMetrics(appMetrics);
     this.host = new ModelHost(cache, provider, config.intraOpThreads, {
       metrics: this.metrics,
+      signatures: new ArtifactSignatures(config.registryUrl, () => this.serviceToken.get()),
       ...config.execution,
       memoryBudgetBytes: modelMemoryBudget(config.execution.memoryBudgetBytes, provider, config.gpu, config.execution.defaultMemoryBudgetBytes),
     });

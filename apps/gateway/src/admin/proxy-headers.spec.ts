@@ -16,6 +16,7 @@ describe('forwardedRequestHeaders', () => {
         'idempotency-key': 'k',
         'if-match': '"e"',
         'x-falaj-lineage': '{}',
+        'x-falaj-signature': '0123456789abcdef:AAAA',
       },
       facts,
     );
@@ -30,6 +31,7 @@ describe('forwardedRequestHeaders', () => {
       'idempotency-key': 'k',
       'if-match': '"e"',
       'x-falaj-lineage': '{}',
+      'x-falaj-signature': '0123456789abcdef:AAAA',
       'x-request-id': 'req-1',
       'x-forwarded-for': '10.1.2.3',
       'x-forwarded-proto': 'http',

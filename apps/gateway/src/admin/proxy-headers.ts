@@ -17,6 +17,7 @@ export const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'if-match',
   'if-none-match',
   'x-falaj-lineage',
+  'x-falaj-signature',
 ]);
 
 /**

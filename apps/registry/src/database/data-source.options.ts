@@ -32,12 +32,16 @@ import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-
 import { Erasure1765330000000 } from './migrations/1765330000000-erasure';
 import { JobTrace1765340000000 } from './migrations/1765340000000-job-trace';
 import { JobList1765350000000 } from './migrations/1765350000000-job-list';
+import { SignedArtifacts1765370000000 } from './migrations/1765370000000-signed-artifacts';
 import { ErasureRequestEntity } from '../erasure/erasure-request.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
 import { SigningKeyEntity } from '../oauth/signing-key.entity';
 import { RolloutEventEntity } from '../rollouts/rollout-event.entity';
 import { RolloutEntity } from '../rollouts/rollout.entity';
+import { ArtifactSignatureEntity } from '../signing/artifact-signature.entity';
+import { SigningEventEntity } from '../signing/signing-event.entity';
+import { TrustedKeyEntity } from '../signing/trusted-key.entity';
 
 export const ENTITIES = [
   TenantEntity,
@@ -60,6 +64,9 @@ export const ENTITIES = [
   RevokedTokenEntity,
   RetentionRunEntity,
   ErasureRequestEntity,
+  TrustedKeyEntity,
+  ArtifactSignatureEntity,
+  SigningEventEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764331200000,
@@ -80,6 +87,7 @@ export const MIGRATIONS = [
   Erasure1765330000000,
   JobTrace1765340000000,
   JobList1765350000000,
+  SignedArtifacts1765370000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */

@@ -22,6 +22,10 @@ export class TenantEntity {
   @Column({ name: 'must_audit', type: 'boolean', default: false })
   mustAudit!: boolean;
 
+  /** Every upload must carry a signature by one of its trusted keys, verified again by every worker (signing module). */
+  @Column({ name: 'require_signatures', type: 'boolean', default: false })
+  requireSignatures!: boolean;
+
   /** Its quota record (admin API); null: the gateways' FALAJ_QUOTAS applies. */
   @Column({ type: 'jsonb', nullable: true })
   quota!: TenantQuotaRecord | null;

@@ -1,11 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { SIGNATURE_HEADER } from '@falaj/contracts';
 import { VersionsError } from './versions.exception';
 
 export interface UploadSource {
   stream: Readable;
   /** The lineage JSON sent with the upload, unparsed; undefined when none was sent. */
   lineage?: string;
+  /** The detached signature sent with it (`<keyId>:<base64>`), unparsed; undefined when none was sent. */
+  signature?: string;
 }
 
 /** Header carrying a raw-body upload's lineage (JSON). */
@@ -14,8 +17,8 @@ export const LINEAGE_HEADER = 'x-falaj-lineage';
 /**
  * The artifact stream of an upload, never buffered whole: either a raw body
  * (`Content-Type: application/octet-stream`, `curl --data-binary @m.onnx`, lineage in the
- * `x-falaj-lineage` header) or the first file of a multipart form (`curl -F lineage=… -F
- * file=@m.onnx`; fields must come before the file, as the stream is read once).
+ * `x-falaj-lineage` header, its signature in `x-falaj-signature`) or the first file of a multipart form (`curl -F lineage=… -F
+ * file=@m.onnx`, a `signature` field likewise; fields must come before the file, as the stream is read once).
  */
 export async function uploadSource(request: FastifyRequest): Promise<UploadSource> {
   if (request.isMultipart()) {
@@ -24,7 +27,9 @@ export async function uploadSource(request: FastifyRequest): Promise<UploadSourc
     const field = file.fields.lineage;
     const entry = Array.isArray(field) ? field[0] : field;
     const lineage = entry && entry.type === 'field' ? String(entry.value) : undefined;
-    return { stream: file.file, ...(lineage !== undefined ? { lineage } : {}) };
+    const signed = Array.isArray(file.fields.signature) ? file.fields.signature[0] : file.fields.signature;
+    const signature = signed && signed.type === 'field' ? String(signed.value) : undefined;
+    return { stream: file.file, ...(lineage !== undefined ? { lineage } : {}), ...(signature !== undefined ? { signature } : {}) };
   }
   const body = request.body as Readable | undefined;
   if (!body || typeof body.pipe !== 'function') {
@@ -32,5 +37,7 @@ export async function uploadSource(request: FastifyRequest): Promise<UploadSourc
   }
   const header = request.headers[LINEAGE_HEADER];
   const lineage = Array.isArray(header) ? header[0] : header;
-  return { stream: body, ...(lineage !== undefined ? { lineage } : {}) };
+  const signed = request.headers[SIGNATURE_HEADER];
+  const signature = Array.isArray(signed) ? signed[0] : signed;
+  return { stream: body, ...(lineage !== undefined ? { lineage } : {}), ...(signature !== undefined ? { signature } : {}) };
 }

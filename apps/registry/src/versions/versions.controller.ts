@@ -17,6 +17,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
+import { SIGNATURE_HEADER } from '@falaj/contracts';
 import { ZodPipe } from '@falaj/http';
 import { AliasesService } from '../aliases/aliases.service';
 import { VersionRefSchema, type VersionRef } from '../aliases/version-ref';
@@ -47,6 +48,11 @@ export class VersionsController {
   })
   @ApiConsumes('application/octet-stream', 'multipart/form-data')
   @ApiHeader({ name: LINEAGE_HEADER, required: false, description: 'lineage JSON for a raw-body upload', example: '{"sourceRun":"mlflow:runs/8f3e","metrics":{"auc":0.94}}' })
+  @ApiHeader({
+    name: SIGNATURE_HEADER,
+    required: false,
+    description: "detached signature `<keyId>:<base64>` by one of the tenant's trusted keys (docs/signed-artifacts.md); 422 signature_required when the tenant requires one",
+  })
   @ApiBody({
     schema: {
       type: 'object',

@@ -8,13 +8,14 @@ import { LocalArtifactStore } from '../artifacts/local-artifact-store';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { ModelsModule } from '../models/models.module';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { SigningModule } from '../signing/signing.module';
 import { TransitionsModule } from '../transitions/transitions.module';
 import { ModelVersionEntity } from './model-version.entity';
 import { VersionsController } from './versions.controller';
 import { VersionsService } from './versions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelVersionEntity]), ModelsModule, AliasesModule, DeploymentsModule, TransitionsModule],
+  imports: [TypeOrmModule.forFeature([ModelVersionEntity]), ModelsModule, AliasesModule, DeploymentsModule, TransitionsModule, SigningModule],
   controllers: [VersionsController, ArtifactsController],
   providers: [
     VersionsService,

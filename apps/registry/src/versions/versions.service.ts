@@ -16,6 +16,7 @@ import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
 import type { ModelEntity } from '../models/model.entity';
 import { ModelsService, lockModel } from '../models/models.service';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
+import { SigningService } from '../signing/signing.service';
 import { StageTransitionEntity } from '../transitions/stage-transition.entity';
 import { StageWriter, type StageChange } from '../transitions/stage.writer';
 import { ModelVersionEntity } from './model-version.entity';
@@ -39,6 +40,7 @@ export class VersionsService {
     private readonly stages: StageWriter,
     private readonly lifecycle: LifecyclePublisher,
     private readonly commands: ModelCommandsPublisher,
+    private readonly signing: SigningService,
   ) {}
 
   /**
@@ -63,6 +65,8 @@ export class VersionsService {
     let created: ModelVersionEntity;
     try {
       if (staged.sizeBytes === 0) throw VersionsError.emptyUpload();
+      // Before any parser reads the bytes: a tenant that requires signatures trusts no unsigned file.
+      const signed = await this.signing.verifyUpload(principal, model.tenantId, model.name, upload.signature, staged.localPath);
       const scan = await this.scan(staged);
       // onnxruntime names the file it read: a server path that is none of the caller's business.
       const asInvalidModel = (error: unknown): never => {
@@ -104,6 +108,7 @@ export class VersionsService {
           }),
         );
         await this.stages.record(tx, model.id, saved.version, null, 'draft', { actor: principal.subject, reason: 'registered' });
+        await this.signing.record(tx, saved.id, signed);
         return saved;
       });
       await staged.commit();

@@ -4,6 +4,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import type { ModelSignature } from '@falaj/contracts';
 import type { WorkerMetrics } from '@falaj/observability';
 import { ArtifactFetchError, type ArtifactCache } from '../artifact-cache';
+import type { ArtifactSignatures } from '../artifact-signatures';
 import { versionBatcher } from '../batching/batch-execution';
 import type { ExecutionProviderReport } from '../execution-provider';
 import { resolveExecutionSettings, type ExecutionOverrides } from '../execution-settings';
@@ -31,6 +32,8 @@ export interface ModelLoaderOptions {
   /** A warm run longer than this puts every instance on a worker thread (instance-placement.policy.ts). */
   inlineRunMaxMicros?: number;
   metrics?: WorkerMetrics;
+  /** Verifies a signed tenant's artifact before a session is made of it; undefined: no check (a test host). */
+  signatures?: ArtifactSignatures;
 }
 
 export class ModelLoader {
@@ -65,7 +68,7 @@ export class ModelLoader {
     const started = performance.now();
     const instances: InstanceRunner[] = [];
     try {
-      const path = await this.cache.fetch(serving.artifact);
+      const path = await this.cache.fetch(serving.artifact, await this.options.signatures?.checkFor(slot.state));
       const costBytes = Math.round((await stat(path)).size * this.factor * settings.instanceCount);
       await this.budget.makeRoom(key, costBytes);
       const options: InferenceSession.SessionOptions = {

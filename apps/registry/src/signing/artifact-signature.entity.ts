@@ -1,0 +1,23 @@
+import type { SignatureAlgorithm } from '@falaj/contracts';
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** The detached signature a version was uploaded with, verified then; kept so every worker verifies it again. */
+@Entity({ name: 'artifact_signatures' })
+export class ArtifactSignatureEntity {
+  /** model_versions.id: one signature per version. */
+  @PrimaryColumn({ name: 'version_id', type: 'uuid' })
+  versionId!: string;
+
+  @Column({ name: 'key_id', type: 'varchar', length: 64 })
+  keyId!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  algorithm!: SignatureAlgorithm;
+
+  /** base64. */
+  @Column({ type: 'text' })
+  signature!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
