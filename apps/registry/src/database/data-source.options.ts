@@ -32,6 +32,7 @@ import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-
 import { Erasure1765330000000 } from './migrations/1765330000000-erasure';
 import { JobTrace1765340000000 } from './migrations/1765340000000-job-trace';
 import { JobList1765350000000 } from './migrations/1765350000000-job-list';
+import { CatalogForeignKeys1765360000000 } from './migrations/1765360000000-catalog-foreign-keys';
 import { ErasureRequestEntity } from '../erasure/erasure-request.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { RevokedTokenEntity } from '../oauth/revoked-token.entity';
@@ -80,6 +81,7 @@ export const MIGRATIONS = [
   Erasure1765330000000,
   JobTrace1765340000000,
   JobList1765350000000,
+  CatalogForeignKeys1765360000000,
 ];
 
 /** Schema changes only by migration (never `synchronize`); they run at boot, in one transaction each. */
