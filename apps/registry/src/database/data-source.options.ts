@@ -32,6 +32,7 @@ import { TenantMustAudit1765320000000 } from './migrations/1765320000000-tenant-
 import { Erasure1765330000000 } from './migrations/1765330000000-erasure';
 import { JobTrace1765340000000 } from './migrations/1765340000000-job-trace';
 import { JobList1765350000000 } from './migrations/1765350000000-job-list';
+import { CatalogForeignKeys1765360000000 } from './migrations/1765360000000-catalog-foreign-keys';
 import { SignedArtifacts1765370000000 } from './migrations/1765370000000-signed-artifacts';
 import { ErasureRequestEntity } from '../erasure/erasure-request.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
@@ -87,6 +88,7 @@ export const MIGRATIONS = [
   Erasure1765330000000,
   JobTrace1765340000000,
   JobList1765350000000,
+  CatalogForeignKeys1765360000000,
   SignedArtifacts1765370000000,
 ];
 

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { ModelEntity } from '../models/model.entity';
 import type { DeploymentSpec } from './deployment-spec.schema';
 
 /** Every spec a model's deployment has had, in order; a null spec records a removal. */
@@ -6,6 +7,11 @@ import type { DeploymentSpec } from './deployment-spec.schema';
 export class DeploymentRevisionEntity {
   @PrimaryColumn({ name: 'model_id', type: 'uuid' })
   modelId!: string;
+
+  /** The model owns the row: it goes when the model does (foreign key by migration 1765360000000). */
+  @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'model_id', foreignKeyConstraintName: 'deployment_revisions_model_fk' })
+  model?: ModelEntity;
 
   @PrimaryColumn({ type: 'int' })
   revision!: number;

@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { ModelEntity } from '../models/model.entity';
 import type { DeploymentSpec } from './deployment-spec.schema';
 
 /** A model's current deployment spec (one per model); its history is in deployment_revisions. */
@@ -6,6 +7,11 @@ import type { DeploymentSpec } from './deployment-spec.schema';
 export class DeploymentEntity {
   @PrimaryColumn({ name: 'model_id', type: 'uuid' })
   modelId!: string;
+
+  /** The model owns the row: it goes when the model does (foreign key by migration 1765360000000). */
+  @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'model_id', foreignKeyConstraintName: 'deployments_model_fk' })
+  model?: ModelEntity;
 
   @Column({ type: 'int' })
   revision!: number;

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ModelEntity } from '../models/model.entity';
 import type { ModelStage } from '@falaj/contracts';
 
 /** One stage change of one version: who, when, from, to, why. Append-only. */
@@ -10,6 +11,11 @@ export class StageTransitionEntity {
 
   @Column({ name: 'model_id', type: 'uuid' })
   modelId!: string;
+
+  /** The model owns the row: it goes when the model does (foreign key by migration 1765360000000). */
+  @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'model_id', foreignKeyConstraintName: 'stage_transitions_model_fk' })
+  model?: ModelEntity;
 
   @Column({ type: 'int' })
   version!: number;

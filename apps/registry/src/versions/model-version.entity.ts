@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ModelEntity } from '../models/model.entity';
 import type { ModelSignature, ModelStage } from '@falaj/contracts';
 import type { VersionLineage } from './versions.dto';
 
@@ -11,6 +12,11 @@ export class ModelVersionEntity {
 
   @Column({ name: 'model_id', type: 'uuid' })
   modelId!: string;
+
+  /** The model owns the row: it goes when the model does (foreign key by migration 1765360000000). */
+  @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'model_id', foreignKeyConstraintName: 'model_versions_model_fk' })
+  model?: ModelEntity;
 
   @Column({ type: 'int' })
   version!: number;
