@@ -57,7 +57,8 @@ describe('catalog foreign keys', () => {
 
   it('migrates an existing database: orphan rows (whose model is gone) are deleted first, the rest stays', async () => {
     const kept = await modelWithState('survivor');
-    await db.undoLastMigration();
+    // Back to the schema before the foreign keys (undoing the migrations after them first).
+    while ((await db.query(`SELECT 1 FROM migrations WHERE name = 'CatalogForeignKeys1765360000000'`)).length > 0) await db.undoLastMigration();
     const orphan = '00000000-0000-0000-0000-000000000002';
     await db.query(`INSERT INTO model_versions (model_id, version, stage, sha256, size_bytes, signature, created_by) VALUES ($1, 1, 'draft', $2, 1, '{}', 'x')`, [orphan, SHA]);
     await db.query(`INSERT INTO stage_transitions (model_id, version, from_stage, to_stage, actor) VALUES ($1, 1, NULL, 'draft', 'x')`, [orphan]);

@@ -1,5 +1,6 @@
 import type { SignatureAlgorithm } from '@falaj/contracts';
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import { ModelVersionEntity } from '../versions/model-version.entity';
 
 /** The detached signature a version was uploaded with, verified then; kept so every worker verifies it again. */
 @Entity({ name: 'artifact_signatures' })
@@ -7,6 +8,11 @@ export class ArtifactSignatureEntity {
   /** model_versions.id: one signature per version. */
   @PrimaryColumn({ name: 'version_id', type: 'uuid' })
   versionId!: string;
+
+  /** The version owns the row: it goes when the version does (foreign key by migration 1765370000000). */
+  @OneToOne(() => ModelVersionEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'version_id', foreignKeyConstraintName: 'artifact_signatures_version_fk' })
+  version?: ModelVersionEntity;
 
   @Column({ name: 'key_id', type: 'varchar', length: 64 })
   keyId!: string;

@@ -19,8 +19,9 @@ export class SignedArtifacts1765370000000 implements MigrationInterface {
       "revoked_at" timestamptz,
       "revoked_by" varchar(200),
       PRIMARY KEY ("tenant_id", "key_id"))`);
+    // The version owns its signature: it goes when the version does (and so when its model does).
     await q.query(`CREATE TABLE "artifact_signatures" (
-      "version_id" uuid PRIMARY KEY,
+      "version_id" uuid PRIMARY KEY CONSTRAINT "artifact_signatures_version_fk" REFERENCES "model_versions" ("id") ON DELETE CASCADE,
       "key_id" varchar(64) NOT NULL,
       "algorithm" varchar(32) NOT NULL,
       "signature" text NOT NULL,
