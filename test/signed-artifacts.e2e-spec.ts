@@ -75,6 +75,12 @@ describe('Signed artifacts (e2e)', () => {
     expect(listed.json.keys.map((k: { keyId: string }) => k.keyId)).toEqual([edKeyId, p256KeyId]);
     expect((await suite.call('PUT', '/admin/tenants/signed/signing-policy', admin, { requireSignatures: true })).json).toEqual({ requireSignatures: true });
     expect((await suite.call('GET', '/admin/tenants/signed', admin)).json.requireSignatures).toBe(true);
+    // A tenant deleted takes its keys with it: made again under the same id, it trusts none.
+    expect((await suite.call('POST', '/admin/tenants', admin, { id: 'gone', name: 'Gone', residency: 'ae' })).status).toBe(201);
+    expect((await suite.call('POST', '/admin/tenants/gone/trusted-keys', admin, { publicKey: pem(ed.publicKey) })).status).toBe(201);
+    expect((await suite.call('DELETE', '/admin/tenants/gone', admin)).status).toBe(200);
+    expect((await suite.call('POST', '/admin/tenants', admin, { id: 'gone', name: 'Gone', residency: 'ae' })).status).toBe(201);
+    expect((await suite.call('GET', '/admin/tenants/gone/trusted-keys', admin)).json.keys).toEqual([]);
     const trail = await events();
     expect(trail.map((e) => [e.action, e.keyId])).toEqual([
       ['policy.set', null],

@@ -8,6 +8,7 @@ import { TenantKafkaProvisioner } from '../kafka-access/tenant-kafka.provisioner
 import { ModelEntity } from '../models/model.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { PayloadPolicyMirror } from '../payload-logging/payload-policy.mirror';
+import { TrustedKeyEntity } from '../signing/trusted-key.entity';
 import { AuditPolicyMirror } from './audit-policy.mirror';
 import type { CreateTenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantEntity } from './tenant.entity';
@@ -94,6 +95,8 @@ export class TenantsService implements OnApplicationBootstrap {
     ]);
     if (clients + apiKeys + models > 0) throw TenantsError.notEmpty(id, { clients, apiKeys, models });
     await this.kafka.deprovision(id);
+    // Its trusted keys go with it: a tenant made again under the same id trusts none of them.
+    await this.db.getRepository(TrustedKeyEntity).delete({ tenantId: id });
     await this.tenants.delete({ id });
     await this.payloadPolicies.setTenant(id, 'none');
     await this.auditPolicies.set(id, { mustAudit: false });
