@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@falaj/testing';
 import type { BenchModel } from './bench-models';
 import { benchTargets } from './bench-targets';
-import { cpu, ms, pct, rps } from './cell-format';
+import { cpu, ms, pct, rps, signedMs } from './cell-format';
 
 export type FindRow = (model: string, path: Row['path'], batching: Row['batching'], c: number) => Row | undefined;
 
@@ -71,7 +71,7 @@ export function writeReport(input: ReportInput): string {
     }
     const raw = r.path === 'raw' || r.path === 'echo' ? undefined : find(r.model, 'raw', r.batching, r.c);
     const vsRaw = raw?.throughput && r.throughput !== undefined ? pct(r.throughput / raw.throughput) : '';
-    const delta = raw?.p50 !== undefined && r.p50 !== undefined ? `+${(r.p50 - raw.p50).toFixed(2)} ms` : '';
+    const delta = raw?.p50 !== undefined && r.p50 !== undefined ? signedMs(r.p50 - raw.p50) : '';
     const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
     table.push(
       `| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${CPU_COLUMNS.map(([column]) => cpu(r[column])).join(' | ')} | ${failed || ''} |`,
