@@ -193,7 +193,7 @@ describe('Falaj backbone (e2e)', () => {
         residency_region: 'ae',
         served_region: 'ae',
       });
-      // The region's partition, and under it this month's (README: Retention).
+      // The region's partition, and under it this month's (docs/audit.md#retention).
       const partitions = await suite.query(
         `SELECT tableoid::regclass::text AS part, (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = a.tableoid) AS region FROM audit_log a WHERE request_id = $1`,
         [requestId],

@@ -1,5 +1,5 @@
 /**
- * The exit codes scripts can trust (README "The falaj CLI"). One home: every command ends
+ * The exit codes scripts can trust (docs/cli.md). One home: every command ends
  * through these, and an HTTP status maps to exactly one of them.
  */
 export const EXIT = {

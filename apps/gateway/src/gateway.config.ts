@@ -34,10 +34,10 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024 * 1024),
-  /** Token buckets and in-flight limits per tenant and model, as JSON (README: Traffic management); the registry's quota records override it. */
+  /** Token buckets and in-flight limits per tenant and model, as JSON (docs/traffic.md); the registry's quota records override it. */
   FALAJ_QUOTAS: QuotaEnvSchema,
   ...poolStreamBudgetEnv,
-  /** How long the first answer to an `Idempotency-Key` is kept for retries (README: Retrying safely). */
+  /** How long the first answer to an `Idempotency-Key` is kept for retries (docs/protocols.md#retrying-safely-idempotency-key). */
   FALAJ_IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Largest answer kept for retries; a larger one is not kept, and its retry is told so (409). */
   FALAJ_IDEMPOTENCY_MAX_ANSWER_BYTES: z.coerce
@@ -46,7 +46,7 @@ const schema = z.object({
     .min(0)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
-  /** Where audit events wait on disk for Kafka (README: The audit spool): one directory per gateway. */
+  /** Where audit events wait on disk for Kafka (docs/audit.md#the-audit-spool-durable-never-dropped-silently): one directory per gateway. */
   FALAJ_AUDIT_SPOOL_DIR: z.string().min(1).default('.local/audit-spool'),
   /** The spool's bound; beyond it a must-audit tenant's calls are refused (503), others' events dropped and counted. */
   FALAJ_AUDIT_SPOOL_MAX_BYTES: z.coerce

@@ -84,7 +84,7 @@ const schema = z.object({
     .int()
     .positive()
     .default(1024 ** 3),
-  // Retention (README: Retention): days kept where a tenant sets none, and how often a pass runs.
+  // Retention (docs/audit.md#retention): days kept where a tenant sets none, and how often a pass runs.
   FALAJ_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).default(400),
   FALAJ_JOB_RETENTION_DAYS: z.coerce.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).default(30),
   /** Seconds between retention passes (0: none on a schedule, only POST /admin/retention/run). */
@@ -114,7 +114,7 @@ const schema = z.object({
   FALAJ_BATCH_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How long one row may wait for its answer (as the gateway's FALAJ_INFER_TIMEOUT_MS). */
   FALAJ_INFER_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(30_000),
-  /** The gateway's token buckets (README: Traffic management), the quota records over them: job rows draw from them too. */
+  /** The gateway's token buckets (docs/traffic.md), the quota records over them: job rows draw from them too. */
   FALAJ_QUOTAS: QuotaEnvSchema,
   ...poolStreamBudgetEnv,
   /** The platform's own accounts (operators, the apps): a JSON file of { clientId, name, secretSha256, scopes }. */

@@ -66,7 +66,7 @@ export class RegistryModule {
             topics.audit,
             quarantineTopicSpec(topics.audit.topic),
             topics.rollouts,
-            // Each region with a store of its own has its own audit topic (README: Regional audit stores).
+            // Each region with a store of its own has its own audit topic (docs/audit.md#regional-audit-stores-each-regions-audit-in-its-own-database).
             ...[...(config.regionStores?.keys() ?? [])].map((region) => regionAuditTopicSpec(config.prefix, region)),
           ],
         }),

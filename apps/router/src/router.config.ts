@@ -31,7 +31,7 @@ const schema = z.object({
     .min(60)
     .max(7 * 24 * 3600)
     .default(24 * 3600),
-  /** The same token buckets as the gateway's (README: Traffic management), the registry's records over them; streamed requests draw from them too. */
+  /** The same token buckets as the gateway's (docs/traffic.md), the registry's records over them; streamed requests draw from them too. */
   FALAJ_QUOTAS: QuotaEnvSchema,
   ...poolStreamBudgetEnv,
 });

@@ -5,7 +5,7 @@ import { ConfigError } from './config.error';
 const file = z.string().min(1).optional();
 const boolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** Transport security, read by every app (README: Transport security). */
+/** Transport security, read by every app (docs/security.md#transport-security-tls-and-mtls). */
 export const tlsEnv = {
   /** The app's certificate (PEM; the chain, leaf first), served and presented to the apps it calls. */
   FALAJ_TLS_CERT_FILE: file,

@@ -13,7 +13,7 @@ export const limitRefusalsRegistry = openMetricsRegistry();
 
 const refusals = new Counter({
   name: 'falaj_limit_refusals_total',
-  help: 'Requests refused for a named platform limit, by the limit (see the README limits table)',
+  help: 'Requests refused for a named platform limit, by the limit (see docs/configuration.md#every-named-limit)',
   labelNames: ['limit'] as const,
   registers: [limitRefusalsRegistry],
 });

@@ -72,7 +72,7 @@ describe(QuotaService.name, () => {
     await local.onApplicationShutdown();
   });
 
-  it('costs little per request: resolve + quota p50 and p99 (printed for the README)', async () => {
+  it('costs little per request: resolve + quota p50 and p99 (printed for docs/benchmarks.md)', async () => {
     const route = {
       tenantId: 'globex',
       model: 'fast',

@@ -8,7 +8,7 @@ export interface ErasureCounts {
   jobRows: number;
   /** The subject's jobs still queued or running: not erased (cancel them, then erase again). */
   jobsNotEnded: number;
-  /** The same counts store by store (region stores: README), with the regions each holds; absent in erasures before regional stores. */
+  /** The same counts store by store (region stores: docs/audit.md#regional-audit-stores-each-regions-audit-in-its-own-database), with the regions each holds; absent in erasures before regional stores. */
   stores?: ErasureStoreCounts[];
 }
 

@@ -20,7 +20,7 @@ export interface ErasureOrder {
 /**
  * Erasure on request (GDPR Art. 17, UAE PDPL's right to erasure): a data subject's audit rows
  * with their payload records, and the rows of the jobs the subject submitted, in one tenant, in
- * every region store (README: Regional audit stores). The audit's side is one transaction per
+ * every region store (docs/audit.md#regional-audit-stores-each-regions-audit-in-its-own-database). The audit's side is one transaction per
  * store, so a store's count never says more or less than was removed there; should a store fail,
  * the erasure fails with no record, and asking again removes what is left.
  * The ended jobs lose their rows as retention expires them (the job's record stays, its results

@@ -15,7 +15,7 @@ export interface RegionStore {
 }
 
 /**
- * The registry's connections to its regions' stores (README: Regional audit stores): the
+ * The registry's connections to its regions' stores (docs/audit.md#regional-audit-stores-each-regions-audit-in-its-own-database): the
  * catalog's own DataSource, and one more per region whose store is another database. Audit
  * rows, payload records and job rows of a region are read and written only through
  * `forRegion`; the catalog (models, tenants, jobs' records, chunks) stays the catalog's.

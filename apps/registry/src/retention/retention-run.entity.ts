@@ -24,7 +24,7 @@ export interface DroppedPartition {
 export const RETENTION_RUN_STATES = ['running', 'completed', 'failed'] as const;
 export type RetentionRunState = (typeof RETENTION_RUN_STATES)[number];
 
-/** One retention pass: when, on whose trigger, and what it removed (README: Retention). */
+/** One retention pass: when, on whose trigger, and what it removed (docs/audit.md#retention). */
 @Entity({ name: 'retention_runs' })
 @Index('retention_runs_started_idx', ['startedAt'])
 export class RetentionRunEntity {

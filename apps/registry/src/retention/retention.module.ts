@@ -7,7 +7,7 @@ import { RetentionScheduler } from './retention.scheduler';
 import { RetentionService } from './retention.service';
 import { TenantRetentionController } from './tenant-retention.controller';
 
-/** Retention of audit rows and job payloads (README: Retention). */
+/** Retention of audit rows and job payloads (docs/audit.md#retention). */
 @Module({
   imports: [TypeOrmModule.forFeature([RetentionRunEntity, TenantEntity])],
   controllers: [RetentionController, TenantRetentionController],

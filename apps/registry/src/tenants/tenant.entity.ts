@@ -14,11 +14,11 @@ export class TenantEntity {
   @Column({ type: 'varchar', length: 32 })
   residency!: string;
 
-  /** How much of each call's payload is kept (none | hash | redact | full; README: Payload logging); a model may override it. */
+  /** How much of each call's payload is kept (none | hash | redact | full; docs/audit.md#payload-logging-by-policy); a model may override it. */
   @Column({ name: 'payload_logging', type: 'varchar', length: 16, default: 'none' })
   payloadLogging!: PayloadLogging;
 
-  /** A call whose audit event cannot be made durable is refused rather than served (README: The audit spool). */
+  /** A call whose audit event cannot be made durable is refused rather than served (docs/audit.md#the-audit-spool-durable-never-dropped-silently). */
   @Column({ name: 'must_audit', type: 'boolean', default: false })
   mustAudit!: boolean;
 

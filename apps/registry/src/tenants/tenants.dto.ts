@@ -8,7 +8,7 @@ export const CreateTenantSchema = z.object({
   name: z.string().min(1).max(200),
   residency: RegionSchema,
   payloadLogging: PayloadLoggingSchema.default('none'),
-  /** Days kept; null or absent: the platform's default (README: Retention). */
+  /** Days kept; null or absent: the platform's default (docs/audit.md#retention). */
   auditRetentionDays: RetentionDaysSchema.nullable().default(null),
   jobRetentionDays: RetentionDaysSchema.nullable().default(null),
   /** Refuse a call (503) rather than serve it unaudited: see PUT /admin/tenants/:id/audit-policy. */

@@ -49,7 +49,7 @@ export const AuditEventSchema = z.object({
   occurredAt: z.iso.datetime(),
   /**
    * The call's payload under its tenant's (or model's) policy, when that is not `none`: already
-   * hashed or redacted, or sealed under `full`, by the edge that answered (README: Payload logging).
+   * hashed or redacted, or sealed under `full`, by the edge that answered (docs/audit.md#payload-logging-by-policy).
    */
   payload: PayloadRecordSchema.optional(),
 });

@@ -1,7 +1,7 @@
 /**
  * Every named limit of the platform, as the `limit` label of `falaj_limit_refusals_total` and
- * the `limit` an error carries when it refuses for one (README, "Limits"). One name per limit:
- * the README table, the metric and the error say the same word.
+ * the `limit` an error carries when it refuses for one (docs/configuration.md#every-named-limit). One name per limit:
+ * that table, the metric and the error say the same word.
  */
 export const LIMIT_NAMES = [
   /** FALAJ_MAX_REQUEST_BYTES: a request body (counted after inflation: Fastify counts inflated bytes). */

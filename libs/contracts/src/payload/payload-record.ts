@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OipDatatypeSchema } from '../tensors/datatype';
 
 /**
- * What the platform may keep of a call's tensors (README: Payload logging), per tenant with a
+ * What the platform may keep of a call's tensors (docs/audit.md#payload-logging-by-policy), per tenant with a
  * per-model override: `none` metadata only (the audit event); `hash` a keyed HMAC-SHA256 of each
  * tensor's canonical bytes; `redact` numeric tensors as shape and summary statistics, strings with
  * personal data replaced by typed placeholders; `full` the raw tensors, stored only in the

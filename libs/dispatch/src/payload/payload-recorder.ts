@@ -31,7 +31,7 @@ class PayloadPolicies extends RedisHashMirror {
 }
 
 /**
- * Payload logging at the edge that answered a call (README: Payload logging): the policy of the
+ * Payload logging at the edge that answered a call (docs/audit.md#payload-logging-by-policy): the policy of the
  * call's tenant and model, applied to its request and response tensors before the audit event
  * that carries the record leaves the process. Under `none` (every tenant without a record) it is
  * two map lookups and nothing else.

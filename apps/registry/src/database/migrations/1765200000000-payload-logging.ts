@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Payload logging by policy (README: Payload logging): the tenants' setting takes the policies'
+ * Payload logging by policy (docs/audit.md#payload-logging-by-policy): the tenants' setting takes the policies'
  * names (`hashed` → `hash`, `redacted` → `redact`), a model may override it, and `payload_log`
  * keeps the records, partitioned by residency region as `audit_log` is.
  */
