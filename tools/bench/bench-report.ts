@@ -177,6 +177,7 @@ const KEPT_SECTIONS = [
   '## Tracing overhead: what was found (issue 16)',
   '## onnxruntime 1.29.0 against 1.30.0 (issue 15, the GPU pair)',
   "## Where the first instance runs (issue 15, the worker's event loop)",
+  '## Measured by the test suites',
 ];
 
 function keptSections(file: string): string {
