@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import compress from '@fastify/compress';
-import { RequestMethod } from '@nestjs/common';
 import { Authenticator } from '@falaj/auth';
 import { runMain, startHttpApp } from '@falaj/http';
 import { registerIssuerProxy } from './admin/issuer-proxy';
@@ -8,6 +7,8 @@ import { registerRegistryProxy } from './admin/registry-proxy';
 import { registerSwaggerUi } from './docs/swagger-ui';
 import { GatewayModule } from './gateway.module';
 import { IdempotencyService } from './idempotency/idempotency.service';
+import { InferenceService } from './inference/inference.service';
+import { registerRestInferRoutes } from './inference/rest-infer.routes';
 import { loadGatewayConfig } from './gateway.config';
 
 runMain('gateway', async () => {
@@ -20,11 +21,6 @@ runMain('gateway', async () => {
     bodyLimit: config.maxRequestBytes,
     // Inference bodies are JSON or JSON + binary tensors (Triton's extension): the routes read raw bytes.
     bodyParser: false,
-    // The inference hot path: its calls are in the audit log, not the app log.
-    unloggedRoutes: [
-      { path: 'v2/models/:name/infer', method: RequestMethod.POST },
-      { path: 'v2/models/:name/versions/:version/infer', method: RequestMethod.POST },
-    ],
     configure: async (app) => {
       const fastify = app.getHttpAdapter().getInstance();
       // `Content-Encoding: gzip|deflate` bodies are inflated as they stream in, and Fastify counts
@@ -33,6 +29,7 @@ runMain('gateway', async () => {
       await app.register(compress, { global: true, encodings: ['gzip', 'deflate'], requestEncodings: ['gzip', 'deflate', 'identity'], threshold: 1024 });
       fastify.removeAllContentTypeParsers();
       fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.maxRequestBytes }, (_request, body, done) => done(null, body));
+      registerRestInferRoutes(fastify, { inference: app.get(InferenceService), idempotency: app.get(IdempotencyService), authenticator: app.get(Authenticator) });
       registerRegistryProxy(fastify, { registryUrl: config.registryUrl, authenticator: app.get(Authenticator), idempotency: app.get(IdempotencyService) });
       registerIssuerProxy(fastify, config.registryUrl);
       await registerSwaggerUi(app);

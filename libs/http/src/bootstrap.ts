@@ -1,7 +1,6 @@
-import { Logger, Module, type DynamicModule, type INestApplication, type LogLevel } from '@nestjs/common';
-import type { RouteInfo } from '@nestjs/common/interfaces';
+import { Logger, type DynamicModule, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger, LoggerModule } from 'nestjs-pino';
+import { Logger as PinoLogger, PinoLogger as PinoRoot } from 'nestjs-pino';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -15,32 +14,23 @@ import { setSecurityHeaders } from './security-headers';
 
 const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
 
-/** The root every app starts from: structured JSON logs (pino), then the app's own module. */
-@Module({})
-class AppRoot {
-  static with(module: DynamicModule | (new () => unknown), name: string, level: LogLevel, unlogged: RouteInfo[] = []): DynamicModule {
-    const pretty = process.env.FALAJ_LOG_PRETTY === 'true';
-    return {
-      module: AppRoot,
-      imports: [
-        LoggerModule.forRoot({
-          ...(unlogged.length > 0 ? { exclude: unlogged } : {}),
-          pinoHttp: {
-            name,
-            level: PINO_LEVEL[level],
-            // Per-request logs would sit on the inference hot path; the audit log covers calls.
-            autoLogging: false,
-            // A line logged while a request is handled names the request, never its headers:
-            // they carry credentials (bearer tokens, API keys), which must not reach a log.
-            serializers: { req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: req.url }) },
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'], censor: '[redacted]' },
-            ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'HH:MM:ss.l' } } } : {}),
-          },
-        }),
-        module,
-      ],
-    };
-  }
+/**
+ * The app's logger: structured JSON lines (pino) through nestjs-pino's Nest adapter, with no
+ * per-request middleware. The middleware (pino-http's child logger per request, run inside an
+ * AsyncLocalStorage) would put async hooks on every promise of the process and a middie pass on
+ * every request, the inference hot path included; the lines logged while a request is handled
+ * name it themselves (the error filter logs its id and URL), and the audit log covers calls.
+ */
+function appLogger(name: string, level: LogLevel): PinoLogger {
+  const pretty = process.env.FALAJ_LOG_PRETTY === 'true';
+  const pinoHttp = {
+    name,
+    level: PINO_LEVEL[level],
+    // Credentials (bearer tokens, API keys, cookies) must never reach a log, even in an object a line carries.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'HH:MM:ss.l' } } } : {}),
+  };
+  return new PinoLogger(new PinoRoot({ pinoHttp }), {});
 }
 
 export interface HttpAppOptions {
@@ -54,11 +44,6 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Nest's JSON and urlencoded body parsers (default true); false when the app reads bodies itself. */
   bodyParser?: boolean;
-  /**
-   * Hot routes that get no request-scoped logger (pino-http's child logger and the async-local
-   * context it runs in cost every request; lines logged there still go out, without the request).
-   */
-  unloggedRoutes?: RouteInfo[];
   /** Hook to register Fastify plugins or raw routes before Nest's own. */
   configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
@@ -94,7 +79,7 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   fastify.addHook('onRequest', setSecurityHeaders);
   let authenticate: ReturnType<typeof authenticateOnRequest> | undefined;
   fastify.addHook('onRequest', async (request, reply) => authenticate?.(request, reply));
-  const app = await NestFactory.create<NestFastifyApplication>(AppRoot.with(module, options.name, options.logLevel, options.unloggedRoutes), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
     bodyParser: options.bodyParser ?? true,
   });
@@ -102,7 +87,7 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   // callers imports AuthModule; without one there is no guard either, and nothing to check).
   const authenticator = optional(() => app.get(Authenticator, { strict: false }));
   if (authenticator) authenticate = authenticateOnRequest(authenticator);
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(appLogger(options.name, options.logLevel));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
   await options.configure?.(app);

@@ -8,6 +8,8 @@ interface ErrorBody {
   requestId?: string;
 }
 
+const logger = new Logger('HttpExceptionFilter');
+
 /**
  * One filter for every app. Errors take the Open Inference Protocol's shape, `{"error": "..."}`,
  * on every route (OIP clients parse exactly that); Redis being away is a 503 with Retry-After;
@@ -15,41 +17,45 @@ interface ErrorBody {
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger(HttpExceptionFilter.name);
-
   catch(thrown: unknown, host: ArgumentsHost): void {
-    // Redis or Postgres away (their drivers' own errors, on any route): a retryable 503, not a 500.
-    const exception = unavailableOnBackboneLoss(thrown);
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const request = http.getRequest<FastifyRequest>();
-    const [status, body] = this.describe(exception, request);
-    countLimitRefusal(exception);
-    if (status >= 500) {
-      this.logger.error({ requestId: request.id, url: request.url, err: String(exception) }, (exception as Error)?.stack);
-    }
-    // Quotas and shedding say when to come back (429/503 with `Retry-After`).
-    const retryAfter = retryAfterHeader(exception);
-    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
-    void reply.status(status).header('content-type', 'application/json').send(body);
+    void sendError(thrown, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
   }
+}
 
-  private describe(exception: unknown, request: FastifyRequest): [number, ErrorBody] {
-    if (carriesStatus(exception)) {
-      // DomainError, and the pure libs' errors (OipError…), carry their status; the body is
-      // exactly OIP's `{"error": "..."}`, which Triton and KServe clients parse.
-      return [exception.status, { error: exception.message }];
-    }
-    if (exception instanceof HttpException) {
-      return [exception.getStatus(), { error: messageOf(exception) }];
-    }
-    const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
-    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      // Fastify's own errors (body too large, bad JSON, bad content type) are the caller's.
-      return [fastifyStatus, { error: (exception as Error).message }];
-    }
-    return [500, { error: 'internal error', requestId: String(request.id) }];
+/**
+ * The filter's answer to an error, for Nest's routes and the raw Fastify routes (the OIP infer
+ * routes, served outside Nest's pipeline) alike: one mapping from error to status and body.
+ */
+export function sendError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // Redis or Postgres away (their drivers' own errors, on any route): a retryable 503, not a 500.
+  const exception = unavailableOnBackboneLoss(thrown);
+  const [status, body] = describe(exception, request);
+  countLimitRefusal(exception);
+  if (status >= 500) {
+    logger.error({ requestId: request.id, url: request.url, err: String(exception) }, (exception as Error)?.stack);
   }
+  // Quotas and shedding say when to come back (429/503 with `Retry-After`).
+  const retryAfter = retryAfterHeader(exception);
+  if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
+  return reply.status(status).header('content-type', 'application/json').send(body);
+}
+
+function describe(exception: unknown, request: FastifyRequest): [number, ErrorBody] {
+  if (carriesStatus(exception)) {
+    // DomainError, and the pure libs' errors (OipError…), carry their status; the body is
+    // exactly OIP's `{"error": "..."}`, which Triton and KServe clients parse.
+    return [exception.status, { error: exception.message }];
+  }
+  if (exception instanceof HttpException) {
+    return [exception.getStatus(), { error: messageOf(exception) }];
+  }
+  const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    // Fastify's own errors (body too large, bad JSON, bad content type) are the caller's.
+    return [fastifyStatus, { error: (exception as Error).message }];
+  }
+  return [500, { error: 'internal error', requestId: String(request.id) }];
 }
 
 function carriesStatus(error: unknown): error is Error & { status: number } {
