@@ -130,4 +130,3 @@ export class DeploymentsService {
     if (limit !== undefined) throw DeploymentsError.overMaxima(servingLimitProblems(serving, this.config.servingMaxima), limit);
   }
 }
-
