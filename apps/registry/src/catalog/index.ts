@@ -12,7 +12,7 @@ export { CatalogModule } from './catalog.module';
 export { CatalogReader, type ModelFilter } from './catalog.reader';
 export { CatalogRepository, type NewVersion, type StageChange } from './catalog.repository';
 export type { DeploymentSpec } from './deployment-spec';
-export { canTransition, rollbackTarget, stageOfPreviousProduction, type TransitionRecord } from './stage-transition.policy';
+export { canTransition, rollbackTarget, type TransitionRecord } from './stage-transition.policy';
 export type { DeploymentEntity, DeploymentRevisionEntity, ModelAliasEntity, ModelEntity, ModelVersionEntity, StageTransitionEntity };
 
 /** For the DataSource alone (database/data-source.options.ts), which must know every table. */
