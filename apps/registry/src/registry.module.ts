@@ -16,13 +16,10 @@ import { BatchModule } from './batch/batch.module';
 import type { DatabaseConnection } from './database/database-connection';
 import { dataSourceOptions } from './database/data-source.options';
 import { DeploymentsModule } from './deployments/deployments.module';
-import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LoadStateModule } from './load-state/load-state.module';
 import { RegistryMetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
 import { OAuthModule } from './oauth/oauth.module';
-import { QuotaMirrorModule } from './quotas/quota-mirror.module';
-import { PayloadPolicyMirrorModule } from './payload-logging/payload-policy-mirror.module';
 import { QuotasModule } from './quotas/quotas.module';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from './registry.config';
 import { RegionStoreConnections } from './region-stores/region-store.connections';
@@ -72,7 +69,6 @@ export class RegistryModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(database)),
         RegionStoresModule,
-        LifecycleModule,
         TenantsModule,
         OAuthModule,
         ModelsModule,
@@ -86,8 +82,6 @@ export class RegistryModule {
         AuditModule,
         BatchModule,
         RolloutsModule,
-        QuotaMirrorModule,
-        PayloadPolicyMirrorModule,
         QuotasModule,
         TerminusModule.forRoot({ logger: false }),
         MetricsModule.forRoot({ app: 'registry', access: 'operators' }),

@@ -7,7 +7,7 @@ import { ModelsService } from '../models/models.service';
 import { ZodBody } from '../openapi/zod-openapi';
 import { AliasesService } from './aliases.service';
 import { AliasNameSchema, VersionRefSchema } from './version-ref';
-import type { ModelAliasEntity } from './model-alias.entity';
+import type { ModelAliasEntity } from '../catalog';
 
 const SetAliasSchema = z.object({ version: VersionRefSchema });
 const toView = (a: ModelAliasEntity) => ({ alias: a.alias, version: a.version, updatedBy: a.updatedBy, updatedAt: a.updatedAt });

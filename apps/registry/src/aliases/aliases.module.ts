@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { CatalogModule } from '../catalog';
 import { ModelsModule } from '../models/models.module';
 import { AliasesController } from './aliases.controller';
 import { AliasesService } from './aliases.service';
-import { ModelAliasEntity } from './model-alias.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelAliasEntity]), ModelsModule],
+  imports: [CatalogModule, ModelsModule],
   controllers: [AliasesController],
   providers: [AliasesService],
   exports: [AliasesService],

@@ -1,11 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { ModelEntity } from '../models/model.entity';
-import { ModelVersionEntity } from '../versions/model-version.entity';
+import type { EntityManager } from 'typeorm';
+import { CatalogReader, CatalogRepository, type ModelAliasEntity, type ModelEntity } from '../catalog';
 import { VersionsError } from '../versions/versions.exception';
 import { AliasesError } from './aliases.exception';
-import { ModelAliasEntity } from './model-alias.entity';
 import type { VersionRef } from './version-ref';
 
 /** Aliases (`champion`, `challenger`) name versions; every admin route that takes a version takes one. */
@@ -13,34 +10,35 @@ import type { VersionRef } from './version-ref';
 export class AliasesService {
   private readonly logger = new Logger(AliasesService.name);
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    private readonly catalog: CatalogRepository,
+    private readonly reader: CatalogReader,
+  ) {}
 
   /** The version number a ref names; 404 for an unknown alias (the version itself is checked by the caller). */
-  async resolve(model: ModelEntity, ref: VersionRef, tx: EntityManager = this.db.manager): Promise<number> {
+  async resolve(model: ModelEntity, ref: VersionRef, tx?: EntityManager): Promise<number> {
     if ('version' in ref) return ref.version;
-    const found = await tx.getRepository(ModelAliasEntity).findOneBy({ modelId: model.id, alias: ref.alias });
+    const found = await this.catalog.alias(model.id, ref.alias, tx);
     if (!found) throw AliasesError.notFound(model.name, ref.alias);
     return found.version;
   }
 
   async set(model: ModelEntity, alias: string, ref: VersionRef, actor: string): Promise<ModelAliasEntity> {
     const version = await this.resolve(model, ref);
-    if (!(await this.db.getRepository(ModelVersionEntity).existsBy({ modelId: model.id, version }))) {
+    if (!(await this.reader.versionExists(model.id, version))) {
       throw VersionsError.notFound(model.name, version);
     }
-    const repo = this.db.getRepository(ModelAliasEntity);
-    await repo.upsert({ modelId: model.id, alias, version, updatedBy: actor }, ['modelId', 'alias']);
+    const saved = await this.catalog.setAlias(model.id, alias, version, actor);
     this.logger.log({ tenant: model.tenantId, model: model.name, alias, version }, 'alias set');
-    return repo.findOneByOrFail({ modelId: model.id, alias });
+    return saved;
   }
 
   async delete(model: ModelEntity, alias: string): Promise<void> {
-    const { affected } = await this.db.getRepository(ModelAliasEntity).delete({ modelId: model.id, alias });
-    if (!affected) throw AliasesError.notFound(model.name, alias);
+    if (!(await this.catalog.deleteAlias(model.id, alias))) throw AliasesError.notFound(model.name, alias);
   }
 
   list(model: ModelEntity): Promise<ModelAliasEntity[]> {
-    return this.db.getRepository(ModelAliasEntity).find({ where: { modelId: model.id }, order: { alias: 'ASC' } });
+    return this.reader.aliases(model.id);
   }
 
   /** Aliases per version, for version views. */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CatalogReader } from '../catalog';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { ArtifactStore } from './artifact-store';
 
@@ -18,7 +17,7 @@ export class ArtifactCollector implements OnModuleInit, OnApplicationShutdown {
   private running?: Promise<number>;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly catalog: CatalogReader,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly store: ArtifactStore,
   ) {}
@@ -55,8 +54,7 @@ export class ArtifactCollector implements OnModuleInit, OnApplicationShutdown {
     return removed;
   }
 
-  private async referenced(sha256: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM model_versions WHERE sha256 = $1 LIMIT 1`, [sha256]);
-    return rows.length > 0;
+  private referenced(sha256: string): Promise<boolean> {
+    return this.catalog.artifactReferenced(sha256);
   }
 }

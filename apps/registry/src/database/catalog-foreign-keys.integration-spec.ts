@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { lockModel } from '../models/models.service';
+import { CatalogRepository } from '../catalog';
 import { ScratchDatabase } from '../../../../test/support/scratch-database';
 
 const SHA = 'a'.repeat(64);
@@ -77,7 +77,7 @@ describe('catalog foreign keys', () => {
     let firstLocked!: () => void;
     const locked = new Promise<void>((resolve) => (firstLocked = resolve));
     const first = db.transaction(async (tx) => {
-      await lockModel(tx, id);
+      await new CatalogRepository(db).lock(tx, id);
       order.push('first locked');
       firstLocked();
       await firstHolds;
@@ -86,7 +86,7 @@ describe('catalog foreign keys', () => {
     });
     await locked;
     const second = db.transaction(async (tx) => {
-      await lockModel(tx, id);
+      await new CatalogRepository(db).lock(tx, id);
       order.push('second locked');
       const [{ stage }] = await tx.query<{ stage: string }[]>(`SELECT stage FROM model_versions WHERE model_id = $1`, [id]);
       return stage;

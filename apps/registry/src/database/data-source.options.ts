@@ -1,17 +1,12 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConnection } from './database-connection';
 import { AuditRecordEntity } from '../audit/audit-record.entity';
-import { ModelEntity } from '../models/model.entity';
+import { CATALOG_ENTITIES } from '../catalog';
 import { TenantEntity } from '../tenants/tenant.entity';
-import { ModelVersionEntity } from '../versions/model-version.entity';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
-import { ModelAliasEntity } from '../aliases/model-alias.entity';
 import { BatchChunkEntity } from '../batch/batch-chunk.entity';
 import { BatchJobEntity } from '../batch/batch-job.entity';
 import { BatchRowEntity } from '../batch/batch-row.entity';
-import { DeploymentRevisionEntity } from '../deployments/deployment-revision.entity';
-import { DeploymentEntity } from '../deployments/deployment.entity';
-import { StageTransitionEntity } from '../transitions/stage-transition.entity';
 import { InitialSchema1764331200000 } from './migrations/1764331200000-initial-schema';
 import { BatchJobs1764400000000 } from './migrations/1764400000000-batch-jobs';
 import { RegistryLifecycle1764500000000 } from './migrations/1764500000000-registry-lifecycle';
@@ -46,14 +41,9 @@ import { TrustedKeyEntity } from '../signing/trusted-key.entity';
 
 export const ENTITIES = [
   TenantEntity,
-  ModelEntity,
-  ModelVersionEntity,
+  ...CATALOG_ENTITIES,
   AuditRecordEntity,
   PayloadLogEntity,
-  ModelAliasEntity,
-  StageTransitionEntity,
-  DeploymentEntity,
-  DeploymentRevisionEntity,
   ApiKeyEntity,
   BatchJobEntity,
   BatchChunkEntity,

@@ -34,18 +34,6 @@ export const DeploymentInputSchema = z
   });
 export type DeploymentInput = z.infer<typeof DeploymentInputSchema>;
 
-/** The stored spec: versions resolved to numbers. */
-export interface DeploymentSpec {
-  targets: { version: number; weight: number }[];
-  shadow: number | null;
-  /** Absent in specs written before shadow shares: all requests. */
-  shadowPercent?: number;
-  hardware: z.infer<typeof HardwarePolicySchema>;
-  serving: ServingSettings;
-  slaP95Ms: number | null;
-  regions: string[];
-}
-
 /** The serving settings of an input, without the keys the caller left out. */
 export function servingSettingsOf(input: DeploymentInput): ServingSettings {
   const settings: ServingSettings = {};

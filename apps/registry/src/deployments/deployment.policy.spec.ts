@@ -1,7 +1,8 @@
 import type { ModelStage } from '@falaj/contracts';
 import fc from 'fast-check';
 import { deploymentProblems, primaryVersion, promotedSpec, referencedVersions, servesAlone, servingLimitOf, servingLimitProblems, switchedSpec } from './deployment.policy';
-import { DeploymentInputSchema, servingSettingsOf, type DeploymentSpec } from './deployment-spec.schema';
+import type { DeploymentSpec } from '../catalog';
+import { DeploymentInputSchema, servingSettingsOf } from './deployment-spec.schema';
 
 const spec = (targets: [number, number][], shadow: number | null = null): DeploymentSpec => ({
   targets: targets.map(([version, weight]) => ({ version, weight })),

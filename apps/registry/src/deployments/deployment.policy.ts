@@ -1,5 +1,5 @@
 import type { LimitName, ModelStage, ServingSettings } from '@falaj/contracts';
-import type { DeploymentSpec } from './deployment-spec.schema';
+import type { DeploymentSpec } from '../catalog';
 
 /**
  * What is wrong with a resolved spec given the model's versions and their stages, or [] when

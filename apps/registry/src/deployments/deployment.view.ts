@@ -1,5 +1,4 @@
-import type { DeploymentRevisionEntity } from './deployment-revision.entity';
-import type { DeploymentEntity } from './deployment.entity';
+import type { DeploymentEntity, DeploymentRevisionEntity } from '../catalog';
 
 const orderedTargets = (targets: { version: number; weight: number }[]) => targets.map(({ version, weight }) => ({ version, weight }));
 

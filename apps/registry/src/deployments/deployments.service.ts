@@ -1,19 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '@falaj/auth';
-import type { ModelStage } from '@falaj/contracts';
 import { AliasesService } from '../aliases/aliases.service';
+import { CatalogReader, CatalogRepository, type DeploymentEntity, type DeploymentRevisionEntity, type DeploymentSpec, type ModelEntity, type StageChange } from '../catalog';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
-import type { ModelEntity } from '../models/model.entity';
-import { lockModel } from '../models/models.service';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { StageWriter } from '../transitions/stage.writer';
-import { ModelVersionEntity } from '../versions/model-version.entity';
-import { DeploymentRevisionEntity } from './deployment-revision.entity';
 import { deploymentProblems, primaryVersion, servedVersions, servingLimitOf, servingLimitProblems, switchedSpec } from './deployment.policy';
-import { servingSettingsOf, type DeploymentInput, type DeploymentSpec, type SwitchInput } from './deployment-spec.schema';
-import { DeploymentEntity } from './deployment.entity';
+import { servingSettingsOf, type DeploymentInput, type SwitchInput } from './deployment-spec.schema';
 import { DeploymentsError } from './deployments.exception';
 
 /**
@@ -26,28 +19,27 @@ export class DeploymentsService {
   private readonly logger = new Logger(DeploymentsService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly catalog: CatalogRepository,
+    private readonly reader: CatalogReader,
     private readonly aliases: AliasesService,
-    private readonly stages: StageWriter,
     private readonly lifecycle: LifecyclePublisher,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
   ) {}
 
   async get(model: ModelEntity): Promise<DeploymentEntity> {
-    const found = await this.current(this.db.manager, model.id);
+    const found = await this.catalog.deployment(model.id);
     if (!found) throw DeploymentsError.notFound(model.name);
     return found;
   }
 
   history(model: ModelEntity): Promise<DeploymentRevisionEntity[]> {
-    return this.db.getRepository(DeploymentRevisionEntity).find({ where: { modelId: model.id }, order: { revision: 'ASC' } });
+    return this.reader.revisions(model.id);
   }
 
   async put(principal: Principal, model: ModelEntity, input: DeploymentInput): Promise<DeploymentEntity> {
     // Checked before any version is resolved, so the caller hears of the maxima first; write() checks again for every path.
     this.checkMaxima(servingSettingsOf(input));
-    const saved = await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
+    const saved = await this.catalog.changeModel(model.id, async (tx) => {
       const spec: DeploymentSpec = {
         targets: [],
         shadow: input.shadow === null ? null : await this.aliases.resolve(model, input.shadow, tx),
@@ -70,9 +62,8 @@ export class DeploymentsService {
    * route at once). Without a version, back to the primary of the revision before this one.
    */
   async switchTo(principal: Principal, model: ModelEntity, input: Partial<SwitchInput> & { reason: string }): Promise<DeploymentEntity> {
-    const saved = await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
-      const current = await this.current(tx, model.id);
+    const saved = await this.catalog.changeModel(model.id, async (tx) => {
+      const current = await this.catalog.deployment(model.id, tx);
       if (!current) throw DeploymentsError.notFound(model.name);
       const version = input.version === undefined ? await this.previousPrimary(tx, model, current.revision) : await this.aliases.resolve(model, input.version, tx);
       const reason = input.reason || (input.version === undefined ? `switch back to version ${version}` : `switch to version ${version}`);
@@ -84,16 +75,15 @@ export class DeploymentsService {
   }
 
   private async previousPrimary(tx: EntityManager, model: ModelEntity, revision: number): Promise<number> {
-    const previous = await tx.getRepository(DeploymentRevisionEntity).findOneBy({ modelId: model.id, revision: revision - 1 });
+    const previous = await this.catalog.revision(model.id, revision - 1, tx);
     if (!previous?.spec) throw DeploymentsError.nothingToSwitchBack(model.name);
     return primaryVersion(previous.spec);
   }
 
   /** Removes the deployment; the heaviest target stays the one production version. */
   async remove(principal: Principal, model: ModelEntity): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
-      const current = await this.current(tx, model.id);
+    await this.catalog.changeModel(model.id, async (tx) => {
+      const current = await this.catalog.deployment(model.id, tx);
       if (!current) throw DeploymentsError.notFound(model.name);
       await this.removeIn(tx, model, primaryVersion(current.spec), { actor: principal.subject, reason: 'deployment removed' });
     });
@@ -105,27 +95,23 @@ export class DeploymentsService {
    * targets exactly the production versions. The caller's transaction holds the model's lock;
    * after it commits, the caller announces the change (`published`).
    */
-  async apply(tx: EntityManager, model: ModelEntity, spec: DeploymentSpec, change: { actor: string; reason: string }): Promise<DeploymentEntity> {
-    const problems = deploymentProblems(spec, await stagesOf(tx, model.id));
+  async apply(tx: EntityManager, model: ModelEntity, spec: DeploymentSpec, change: StageChange): Promise<DeploymentEntity> {
+    const problems = deploymentProblems(spec, await this.catalog.stagesOf(model.id, tx));
     if (problems.length > 0) throw DeploymentsError.invalid(problems);
     const written = await this.write(tx, model.id, spec, change);
-    await this.stages.serveExactly(tx, model.id, servedVersions(spec), { actor: change.actor, reason: `deployment revision ${written.revision}` });
+    await this.catalog.serveExactly(tx, model.id, servedVersions(spec), { actor: change.actor, reason: `deployment revision ${written.revision}` });
     return written;
   }
 
   /** Removes the deployment in the caller's transaction, `production` staying the one production version. */
-  async removeIn(tx: EntityManager, model: ModelEntity, production: number, change: { actor: string; reason: string }): Promise<void> {
+  async removeIn(tx: EntityManager, model: ModelEntity, production: number, change: StageChange): Promise<void> {
     await this.write(tx, model.id, null, change);
-    await this.stages.serveExactly(tx, model.id, [production], change);
+    await this.catalog.serveExactly(tx, model.id, [production], change);
   }
 
   /** Announces a committed deployment change: the lifecycle event the router and workers act on. */
   published(model: ModelEntity, actor: string): Promise<void> {
     return this.lifecycle.publishModelState(model, { type: 'deployment.changed', version: null, stage: null, actor });
-  }
-
-  current(tx: EntityManager, modelId: string): Promise<DeploymentEntity | null> {
-    return tx.getRepository(DeploymentEntity).findOneBy({ modelId });
   }
 
   /**
@@ -134,27 +120,13 @@ export class DeploymentsService {
    * rollback, a promotion — so the platform's maxima are checked here once: a spec carried
    * forward from before a maximum was lowered is refused too, never written again.
    */
-  async write(tx: EntityManager, modelId: string, spec: DeploymentSpec | null, change: { actor: string; reason: string }): Promise<DeploymentEntity> {
+  async write(tx: EntityManager, modelId: string, spec: DeploymentSpec | null, change: StageChange): Promise<DeploymentEntity> {
     if (spec !== null) this.checkMaxima(spec.serving);
-    const [{ max }] = await tx.query<{ max: number }[]>(`SELECT COALESCE(MAX(revision), 0)::int AS max FROM deployment_revisions WHERE model_id = $1`, [modelId]);
-    const revision = Number(max) + 1;
-    await tx.getRepository(DeploymentRevisionEntity).insert({ modelId, revision, spec, actor: change.actor, reason: change.reason });
-    const repo = tx.getRepository(DeploymentEntity);
-    if (spec === null) {
-      await repo.delete({ modelId });
-      return repo.create({ modelId, revision, spec: undefined, updatedBy: change.actor });
-    }
-    await repo.upsert({ modelId, revision, spec, updatedBy: change.actor }, ['modelId']);
-    return repo.findOneByOrFail({ modelId });
+    return this.catalog.writeRevision(tx, modelId, spec, change);
   }
 
   private checkMaxima(serving: DeploymentSpec['serving']): void {
     const limit = servingLimitOf(serving, this.config.servingMaxima);
     if (limit !== undefined) throw DeploymentsError.overMaxima(servingLimitProblems(serving, this.config.servingMaxima), limit);
   }
-}
-
-export async function stagesOf(tx: EntityManager, modelId: string): Promise<Map<number, ModelStage>> {
-  const rows = await tx.getRepository(ModelVersionEntity).find({ where: { modelId }, select: { version: true, stage: true } });
-  return new Map(rows.map((r) => [r.version, r.stage]));
 }

@@ -1,15 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DeploymentEntity } from '../deployments/deployment.entity';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogModule } from '../catalog';
 import { TenantEntity } from '../tenants/tenant.entity';
-import { ModelVersionEntity } from '../versions/model-version.entity';
 import { LifecyclePublisher } from './lifecycle.publisher';
 import { ModelCommandsPublisher } from './model-commands.publisher';
 
-@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelEntity, ModelVersionEntity, DeploymentEntity, TenantEntity])],
+  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity])],
   providers: [LifecyclePublisher, ModelCommandsPublisher],
   exports: [LifecyclePublisher, ModelCommandsPublisher],
 })

@@ -13,11 +13,9 @@ import {
   type ServingVersion,
 } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
-import { DeploymentEntity } from '../deployments/deployment.entity';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogReader, CatalogRepository, type ModelEntity, type ModelVersionEntity } from '../catalog';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { TenantEntity } from '../tenants/tenant.entity';
-import { ModelVersionEntity } from '../versions/model-version.entity';
 
 type Change = Pick<ModelLifecycleEvent, 'type' | 'version' | 'stage' | 'actor'>;
 
@@ -45,16 +43,15 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
   constructor(
     @Inject(KAFKA_PRODUCER) producer: Producer,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
-    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
-    @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
-    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    private readonly catalog: CatalogRepository,
+    private readonly reader: CatalogReader,
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
   ) {
     this.publisher = new EventPublisher(producer, modelLifecycleTopic(config.prefix), ModelLifecycleEventSchema);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const models = await this.models.find();
+    const models = await this.reader.allModels();
     for (const model of models) {
       await this.publishModelState(model, { type: 'model.created', version: null, stage: null, actor: 'registry:resync' });
     }
@@ -92,15 +89,15 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
       const { weight: _weight, ...primary } = deployment.targets.reduce((best, t) => (t.weight > best.weight ? t : best));
       return primary;
     }
-    const version = await this.versions.findOne({ where: { modelId: model.id, stage: 'production' }, order: { version: 'DESC' } });
+    const version = await this.reader.latestProduction(model.id);
     return version ? servingVersionOf(version) : null;
   }
 
   private async deploymentOf(model: ModelEntity): Promise<DeploymentState | undefined> {
-    const deployment = await this.deployments.findOneBy({ modelId: model.id });
+    const deployment = await this.catalog.deployment(model.id);
     if (!deployment) return undefined;
     const { spec } = deployment;
-    const rows = await this.versions.findBy({ modelId: model.id });
+    const rows = await this.catalog.versions(model.id);
     const byNumber = new Map(rows.map((r) => [r.version, r]));
     const serving = (version: number): ServingVersion => {
       const row = byNumber.get(version);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Producer } from 'kafkajs';
 import { ModelCommandSchema, commandVersion, modelCommandKey, modelCommandsTopic, type ModelCommand } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
-import type { ModelEntity } from '../models/model.entity';
+import type { ModelEntity } from '../catalog';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 
 /** Operators' explicit load/unload of versions, to the workers over `model.commands.v1`. */

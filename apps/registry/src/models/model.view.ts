@@ -1,4 +1,4 @@
-import type { ModelEntity } from './model.entity';
+import type { ModelEntity } from '../catalog';
 
 /** The public shape of a model (no internal ids: models are addressed by name within a tenant). */
 export function toModelView(m: ModelEntity) {

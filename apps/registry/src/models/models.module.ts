@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ModelEntity } from './model.entity';
+import { CatalogModule } from '../catalog';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
+import { PayloadPolicyMirrorModule } from '../payload-logging/payload-policy-mirror.module';
+import { QuotaMirrorModule } from '../quotas/quota-mirror.module';
 import { ModelsController } from './models.controller';
 import { ModelsService } from './models.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelEntity])],
+  imports: [CatalogModule, LifecycleModule, QuotaMirrorModule, PayloadPolicyMirrorModule],
   controllers: [ModelsController],
   providers: [ModelsService],
   exports: [ModelsService],

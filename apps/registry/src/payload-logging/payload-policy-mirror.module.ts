@@ -1,13 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogModule } from '../catalog';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { PayloadPolicyMirror } from './payload-policy.mirror';
 
-/** Global, as the quota mirror is: tenants and models both write to it. */
-@Global()
+/** Imported by the tenants and the models, which both write to it. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity, ModelEntity])],
+  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity])],
   providers: [PayloadPolicyMirror],
   exports: [PayloadPolicyMirror],
 })

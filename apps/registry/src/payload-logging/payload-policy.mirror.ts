@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
-import { IsNull, Not, type Repository } from 'typeorm';
+import { Not, type Repository } from 'typeorm';
 import { modelPayloadField, payloadPoliciesChangedChannel, payloadPoliciesKey, tenantPayloadField, type PayloadLogging } from '@falaj/contracts';
 import { RedisHashWriter } from '@falaj/messaging';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogReader } from '../catalog';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 import { TenantEntity } from '../tenants/tenant.entity';
 
@@ -19,7 +19,7 @@ import { TenantEntity } from '../tenants/tenant.entity';
 export class PayloadPolicyMirror extends RedisHashWriter implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
-    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    private readonly catalog: CatalogReader,
     @Inject(REGISTRY_REDIS) redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
   ) {
@@ -36,8 +36,8 @@ export class PayloadPolicyMirror extends RedisHashWriter implements OnApplicatio
 
   protected async records(): Promise<[string, string][]> {
     const tenants = await this.tenants.find({ where: { payloadLogging: Not('none') }, select: { id: true, payloadLogging: true } });
-    const models = await this.models.find({ where: { payloadLogging: Not(IsNull()) }, select: { tenantId: true, name: true, payloadLogging: true } });
-    return [...tenants.map((t): [string, string] => [tenantPayloadField(t.id), t.payloadLogging]), ...models.map((m): [string, string] => [modelPayloadField(m.tenantId, m.name), m.payloadLogging!])];
+    const models = await this.catalog.modelPayloadPolicies();
+    return [...tenants.map((t): [string, string] => [tenantPayloadField(t.id), t.payloadLogging]), ...models.map((m): [string, string] => [modelPayloadField(m.tenantId, m.name), m.payloadLogging])];
   }
 
   /** A tenant's policy: `none` is the absence of a field. */

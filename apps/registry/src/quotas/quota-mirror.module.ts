@@ -1,13 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogModule } from '../catalog';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { QuotaMirror } from './quota.mirror';
 
-/** Global, as the lifecycle publishers are: deleting a model takes its record out of the mirror too. */
-@Global()
+/** Imported by the models (a deleted model's record leaves the mirror) and the quotas' API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity, ModelEntity])],
+  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity])],
   providers: [QuotaMirror],
   exports: [QuotaMirror],
 })

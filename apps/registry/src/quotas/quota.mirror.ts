@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { IsNull, Not, type Repository } from 'typeorm';
 import { ModelQuotaRecordSchema, TenantQuotaRecordSchema, modelQuotaField, quotasChangedChannel, quotasKey, tenantQuotaField, type ModelQuotaRecord, type TenantQuotaRecord } from '@falaj/contracts';
 import { RedisHashWriter } from '@falaj/messaging';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogReader } from '../catalog';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 import { TenantEntity } from '../tenants/tenant.entity';
 
@@ -20,7 +20,7 @@ export class QuotaMirror extends RedisHashWriter implements OnApplicationBootstr
 
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
-    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    private readonly catalog: CatalogReader,
     @Inject(REGISTRY_REDIS) redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
   ) {
@@ -36,12 +36,12 @@ export class QuotaMirror extends RedisHashWriter implements OnApplicationBootstr
   }
 
   protected override async worthHealing(): Promise<boolean> {
-    return (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.models.count({ where: { quota: Not(IsNull()) } })) > 0;
+    return (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.catalog.countModelsWithQuota()) > 0;
   }
 
   protected async records(): Promise<[string, string][]> {
     const tenants = await this.tenants.find({ where: { quota: Not(IsNull()) } });
-    const models = await this.models.find({ where: { quota: Not(IsNull()) } });
+    const models = await this.catalog.modelsWithQuota();
     const records = [
       ...tenants.map((t) => ({ field: tenantQuotaField(t.id), parsed: TenantQuotaRecordSchema.safeParse(t.quota) })),
       ...models.map((m) => ({ field: modelQuotaField(m.tenantId, m.name), parsed: ModelQuotaRecordSchema.safeParse(m.quota) })),

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
+import { CatalogModule } from '../catalog';
 import { ModelsModule } from '../models/models.module';
 import { ModelQuotaController } from './model-quota.controller';
+import { QuotaMirrorModule } from './quota-mirror.module';
 import { QuotasService } from './quotas.service';
 import { TenantQuotaController } from './tenant-quota.controller';
 
 @Module({
-  imports: [ModelsModule],
+  imports: [CatalogModule, ModelsModule, QuotaMirrorModule],
   controllers: [TenantQuotaController, ModelQuotaController],
   providers: [QuotasService],
 })

@@ -2,9 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ModelQuotaRecord, TenantQuotaRecord } from '@falaj/contracts';
-import { ModelEntity } from '../models/model.entity';
+import { CatalogRepository, type ModelEntity } from '../catalog';
 import { ModelsError } from '../models/models.exception';
-import { lockModel } from '../models/models.service';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { TenantsError } from '../tenants/tenants.exception';
 import { QuotaMirror } from './quota.mirror';
@@ -22,6 +21,7 @@ export class QuotasService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly catalog: CatalogRepository,
     private readonly mirror: QuotaMirror,
   ) {}
 
@@ -49,11 +49,9 @@ export class QuotasService {
   }
 
   async setModelQuota(model: ModelEntity, quota: ModelQuotaRecord | null, actor: string): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
+    await this.catalog.changeModel(model.id, async (tx) => {
       // Deleted since it was read: nothing to set, and nothing must reach the mirror.
-      const { affected } = await tx.getRepository(ModelEntity).update({ id: model.id }, { quota });
-      if (!affected) throw ModelsError.notFound(model.name);
+      if (!(await this.catalog.setModelQuota(tx, model.id, quota))) throw ModelsError.notFound(model.name);
       await (quota ? this.mirror.setModel(model.tenantId, model.name, quota) : this.mirror.removeModel(model.tenantId, model.name));
     });
     this.logger.log({ tenant: model.tenantId, model: model.name, quota, actor }, quota ? 'model quota set' : 'model quota removed');

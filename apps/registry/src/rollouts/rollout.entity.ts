@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { RolloutState } from '@falaj/contracts';
-import type { DeploymentSpec } from '../deployments/deployment-spec.schema';
+import type { DeploymentSpec } from '../catalog';
 import type { RolloutPlan } from './rollout-plan.schema';
 
 /** One progressive rollout of a canary version; at most one active per model (a partial unique index). */

@@ -1,5 +1,5 @@
 import type { ModelLoadState, RolloutState, VersionMetrics } from '@falaj/contracts';
-import type { DeploymentSpec } from '../deployments/deployment-spec.schema';
+import type { DeploymentSpec } from '../catalog';
 import type { RolloutAnalysis, RolloutPlan } from './rollout-plan.schema';
 
 /** What a rollout does next, and the sentence that says why (recorded and published). */

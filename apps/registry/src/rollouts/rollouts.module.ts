@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AliasesModule } from '../aliases/aliases.module';
+import { CatalogModule } from '../catalog';
 import { DeploymentsModule } from '../deployments/deployments.module';
 import { LoadStateModule } from '../load-state/load-state.module';
 import { ModelsModule } from '../models/models.module';
@@ -13,7 +14,7 @@ import { RolloutsService } from './rollouts.service';
 
 /** Progressive rollouts: plans, the driver that judges them on live traffic, and their admin API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([RolloutEntity, RolloutEventEntity]), ModelsModule, AliasesModule, DeploymentsModule, LoadStateModule],
+  imports: [TypeOrmModule.forFeature([RolloutEntity, RolloutEventEntity]), CatalogModule, ModelsModule, AliasesModule, DeploymentsModule, LoadStateModule],
   controllers: [RolloutsController],
   providers: [RolloutsService, RolloutMetricsReader, RolloutDriver],
 })

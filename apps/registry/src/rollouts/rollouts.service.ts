@@ -8,14 +8,12 @@ import type { Principal } from '@falaj/auth';
 import { ACTIVE_ROLLOUT_STATES, RolloutEventSchema, rolloutTopic, type ModelLoadState, type RolloutEvent, type RolloutState, type VersionMetrics } from '@falaj/contracts';
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
 import { AliasesService } from '../aliases/aliases.service';
+import { CatalogRepository, type ModelEntity } from '../catalog';
 import { promotedSpec } from '../deployments/deployment.policy';
 import { DeploymentsService } from '../deployments/deployments.service';
-import { ModelEntity } from '../models/model.entity';
-import { lockModel } from '../models/models.service';
 import { versionLoadState } from '../load-state/load-state.policy';
 import { WorkerHeartbeatsReader } from '../load-state/worker-heartbeats.reader';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { ModelVersionEntity } from '../versions/model-version.entity';
 import { RolloutEventEntity } from './rollout-event.entity';
 import { RolloutMetricsReader } from './rollout-metrics.reader';
 import { planOf, type RolloutInput } from './rollout-plan.schema';
@@ -65,6 +63,7 @@ export class RolloutsService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly catalog: CatalogRepository,
     @Inject(KAFKA_PRODUCER) producer: Producer,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
     private readonly aliases: AliasesService,
@@ -77,11 +76,10 @@ export class RolloutsService {
 
   async start(principal: Principal, model: ModelEntity, input: RolloutInput): Promise<RolloutEntity> {
     const actor = principal.subject;
-    const { rollout, announcement } = await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
+    const { rollout, announcement } = await this.catalog.changeModel(model.id, async (tx) => {
       const active = await tx.getRepository(RolloutEntity).findOneBy({ modelId: model.id, state: In([...ACTIVE_ROLLOUT_STATES]) });
       if (active) throw RolloutsError.active(model.name, active.id);
-      const current = await this.deployments.current(tx, model.id);
+      const current = await this.catalog.deployment(model.id, tx);
       const baseline = await this.baselineOf(tx, model, current?.spec.targets);
       const canary = await this.aliases.resolve(model, input.canary, tx);
       if (canary === baseline) throw RolloutsError.sameVersion(canary);
@@ -173,7 +171,7 @@ export class RolloutsService {
       // aborted one of them: now and then a 500 to the operator.
       const target = await tx.getRepository(RolloutEntity).findOne({ where: { id, state: In([...ACTIVE_ROLLOUT_STATES]) }, select: { id: true, modelId: true } });
       if (!target) return null;
-      await lockModel(tx, target.modelId);
+      await this.catalog.lock(tx, target.modelId);
       const rollout = await tx
         .getRepository(RolloutEntity)
         .createQueryBuilder('r')
@@ -182,9 +180,9 @@ export class RolloutsService {
         .where({ id, state: In([...ACTIVE_ROLLOUT_STATES]) })
         .getOne();
       if (!rollout) return null;
-      const model = await tx.getRepository(ModelEntity).findOneByOrFail({ id: rollout.modelId });
+      const model = await this.catalog.modelById(rollout.modelId, tx);
       const actor = `rollout:${rollout.id}`;
-      const current = await this.deployments.current(tx, model.id);
+      const current = await this.catalog.deployment(model.id, tx);
       if ((current?.revision ?? null) !== rollout.deploymentRevision) {
         // Someone changed the deployment by hand: their change stands, the rollout stops touching it.
         const reason = `the deployment was changed outside the rollout (revision ${current?.revision ?? 'removed'}); the rollout stops and leaves it as it is`;
@@ -229,9 +227,9 @@ export class RolloutsService {
         throw RolloutsError.noBaseline(model.name, `its deployment splits traffic between versions ${live.map((t) => t.version).join(', ')}; a rollout starts from one version taking all of it`);
       return live[0].version;
     }
-    const production = await tx.getRepository(ModelVersionEntity).find({ where: { modelId: model.id, stage: 'production' }, select: { version: true } });
+    const production = await this.catalog.productionVersions(model.id, tx);
     if (production.length !== 1) throw RolloutsError.noBaseline(model.name, 'it has no production version to roll out from');
-    return production[0].version;
+    return production[0];
   }
 
   /** The current step judged on what was observed of it. */
@@ -265,8 +263,7 @@ export class RolloutsService {
     from: readonly RolloutState[],
     change: (tx: EntityManager, rollout: RolloutEntity) => Promise<{ event: RolloutEvent; deploymentChanged: boolean }>,
   ): Promise<RolloutEntity> {
-    const { rollout, announcement } = await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
+    const { rollout, announcement } = await this.catalog.changeModel(model.id, async (tx) => {
       const found = await this.find(tx, model, id, true);
       if (!from.includes(found.state)) throw RolloutsError.notIn(id, found.state, action);
       const { event, deploymentChanged } = await change(tx, found);

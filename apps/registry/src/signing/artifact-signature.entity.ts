@@ -1,6 +1,6 @@
 import type { SignatureAlgorithm } from '@falaj/contracts';
 import { Column, CreateDateColumn, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
-import { ModelVersionEntity } from '../versions/model-version.entity';
+import type { ModelVersionEntity } from '../catalog';
 
 /** The detached signature a version was uploaded with, verified then; kept so every worker verifies it again. */
 @Entity({ name: 'artifact_signatures' })
@@ -9,8 +9,11 @@ export class ArtifactSignatureEntity {
   @PrimaryColumn({ name: 'version_id', type: 'uuid' })
   versionId!: string;
 
-  /** The version owns the row: it goes when the version does (foreign key by migration 1765370000000). */
-  @OneToOne(() => ModelVersionEntity, { onDelete: 'CASCADE' })
+  /**
+   * The version owns the row: it goes when the version does (foreign key by migration 1765370000000).
+   * Named, not imported: the catalog's entities stay inside the catalog.
+   */
+  @OneToOne('ModelVersionEntity', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'version_id', foreignKeyConstraintName: 'artifact_signatures_version_fk' })
   version?: ModelVersionEntity;
 

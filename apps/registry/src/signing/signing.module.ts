@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CatalogModule } from '../catalog';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { ArtifactSignatureEntity } from './artifact-signature.entity';
 import { InternalSignaturesController } from './internal-signatures.controller';
@@ -10,7 +11,7 @@ import { TrustedKeyEntity } from './trusted-key.entity';
 
 /** Signed artifacts (docs/signed-artifacts.md): versions call SigningService at upload; workers call the internal controller at load. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity, TrustedKeyEntity, ArtifactSignatureEntity, SigningEventEntity])],
+  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity, TrustedKeyEntity, ArtifactSignatureEntity, SigningEventEntity])],
   controllers: [TenantSigningController, InternalSignaturesController],
   providers: [SigningService],
   exports: [SigningService],

@@ -14,6 +14,7 @@ import {
   type SignatureLoadRefusal,
   type SignatureRefusal,
 } from '@falaj/contracts';
+import { CatalogReader } from '../catalog';
 import { TenantEntity } from '../tenants/tenant.entity';
 import { ArtifactSignatureEntity } from './artifact-signature.entity';
 import type { SigningPolicy } from './signing.dto';
@@ -43,6 +44,7 @@ export class SigningService {
     @InjectRepository(TrustedKeyEntity) private readonly keys: Repository<TrustedKeyEntity>,
     @InjectRepository(SigningEventEntity) private readonly events: Repository<SigningEventEntity>,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly catalog: CatalogReader,
   ) {}
 
   /**
@@ -80,14 +82,11 @@ export class SigningService {
 
   /** What a worker checks before it makes a session of a version (ArtifactSignatureInfoSchema). */
   async signatureInfo(tenantId: string, model: string, version: number): Promise<ArtifactSignatureInfo> {
-    const rows = await this.db.query<{ id: string; require_signatures: boolean }[]>(
-      `SELECT v.id, t.require_signatures FROM model_versions v JOIN models m ON m.id = v.model_id JOIN tenants t ON t.id = m.tenant_id
-        WHERE m.tenant_id = $1 AND m.name = $2 AND v.version = $3`,
-      [tenantId, model, version],
-    );
-    if (rows.length === 0) throw SigningError.versionNotFound(tenantId, model, version);
-    const required = rows[0].require_signatures;
-    const signed = await this.db.getRepository(ArtifactSignatureEntity).findOneBy({ versionId: rows[0].id });
+    const versionId = await this.catalog.versionId(tenantId, model, version);
+    const tenant = versionId === null ? null : await this.tenants.findOneBy({ id: tenantId });
+    if (versionId === null || !tenant) throw SigningError.versionNotFound(tenantId, model, version);
+    const required = tenant.requireSignatures;
+    const signed = await this.db.getRepository(ArtifactSignatureEntity).findOneBy({ versionId });
     if (!signed) return { required, signature: null };
     const key = await this.keys.findOneBy({ tenantId, keyId: signed.keyId });
     if (!key) return { required, signature: null, refusal: 'signature_key_unknown' };

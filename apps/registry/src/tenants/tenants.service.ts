@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNull, type DataSource, type Repository } from 'typeorm';
 import type { AuditPolicy } from '@falaj/contracts';
 import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { CatalogReader } from '../catalog';
 import { TenantKafkaProvisioner } from '../kafka-access/tenant-kafka.provisioner';
-import { ModelEntity } from '../models/model.entity';
 import { OAuthClientEntity } from '../oauth/oauth-client.entity';
 import { PayloadPolicyMirror } from '../payload-logging/payload-policy.mirror';
 import { TrustedKeyEntity } from '../signing/trusted-key.entity';
@@ -22,7 +22,7 @@ export class TenantsService implements OnApplicationBootstrap {
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
     @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
     @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
-    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    private readonly catalog: CatalogReader,
     private readonly kafka: TenantKafkaProvisioner,
     private readonly payloadPolicies: PayloadPolicyMirror,
     private readonly auditPolicies: AuditPolicyMirror,
@@ -91,7 +91,7 @@ export class TenantsService implements OnApplicationBootstrap {
     const [clients, apiKeys, models] = await Promise.all([
       this.clients.countBy({ tenantId: id, revokedAt: IsNull() }),
       this.apiKeys.countBy({ tenantId: id, revokedAt: IsNull() }),
-      this.models.countBy({ tenantId: id }),
+      this.catalog.countModels(id),
     ]);
     if (clients + apiKeys + models > 0) throw TenantsError.notEmpty(id, { clients, apiKeys, models });
     await this.kafka.deprovision(id);

@@ -1,4 +1,4 @@
-import type { ModelVersionEntity } from './model-version.entity';
+import type { ModelVersionEntity } from '../catalog';
 
 /** The public shape of a version (no internal ids). */
 export function toVersionView(model: string, v: ModelVersionEntity, aliases: readonly string[] = []) {

@@ -1,21 +1,20 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AliasesModule } from '../aliases/aliases.module';
 import { ArtifactCollector } from '../artifacts/artifact-collector';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { ArtifactsController } from '../artifacts/artifacts.controller';
 import { LocalArtifactStore } from '../artifacts/local-artifact-store';
+import { CatalogModule } from '../catalog';
 import { DeploymentsModule } from '../deployments/deployments.module';
+import { LifecycleModule } from '../lifecycle/lifecycle.module';
 import { ModelsModule } from '../models/models.module';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { SigningModule } from '../signing/signing.module';
-import { TransitionsModule } from '../transitions/transitions.module';
-import { ModelVersionEntity } from './model-version.entity';
 import { VersionsController } from './versions.controller';
 import { VersionsService } from './versions.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelVersionEntity]), ModelsModule, AliasesModule, DeploymentsModule, TransitionsModule, SigningModule],
+  imports: [CatalogModule, LifecycleModule, ModelsModule, AliasesModule, DeploymentsModule, SigningModule],
   controllers: [VersionsController, ArtifactsController],
   providers: [
     VersionsService,

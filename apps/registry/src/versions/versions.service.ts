@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { DataSource, EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '@falaj/auth';
 import type { ModelStage } from '@falaj/contracts';
 import { InvalidModelError, checkOptimizedLoadInChild, externalDataEscapes, inspectOnnxModelInChild, modelLimitProblems, scanOnnxModel, type OnnxModelScan } from '@falaj/onnx';
@@ -10,17 +9,13 @@ import { AliasesService } from '../aliases/aliases.service';
 import type { VersionRef } from '../aliases/version-ref';
 import { ArtifactStore, ArtifactTooLargeError, type StagedArtifact } from '../artifacts/artifact-store';
 import { promotedSpec, referencedVersions, servesAlone } from '../deployments/deployment.policy';
-import { DeploymentsService, stagesOf } from '../deployments/deployments.service';
+import { CatalogRepository, canTransition, rollbackTarget, type ModelEntity, type ModelVersionEntity, type StageChange } from '../catalog';
+import { DeploymentsService } from '../deployments/deployments.service';
 import { ModelCommandsPublisher } from '../lifecycle/model-commands.publisher';
 import { LifecyclePublisher } from '../lifecycle/lifecycle.publisher';
-import type { ModelEntity } from '../models/model.entity';
-import { ModelsService, lockModel } from '../models/models.service';
+import { ModelsService } from '../models/models.service';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { SigningService } from '../signing/signing.service';
-import { StageTransitionEntity } from '../transitions/stage-transition.entity';
-import { StageWriter, type StageChange } from '../transitions/stage.writer';
-import { ModelVersionEntity } from './model-version.entity';
-import { canTransition, rollbackTarget } from './stage-transition.policy';
 import type { UploadSource } from './upload-source';
 import { VersionLineageSchema, type VersionLineage } from './versions.dto';
 import { VersionsError } from './versions.exception';
@@ -30,14 +25,12 @@ export class VersionsService {
   private readonly logger = new Logger(VersionsService.name);
 
   constructor(
-    @InjectRepository(ModelVersionEntity) private readonly versions: Repository<ModelVersionEntity>,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly catalog: CatalogRepository,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     private readonly store: ArtifactStore,
     private readonly models: ModelsService,
     private readonly aliases: AliasesService,
     private readonly deployments: DeploymentsService,
-    private readonly stages: StageWriter,
     private readonly lifecycle: LifecyclePublisher,
     private readonly commands: ModelCommandsPublisher,
     private readonly signing: SigningService,
@@ -56,7 +49,7 @@ export class VersionsService {
     const model = await this.models.get(principal, modelName);
     const lineage = parseLineage(upload.lineage);
     const quota = this.config.artifacts.tenantStorageBytes;
-    const left = quota - (await this.storageUsed(this.db.manager, model.tenantId));
+    const left = quota - (await this.catalog.storageUsed(model.tenantId));
     if (left <= 0) {
       upload.stream.resume(); // read nothing, so the answer can go out
       throw VersionsError.overStorageQuota(quota);
@@ -80,21 +73,16 @@ export class VersionsService {
       if (overLimits.length > 0) throw VersionsError.overModelLimits(overLimits);
       // Within the declared limits: now what folding would allocate on a worker, bounded here.
       await checkOptimizedLoadInChild(staged.localPath, this.config.validation).catch(asInvalidModel);
-      created = await this.db.transaction(async (tx) => {
-        // The model's lock gives concurrent uploads consecutive version numbers.
-        await lockModel(tx, model.id);
+      // The model's lock gives concurrent uploads consecutive version numbers.
+      created = await this.catalog.changeModel(model.id, async (tx) => {
         // One tenant's uploads in turn past this point, so two cannot both take the quota's last bytes.
         await tx.query(`SELECT pg_advisory_xact_lock(hashtext('falaj:storage:' || $1))`, [model.tenantId]);
-        const used = await this.storageUsed(tx, model.tenantId, staged.sha256);
+        const used = await this.catalog.storageUsed(model.tenantId, staged.sha256, tx);
         if (used + staged.sizeBytes > quota) throw VersionsError.overStorageQuota(quota);
-        const { max } = (await tx.getRepository(ModelVersionEntity).createQueryBuilder('v').select('COALESCE(MAX(v.version), 0)', 'max').where({ modelId: model.id }).getRawOne<{ max: number }>()) ?? {
-          max: 0,
-        };
-        const saved = await tx.getRepository(ModelVersionEntity).save(
-          tx.getRepository(ModelVersionEntity).create({
-            modelId: model.id,
-            version: Number(max) + 1,
-            stage: 'draft',
+        const saved = await this.catalog.addVersion(
+          tx,
+          model.id,
+          {
             sha256: staged.sha256,
             sizeBytes: staged.sizeBytes,
             signature: inspected.signature,
@@ -103,11 +91,9 @@ export class VersionsService {
             parameterCount: scan.parameterCount,
             lineage,
             createdBy: principal.subject,
-            stageChangedAt: null,
-            stageChangedBy: null,
-          }),
+          },
+          { actor: principal.subject, reason: 'registered' },
         );
-        await this.stages.record(tx, model.id, saved.version, null, 'draft', { actor: principal.subject, reason: 'registered' });
         await this.signing.record(tx, saved.id, signed);
         return saved;
       });
@@ -123,12 +109,12 @@ export class VersionsService {
 
   async list(principal: Principal, modelName: string): Promise<{ model: ModelEntity; versions: ModelVersionEntity[] }> {
     const model = await this.models.get(principal, modelName);
-    return { model, versions: await this.versions.find({ where: { modelId: model.id }, order: { version: 'ASC' } }) };
+    return { model, versions: await this.catalog.versions(model.id) };
   }
 
   async get(principal: Principal, modelName: string, ref: VersionRef): Promise<{ model: ModelEntity; version: ModelVersionEntity }> {
     const model = await this.models.get(principal, modelName);
-    return { model, version: await this.find(this.db.manager, model, ref) };
+    return { model, version: await this.find(model, ref) };
   }
 
   async openArtifact(principal: Principal, modelName: string, ref: VersionRef): Promise<{ version: ModelVersionEntity; stream: Readable }> {
@@ -146,10 +132,9 @@ export class VersionsService {
   async changeStage(principal: Principal, modelName: string, ref: VersionRef, stage: ModelStage, reason: string): Promise<ModelVersionEntity> {
     const model = await this.models.get(principal, modelName);
     const change: StageChange = { actor: principal.subject, reason };
-    const changed = await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
-      const target = await this.find(tx, model, ref);
-      const deployment = await this.deployments.current(tx, model.id);
+    const changed = await this.catalog.changeModel(model.id, async (tx) => {
+      const target = await this.find(model, ref, tx);
+      const deployment = await this.catalog.deployment(model.id, tx);
       // A version already serving part of a split may still be promoted: to take all the traffic.
       const splitMember = stage === 'production' && target.stage === 'production' && deployment !== null && !servesAlone(deployment.spec, target.version);
       if (!splitMember && !canTransition(target.stage, stage)) throw VersionsError.badTransition(target.stage, stage);
@@ -157,9 +142,9 @@ export class VersionsService {
         await this.serveAlone(tx, model, target.version, change);
       } else {
         if (deployment && referencedVersions(deployment.spec).includes(target.version)) throw VersionsError.inDeployment(target.version, deployment.revision);
-        await this.stages.set(tx, target, stage, change);
+        await this.catalog.setStage(tx, target, stage, change);
       }
-      return tx.getRepository(ModelVersionEntity).findOneByOrFail({ id: target.id });
+      return this.catalog.versionById(target.id, tx);
     });
     this.logger.log({ tenant: model.tenantId, model: model.name, version: changed.version, stage }, 'stage changed');
     await this.lifecycle.publishModelState(model, { type: 'version.stage-changed', version: changed.version, stage, actor: principal.subject });
@@ -171,15 +156,16 @@ export class VersionsService {
   /** One call: the version that served production before the current one serves it again, alone. */
   async rollback(principal: Principal, modelName: string, reason: string): Promise<{ version: ModelVersionEntity; from: number[] }> {
     const model = await this.models.get(principal, modelName);
-    const result = await this.db.transaction(async (tx) => {
-      await lockModel(tx, model.id);
-      const stages = await stagesOf(tx, model.id);
+    const result = await this.catalog.changeModel(model.id, async (tx) => {
+      const stages = await this.catalog.stagesOf(model.id, tx);
       const serving = [...stages].filter(([, s]) => s === 'production').map(([v]) => v);
-      const history = await tx.getRepository(StageTransitionEntity).find({ where: { modelId: model.id }, order: { occurredAt: 'ASC' } });
+      const history = await this.catalog.transitions(model.id, {}, tx);
       const target = rollbackTarget(history, new Set(serving), stages);
       if (target === null) throw VersionsError.nothingToRollBackTo(model.name);
       await this.serveAlone(tx, model, target, { actor: principal.subject, reason: reason ? `rollback: ${reason}` : 'rollback' });
-      return { version: await tx.getRepository(ModelVersionEntity).findOneByOrFail({ modelId: model.id, version: target }), from: serving };
+      const version = await this.catalog.version(model.id, target, tx);
+      if (!version) throw new Error(`version ${target} of ${model.name} vanished under the model's lock`);
+      return { version, from: serving };
     });
     this.logger.log({ tenant: model.tenantId, model: model.name, version: result.version.version, from: result.from }, 'rolled back');
     await this.lifecycle.publishModelState(model, { type: 'version.stage-changed', version: result.version.version, stage: 'production', actor: principal.subject });
@@ -187,14 +173,14 @@ export class VersionsService {
   }
 
   private async serveAlone(tx: EntityManager, model: ModelEntity, version: number, change: StageChange): Promise<void> {
-    const deployment = await this.deployments.current(tx, model.id);
+    const deployment = await this.catalog.deployment(model.id, tx);
     if (deployment) await this.deployments.write(tx, model.id, promotedSpec(deployment.spec, version), { ...change, reason: change.reason || `version ${version} promoted` });
-    await this.stages.serveExactly(tx, model.id, [version], change);
+    await this.catalog.serveExactly(tx, model.id, [version], change);
   }
 
-  private async find(tx: EntityManager, model: ModelEntity, ref: VersionRef): Promise<ModelVersionEntity> {
+  private async find(model: ModelEntity, ref: VersionRef, tx?: EntityManager): Promise<ModelVersionEntity> {
     const version = await this.aliases.resolve(model, ref, tx);
-    const found = await tx.getRepository(ModelVersionEntity).findOneBy({ modelId: model.id, version });
+    const found = await this.catalog.version(model.id, version, tx);
     if (!found) throw VersionsError.notFound(model.name, version);
     return found;
   }
@@ -210,17 +196,6 @@ export class VersionsService {
     const overLimits = modelLimitProblems({ inputs: [], outputs: [] }, scan, this.config.modelPolicy);
     if (overLimits.length > 0) throw VersionsError.overModelLimits(overLimits);
     return scan;
-  }
-
-  /** Bytes of the distinct artifacts the tenant's versions hold (a shared artifact counts for each tenant holding it), `except` one hash. */
-  private async storageUsed(tx: EntityManager, tenantId: string, except?: string): Promise<number> {
-    const [{ used }] = await tx.query<{ used: string }[]>(
-      `SELECT COALESCE(sum(size_bytes), 0)::bigint AS used FROM (
-         SELECT DISTINCT v.sha256, v.size_bytes FROM model_versions v JOIN models m ON m.id = v.model_id
-          WHERE m.tenant_id = $1 AND v.sha256 <> $2) held`,
-      [tenantId, except ?? ''],
-    );
-    return Number(used);
   }
 
   /** Stages the upload within the upload limit and `storageLeft`, whichever is smaller; past it, 413 naming the one crossed. */

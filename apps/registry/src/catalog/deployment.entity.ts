@@ -1,22 +1,23 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { ModelEntity } from '../models/model.entity';
+import { ModelEntity } from './model.entity';
+import type { DeploymentSpec } from './deployment-spec';
 
-/** A name (`champion`) pointing at one version of a model; moved, never versioned. */
-@Entity({ name: 'model_aliases' })
-export class ModelAliasEntity {
+/** A model's current deployment spec (one per model); its history is in deployment_revisions. */
+@Entity({ name: 'deployments' })
+export class DeploymentEntity {
   @PrimaryColumn({ name: 'model_id', type: 'uuid' })
   modelId!: string;
 
   /** The model owns the row: it goes when the model does (foreign key by migration 1765360000000). */
   @ManyToOne(() => ModelEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'model_id', foreignKeyConstraintName: 'model_aliases_model_fk' })
+  @JoinColumn({ name: 'model_id', foreignKeyConstraintName: 'deployments_model_fk' })
   model?: ModelEntity;
 
-  @PrimaryColumn({ type: 'varchar', length: 64 })
-  alias!: string;
-
   @Column({ type: 'int' })
-  version!: number;
+  revision!: number;
+
+  @Column({ type: 'jsonb' })
+  spec!: DeploymentSpec;
 
   @Column({ name: 'updated_by', type: 'varchar', length: 200 })
   updatedBy!: string;

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { ModelEntity } from '../models/model.entity';
-import type { DeploymentSpec } from './deployment-spec.schema';
+import { ModelEntity } from './model.entity';
+import type { DeploymentSpec } from './deployment-spec';
 
 /** Every spec a model's deployment has had, in order; a null spec records a removal. */
 @Entity({ name: 'deployment_revisions' })

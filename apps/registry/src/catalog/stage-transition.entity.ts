@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { ModelEntity } from '../models/model.entity';
+import { ModelEntity } from './model.entity';
 import type { ModelStage } from '@falaj/contracts';
 
 /** One stage change of one version: who, when, from, to, why. Append-only. */

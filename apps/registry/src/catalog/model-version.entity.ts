@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { ModelEntity } from '../models/model.entity';
+import { ModelEntity } from './model.entity';
 import type { ModelSignature, ModelStage } from '@falaj/contracts';
-import type { VersionLineage } from './versions.dto';
 
 @Entity({ name: 'model_versions' })
 @Index('model_versions_model_version_uq', ['modelId', 'version'], { unique: true })
@@ -44,9 +43,9 @@ export class ModelVersionEntity {
   @Column({ name: 'parameter_count', type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
   parameterCount!: number | null;
 
-  /** Where the version came from (source run, dataset, metrics): free-form, stored as given. */
+  /** Where the version came from (source run, dataset, metrics): VersionLineageSchema at upload, stored as given. */
   @Column({ type: 'jsonb', default: () => "'{}'" })
-  lineage!: VersionLineage;
+  lineage!: Record<string, unknown>;
 
   @Column({ name: 'created_by', type: 'varchar', length: 200 })
   createdBy!: string;
