@@ -9,7 +9,7 @@ export type FindRow = (model: string, path: Row['path'], batching: Row['batching
 
 export interface Row {
   model: string;
-  path: 'raw' | 'stream' | 'rest-json' | 'rest-binary' | 'grpc' | 'echo';
+  path: 'raw' | 'stream' | 'rest-json' | 'rest-binary' | 'grpc' | 'echo' | 'echo-tls';
   batching: 'off' | 'on' | '-';
   c: number;
   p50?: number;
@@ -69,7 +69,7 @@ export function writeReport(input: ReportInput): string {
       table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${r.na} | | | | |${CPU_COLUMNS.map(() => ' |').join('')} |`);
       continue;
     }
-    const raw = r.path === 'raw' || r.path === 'echo' ? undefined : find(r.model, 'raw', r.batching, r.c);
+    const raw = r.path === 'raw' || r.path === 'echo' || r.path === 'echo-tls' ? undefined : find(r.model, 'raw', r.batching, r.c);
     const vsRaw = raw?.throughput && r.throughput !== undefined ? pct(r.throughput / raw.throughput) : '';
     const delta = raw?.p50 !== undefined && r.p50 !== undefined ? signedMs(r.p50 - raw.p50) : '';
     const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
@@ -100,7 +100,7 @@ Written by \`npm run bench\` (tools/bench/main.ts) on ${input.startedAt.toISOStr
 - **Threads**: every row that runs the model says its *sessions × threads*: the sessions are the deployment's \`instanceCount\` (set per model over the admin API: 1 for the tiny MLP, 2 for the CNNs, one per core; \`FALAJ_BENCH_INSTANCES\` sets one count for all), each with ${input.threads} onnxruntime intra-op thread(s) (\`FALAJ_INTRA_OP_THREADS\`, \`FALAJ_BENCH_THREADS\`). Raw runs make the same sessions the same way (the first on the calling thread, the others on worker threads).
 - **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on a free session; batching *on* = every session running batches of c items back to back (a perfect batcher; its latency is a batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses the worker's defaults (max batch 8, no queue delay).
 - **stream** rows skip HTTP: the bench process writes dispatch entries straight into the pool's Redis stream and waits for the replies, as a gateway with no protocol decoding would. They measure the worker and Redis alone — the ceiling for any protocol in front, binary included.
-- **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body, at c=1 and c=64: the HTTP limit of the machine.
+- **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body, at c=1 and c=64: the HTTP limit of the machine. *echo* is plain HTTP (the issue's reference); *echo-tls* is the same server over TLS as the gateway serves it (the gateway's certificate, HTTP/2 by ALPN with HTTP/1.1 beside it), so the gateway's rows, which run over TLS, have a like-for-like echo.
 - Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time each process used during the cell (from \`/proc\`) — the gateway, the cpu-worker, the TLS Redis, the Kafka broker (audit events) and PostgreSQL with its backends (\`scripts/infra.sh pids\`) — divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
 
 ${table.join('\n')}

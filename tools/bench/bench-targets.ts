@@ -25,6 +25,13 @@ export function benchTargets(find: FindRow, raw: Map<string, { batch: number; th
       } else {
         targets.push(`- (for reference) tiny MLP, c=1, ${path}, batching on: ${rps(g?.throughput)} req/s vs Fastify echo at c=1 ${rps(echo?.throughput)} req/s${share}`);
       }
+      // The gateway's rows run over TLS when the bench does: the same echo over TLS says how much of the gap is TLS.
+      const echoTls = find('fastify-echo', 'echo-tls', '-', c);
+      if (echoTls?.throughput && g?.throughput !== undefined) {
+        targets.push(
+          `- (for reference) tiny MLP, c=${c}, ${path}, batching on: ${rps(g.throughput)} req/s vs Fastify echo over TLS at c=${c} ${rps(echoTls.throughput)} req/s = ${pct(g.throughput / echoTls.throughput)}`,
+        );
+      }
     }
   }
   const best = raw.get('ocr-cls');

@@ -76,12 +76,15 @@ async function main(): Promise<void> {
       }
     }
 
-    const echo = await startEchoServer();
-    for (const c of [1, 64]) {
-      step(`bare Fastify echo, c=${c}`);
-      rows.push({ model: 'fastify-echo', path: 'echo', batching: '-', c, ...(await load(echo.url, c, SECONDS, jsonBody(BENCH_MODELS[0]), { 'content-type': 'application/json' })) });
+    // Plain HTTP (the issue's reference), and over TLS as the gateway serves when TLS is on.
+    for (const path of TLS ? (['echo', 'echo-tls'] as const) : (['echo'] as const)) {
+      const echo = await startEchoServer(path === 'echo-tls' ? suite.certificate('gateway') : undefined);
+      for (const c of [1, 64]) {
+        step(`bare Fastify ${path}, c=${c}`);
+        rows.push({ model: 'fastify-echo', path, batching: '-', c, ...(await load(echo.url, c, SECONDS, jsonBody(BENCH_MODELS[0]), { 'content-type': 'application/json' })) });
+      }
+      await echo.stop();
     }
-    await echo.stop();
 
     for (const batching of ['off', 'on'] as const) {
       if (batching === 'on') {
