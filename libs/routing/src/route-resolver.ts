@@ -41,8 +41,11 @@ export function stickyPoint(model: string, routingKey: string): number {
  * so the ranges depend only on the weights: a change of weights moves only the keys in the part
  * of a range that changed hands (90/10 → 80/20 moves the points in [80, 90), nothing else).
  */
-export function weightedTarget(targets: readonly RouteTarget[], point: number): RouteTarget | undefined {
-  const ordered = [...targets].filter((t) => t.weight > 0).sort((a, b) => a.version - b.version);
+export function weightedTarget(targets: readonly RouteTarget[], point: number | (() => number)): RouteTarget | undefined {
+  const ordered = targets.filter((t) => t.weight > 0).sort((a, b) => a.version - b.version);
+  // One target takes every point: the hash (a SHA-256 per request) is only worth it for a split.
+  if (ordered.length <= 1) return ordered[0];
+  if (typeof point === 'function') point = point();
   let upper = 0;
   for (const target of ordered) {
     upper += target.weight;
@@ -64,7 +67,7 @@ export function resolveTarget(model: string, route: RouteEntry | undefined, vers
   const target = version
     ? route.targets.find((t) => String(t.version) === version)
     : routingKey !== undefined
-      ? weightedTarget(route.targets, stickyPoint(model, routingKey))
+      ? weightedTarget(route.targets, () => stickyPoint(model, routingKey))
       : route.targets.reduce((best, t) => (t.weight > best.weight ? t : best));
   const signature = target && route.signatures[String(target.version)];
   if (!target || !signature) throw new UnroutableError(`version ${version ?? '?'} of model '${model}' is not serving`);
