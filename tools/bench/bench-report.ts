@@ -113,14 +113,17 @@ ${targets.join('\n')}
 
 - **The gateway's CPU per request bounds the tiny model.** The tiny MLP runs in microseconds; every
   millisecond in its rows is the serving path. Compare *CPU ms/req gateway* with the Fastify echo's
-  share of a core: the gateway adds Nest routing and guards, the bearer token (its signature
+  share of a core: the gateway adds the bearer token (its signature
   verified once per token, then cached to its expiry, the revocation list checked on every use:
   see *Authentication cost per request*), OIP JSON decoding and validation, placement, a token
   bucket (one Lua call) where quotas are set, an audit event to Kafka, one enqueue script (the pool stream budget; auto-pipelined:
-  the enqueues of one event-loop turn leave in one write) and one reply-stream entry per request (read by XREAD, deleted with the next read). Under
-  \`--cpu-prof\` at c=64 its profile is flat: GC ~10 %, async hooks, Fastify, Nest, ioredis, kafkajs
-  and the codec a few per cent each, no single hot spot;
-  \`npm run bench:profile\` shows each under \`--cpu-prof\`. On loopback TCP the kernel time of every
+  the enqueues of one event-loop turn leave in one write) and one reply-stream entry per request (read by XREAD, deleted with the next read).
+  The OIP infer routes are plain Fastify routes (no Nest router, guard or interceptor chain) and no
+  AsyncLocalStorage is in use, so no async hooks run on any promise. Under
+  \`--cpu-prof\` at c=64 what is left is flat: socket writes (TLS records to the client, Redis and
+  Kafka; the kernel's loopback work is counted in them) ~20 %, GC ~7 %, ioredis, Fastify, kafkajs,
+  Node's HTTP and the codec a few per cent each, no single hot spot;
+  \`npm run bench:profile\` and \`FALAJ_BENCH_PROFILE=1 npm run bench:hot-path\` show each under \`--cpu-prof\`. On loopback TCP the kernel time of every
   send (the peer's receive path runs in the sender's context) is a large part of it, which is why
   c=1 costs more CPU per request than c=64, where writes coalesce.
 - **JSON is the cost for real tensors.** A mid-CNN request is 27,648 numbers (~300 kB of JSON), a

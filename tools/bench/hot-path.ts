@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, FalajSuite, trustTestCa } from '@falaj/testing';
+import { encodeBinaryInferRequest, eventually, FalajSuite, trustTestCa } from '@falaj/testing';
 import { BENCH_MODELS, jsonBody, sampleInput } from './bench-models';
 import { cpuMs } from './cpu-time';
 import { load, type LoadResult } from './http-load';
@@ -9,7 +9,7 @@ import { streamLoad } from './stream-load';
 
 /**
  * `npm run bench:hot-path`: the cells the hot-path checks could cost — the tiny MLP straight into
- * the stream at c=64 and REST JSON at c=1, batching off (the worker's and the gateway's own work,
+ * the stream at c=64, REST JSON at c=1 and c=64 and REST binary at c=64, batching off (the worker's and the gateway's own work,
  * the model's microseconds aside) — FALAJ_BENCH_ROUNDS times over, each FALAJ_BENCH_SECONDS long,
  * with CPU ms per request of the gateway and the worker. Run it from two checkouts in turn (A, B,
  * A, B): the machine is shared and noisy, the CPU columns move less than latency.
@@ -31,7 +31,8 @@ const POLICIES = listOf(process.env.FALAJ_BENCH_PAYLOAD_POLICIES, 'none');
 async function main(): Promise<void> {
   // The apps answer over TLS from the tests' CA.
   trustTestCa();
-  const model = BENCH_MODELS[0];
+  // FALAJ_BENCH_MODEL picks another of the bench's models (e.g. ocr-cls, whose tensors are 110 kB).
+  const model = BENCH_MODELS.find((m) => m.name === (process.env.FALAJ_BENCH_MODEL ?? BENCH_MODELS[0].name)) ?? BENCH_MODELS[0];
   const suite = new FalajSuite();
   const dir = mkdtempSync(join(tmpdir(), 'falaj-hot-'));
   const prof = (name: string) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, name)}`] : []);
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     await eventually('ready', async () => ((await suite.call('GET', `/v2/models/${model.name}/ready`, token)).status === 200 ? true : undefined), 120_000, 200);
     const url = `${suite.gatewayUrl}/v2/models/${model.name}/infer`;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const binary = encodeBinaryInferRequest({ inputs: [sampleInput(model)], binaryDataOutput: true });
     // Warm-up: JIT, connections, the token's cache.
     await load(url, 8, 1, jsonBody(model), headers);
     const cells: [string, () => Promise<LoadResult>][] = [
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
       ],
       ['rest-json c=1', () => load(url, 1, SECONDS, jsonBody(model), headers)],
       ['rest-json c=64', () => load(url, 64, SECONDS, jsonBody(model), headers)],
+      ['rest-binary c=64', () => load(url, 64, SECONDS, binary.body, { authorization: headers.authorization, ...binary.headers })],
     ];
     process.stdout.write('| round | payload policy | cell | p50 ms | p99 ms | req/s | CPU ms/req gateway | CPU ms/req worker | failed |\n|---:|---|---|---:|---:|---:|---:|---:|---:|\n');
     for (let round = 1; round <= ROUNDS; round++)
