@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { repoRoot } from '@falaj/testing';
 import type { BenchModel } from './bench-models';
 import { benchTargets } from './bench-targets';
@@ -27,18 +28,32 @@ export interface Row {
   redisCpuMs?: number;
   kafkaCpuMs?: number;
   postgresCpuMs?: number;
+  registryCpuMs?: number;
+  /** The bench process itself: the load generator (autocannon) and the stream rows' writer. */
+  loadCpuMs?: number;
   /** Why the cell has no numbers. */
   na?: string;
 }
 
-export type CpuColumn = 'gatewayCpuMs' | 'workerCpuMs' | 'redisCpuMs' | 'kafkaCpuMs' | 'postgresCpuMs';
+export type CpuColumn = 'gatewayCpuMs' | 'workerCpuMs' | 'redisCpuMs' | 'kafkaCpuMs' | 'postgresCpuMs' | 'registryCpuMs' | 'loadCpuMs';
 const CPU_COLUMNS: [CpuColumn, string][] = [
   ['gatewayCpuMs', 'gateway'],
   ['workerCpuMs', 'worker'],
   ['redisCpuMs', 'Redis'],
   ['kafkaCpuMs', 'Kafka'],
   ['postgresCpuMs', 'Postgres'],
+  ['registryCpuMs', 'registry'],
+  ['loadCpuMs', 'load generator'],
 ];
+
+/** Every process's CPU per request added up, and that CPU as a share of the machine's cores over the cell. */
+function cpuTotals(r: Row): { total?: number; busy?: number } {
+  const parts = CPU_COLUMNS.map(([column]) => r[column]);
+  if (parts.some((v) => v === undefined || Number.isNaN(v))) return {};
+  const total = parts.reduce((sum: number, v) => sum + (v ?? 0), 0);
+  const busy = r.throughput !== undefined ? (total * r.throughput) / (1000 * cpus().length) : undefined;
+  return { total, busy };
+}
 
 export interface ReportInput {
   rows: Row[];
@@ -60,21 +75,22 @@ export function writeReport(input: ReportInput): string {
   const { rows } = input;
   const find: FindRow = (model, path, batching, c) => rows.find((r) => r.model === model && r.path === path && r.batching === batching && r.c === c);
   const table = [
-    `| model | path | batching | c | sessions × threads | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | ${CPU_COLUMNS.map(([, name]) => `CPU ms/req ${name}`).join(' | ')} | failed |`,
-    `|---|---|---|---:|---|---:|---:|---:|---:|---:|${CPU_COLUMNS.map(() => '---:|').join('')}---:|`,
+    `| model | path | batching | c | sessions × threads | p50 ms | p99 ms | req/s | req/s vs raw | p50 − raw p50 | ${CPU_COLUMNS.map(([, name]) => `CPU ms/req ${name}`).join(' | ')} | CPU ms/req total | machine busy | failed |`,
+    `|---|---|---|---:|---|---:|---:|---:|---:|---:|${CPU_COLUMNS.map(() => '---:|').join('')}---:|---:|---:|`,
   ];
   for (const r of rows) {
     const shape = r.sessions !== undefined ? `${r.sessions} × ${r.threads}` : '';
     if (r.na) {
-      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${r.na} | | | | |${CPU_COLUMNS.map(() => ' |').join('')} |`);
+      table.push(`| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${r.na} | | | | |${CPU_COLUMNS.map(() => ' |').join('')} | | |`);
       continue;
     }
     const raw = r.path === 'raw' || r.path === 'echo' || r.path === 'echo-tls' ? undefined : find(r.model, 'raw', r.batching, r.c);
     const vsRaw = raw?.throughput && r.throughput !== undefined ? pct(r.throughput / raw.throughput) : '';
     const delta = raw?.p50 !== undefined && r.p50 !== undefined ? signedMs(r.p50 - raw.p50) : '';
     const failed = (r.errors ?? 0) + (r.non2xx ?? 0);
+    const totals = cpuTotals(r);
     table.push(
-      `| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${CPU_COLUMNS.map(([column]) => cpu(r[column])).join(' | ')} | ${failed || ''} |`,
+      `| ${r.model} | ${r.path} | ${r.batching} | ${r.c} | ${shape} | ${ms(r.p50)} | ${ms(r.p99)} | ${rps(r.throughput)} | ${vsRaw} | ${delta} | ${CPU_COLUMNS.map(([column]) => cpu(r[column])).join(' | ')} | ${cpu(totals.total)} | ${totals.busy === undefined ? '' : pct(totals.busy)} | ${failed || ''} |`,
     );
   }
 
@@ -101,7 +117,7 @@ Written by \`npm run bench\` (tools/bench/main.ts) on ${input.startedAt.toISOStr
 - **Raw** is onnxruntime-node in the bench process, no network: batching *off* = c callers each running one item at a time on a free session; batching *on* = every session running batches of c items back to back (a perfect batcher; its latency is a batch's run time). **Gateway** rows are closed-loop HTTP load (c connections, each one request in flight) for ${input.seconds} s against \`POST /v2/models/<name>/infer\` with a bearer token: REST JSON, and Triton's binary tensor extension (\`rest-binary\`). Batching *off*/*on* is the worker's \`FALAJ_BATCHING\` switch (the worker is restarted between the two halves); batching on uses the worker's defaults (max batch 8, no queue delay).
 - **stream** rows skip HTTP: the bench process writes dispatch entries straight into the pool's Redis stream and waits for the replies, as a gateway with no protocol decoding would. They measure the worker and Redis alone — the ceiling for any protocol in front, binary included.
 - **Fastify echo** is a bare Fastify server in its own process answering the tiny MLP's JSON body, at c=1 and c=64: the HTTP limit of the machine. *echo* is plain HTTP (the issue's reference); *echo-tls* is the same server over TLS as the gateway serves it (the gateway's certificate, HTTP/2 by ALPN with HTTP/1.1 beside it), so the gateway's rows, which run over TLS, have a like-for-like echo.
-- Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time each process used during the cell (from \`/proc\`) — the gateway, the cpu-worker, the TLS Redis, the Kafka broker (audit events) and PostgreSQL with its backends (\`scripts/infra.sh pids\`) — divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
+- Latencies are per response (sub-millisecond), p99 by nearest rank. *CPU ms/req* is the user + system CPU time each process used during the cell (from \`/proc\`) — the gateway, the cpu-worker, the TLS Redis, the Kafka broker (audit events), PostgreSQL with its backends (\`scripts/infra.sh pids\`), the registry (whose audit writer takes the events from Kafka into PostgreSQL) and the load generator (the bench process) — divided by the requests served: where the time goes, and a figure the machine's other load does not inflate the way it inflates latency. *total* adds them up; *machine busy* is that total times req/s over the machine's cores: near 100 % the cell is bound by the CPU the whole path shares, whichever process spends it. The heavy model is measured at c=1 and c=8 only, to keep the run near five minutes.
 
 ${table.join('\n')}
 

@@ -235,6 +235,8 @@ async function withCpu(suite: FalajSuite, run: () => Promise<LoadResult>): Promi
     ['redisCpuMs', () => cpuMs(infra.redis)],
     ['kafkaCpuMs', () => cpuMs(infra.kafka)],
     ['postgresCpuMs', () => treeCpuMs(infra.postgres)],
+    ['registryCpuMs', () => cpuMs(suite.app('registry').pid)],
+    ['loadCpuMs', () => cpuMs(process.pid)],
   ];
   const before = meters.map(([, read]) => read());
   const result = await run();
