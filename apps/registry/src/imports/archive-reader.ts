@@ -137,7 +137,7 @@ interface TarData {
 
 /** A tar stream, read once: 512-byte headers (ustar, PAX `path`/`size`, GNU long names), contents to files as they arrive. */
 async function extractTar(source: Readable, writer: EntryWriter): Promise<void> {
-  let buffer = Buffer.alloc(0);
+  let buffer: Buffer = Buffer.alloc(0);
   let data: TarData | null = null;
   let pax: Record<string, string> = {};
   let longName: string | null = null;
