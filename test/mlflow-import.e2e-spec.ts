@@ -1,5 +1,5 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -27,6 +27,9 @@ const TINY_MLP_SIGNATURE = {
   outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
 };
 const octet = { 'content-type': 'application/octet-stream' };
+/** FALAJ_MAX_UPLOAD_BYTES of this run: the archive, and a model file fetched, past it are 413. */
+const UPLOAD_LIMIT = 64 * 1024;
+const TIMEOUT_MS = 3000;
 
 /** An MLmodel as `mlflow.onnx.log_model` writes it; `inputs` replaceable for the refusals. */
 const mlmodel = (inputs = '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}, "name": "input"}]') => `artifact_path: model
@@ -69,6 +72,7 @@ function storeServer(routes: (path: string) => { status: number; body?: Buffer |
     const path = request.url ?? '/';
     requests.push(path);
     const route = routes(path) ?? { status: 404, body: 'not found' };
+    if (route.status === 0) return; // never answers: the import's time limit ends it
     response.writeHead(route.status, route.location ? { location: route.location } : {});
     response.end(route.body);
   });
@@ -90,6 +94,10 @@ describe('MLflow import (e2e)', () => {
     if (file && files.has(file[1])) return { status: 200, body: files.get(file[1]) };
     const within = /^\/moved\/(.+)$/.exec(path);
     if (within) return { status: 302, location: `/mlflow/scorer/1/${within[1]}` };
+    if (path === '/huge/MLmodel') return { status: 200, body: `${mlmodel()}# ${'x'.repeat(300 * 1024)}\n` };
+    const big = /^\/big\/(.+)$/.exec(path);
+    if (big) return big[1] === 'model.onnx' ? { status: 200, body: randomBytes(UPLOAD_LIMIT + 1) } : files.has(big[1]) ? { status: 200, body: files.get(big[1]) } : undefined;
+    if (path === '/slow/MLmodel') return { status: 0 };
     const off = /^\/away\/(.+)$/.exec(path);
     if (off) return { status: 302, location: `http://127.0.0.1:${offListPort}/mlflow/scorer/1/${off[1]}` };
     return undefined;
@@ -111,7 +119,7 @@ describe('MLflow import (e2e)', () => {
     const allowedPort = await listen(allowed.server);
     offListPort = await listen(offList.server);
     allowedOrigin = `http://127.0.0.1:${allowedPort}`;
-    await suite.start({ env: { registry: { FALAJ_IMPORT_ALLOWED_ORIGINS: allowedOrigin, FALAJ_IMPORT_TIMEOUT_MS: '20000' } } });
+    await suite.start({ env: { registry: { FALAJ_IMPORT_ALLOWED_ORIGINS: allowedOrigin, FALAJ_IMPORT_TIMEOUT_MS: String(TIMEOUT_MS), FALAJ_MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) } } });
     admin = await suite.platformAdminToken();
     expect((await suite.call('POST', '/admin/tenants', admin, { id: 'mlf', name: 'MLflow imports', residency: 'ae' })).status).toBe(201);
     token = await suite.token({ tenantId: 'mlf', subject: 'importer', scopes: [SCOPES.modelsRead, SCOPES.modelsWrite] });
@@ -120,8 +128,10 @@ describe('MLflow import (e2e)', () => {
 
   afterAll(async () => {
     await suite.stop();
-    allowed.server.close();
-    offList.server.close();
+    for (const { server } of [allowed, offList]) {
+      server.closeAllConnections();
+      server.close();
+    }
   }, 60_000);
 
   describe('from an archive', () => {
@@ -183,7 +193,10 @@ describe('MLflow import (e2e)', () => {
       );
       expect(link.status).toBe(400);
       expect(link.json.error).toContain("entry 'model.onnx' is a link");
+      expect(existsSync('/tmp/falaj-zip-slip')).toBe(false);
       expect(await versionCount()).toBe(before);
+      // Nothing of a refused import is left in the registry's working folder.
+      expect(readdirSync(join(suite.workDir, 'artifacts', 'imports'))).toEqual([]);
     });
 
     it('refuses an MLmodel whose signature contradicts the file, an unknown dtype, a model file outside the folder, and what is not an archive', async () => {
@@ -199,6 +212,14 @@ describe('MLflow import (e2e)', () => {
       expect(outside.json.error).toContain("flavors.onnx.data: '../../../etc/passwd': the path leaves the model directory");
       expect((await importArchive(MODEL)).json.error).toBe('invalid archive: not a .tar.gz, .tar or .zip archive');
       expect((await importArchive(tarGz([{ name: 'MLmodel', data: mlmodel() }]))).json.error).toBe("invalid MLflow model: 'model.onnx' is not in the model directory");
+      expect(await versionCount()).toBe(before);
+    });
+
+    it('refuses an archive past the upload limit (413)', async () => {
+      const before = await versionCount();
+      const over = await importArchive(tarGz([...directory(), { name: 'model/padding.bin', data: randomBytes(UPLOAD_LIMIT) }]));
+      expect(over.status).toBe(413);
+      expect(over.json.error).toBe(`archive refused: the archive exceeds the limit of ${UPLOAD_LIMIT}`);
       expect(await versionCount()).toBe(before);
     });
 
@@ -245,6 +266,29 @@ describe('MLflow import (e2e)', () => {
       expect(missing.json.error).toBe("invalid MLflow model: 'MLmodel' is not in the model directory");
       expect(await versionCount()).toBe(before);
     });
+
+    it('refuses an MLmodel past its size limit, a model file past the upload limit, and a store that does not answer in time', async () => {
+      const before = await versionCount();
+      const huge = await importUrl(`${allowedOrigin}/huge/`);
+      expect(huge.status).toBe(400);
+      expect(huge.json.error).toBe('invalid MLflow model: MLmodel: larger than 262144 bytes');
+      const big = await importUrl(`${allowedOrigin}/big/`);
+      expect(big.status).toBe(413);
+      expect(big.json.error).toContain(`exceeds the upload limit of ${UPLOAD_LIMIT} bytes`);
+      const started = Date.now();
+      const slow = await importUrl(`${allowedOrigin}/slow/`);
+      expect(slow.status).toBe(504);
+      expect(slow.json.error).toBe(`fetching ${allowedOrigin}/slow/MLmodel did not finish within the import's time limit (FALAJ_IMPORT_TIMEOUT_MS)`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 100);
+      expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 5000);
+      expect(await versionCount()).toBe(before);
+    });
+  });
+
+  it('documents both endpoints in the admin OpenAPI document', async () => {
+    const doc = await suite.call('GET', '/admin/openapi.json', token);
+    expect(doc.json.paths['/admin/models/{name}/imports/mlflow'].post).toMatchObject({ summary: expect.stringContaining('MLflow'), responses: { '201': expect.anything() } });
+    expect(doc.json.paths['/admin/models/{name}/imports/mlflow/url'].post.requestBody.content['application/json'].schema.required).toEqual(['url']);
   });
 
   describe('signed artifacts', () => {
