@@ -1,10 +1,12 @@
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SCOPES } from '@falaj/auth';
-import { FalajSuite, tarGz, zip, type ArchiveEntry } from '@falaj/testing';
+import { FalajSuite, repoRoot, tarGz, zip, type ArchiveEntry } from '@falaj/testing';
 
 /**
  * MLflow imports (issue 19, item 2) against the built apps, through the gateway's admin proxy,
@@ -289,6 +291,51 @@ describe('MLflow import (e2e)', () => {
     const doc = await suite.call('GET', '/admin/openapi.json', token);
     expect(doc.json.paths['/admin/models/{name}/imports/mlflow'].post).toMatchObject({ summary: expect.stringContaining('MLflow'), responses: { '201': expect.anything() } });
     expect(doc.json.paths['/admin/models/{name}/imports/mlflow/url'].post.requestBody.content['application/json'].schema.required).toEqual(['url']);
+  });
+
+  describe('falaj models import', () => {
+    const work = mkdtempSync(join(tmpdir(), 'falaj-mlflow-cli-'));
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
+    /** The built CLI with a bare environment, signed in under `work`. */
+    const falaj = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'apps', 'cli', 'src', 'main.js'), ...args], {
+          cwd: work,
+          env: { PATH: process.env.PATH, HOME: work, FALAJ_CONFIG_DIR: join(work, 'config'), ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+
+    it('imports an archive (creating the model) and a URL, and exits non-zero with the refusal for a hostile archive', async () => {
+      const client = await suite.createClient('mlf', [SCOPES.modelsRead, SCOPES.modelsWrite], 'mlflow-cli');
+      const login = await falaj(['login', '--gateway', suite.gatewayUrl, '--cacert', suite.caFile, '--issuer', suite.registryUrl, '--client-id', client.clientId, '--json'], {
+        FALAJ_CLIENT_SECRET: client.clientSecret,
+      });
+      expect(login.code).toBe(0);
+      writeFileSync(join(work, 'scorer.tgz'), tarGz(directory()));
+      const archived = await falaj(['models', 'import', 'scorer.tgz', '--model', 'cli-scorer', '--json']);
+      expect(archived.code).toBe(0);
+      expect(JSON.parse(archived.stdout)).toMatchObject({
+        modelCreated: true,
+        model: 'cli-scorer',
+        version: 1,
+        signature: TINY_MLP_SIGNATURE,
+        lineage: { source: 'mlflow', runId: RUN_ID, archive: { format: 'tar.gz' } },
+      });
+      const fetched = await falaj(['models', 'import', `${allowedOrigin}/mlflow/scorer/1/`, '--model', 'cli-scorer', '--json']);
+      expect(fetched.code).toBe(0);
+      expect(JSON.parse(fetched.stdout)).toMatchObject({ modelCreated: false, version: 2, lineage: { sourceUrl: `${allowedOrigin}/mlflow/scorer/1/` } });
+      writeFileSync(join(work, 'slip.zip'), zip([{ name: '../MLmodel', data: mlmodel() }]));
+      const refused = await falaj(['models', 'import', 'slip.zip', '--model', 'cli-scorer']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("invalid archive: entry '../MLmodel': the path leaves the model directory");
+    });
   });
 
   describe('signed artifacts', () => {
