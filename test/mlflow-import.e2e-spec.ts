@@ -100,6 +100,11 @@ describe('MLflow import (e2e)', () => {
     const big = /^\/big\/(.+)$/.exec(path);
     if (big) return big[1] === 'model.onnx' ? { status: 200, body: randomBytes(UPLOAD_LIMIT + 1) } : files.has(big[1]) ? { status: 200, body: files.get(big[1]) } : undefined;
     if (path === '/slow/MLmodel') return { status: 0 };
+    // As S3 answers a reader that may not list the bucket: 403 for a key that is not there.
+    const privateFile = /^\/private\/(.+)$/.exec(path);
+    if (privateFile) return privateFile[1] === 'metrics.json' || !files.has(privateFile[1]) ? { status: 403, body: 'AccessDenied' } : { status: 200, body: files.get(privateFile[1]) };
+    const broken = /^\/broken\/(.+)$/.exec(path);
+    if (broken) return broken[1] === 'MLmodel' ? { status: 200, body: files.get('MLmodel') } : broken[1] === 'model.onnx' ? { status: 500, body: 'InternalError' } : undefined;
     const off = /^\/away\/(.+)$/.exec(path);
     if (off) return { status: 302, location: `http://127.0.0.1:${offListPort}/mlflow/scorer/1/${off[1]}` };
     return undefined;
@@ -243,6 +248,17 @@ describe('MLflow import (e2e)', () => {
       expect(allowed.requests.slice(before)).toEqual(['/mlflow/scorer/1/MLmodel', '/mlflow/scorer/1/metrics.json', '/mlflow/scorer/1/model.onnx']);
       const view = await suite.call('GET', `/admin/models/scorer/versions/${imported.json.version}`, token);
       expect(view.json.lineage.sourceUrl).toBe(`${allowedOrigin}/mlflow/scorer/1/`);
+    });
+
+    it('takes a 403 for the optional metrics.json as none, and answers 502 for a store that fails on the model file', async () => {
+      const imported = await importUrl(`${allowedOrigin}/private/`);
+      expect(imported.status).toBe(201);
+      expect(imported.json.lineage.metrics).toEqual({ auc: 0.941 });
+      const before = await versionCount();
+      const broken = await importUrl(`${allowedOrigin}/broken/`);
+      expect(broken.status).toBe(502);
+      expect(broken.json.error).toBe(`the store answered 500 for ${allowedOrigin}/broken/model.onnx`);
+      expect(await versionCount()).toBe(before);
     });
 
     it('follows a redirect within the allow-list', async () => {

@@ -22,8 +22,8 @@ export class AllowListedFetcher {
     private readonly dispatcher: Dispatcher,
   ) {}
 
-  /** The file at `url`; null when the store answers 404; 502 for any other non-2xx answer. */
-  async get(url: URL, signal: AbortSignal): Promise<FetchedFile | null> {
+  /** The file at `url`; null when the store answers one of `absent` (404); 502 for any other non-2xx answer. */
+  async get(url: URL, signal: AbortSignal, absent: readonly number[] = [404]): Promise<FetchedFile | null> {
     let current = url;
     for (let redirects = 0; ; redirects++) {
       const answer = await request(current, { method: 'GET', dispatcher: this.dispatcher, signal, headers: { accept: '*/*' } }).catch((error: unknown) => {
@@ -37,7 +37,7 @@ export class AllowListedFetcher {
         current = redirectTarget(current, Array.isArray(location) ? location[0] : location, this.allowed);
         continue;
       }
-      if (statusCode === 404) {
+      if (absent.includes(statusCode)) {
         await body.dump().catch(() => undefined);
         return null;
       }
@@ -51,9 +51,9 @@ export class AllowListedFetcher {
     }
   }
 
-  /** A small text file (MLmodel, metrics.json) read whole within `maxBytes`; null on 404. */
-  async text(url: URL, maxBytes: number, signal: AbortSignal, tooLarge: () => Error): Promise<string | null> {
-    const file = await this.get(url, signal);
+  /** A small text file (MLmodel, metrics.json) read whole within `maxBytes`; null when absent (as `get`). */
+  async text(url: URL, maxBytes: number, signal: AbortSignal, tooLarge: () => Error, absent: readonly number[] = [404]): Promise<string | null> {
+    const file = await this.get(url, signal, absent);
     if (!file) return null;
     try {
       if (file.length !== null && file.length > maxBytes) throw tooLarge();

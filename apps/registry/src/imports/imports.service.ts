@@ -88,7 +88,14 @@ export class ImportsService {
     const text = await this.fetcher.text(fileUrl(base, 'MLmodel'), MAX_MLMODEL_BYTES, signal, () => ImportsError.invalidMlModel('MLmodel', `larger than ${MAX_MLMODEL_BYTES} bytes`));
     if (text === null) throw ImportsError.missingFile('MLmodel');
     const mlmodel = parseMlModel(text);
-    const metricsText = await this.fetcher.text(fileUrl(base, METRICS_FILE), MAX_METRICS_BYTES, signal, () => ImportsError.invalidMlModel(METRICS_FILE, `larger than ${MAX_METRICS_BYTES} bytes`));
+    // Optional: S3 answers 403, not 404, for a missing key to a reader that may not list the bucket.
+    const metricsText = await this.fetcher.text(
+      fileUrl(base, METRICS_FILE),
+      MAX_METRICS_BYTES,
+      signal,
+      () => ImportsError.invalidMlModel(METRICS_FILE, `larger than ${MAX_METRICS_BYTES} bytes`),
+      [403, 404],
+    );
     const metrics = metricsText === null ? {} : parseMetricsFile(metricsText);
     const file = await this.fetcher.get(fileUrl(base, mlmodel.modelFile), signal);
     if (!file) throw ImportsError.missingFile(mlmodel.modelFile);
