@@ -100,6 +100,7 @@ describe('MLflow import (e2e)', () => {
     const big = /^\/big\/(.+)$/.exec(path);
     if (big) return big[1] === 'model.onnx' ? { status: 200, body: randomBytes(UPLOAD_LIMIT + 1) } : files.has(big[1]) ? { status: 200, body: files.get(big[1]) } : undefined;
     if (path === '/slow/MLmodel') return { status: 0 };
+    if (path.startsWith('/tracking/')) return trackingServer(path);
     // As S3 answers a reader that may not list the bucket: 403 for a key that is not there.
     const privateFile = /^\/private\/(.+)$/.exec(path);
     if (privateFile) return privateFile[1] === 'metrics.json' || !files.has(privateFile[1]) ? { status: 403, body: 'AccessDenied' } : { status: 200, body: files.get(privateFile[1]) };
@@ -113,6 +114,27 @@ describe('MLflow import (e2e)', () => {
     const file = /^\/mlflow\/scorer\/1\/(.+)$/.exec(path);
     return file && files.has(file[1]) ? { status: 200, body: files.get(file[1]) } : undefined;
   });
+  /** The registered model 'fraud' of an MLflow-compatible tracking server: the version its alias 'champion' points to, each version its own run. */
+  let championVersion = 1;
+  const runOf = (version: number) => (version === 1 ? RUN_ID : `${RUN_ID.slice(0, -1)}${version}`);
+  const json = (body: unknown) => ({ status: 200, body: JSON.stringify(body) });
+  const notFound = { status: 404, body: JSON.stringify({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'not found' }) };
+  function trackingServer(path: string): { status: number; body?: string | Buffer } {
+    const url = new URL(path, 'http://tracking');
+    const q = url.searchParams;
+    if (url.pathname === '/tracking/api/2.0/mlflow/registered-models/alias') {
+      if (q.get('name') !== 'fraud') return notFound;
+      const version = q.get('alias') === 'champion' ? championVersion : q.get('alias') === 'legacy' ? 9 : null;
+      return version === null ? notFound : json({ model_version: { name: 'fraud', version: String(version), run_id: runOf(version), aliases: [q.get('alias')], status: 'READY' } });
+    }
+    if (url.pathname === '/tracking/api/2.0/mlflow/model-versions/get-download-uri') {
+      const version = Number(q.get('version'));
+      return json({ artifact_uri: version === 9 ? 's3://mlflow-artifacts/9/model' : `mlflow-artifacts:/1/${runOf(version)}/artifacts/model` });
+    }
+    const artifact = /^\/tracking\/api\/2\.0\/mlflow-artifacts\/artifacts\/1\/([0-9a-f]+)\/artifacts\/model\/(.+)$/.exec(url.pathname);
+    if (artifact && files.has(artifact[2])) return { status: 200, body: artifact[2] === 'MLmodel' ? mlmodel().replace(RUN_ID, artifact[1]) : files.get(artifact[2]) };
+    return notFound;
+  }
   let allowedOrigin = '';
   let token: string;
   let admin: string;
@@ -307,6 +329,48 @@ describe('MLflow import (e2e)', () => {
     const doc = await suite.call('GET', '/admin/openapi.json', token);
     expect(doc.json.paths['/admin/models/{name}/imports/mlflow'].post).toMatchObject({ summary: expect.stringContaining('MLflow'), responses: { '201': expect.anything() } });
     expect(doc.json.paths['/admin/models/{name}/imports/mlflow/url'].post.requestBody.content['application/json'].schema.required).toEqual(['url']);
+  });
+
+  describe("from an MLflow registry's alias", () => {
+    const importAlias = (alias: string, trackingUrl = `${allowedOrigin}/tracking`) => suite.call('POST', '/admin/models/scorer/imports/mlflow/alias', token, { trackingUrl, name: 'fraud', alias });
+
+    it('imports the version the alias points to, once; and the next one when the alias moves', async () => {
+      const first = await importAlias('champion');
+      expect(first.status).toBe(201);
+      expect(first.json).toMatchObject({ sha256: MODEL_SHA256, signature: TINY_MLP_SIGNATURE });
+      expect(first.json.lineage).toMatchObject({
+        source: 'mlflow',
+        runId: RUN_ID,
+        mlflowRegistry: { trackingUrl: `${allowedOrigin}/tracking/`, name: 'fraud', alias: 'champion', version: '1' },
+        sourceUrl: `${allowedOrigin}/tracking/api/2.0/mlflow-artifacts/artifacts/1/${RUN_ID}/artifacts/model/`,
+      });
+      const count = await versionCount();
+      const again = await importAlias('champion');
+      expect(again.status).toBe(200);
+      expect(again.json.version).toBe(first.json.version);
+      expect(await versionCount()).toBe(count);
+
+      championVersion = 2;
+      const moved = await importAlias('champion');
+      expect(moved.status).toBe(201);
+      expect(moved.json.version).toBe(first.json.version + 1);
+      expect(moved.json.lineage).toMatchObject({ runId: runOf(2), sourceRun: `mlflow:runs/${runOf(2)}`, mlflowRegistry: { version: '2' } });
+      const view = await suite.call('GET', `/admin/models/scorer/versions/${moved.json.version}`, token);
+      expect(view.json.lineage.mlflowRegistry).toEqual({ trackingUrl: `${allowedOrigin}/tracking/`, name: 'fraud', alias: 'champion', version: '2' });
+    });
+
+    it('answers 404 for an alias the registry does not have, 400 for an artifact URI it cannot fetch, 403 for a registry off the allow-list', async () => {
+      const before = await versionCount();
+      const missing = await importAlias('nope');
+      expect(missing.status).toBe(404);
+      expect(missing.json.error).toBe(`the MLflow registry at ${allowedOrigin} has no alias 'nope' of registered model 'fraud'`);
+      const s3 = await importAlias('legacy');
+      expect(s3.status).toBe(400);
+      expect(s3.json.error).toContain("artifact URI scheme of 's3://mlflow-artifacts/9/model' is not supported");
+      expect((await importAlias('champion', `http://127.0.0.1:${offListPort}/tracking`)).status).toBe(403);
+      expect(offList.requests).toEqual([]);
+      expect(await versionCount()).toBe(before);
+    });
   });
 
   describe('falaj models import', () => {

@@ -1,4 +1,4 @@
-import { allowedOriginProblem, fileUrl, importBase, redirectTarget } from './import-origin.policy';
+import { allowedOriginProblem, artifactsBase, fileUrl, importBase, mlflowVersionOf, redirectTarget, sameRegistryVersion } from './import-origin.policy';
 import { ImportsError } from './imports.exception';
 
 const ALLOWED = ['https://models.example.com', 'http://127.0.0.1:9000'];
@@ -69,5 +69,45 @@ describe('redirectTarget', () => {
     expect(thrown(() => redirectTarget(from, 'http://169.254.169.254/latest/meta-data/', ALLOWED)).status).toBe(403);
     expect(thrown(() => redirectTarget(from, 'file:///etc/passwd', ALLOWED)).status).toBe(403);
     expect(thrown(() => redirectTarget(from, undefined, ALLOWED)).status).toBe(502);
+  });
+});
+
+describe('artifactsBase', () => {
+  const tracking = new URL('https://models.example.com/mlflow/');
+  it("reads mlflow-artifacts:/ through the tracking server's artifact proxy, and an http(s) URI as given", () => {
+    expect(artifactsBase(tracking, 'mlflow-artifacts:/0/8f3e/artifacts/model', ALLOWED).href).toBe('https://models.example.com/mlflow/api/2.0/mlflow-artifacts/artifacts/0/8f3e/artifacts/model/');
+    expect(artifactsBase(tracking, 'http://127.0.0.1:9000/bucket/model', ALLOWED).href).toBe('http://127.0.0.1:9000/bucket/model/');
+  });
+
+  it('refuses other schemes (400), paths that leave the proxy (400) and http(s) URIs off the allow-list (403)', () => {
+    expect(thrown(() => artifactsBase(tracking, 's3://bucket/0/8f3e/artifacts/model', ALLOWED)).message).toContain("artifact URI scheme of 's3://bucket/0/8f3e/artifacts/model' is not supported");
+    expect(thrown(() => artifactsBase(tracking, 'runs:/8f3e/model', ALLOWED)).status).toBe(400);
+    expect(thrown(() => artifactsBase(tracking, 'mlflow-artifacts:/0/../../../admin', ALLOWED)).message).toContain("the path leaves the model directory ('..')");
+    expect(thrown(() => artifactsBase(tracking, 'mlflow-artifacts://other-host/0/model', ALLOWED)).status).toBe(400);
+    expect(thrown(() => artifactsBase(tracking, 'https://evil.example.com/model', ALLOWED)).status).toBe(403);
+  });
+});
+
+describe('mlflowVersionOf', () => {
+  it("reads model_version.version, as MLflow's string or a number", () => {
+    expect(mlflowVersionOf({ model_version: { name: 'm', version: '7', run_id: 'x' } })).toEqual({ version: '7' });
+    expect(mlflowVersionOf({ model_version: { version: 3 } })).toEqual({ version: '3' });
+  });
+
+  it('refuses an answer without a version number (502)', () => {
+    for (const answer of [null, {}, { model_version: {} }, { model_version: { version: '0' } }, { model_version: { version: '1; x' } }, { model_version: { version: '12345678901' } }]) {
+      expect(thrown(() => mlflowVersionOf(answer)).status).toBe(502);
+    }
+  });
+});
+
+describe('sameRegistryVersion', () => {
+  const wanted = { trackingUrl: 'https://models.example.com/mlflow/', name: 'fraud', version: '7' };
+  it('matches the same tracking server, model and version, whatever the alias', () => {
+    expect(sameRegistryVersion({ ...wanted, alias: 'challenger' }, wanted)).toBe(true);
+    expect(sameRegistryVersion({ ...wanted, version: '8' }, wanted)).toBe(false);
+    expect(sameRegistryVersion({ ...wanted, name: 'other' }, wanted)).toBe(false);
+    expect(sameRegistryVersion({ ...wanted, trackingUrl: 'https://models.example.com/' }, wanted)).toBe(false);
+    expect(sameRegistryVersion(undefined, wanted)).toBe(false);
   });
 });

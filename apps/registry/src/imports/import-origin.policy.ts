@@ -1,3 +1,4 @@
+import { normalisedPath, pathProblem } from './import-path.policy';
 import { ImportsError } from './imports.exception';
 
 /** Redirects one fetch of an import follows at most, each to an allow-listed origin. */
@@ -58,4 +59,35 @@ export function redirectTarget(from: URL, location: string | undefined, allowed:
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !allowed.includes(url.origin)) throw ImportsError.originNotAllowed(url.origin);
   return url;
+}
+
+/**
+ * Where the files of a registry version are, from its `artifact_uri`: `mlflow-artifacts:/<path>`
+ * through the tracking server's artifact proxy (`api/2.0/mlflow-artifacts/artifacts/<path>/`), or
+ * an http(s) URI as given; either on the allow-list. Other schemes (s3://, gs://, dbfs:/, runs:/)
+ * need credentials or a resolver the registry does not have (400).
+ */
+export function artifactsBase(tracking: URL, artifactUri: string, allowed: readonly string[]): URL {
+  const proxied = /^mlflow-artifacts:\/(?!\/)(.*)$/.exec(artifactUri);
+  if (proxied) {
+    const problem = pathProblem(proxied[1]);
+    if (problem) throw ImportsError.badUrl(`artifact URI '${artifactUri.slice(0, 200)}': ${problem}`);
+    return importBase(new URL(`api/2.0/mlflow-artifacts/artifacts/${normalisedPath(proxied[1]).split('/').map(encodeURIComponent).join('/')}/`, tracking).href, allowed);
+  }
+  if (/^https?:\/\//i.test(artifactUri)) return importBase(artifactUri, allowed);
+  throw ImportsError.badUrl(`artifact URI scheme of '${artifactUri.slice(0, 200)}' is not supported: use the tracking server's artifact proxy (mlflow-artifacts:/) or an http(s) store`);
+}
+
+/** The `model_version` of an MLflow `registered-models/alias` answer: its version number, checked. */
+export function mlflowVersionOf(answer: unknown): { version: string } {
+  const version = (answer as { model_version?: { version?: unknown } } | null)?.model_version?.version;
+  const text = typeof version === 'number' ? String(version) : version;
+  if (typeof text !== 'string' || !/^[1-9]\d{0,9}$/.test(text)) throw ImportsError.upstream(502, 'the MLflow registry answered no model_version.version for the alias');
+  return { version: text };
+}
+
+/** Whether a version's lineage records this registry version (same tracking server, model and version; the alias may differ). */
+export function sameRegistryVersion(recorded: unknown, wanted: { trackingUrl: string; name: string; version: string }): boolean {
+  const r = recorded as { trackingUrl?: unknown; name?: unknown; version?: unknown } | null | undefined;
+  return r?.trackingUrl === wanted.trackingUrl && r.name === wanted.name && r.version === wanted.version;
 }

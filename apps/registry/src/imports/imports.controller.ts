@@ -1,6 +1,18 @@
-import { Body, Controller, Headers, Param, Post, Req } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiForbiddenResponse, ApiHeader, ApiOperation, ApiPayloadTooLargeResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Headers, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { CurrentPrincipal, RequireScopes, SCOPES, type Principal } from '@falaj/auth';
 import { SIGNATURE_HEADER } from '@falaj/contracts';
@@ -8,7 +20,7 @@ import { ZodPipe } from '@falaj/http';
 import { ZodBody } from '../openapi/zod-openapi';
 import { VERSION_EXAMPLE, toVersionView } from '../versions/version.view';
 import { VersionsError } from '../versions/versions.exception';
-import { ImportUrlSchema, type ImportUrlDto } from './imports.dto';
+import { ImportAliasSchema, ImportUrlSchema, type ImportAliasDto, type ImportUrlDto } from './imports.dto';
 import { ImportsService } from './imports.service';
 
 const SIGNATURE_DOC = {
@@ -75,5 +87,36 @@ export class ImportsController {
   @ApiForbiddenResponse({ schema: { example: { error: "origin https://evil.example.com is not on the platform's import allow-list (FALAJ_IMPORT_ALLOWED_ORIGINS)" } } })
   async url(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body(new ZodPipe(ImportUrlSchema)) dto: ImportUrlDto, @Headers(SIGNATURE_HEADER) signature?: string) {
     return toVersionView(name, await this.imports.importUrl(principal, name, dto.url, signature));
+  }
+
+  @Post('mlflow/alias')
+  @RequireScopes(SCOPES.modelsWrite)
+  @ApiOperation({
+    summary: "Import the version an MLflow-compatible registry's alias points to, unless this model already has it",
+    description:
+      'Asks the tracking server (on the allow-list) for `registered-models/alias` and `model-versions/get-download-uri`, then fetches the files as a URL import from its artifact proxy (`mlflow-artifacts:/`) or an http(s) artifact URI. ' +
+      '201 with the new version; 200 with the version this model already imported from that registry version. Called on a schedule (cron, CI), it follows the alias.',
+  })
+  @ApiHeader(SIGNATURE_DOC)
+  @ZodBody(ImportAliasSchema, { trackingUrl: 'https://mlflow.internal:5000/', name: 'fraud-scorer', alias: 'champion' })
+  @ApiCreatedResponse({
+    schema: {
+      example: {
+        ...IMPORTED_EXAMPLE,
+        lineage: { ...IMPORTED_EXAMPLE.lineage, archive: undefined, mlflowRegistry: { trackingUrl: 'https://mlflow.internal:5000/', name: 'fraud-scorer', alias: 'champion', version: '7' } },
+      },
+    },
+  })
+  @ApiOkResponse({ description: 'already imported: the version that holds it' })
+  async alias(
+    @CurrentPrincipal() principal: Principal,
+    @Param('name') name: string,
+    @Body(new ZodPipe(ImportAliasSchema)) dto: ImportAliasDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers(SIGNATURE_HEADER) signature?: string,
+  ) {
+    const { version, imported } = await this.imports.importAlias(principal, name, dto, signature);
+    void reply.status(imported ? 201 : 200);
+    return toVersionView(name, version);
   }
 }

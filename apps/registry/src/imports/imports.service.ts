@@ -14,7 +14,8 @@ import { VersionsError } from '../versions/versions.exception';
 import { VersionsService } from '../versions/versions.service';
 import { AllowListedFetcher } from './allow-listed-fetcher';
 import { extractArchive, type ArchiveFormat } from './archive-reader';
-import { fileUrl, importBase } from './import-origin.policy';
+import { artifactsBase, fileUrl, importBase, mlflowVersionOf, sameRegistryVersion } from './import-origin.policy';
+import type { ImportAliasDto } from './imports.dto';
 import { ImportsError } from './imports.exception';
 import { signatureMismatches } from './mlflow-signature.policy';
 import { MAX_METRICS_BYTES, MAX_MLMODEL_BYTES, parseMetricsFile, parseMlModel, type MlModel } from './mlmodel.parser';
@@ -24,8 +25,19 @@ const ARCHIVE_EXTRA_BYTES = 64 * 1024 * 1024;
 /** The metrics file read beside MLmodel, when there is one. */
 const METRICS_FILE = 'metrics.json';
 
+/** An MLflow REST answer read at most. */
+const MAX_API_ANSWER_BYTES = 64 * 1024;
+
+/** The registry version an alias import came from. */
+interface RegistryVersion {
+  trackingUrl: string;
+  name: string;
+  alias: string;
+  version: string;
+}
+
 /** Where an import came from, as its lineage keeps it. */
-type ImportOrigin = { sourceUrl: string } | { archive: { format: ArchiveFormat; sha256: string; sizeBytes: number } };
+type ImportOrigin = { sourceUrl: string; mlflowRegistry?: RegistryVersion } | { archive: { format: ArchiveFormat; sha256: string; sizeBytes: number } };
 
 /**
  * MLflow model imports: an MLmodel directory, from an uploaded archive or from a URL on the
@@ -84,7 +96,54 @@ export class ImportsService {
   async importUrl(principal: Principal, modelName: string, url: string, signature?: string): Promise<ModelVersionEntity> {
     const base = importBase(url, this.config.imports.allowedOrigins);
     await this.versions.list(principal, modelName);
+    return this.importFrom(principal, modelName, base, AbortSignal.timeout(this.config.imports.timeoutMs), { sourceUrl: base.href }, signature);
+  }
+
+  /**
+   * The version an MLflow-compatible registry's alias points to now, imported unless this model
+   * already has it (`imported: false`, the version it has): the registry is asked over its REST
+   * API (`registered-models/alias`, then `model-versions/get-download-uri`) and the files come
+   * from its artifact proxy (`mlflow-artifacts:/…`) or an http(s) artifact URI, all on the
+   * allow-list. Called on a schedule, this follows the alias.
+   */
+  async importAlias(principal: Principal, modelName: string, target: ImportAliasDto, signature?: string): Promise<{ version: ModelVersionEntity; imported: boolean }> {
+    const tracking = importBase(target.trackingUrl, this.config.imports.allowedOrigins);
+    const { versions } = await this.versions.list(principal, modelName);
     const signal = AbortSignal.timeout(this.config.imports.timeoutMs);
+    const query = (path: string, params: Record<string, string>) => {
+      const url = new URL(path, tracking);
+      for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+      return url;
+    };
+    const aliasUrl = query('api/2.0/mlflow/registered-models/alias', { name: target.name, alias: target.alias });
+    const registered = mlflowVersionOf(await this.apiAnswer(aliasUrl, signal, `alias '${target.alias}' of registered model '${target.name}'`));
+    const registry = { trackingUrl: tracking.href, name: target.name, alias: target.alias, version: registered.version };
+    const held = versions.find((v) => sameRegistryVersion(v.lineage.mlflowRegistry, registry));
+    if (held) return { version: held, imported: false };
+    const download = await this.apiAnswer(
+      query('api/2.0/mlflow/model-versions/get-download-uri', { name: target.name, version: registered.version }),
+      signal,
+      `version ${registered.version} of '${target.name}'`,
+    );
+    const artifactUri = (download as { artifact_uri?: unknown }).artifact_uri;
+    if (typeof artifactUri !== 'string') throw ImportsError.upstream(502, `${tracking.href} gave no artifact_uri for version ${registered.version} of '${target.name}'`);
+    const base = artifactsBase(tracking, artifactUri, this.config.imports.allowedOrigins);
+    const version = await this.importFrom(principal, modelName, base, signal, { sourceUrl: base.href, mlflowRegistry: registry }, signature);
+    return { version, imported: true };
+  }
+
+  /** An MLflow REST answer (JSON within 64 KiB); 404 names `what` as missing there. */
+  private async apiAnswer(url: URL, signal: AbortSignal, what: string): Promise<unknown> {
+    const text = await this.fetcher.text(url, MAX_API_ANSWER_BYTES, signal, () => ImportsError.upstream(502, `${url.href} answered more than ${MAX_API_ANSWER_BYTES} bytes`));
+    if (text === null) throw new ImportsError(404, `the MLflow registry at ${url.origin} has no ${what}`, 'mlflow_registry_not_found');
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw ImportsError.upstream(502, `${url.href} did not answer JSON`);
+    }
+  }
+
+  private async importFrom(principal: Principal, modelName: string, base: URL, signal: AbortSignal, origin: ImportOrigin, signature: string | undefined): Promise<ModelVersionEntity> {
     const text = await this.fetcher.text(fileUrl(base, 'MLmodel'), MAX_MLMODEL_BYTES, signal, () => ImportsError.invalidMlModel('MLmodel', `larger than ${MAX_MLMODEL_BYTES} bytes`));
     if (text === null) throw ImportsError.missingFile('MLmodel');
     const mlmodel = parseMlModel(text);
@@ -102,7 +161,7 @@ export class ImportsService {
     try {
       const { maxUploadBytes } = this.config.artifacts;
       if (file.length !== null && file.length > maxUploadBytes) throw VersionsError.tooLarge(maxUploadBytes);
-      return await this.register(principal, modelName, mlmodel, metrics, { sourceUrl: base.href }, file.body, signature);
+      return await this.register(principal, modelName, mlmodel, metrics, origin, file.body, signature);
     } finally {
       // A refused upload is drained by the store; a remote file is not worth reading to its end.
       file.body.destroy();
