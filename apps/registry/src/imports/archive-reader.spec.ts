@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
@@ -55,6 +56,21 @@ describe('extractArchive', () => {
     await expect(extract(pack(MLFLOW_DIR))).resolves.toEqual({ format, files: 3, bytes: 3000 + Buffer.byteLength(String(MLFLOW_DIR[1].data)) + Buffer.byteLength(String(MLFLOW_DIR[3].data)) });
     expect(written()).toEqual(['model', 'model/MLmodel', 'model/conda.yaml', 'model/model.onnx']);
     expect(readFileSync(join(into, 'model/model.onnx'))).toEqual(Buffer.alloc(3000, 7));
+  });
+
+  it.each([['gnu'], ['posix']])('extracts what GNU tar --format=%s writes, long names included', async (format) => {
+    const source = join(work, 'src');
+    const long = `${'d'.repeat(120)}/${'f'.repeat(110)}.py`;
+    mkdirSync(join(source, 'model', 'd'.repeat(120)), { recursive: true });
+    writeFileSync(join(source, 'model', 'MLmodel'), 'flavors:\n  onnx:\n    data: model.onnx\n');
+    writeFileSync(join(source, 'model', long), 'print(1)\n');
+    const packed = join(work, 'packed.tgz');
+    execFileSync('tar', [`--format=${format}`, '-czf', packed, '-C', source, 'model']);
+    const bytes = readFileSync(packed);
+    rmSync(source, { recursive: true });
+    rmSync(packed);
+    await expect(extract(bytes)).resolves.toEqual({ format: 'tar.gz', files: 2, bytes: Buffer.byteLength('flavors:\n  onnx:\n    data: model.onnx\n') + 9 });
+    expect(readFileSync(join(into, 'model', long), 'utf8')).toBe('print(1)\n');
   });
 
   it('reads PAX long names in a tar', async () => {
