@@ -8,6 +8,7 @@ import { registerJobsStatus } from './commands/jobs-status.command';
 import { registerJobsSubmit } from './commands/jobs-submit.command';
 import { registerLogin } from './commands/login.command';
 import { registerModelsList } from './commands/models-list.command';
+import { registerModelsImport } from './commands/models-import.command';
 import { registerModelsPush } from './commands/models-push.command';
 import { registerRollout } from './commands/rollout.command';
 import { registerSwitch } from './commands/switch.command';
@@ -47,6 +48,7 @@ export function buildProgram(): { program: Command; rt: Runtime } {
   registerLogin(program, rt);
   const models = program.command('models').description('register models and upload versions');
   registerModelsPush(models, rt);
+  registerModelsImport(models, rt);
   registerModelsList(models, rt);
   const versions = program.command('versions').description("a model's versions and their stages");
   registerVersionsList(versions, rt);

@@ -7,6 +7,7 @@ import { QuotaEnvSchema } from '@falaj/routing';
 import type { DatabaseSettings } from './database/database-connection';
 import { RETENTION_DAYS } from './retention/retention.policy';
 import { parseRegionStores } from './region-stores/region-stores.config';
+import { allowedOriginProblem } from './imports/import-origin.policy';
 import { ConfigError, ScramCredentials, commonConfig, commonEnv, envPort, loadEnv, strongSecret } from '@falaj/config';
 
 const schema = z.object({
@@ -96,6 +97,27 @@ const schema = z.object({
     .default(3600),
   /** Audit rows one DELETE of a pass removes at most: each statement is short, and so are its locks. */
   FALAJ_RETENTION_BATCH_ROWS: z.coerce.number().int().min(100).max(100_000).default(5000),
+  // MLflow imports (README: Importing MLflow models).
+  /** Origins models may be imported from by URL, comma-separated (`https://s3.internal:9000`); empty: every URL import is refused. */
+  FALAJ_IMPORT_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .superRefine((origins, ctx) => {
+      for (const origin of origins) {
+        const problem = allowedOriginProblem(origin);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+  /** How long one URL import may take to fetch its files, in ms. */
+  FALAJ_IMPORT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+  /** Entries an imported archive may hold. */
+  FALAJ_IMPORT_MAX_ARCHIVE_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** How often active rollouts are judged on their live traffic, in ms. */
   FALAJ_ROLLOUT_TICK_MS: z.coerce.number().int().min(100).max(600_000).default(1000),
   /** Encrypts the issuer's private keys at rest; only the registry holds it. */
@@ -227,6 +249,7 @@ export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env) {
     quotas: e.FALAJ_QUOTAS,
     poolStreams: poolStreamLimits(e),
     rolloutTickMs: e.FALAJ_ROLLOUT_TICK_MS,
+    imports: { allowedOrigins: e.FALAJ_IMPORT_ALLOWED_ORIGINS, timeoutMs: e.FALAJ_IMPORT_TIMEOUT_MS, maxArchiveEntries: e.FALAJ_IMPORT_MAX_ARCHIVE_ENTRIES },
     retention: {
       auditDays: e.FALAJ_AUDIT_RETENTION_DAYS,
       jobDays: e.FALAJ_JOB_RETENTION_DAYS,

@@ -16,6 +16,7 @@ import { BatchModule } from './batch/batch.module';
 import type { DatabaseConnection } from './database/database-connection';
 import { dataSourceOptions } from './database/data-source.options';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { ImportsModule } from './imports/imports.module';
 import { LoadStateModule } from './load-state/load-state.module';
 import { RegistryMetricsModule } from './metrics/metrics.module';
 import { ModelsModule } from './models/models.module';
@@ -73,6 +74,7 @@ export class RegistryModule {
         OAuthModule,
         ModelsModule,
         VersionsModule,
+        ImportsModule,
         SigningModule,
         AliasesModule,
         TransitionsModule,

@@ -15,3 +15,4 @@ export * from './reply-follower';
 export * from './kafka-access';
 export * from './test-tls';
 export * from './prometheus';
+export * from './archives';

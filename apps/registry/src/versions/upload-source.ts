@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { SIGNATURE_HEADER } from '@falaj/contracts';
+import { SIGNATURE_HEADER, type ModelSignature } from '@falaj/contracts';
 import { VersionsError } from './versions.exception';
 
 export interface UploadSource {
@@ -9,6 +9,8 @@ export interface UploadSource {
   lineage?: string;
   /** The detached signature sent with it (`<keyId>:<base64>`), unparsed; undefined when none was sent. */
   signature?: string;
+  /** Called with the signature onnxruntime read, before the version is recorded: throws to refuse it (an import's declared signature). */
+  checkSignature?: (signature: ModelSignature) => void;
 }
 
 /** Header carrying a raw-body upload's lineage (JSON). */

@@ -71,6 +71,7 @@ export class VersionsService {
       const inspected = await inspectOnnxModelInChild(staged.localPath, this.config.validation).catch(asInvalidModel);
       const overLimits = modelLimitProblems(inspected.signature, scan, this.config.modelPolicy);
       if (overLimits.length > 0) throw VersionsError.overModelLimits(overLimits);
+      upload.checkSignature?.(inspected.signature);
       // Within the declared limits: now what folding would allocate on a worker, bounded here.
       await checkOptimizedLoadInChild(staged.localPath, this.config.validation).catch(asInvalidModel);
       // The model's lock gives concurrent uploads consecutive version numbers.
