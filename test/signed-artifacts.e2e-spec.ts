@@ -172,4 +172,20 @@ describe('Signed artifacts (e2e)', () => {
     expect(refusal.actor).not.toBe('');
     expect(refusal.reason).toMatch(/^signature_invalid: /);
   });
+
+  it("refuses a load-refusal report about a version that does not exist (404) or from a tenant's credential (403), and audits neither", async () => {
+    const report = (version: number) => ({ tenantId: 'signed', model: 'scorer', version, refusal: 'signature_invalid', reason: 'signature_invalid: forged' });
+    const post = (bearer: string, body: unknown) =>
+      fetch(`${suite.registryUrl}/internal/signatures/refusals`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // The worker's own client (artifacts:read), as the cpu-worker holds it.
+    const worker = await suite.clientToken({ clientId: 'e2e-cpu-worker', clientSecret: readFileSync(join(suite.workDir, 'secrets', 'cpu-worker.secret'), 'utf8') });
+    const before = (await events()).length;
+    const missing = await post(worker, report(999));
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toBe("version 999 of model 'scorer' of tenant 'signed' not found");
+    expect((await post(worker, { ...report(1), tenantId: 'no-such-tenant' })).status).toBe(404);
+    expect((await post(token, report(1))).status).toBe(403);
+    expect((await post(worker, { ...report(1), extra: 'field' })).status).toBe(400);
+    expect((await events()).length).toBe(before);
+  });
 });

@@ -94,9 +94,16 @@ export class SigningService {
     return { required, signature: { keyId: key.keyId, algorithm: signed.algorithm, signature: signed.signature, publicKey: key.publicKey } };
   }
 
-  /** A worker's refusal to load a version for its signature: audited under its tenant. */
+  /**
+   * A worker's refusal to load a version for its signature: audited under its tenant. Only for a
+   * version that exists (404 otherwise), so a report can never write an audit row about a tenant's
+   * model that is not there.
+   */
   async recordLoadRefusal(worker: Principal, refusal: SignatureLoadRefusal): Promise<void> {
     await this.tenant(refusal.tenantId);
+    if ((await this.catalog.versionId(refusal.tenantId, refusal.model, refusal.version)) === null) {
+      throw SigningError.versionNotFound(refusal.tenantId, refusal.model, refusal.version);
+    }
     await this.audit(refusal.tenantId, 'load.refused', worker.subject, { model: refusal.model, version: refusal.version, code: refusal.refusal, reason: refusal.reason });
   }
 
