@@ -246,6 +246,11 @@ describe('Registry lifecycle (e2e)', () => {
       await consumer.run({ eachMessage: async ({ message }) => void events.push(ModelLifecycleEventSchema.parse(JSON.parse(String(message.value)))) });
       const event = await eventually('deployment event', async () => events.find((e) => e.type === 'deployment.changed' && e.deployment?.revision === 1), 30_000);
       await consumer.disconnect();
+      // Before the deployment, the promotion carried the implicit deployment of its production version.
+      const promoted = events.find((e) => e.model === 'scorer' && e.type === 'version.stage-changed' && e.version === 1 && e.stage === 'production');
+      expect(promoted?.deployment).toMatchObject({ implicit: true, hardware: 'cpu', regions: [], slaP95Ms: null, shadow: null });
+      expect(promoted?.deployment?.targets.map((t) => [t.version, t.weight])).toEqual([[1, 100]]);
+      expect(event.deployment?.implicit).toBeUndefined();
       expect(event.production?.version).toBe(1);
       expect(event.deployment).toMatchObject({ hardware: 'cpu', regions: ['ae'], slaP95Ms: 50, shadow: null });
       expect(event.deployment?.targets.map((t) => [t.version, t.weight])).toEqual([

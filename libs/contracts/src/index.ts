@@ -3,6 +3,7 @@ export * from './tensors/tensor-payload';
 export * from './models/model-signature';
 export * from './naming/prefix';
 export * from './lifecycle/model-lifecycle.event';
+export * from './lifecycle/serving-deployment';
 export * from './text/storable-text';
 export * from './audit/audit.event';
 export * from './audit/audit-policy.record';

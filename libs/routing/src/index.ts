@@ -1,5 +1,4 @@
 export * from './route-key';
-export * from './production-route.policy';
 export * from './routing-table.reader';
 export * from './route-resolver';
 export * from './deployment-route.policy';

@@ -1,5 +1,5 @@
-import { RouteEntrySchema } from '@falaj/contracts';
-import { deploymentRoute, productionRoute, routeField } from '@falaj/routing';
+import { RouteEntrySchema, servingDeployment } from '@falaj/contracts';
+import { deploymentRoute, routeField } from '@falaj/routing';
 
 const signature = { inputs: [{ name: 'x', datatype: 'FP32' as const, shape: [-1, 4] }], outputs: [] };
 const production = {
@@ -7,19 +7,6 @@ const production = {
   signature,
   artifact: { sha256: 'a'.repeat(64), sizeBytes: 10, downloadPath: '/internal/artifacts/x' },
 };
-
-describe('productionRoute', () => {
-  it('sends all traffic to the production version on the given pool, with its signature', () => {
-    const route = productionRoute('acme', 'mlp', production, 'cpu.ae', new Date('2026-01-01T00:00:00Z'));
-    expect(route).toEqual({
-      tenantId: 'acme',
-      model: 'mlp',
-      targets: [{ version: 4, pool: 'cpu.ae', weight: 100 }],
-      signatures: { '4': signature },
-      updatedAt: '2026-01-01T00:00:00.000Z',
-    });
-  });
-});
 
 describe('routeField', () => {
   it('names a model per tenant, so two tenants may use the same model name', () => {
@@ -69,6 +56,16 @@ describe('deploymentRoute', () => {
     const route = deploymentRoute('acme', 'mlp', deployment, 'cpu.ae');
     expect(route).toMatchObject({ hardware: 'auto', targets: [{ version: 4, pool: 'cpu.ae', weight: 100 }] });
     expect(RouteEntrySchema.parse(route).hardware).toBe('auto');
+  });
+
+  it("sends an implicit deployment's traffic to its production version with no policy fields, as production routes always were", () => {
+    const implicit = servingDeployment({ type: 'version.stage-changed', production });
+    if (!implicit) throw new Error('a production version has an implicit deployment');
+    const route = deploymentRoute('acme', 'mlp', implicit, 'cpu.ae', new Date('2026-01-01T00:00:00Z'));
+    // Byte for byte the route written before deployments were implicit: the router skips equal routes.
+    expect(JSON.stringify(route)).toBe(
+      JSON.stringify({ tenantId: 'acme', model: 'mlp', targets: [{ version: 4, pool: 'cpu.ae', weight: 100 }], signatures: { '4': signature }, updatedAt: '2026-01-01T00:00:00.000Z' }),
+    );
   });
 
   it('parses a route written before the hardware policy', () => {

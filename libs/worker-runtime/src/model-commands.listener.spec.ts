@@ -1,4 +1,4 @@
-import type { ModelLifecycleEvent, ServingVersion } from '@falaj/contracts';
+import { servingDeployment, type ModelLifecycleEvent, type ServingVersion } from '@falaj/contracts';
 import { ServingPlan, lifecycleVersions } from './model-commands.listener';
 
 const version = (n: number): ServingVersion => ({
@@ -20,8 +20,13 @@ const event = (extra: Partial<ModelLifecycleEvent>): ModelLifecycleEvent => ({
 const at = new Date().toISOString();
 
 describe('lifecycleVersions', () => {
-  it('is the production version without a deployment', () => {
-    expect(lifecycleVersions(event({})).map((v) => v.version)).toEqual([1]);
+  it('is the production version without a deployment (an event from before it was always published)', () => {
+    expect(lifecycleVersions(event({}))).toEqual([version(1)]);
+  });
+
+  it('is the production version with the implicit deployment the registry publishes for it', () => {
+    const old = event({});
+    expect(lifecycleVersions({ ...old, deployment: servingDeployment(old) ?? undefined })).toEqual([version(1)]);
   });
 
   it('is every target and the shadow with one', () => {
@@ -36,7 +41,7 @@ describe('lifecycleVersions', () => {
       regions: [],
       slaP95Ms: null,
     };
-    expect(lifecycleVersions(event({ deployment })).map((v) => v.version)).toEqual([1, 2, 3]);
+    expect(lifecycleVersions(event({ deployment }))).toEqual([version(1), version(2), version(3)]);
   });
 
   it('is nothing once the model is deleted', () => {

@@ -7,6 +7,7 @@ import {
   hostingRegions,
   modelLifecycleKey,
   modelLifecycleTopic,
+  servingDeployment,
   type DeploymentState,
   type ModelLifecycleEvent,
   type ServingSettings,
@@ -31,9 +32,10 @@ export function servingVersionOf(version: ModelVersionEntity, serving?: ServingS
 
 /**
  * Publishes `model.lifecycle` events. Each carries the model's whole serving state (production
- * version and deployment), read back from Postgres after the change committed, so the compacted
- * topic always converges on the database. At boot it republishes every model's state: a publish
- * lost to a Kafka outage between commit and send is healed by the next start.
+ * version and the deployment that serves: servingDeployment), read back from Postgres after the
+ * change committed, so the compacted topic always converges on the database. At boot it
+ * republishes every model's state: a publish lost to a Kafka outage between commit and send is
+ * healed by the next start.
  */
 @Injectable()
 export class LifecyclePublisher implements OnApplicationBootstrap {
@@ -60,12 +62,15 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
 
   async publishModelState(model: ModelEntity, change: Change): Promise<void> {
     const deleted = change.type === 'model.deleted';
-    const deployment = deleted ? undefined : await this.deploymentOf(model);
+    const explicit = deleted ? undefined : await this.deploymentOf(model);
+    const production = deleted ? null : await this.productionOf(model, explicit);
+    // Always the deployment that serves (the implicit one of a production version included), so no consumer derives it.
+    const deployment = servingDeployment({ type: change.type, production, deployment: explicit }) ?? undefined;
     const event: ModelLifecycleEvent = {
       ...change,
       tenantId: model.tenantId,
       model: model.name,
-      production: deleted ? null : await this.productionOf(model, deployment),
+      production,
       ...(deployment ? { deployment } : {}),
       ...(deleted ? {} : await this.regionsOf(model, deployment)),
       occurredAt: new Date().toISOString(),

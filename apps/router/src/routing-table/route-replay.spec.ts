@@ -1,4 +1,4 @@
-import type { ModelLifecycleEvent, ServingVersion } from '@falaj/contracts';
+import { servingDeployment, type DeploymentState, type ModelLifecycleEvent, type ServingVersion } from '@falaj/contracts';
 import { lifecycleRoute } from './lifecycle-route.policy';
 import { RouteReplay } from './route-replay';
 
@@ -93,9 +93,68 @@ describe(RouteReplay.name, () => {
 });
 
 describe('lifecycleRoute', () => {
+  const v2: ServingVersion = { ...v1, version: 2, artifact: { ...v1.artifact, sha256: 'b'.repeat(64) } };
+  const deployment = (extra: Partial<DeploymentState>): DeploymentState => ({
+    revision: 3,
+    targets: [
+      { ...v1, weight: 90 },
+      { ...v2, weight: 10 },
+    ],
+    shadow: null,
+    hardware: 'cpu',
+    regions: [],
+    slaP95Ms: null,
+    ...extra,
+  });
+  const withDeployment = (d: DeploymentState | undefined): ModelLifecycleEvent => ({ ...event('a', 'deployment.changed', v1), deployment: d });
+
   it('stamps the route with the event time, so a replayed event gives the same route', () => {
     const promoted = event('a', 'version.stage-changed', v1);
     expect(JSON.stringify(lifecycleRoute(promoted, 'ae'))).toBe(JSON.stringify(lifecycleRoute(promoted, 'ae')));
     expect(lifecycleRoute(promoted, 'ae')).toMatchObject({ targets: [{ version: 1, pool: 'cpu.ae', weight: 100 }], updatedAt: promoted.occurredAt });
+  });
+
+  it('routes a production version alone to the CPU pool of the default region, with no policy fields', () => {
+    const promoted = event('a', 'version.stage-changed', v1);
+    expect(JSON.stringify(lifecycleRoute(promoted, 'ae'))).toBe(
+      JSON.stringify({ tenantId: 'acme', model: 'a', targets: [{ version: 1, pool: 'cpu.ae', weight: 100 }], signatures: { '1': v1.signature }, updatedAt: promoted.occurredAt }),
+    );
+  });
+
+  it('gives the same bytes for an event with the implicit deployment as for one from before it was published', () => {
+    const old = event('a', 'version.stage-changed', v1);
+    const published: ModelLifecycleEvent = { ...old, deployment: servingDeployment(old) ?? undefined };
+    expect(published.deployment?.implicit).toBe(true);
+    expect(JSON.stringify(lifecycleRoute(published, 'ae'))).toBe(JSON.stringify(lifecycleRoute(old, 'ae')));
+  });
+
+  it("routes a deployment's targets with its policy, on its hardware's pool", () => {
+    const e = withDeployment(deployment({ shadow: v2, shadowPercent: 20, slaP95Ms: 50, regions: ['ae', 'eu'], hardware: 'gpu' }));
+    expect(JSON.stringify(lifecycleRoute(e, 'ae'))).toBe(
+      JSON.stringify({
+        tenantId: 'acme',
+        model: 'a',
+        targets: [
+          { version: 1, pool: 'gpu.ae', weight: 90 },
+          { version: 2, pool: 'gpu.ae', weight: 10 },
+        ],
+        signatures: { '1': v1.signature, '2': v2.signature },
+        regions: ['ae', 'eu'],
+        slaP95Ms: 50,
+        hardware: 'gpu',
+        shadow: { version: 2, pool: 'gpu.ae', percent: 20 },
+        updatedAt: e.occurredAt,
+      }),
+    );
+  });
+
+  it('places a deployment outside the default region in its first region, and `auto` on the nominal CPU pool', () => {
+    expect(lifecycleRoute(withDeployment(deployment({ regions: ['eu', 'us'] })), 'ae')?.targets.map((t) => t.pool)).toEqual(['cpu.eu', 'cpu.eu']);
+    expect(lifecycleRoute(withDeployment(deployment({ hardware: 'auto' })), 'ae')).toMatchObject({ hardware: 'auto', regions: [], slaP95Ms: null, targets: [{ pool: 'cpu.ae' }, { pool: 'cpu.ae' }] });
+  });
+
+  it('is none for a model with nothing in production, or deleted', () => {
+    expect(lifecycleRoute(event('a', 'model.created', null), 'ae')).toBeNull();
+    expect(lifecycleRoute({ ...withDeployment(deployment({})), type: 'model.deleted' }, 'ae')).toBeNull();
   });
 });

@@ -61,6 +61,7 @@ export type DeploymentTarget = z.infer<typeof DeploymentTargetSchema>;
  * and where it may run.
  */
 export const DeploymentStateSchema = z.object({
+  /** The registry's deployment revision; 1 for an implicit deployment, which has no revisions. */
   revision: z.number().int().positive(),
   targets: z.array(DeploymentTargetSchema).min(1),
   shadow: ServingVersionSchema.nullable(),
@@ -71,11 +72,16 @@ export const DeploymentStateSchema = z.object({
   regions: z.array(z.string().min(1)),
   /** Target p95 latency in milliseconds, when the deployment sets one. */
   slaP95Ms: z.number().int().positive().nullable(),
+  /**
+   * Set on the deployment a model has without one of its own (servingDeployment): its production
+   * version alone. Its route carries no deployment policy, as production routes never did.
+   */
+  implicit: z.literal(true).optional(),
 });
 export type DeploymentState = z.infer<typeof DeploymentStateSchema>;
 
 /**
- * A model's lifecycle event. Each one carries the model's whole serving state (`production`),
+ * A model's lifecycle event. Each one carries the model's whole serving state (`deployment`),
  * not just the change, so compaction can drop every older event of the key and a consumer that
  * reads the topic from the start rebuilds the current state.
  */
@@ -96,8 +102,10 @@ export const ModelLifecycleEventSchema = z.object({
   /** The version serving production after this event, or null when none does. */
   production: ServingVersionSchema.nullable(),
   /**
-   * The model's deployment, when it has one: then it, not `production` alone, says which versions
-   * serve and with what weights. Optional, so consumers that predate deployments keep working.
+   * What the model serves (read it through servingDeployment, never directly): which versions,
+   * with what weights, where. The registry always sets it for a model that serves, the implicit
+   * deployment of its production version when it has no deployment of its own; events written
+   * before then may lack it.
    */
   deployment: DeploymentStateSchema.optional(),
   /**

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { commandVersion, hostingRefusal, type ModelCommand, type ModelLifecycleEvent, type ServingVersion } from '@falaj/contracts';
+import { commandVersion, hostingRefusal, servingDeployment, type ModelCommand, type ModelLifecycleEvent, type ServingVersion } from '@falaj/contracts';
 
 /**
  * The serving plan (Triton's explicit model control, KServe's TrainedModel set): which versions
@@ -14,14 +14,12 @@ export interface PlannedHost {
   serve(tenantId: string, model: string, serving: ServingVersion | readonly ServingVersion[] | null): Promise<void>;
 }
 
-/** The versions the lifecycle asks a worker to hold: the deployment's targets and shadow, else production. */
+/** The versions the lifecycle asks a worker to hold: what the model serves (servingDeployment), its targets and shadow. */
 export function lifecycleVersions(event: ModelLifecycleEvent): ServingVersion[] {
-  if (event.type === 'model.deleted') return [];
-  if (event.deployment) {
-    const targets = event.deployment.targets.map(({ weight: _weight, ...version }) => version);
-    return event.deployment.shadow ? [...targets, event.deployment.shadow] : targets;
-  }
-  return event.production ? [event.production] : [];
+  const deployment = servingDeployment(event);
+  if (!deployment) return [];
+  const targets = deployment.targets.map(({ weight: _weight, ...version }) => version);
+  return deployment.shadow ? [...targets, deployment.shadow] : targets;
 }
 
 export type VersionOverride = { command: 'load'; serving: ServingVersion } | { command: 'unload' };
