@@ -197,6 +197,7 @@ const KEPT_SECTIONS = [
   '## onnxruntime 1.29.0 against 1.30.0 (issue 15, the GPU pair)',
   "## Where the first instance runs (issue 15, the worker's event loop)",
   '## Measured by the test suites',
+  "## The gateway's hot path off Nest's pipeline (issue 15, item 1)",
 ];
 
 function keptSections(file: string): string {
