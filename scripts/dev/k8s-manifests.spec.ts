@@ -58,4 +58,25 @@ describe('k8s manifests', () => {
     const deployment = manifests.find((m) => m.doc.kind === 'Deployment')!.doc as { spec: { replicas?: unknown } };
     expect(() => new Deployment({ ...deployment, spec: { ...deployment.spec, replicas: 'two' } } as never).validate()).toThrow();
   });
+
+  it('gives the gateway, the router and the registry the one payload key as a mounted file, and no other app', () => {
+    interface Container {
+      env?: { name: string; value?: string }[];
+      volumeMounts?: { name: string; mountPath: string }[];
+    }
+    interface PodDeployment {
+      metadata: { name: string };
+      spec: { template: { spec: { containers: Container[]; volumes?: { name: string; secret?: { secretName: string } }[] } } };
+    }
+    const deployments = manifests.filter((m) => m.doc.kind === 'Deployment').map((m) => m.doc as unknown as PodDeployment);
+    const holders = deployments.filter((d) => d.spec.template.spec.containers.some((c) => c.env?.some((e) => e.name === 'FALAJ_PAYLOAD_KEY_FILE'))).map((d) => d.metadata.name);
+    expect(holders.sort()).toEqual(['gateway', 'registry', 'router']);
+    for (const d of deployments.filter((x) => holders.includes(x.metadata.name))) {
+      const [container] = d.spec.template.spec.containers;
+      const file = container.env!.find((e) => e.name === 'FALAJ_PAYLOAD_KEY_FILE')!.value!;
+      const mount = container.volumeMounts!.find((m) => file.startsWith(`${m.mountPath}/`));
+      expect({ app: d.metadata.name, mounted: mount !== undefined }).toEqual({ app: d.metadata.name, mounted: true });
+      expect(d.spec.template.spec.volumes!.find((v) => v.name === mount!.name)?.secret?.secretName).toBe('falaj-payload-key');
+    }
+  });
 });
