@@ -9,7 +9,7 @@ import { serverTls, usePlatformTrust, type TlsSettings } from '@falaj/tls';
 import { installTracing, loadTracingConfig, registerHttpTracing } from '@falaj/tracing';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyHttpOptions, RawServerDefault } from 'fastify';
-import { HttpExceptionFilter } from './http-exception.filter';
+import { HttpExceptionFilter, sendError } from './http-exception.filter';
 import { setSecurityHeaders } from './security-headers';
 
 const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
@@ -77,6 +77,10 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
     if (failed !== undefined) fastify.log.warn({ error: failed }, 'the last spans could not be exported');
   });
   fastify.addHook('onRequest', setSecurityHeaders);
+  // Errors Fastify raises itself before any handler runs (a body over the limit, a bad encoding,
+  // a zip bomb stopped at the limit) take the same shape as every other refusal, `{"error": "..."}`,
+  // on Nest's routes and the raw ones alike, instead of Fastify's default body.
+  fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   let authenticate: ReturnType<typeof authenticateOnRequest> | undefined;
   fastify.addHook('onRequest', async (request, reply) => authenticate?.(request, reply));
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
