@@ -78,8 +78,7 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
 
   /** Where workers may hold the model's versions: the tenant's region (within the deployment's), never another's. */
   async regionsOf(model: ModelEntity, deployment?: DeploymentState): Promise<{ regions?: string[] }> {
-    const tenant = await this.tenants.find(model.tenantId);
-    const regions = hostingRegions(tenant?.residency, (deployment ?? (await this.deploymentOf(model)))?.regions);
+    const regions = hostingRegions(await this.tenants.residency(model.tenantId), (deployment ?? (await this.deploymentOf(model)))?.regions);
     return regions === undefined ? {} : { regions };
   }
 

@@ -157,6 +157,11 @@ export class SigningService {
     });
   }
 
+  /** Forgets the tenant's trusted keys, revoked ones too (its deletion): a tenant made again under the same id trusts none of them. */
+  async deleteKeys(tenantId: string): Promise<void> {
+    await this.keys.delete({ tenantId });
+  }
+
   /** The tenant's signing audit, newest first. */
   async auditTrail(tenantId: string, limit: number): Promise<SigningEventEntity[]> {
     await this.tenant(tenantId);

@@ -10,7 +10,7 @@ export type TenantChange = Partial<Pick<TenantEntity, 'quota' | 'auditRetentionD
 
 /**
  * The tenants' rows, for the modules that read them or keep a field of them (the mirrors, quotas,
- * retention, signing, the identities): the only code beside TenantsService that touches the
+ * retention, signing, the identities, rollouts): the only code beside TenantsService that touches the
  * tenants table. Its own module, so that a module TenantsModule imports can use it without a
  * cycle. Writes take the caller's transaction first; reads take it last, optional (the pool when
  * absent), as the catalog's do.
@@ -28,6 +28,11 @@ export class TenantRecords {
     const tenant = await this.find(id, tx);
     if (!tenant) throw TenantsError.notFound(id);
     return tenant;
+  }
+
+  /** The tenant's residency region; undefined when there is no such tenant. */
+  async residency(id: string, tx: EntityManager = this.db.manager): Promise<string | undefined> {
+    return (await tx.getRepository(TenantEntity).findOne({ where: { id }, select: { residency: true } }))?.residency;
   }
 
   /** Locks the tenant's row until `tx` ends (FOR UPDATE); false when there is no such tenant. */
