@@ -6,7 +6,7 @@ import { generateApiKey } from '@falaj/auth';
 import { ApiKeyRecordSchema, MIRRORED_HASH_PRESENT_FIELD, apiKeysKey, type ApiKeyRecord, DomainError } from '@falaj/contracts';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
 import type { CreateApiKeyDto } from '../tenants/tenants.dto';
-import { TenantsService } from '../tenants/tenants.service';
+import { TenantRecords } from '../tenants/tenant-records';
 import { ApiKeyEntity } from './api-key.entity';
 
 export const toApiKeyView = (k: ApiKeyEntity) => ({
@@ -40,7 +40,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     @Inject(REGISTRY_REDIS) private readonly redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantRecords,
   ) {
     this.hash = apiKeysKey(config.prefix);
   }
@@ -96,6 +96,11 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   async list(tenantId: string): Promise<ApiKeyEntity[]> {
     await this.tenants.get(tenantId);
     return this.keys.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** The tenant's keys not revoked (a tenant is deleted only with none). */
+  countLive(tenantId: string): Promise<number> {
+    return this.keys.countBy({ tenantId, revokedAt: IsNull() });
   }
 
   async revoke(tenantId: string, id: string): Promise<ApiKeyEntity> {

@@ -1,8 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-
-export const BATCH_JOB_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type BatchJobState = (typeof BATCH_JOB_STATES)[number];
-export const TERMINAL_STATES: readonly BatchJobState[] = ['completed', 'failed', 'cancelled'];
+import type { BatchJobState } from './batch-job.states';
 
 /** A batch job (or an async single inference, `kind = 'async'`): the source of truth of its progress. */
 @Entity({ name: 'batch_jobs' })

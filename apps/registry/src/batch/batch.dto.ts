@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BATCH_JOB_STATES } from './batch-job.entity';
+import { BATCH_JOB_STATES } from './batch-job.states';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 

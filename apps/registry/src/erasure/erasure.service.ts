@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isStorableText, toStorableText } from '@falaj/contracts';
-import { TERMINAL_STATES } from '../batch/batch-job.entity';
+import { TERMINAL_STATES } from '../batch/batch-job.states';
 import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import { JobExpiry, addRemoved, type JobsRemoved } from '../retention/job-expiry';

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogModule } from '../catalog';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecordsModule } from '../tenants/tenant-records.module';
 import { LifecyclePublisher } from './lifecycle.publisher';
 import { ModelCommandsPublisher } from './model-commands.publisher';
 
 @Module({
-  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity])],
+  imports: [CatalogModule, TenantRecordsModule],
   providers: [LifecyclePublisher, ModelCommandsPublisher],
   exports: [LifecyclePublisher, ModelCommandsPublisher],
 })

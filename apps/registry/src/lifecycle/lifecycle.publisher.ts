@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type { Producer } from 'kafkajs';
-import type { Repository } from 'typeorm';
 import {
   ModelLifecycleEventSchema,
   hostingRegions,
@@ -16,7 +14,7 @@ import {
 import { EventPublisher, KAFKA_PRODUCER } from '@falaj/messaging';
 import { CatalogReader, CatalogRepository, type ModelEntity, type ModelVersionEntity } from '../catalog';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecords } from '../tenants/tenant-records';
 
 type Change = Pick<ModelLifecycleEvent, 'type' | 'version' | 'stage' | 'actor'>;
 
@@ -47,7 +45,7 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
     private readonly catalog: CatalogRepository,
     private readonly reader: CatalogReader,
-    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly tenants: TenantRecords,
   ) {
     this.publisher = new EventPublisher(producer, modelLifecycleTopic(config.prefix), ModelLifecycleEventSchema);
   }
@@ -80,8 +78,7 @@ export class LifecyclePublisher implements OnApplicationBootstrap {
 
   /** Where workers may hold the model's versions: the tenant's region (within the deployment's), never another's. */
   async regionsOf(model: ModelEntity, deployment?: DeploymentState): Promise<{ regions?: string[] }> {
-    const tenant = await this.tenants.findOneBy({ id: model.tenantId });
-    const regions = hostingRegions(tenant?.residency, (deployment ?? (await this.deploymentOf(model)))?.regions);
+    const regions = hostingRegions(await this.tenants.residency(model.tenantId), (deployment ?? (await this.deploymentOf(model)))?.regions);
     return regions === undefined ? {} : { regions };
   }
 

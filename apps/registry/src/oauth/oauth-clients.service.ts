@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { PLATFORM_SCOPES, PLATFORM_TENANT, TENANT_SCOPES, secretMatches, sha256Hex } from '@falaj/auth';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { TenantsService } from '../tenants/tenants.service';
+import { TenantRecords } from '../tenants/tenant-records';
 import { BootstrapClientsSchema, type CreateClientDto } from './oauth.dto';
 import { OAuthClientsError } from './oauth.exception';
 import { OAuthClientEntity } from './oauth-client.entity';
@@ -36,7 +36,7 @@ export class OAuthClientsService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantRecords,
     private readonly revocations: RevocationsMirror,
   ) {}
 
@@ -91,6 +91,11 @@ export class OAuthClientsService implements OnApplicationBootstrap {
   async list(tenantId: string): Promise<OAuthClientEntity[]> {
     if (tenantId !== PLATFORM_TENANT) await this.tenants.get(tenantId);
     return this.clients.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** The tenant's clients not revoked (a tenant is deleted only with none). */
+  countLive(tenantId: string): Promise<number> {
+    return this.clients.countBy({ tenantId, revokedAt: IsNull() });
   }
 
   /** Revokes a client (idempotent): no new tokens, and its live tokens refused within seconds everywhere. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TenantsModule } from '../tenants/tenants.module';
+import { TenantRecordsModule } from '../tenants/tenant-records.module';
 import { OAuthClientEntity } from './oauth-client.entity';
 import { OAuthClientsController } from './oauth-clients.controller';
 import { OAuthClientsService } from './oauth-clients.service';
@@ -16,8 +16,9 @@ import { TokenIssuerService } from './token-issuer.service';
 
 /** The built-in OAuth2 issuer: clients, signing keys, tokens, revocations, the console's sign-in. */
 @Module({
-  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), TenantsModule],
+  imports: [TypeOrmModule.forFeature([OAuthClientEntity, SigningKeyEntity, RevokedTokenEntity]), TenantRecordsModule],
   controllers: [OAuthController, AuthorizeController, OAuthClientsController, SigningKeysController],
   providers: [AuthorizationCodesStore, OAuthClientsService, SigningKeysService, TokenIssuerService, RevocationsMirror],
+  exports: [OAuthClientsService],
 })
 export class OAuthModule {}

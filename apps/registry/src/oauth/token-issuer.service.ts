@@ -5,7 +5,7 @@ import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';
 import type { Repository } from 'typeorm';
 import { PLATFORM_TENANT } from '@falaj/auth';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { TenantsService } from '../tenants/tenants.service';
+import { TenantRecords } from '../tenants/tenant-records';
 import { OAuthProtocolError } from './oauth.exception';
 import type { OAuthClientEntity } from './oauth-client.entity';
 import { RevocationsMirror } from './revocations.mirror';
@@ -30,7 +30,7 @@ export class TokenIssuerService {
 
   constructor(
     private readonly keys: SigningKeysService,
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantRecords,
     private readonly revocations: RevocationsMirror,
     @InjectRepository(RevokedTokenEntity) private readonly revoked: Repository<RevokedTokenEntity>,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,

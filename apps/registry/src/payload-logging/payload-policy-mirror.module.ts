@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogModule } from '../catalog';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecordsModule } from '../tenants/tenant-records.module';
 import { PayloadPolicyMirror } from './payload-policy.mirror';
 
 /** Imported by the tenants and the models, which both write to it. */
 @Module({
-  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity])],
+  imports: [CatalogModule, TenantRecordsModule],
   providers: [PayloadPolicyMirror],
   exports: [PayloadPolicyMirror],
 })

@@ -1,12 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
-import { Not, type Repository } from 'typeorm';
 import { modelPayloadField, payloadPoliciesChangedChannel, payloadPoliciesKey, tenantPayloadField, type PayloadLogging } from '@falaj/contracts';
 import { RedisHashWriter } from '@falaj/messaging';
 import { CatalogReader } from '../catalog';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecords } from '../tenants/tenant-records';
 
 /**
  * The payload policies' copy in Redis, which every edge (the gateway, the router's Kafka bridge)
@@ -18,7 +16,7 @@ import { TenantEntity } from '../tenants/tenant.entity';
 @Injectable()
 export class PayloadPolicyMirror extends RedisHashWriter implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly tenants: TenantRecords,
     private readonly catalog: CatalogReader,
     @Inject(REGISTRY_REDIS) redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
@@ -35,7 +33,7 @@ export class PayloadPolicyMirror extends RedisHashWriter implements OnApplicatio
   }
 
   protected async records(): Promise<[string, string][]> {
-    const tenants = await this.tenants.find({ where: { payloadLogging: Not('none') }, select: { id: true, payloadLogging: true } });
+    const tenants = await this.tenants.payloadPolicies();
     const models = await this.catalog.modelPayloadPolicies();
     return [...tenants.map((t): [string, string] => [tenantPayloadField(t.id), t.payloadLogging]), ...models.map((m): [string, string] => [modelPayloadField(m.tenantId, m.name), m.payloadLogging])];
   }

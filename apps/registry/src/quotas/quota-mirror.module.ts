@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogModule } from '../catalog';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecordsModule } from '../tenants/tenant-records.module';
 import { QuotaMirror } from './quota.mirror';
 
 /** Imported by the models (a deleted model's record leaves the mirror) and the quotas' API. */
 @Module({
-  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity])],
+  imports: [CatalogModule, TenantRecordsModule],
   providers: [QuotaMirror],
   exports: [QuotaMirror],
 })

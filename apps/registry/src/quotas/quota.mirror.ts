@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
-import { IsNull, Not, type Repository } from 'typeorm';
 import { ModelQuotaRecordSchema, TenantQuotaRecordSchema, modelQuotaField, quotasChangedChannel, quotasKey, tenantQuotaField, type ModelQuotaRecord, type TenantQuotaRecord } from '@falaj/contracts';
 import { RedisHashWriter } from '@falaj/messaging';
 import { CatalogReader } from '../catalog';
 import { REGISTRY_CONFIG, REGISTRY_REDIS, type RegistryConfig } from '../registry.config';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecords } from '../tenants/tenant-records';
 
 /**
  * The quota records' copy in Redis, which the gateways and routers follow (they never call the
@@ -19,7 +17,7 @@ export class QuotaMirror extends RedisHashWriter implements OnApplicationBootstr
   private readonly logger = new Logger(QuotaMirror.name);
 
   constructor(
-    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly tenants: TenantRecords,
     private readonly catalog: CatalogReader,
     @Inject(REGISTRY_REDIS) redis: Redis,
     @Inject(REGISTRY_CONFIG) config: RegistryConfig,
@@ -36,11 +34,11 @@ export class QuotaMirror extends RedisHashWriter implements OnApplicationBootstr
   }
 
   protected override async worthHealing(): Promise<boolean> {
-    return (await this.tenants.count({ where: { quota: Not(IsNull()) } })) + (await this.catalog.countModelsWithQuota()) > 0;
+    return (await this.tenants.countWithQuota()) + (await this.catalog.countModelsWithQuota()) > 0;
   }
 
   protected async records(): Promise<[string, string][]> {
-    const tenants = await this.tenants.find({ where: { quota: Not(IsNull()) } });
+    const tenants = await this.tenants.withQuota();
     const models = await this.catalog.modelsWithQuota();
     const records = [
       ...tenants.map((t) => ({ field: tenantQuotaField(t.id), parsed: TenantQuotaRecordSchema.safeParse(t.quota) })),

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { ModelQuotaRecord, TenantQuotaRecord } from '@falaj/contracts';
 import { CatalogRepository, type ModelEntity } from '../catalog';
 import { ModelsError } from '../models/models.exception';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecords } from '../tenants/tenant-records';
 import { TenantsError } from '../tenants/tenants.exception';
 import { QuotaMirror } from './quota.mirror';
 import { QuotasError } from './quotas.exception';
@@ -23,21 +23,19 @@ export class QuotasService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly catalog: CatalogRepository,
     private readonly mirror: QuotaMirror,
+    private readonly tenants: TenantRecords,
   ) {}
 
   async tenantQuota(tenantId: string): Promise<TenantQuotaRecord> {
-    const tenant = await this.db.getRepository(TenantEntity).findOneBy({ id: tenantId });
-    if (!tenant) throw TenantsError.notFound(tenantId);
+    const tenant = await this.tenants.get(tenantId);
     if (!tenant.quota) throw QuotasError.noTenantQuota(tenantId);
     return tenant.quota;
   }
 
   async setTenantQuota(tenantId: string, quota: TenantQuotaRecord | null, actor: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const tenants = tx.getRepository(TenantEntity);
-      const locked = await tenants.createQueryBuilder('t').setLock('pessimistic_write').where({ id: tenantId }).getOne();
-      if (!locked) throw TenantsError.notFound(tenantId);
-      await tenants.update({ id: tenantId }, { quota });
+      if (!(await this.tenants.lock(tx, tenantId))) throw TenantsError.notFound(tenantId);
+      await this.tenants.update(tx, tenantId, { quota });
       await (quota ? this.mirror.setTenant(tenantId, quota) : this.mirror.removeTenant(tenantId));
     });
     this.logger.log({ tenant: tenantId, quota, actor }, quota ? 'tenant quota set' : 'tenant quota removed');

@@ -9,6 +9,7 @@ import { AuditWriter } from '../audit/audit.writer';
 import { ErasureService } from '../erasure/erasure.service';
 import type { RegistryConfig } from '../registry.config';
 import { RetentionService } from '../retention/retention.service';
+import { TenantRecords } from '../tenants/tenant-records';
 import { RegionStoreConnections } from './region-store.connections';
 import { parseRegionStores } from './region-stores.config';
 
@@ -151,7 +152,7 @@ describe('regional audit stores (integration)', () => {
     const payload = `INSERT INTO payload_log (event_id, residency_region, tenant_id, model, version, policy, request, response, occurred_at) VALUES ($1, 'ae', 'acme', 'm', 1, 'redact', '[]', '[]', $2)`;
     await stores.forRegion('ae').query(payload, [expired.eventId, expired.occurredAt]);
     await stores.forRegion('ae').query(payload, [keptYoung.eventId, keptYoung.occurredAt]);
-    const run = await new RetentionService(catalog, config, stores).runPass('admin');
+    const run = await new RetentionService(catalog, config, stores, new TenantRecords(catalog)).runPass('admin');
     expect(run?.state).toBe('completed');
     expect(run?.removed).toEqual([
       { tenantId: 'acme', kind: 'audit', rowsDeleted: 1, store: aeDb.name },

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { TERMINAL_STATES } from '../batch/batch-job.entity';
+import { TERMINAL_STATES } from '../batch/batch-job.states';
 import { jobRegion } from '../batch/job-row';
 import type { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { throwIfStopped } from './audit-expiry';

@@ -6,6 +6,7 @@ import { addMonths, monthBounds, monthPartitionName, monthStart } from '../audit
 import { AuditPartitions } from '../audit/audit-partitions';
 import type { RegistryConfig } from '../registry.config';
 import { RegionStoreConnections } from '../region-stores/region-store.connections';
+import { TenantRecords } from '../tenants/tenant-records';
 import { RetentionService } from './retention.service';
 
 /**
@@ -51,7 +52,7 @@ describe(RetentionService.name, () => {
 
   beforeAll(async () => {
     db = await scratch.open();
-    service = new RetentionService(db, config, RegionStoreConnections.catalogOnly(db));
+    service = new RetentionService(db, config, RegionStoreConnections.catalogOnly(db), new TenantRecords(db));
     layout = new AuditPartitions(db, (work) => db.transaction((tx) => work(tx)));
     await db.query(`INSERT INTO tenants (id, name, residency, audit_retention_days, job_retention_days) VALUES ('short', 'Short', 'ae', 10, 2), ('long', 'Long', 'eu', 45, NULL)`);
     for (const region of ['ae', 'eu']) {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { RegionStoreConnections } from '../region-stores/region-store.connections';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecords } from '../tenants/tenant-records';
 import { TenantsError } from '../tenants/tenants.exception';
 import { AuditExpiry } from './audit-expiry';
 import { JobExpiry } from './job-expiry';
@@ -33,6 +33,7 @@ export class RetentionService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
+    private readonly tenants: TenantRecords,
   ) {
     this.jobs = new JobExpiry(db, stores);
   }
@@ -62,14 +63,11 @@ export class RetentionService {
   }
 
   async tenantRetention(tenantId: string): Promise<TenantRetentionView> {
-    const tenant = await this.db.getRepository(TenantEntity).findOneBy({ id: tenantId });
-    if (!tenant) throw TenantsError.notFound(tenantId);
-    return this.view(tenant);
+    return this.view(await this.tenants.get(tenantId));
   }
 
   async setTenantRetention(tenantId: string, retention: TenantRetentionDto, actor: string): Promise<TenantRetentionView> {
-    const { affected } = await this.db.getRepository(TenantEntity).update({ id: tenantId }, retention);
-    if (!affected) throw TenantsError.notFound(tenantId);
+    if (!(await this.tenants.update(this.db.manager, tenantId, retention))) throw TenantsError.notFound(tenantId);
     this.logger.log({ tenant: tenantId, ...retention, actor }, 'tenant retention set');
     return this.tenantRetention(tenantId);
   }
@@ -122,7 +120,7 @@ export class RetentionService {
   private async removeExpired(run: RetentionRunEntity, now: Date, signal?: AbortSignal): Promise<void> {
     const { auditDays, jobDays, batchRows } = this.config.retention;
     const defaults = { auditDays, jobDays };
-    const tenants: TenantRetention[] = await this.db.getRepository(TenantEntity).find({ select: { id: true, auditRetentionDays: true, jobRetentionDays: true } });
+    const tenants: TenantRetention[] = await this.tenants.retentions();
 
     // A month goes whole once it ended before the longest retention on the platform began.
     const allCutoffs = [

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { VersionMetrics } from '@falaj/contracts';
 import { RegionStoreConnections } from '../region-stores/region-store.connections';
+import { TenantRecords } from '../tenants/tenant-records';
 
 interface Row {
   version: number;
@@ -20,11 +21,13 @@ const empty: VersionMetrics = { requests: 0, errors: 0, errorRate: 0, p95Ms: nul
  */
 @Injectable()
 export class RolloutMetricsReader {
-  constructor(@Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections) {}
+  constructor(
+    @Inject(RegionStoreConnections) private readonly stores: RegionStoreConnections,
+    private readonly tenants: TenantRecords,
+  ) {}
 
   async read(tx: EntityManager, tenantId: string, model: string, versions: number[], since: Date): Promise<Map<number, VersionMetrics>> {
-    const [tenant]: { residency: string | null }[] = await tx.query(`SELECT residency FROM tenants WHERE id = $1`, [tenantId]);
-    const rows: Row[] = await this.stores.forRegion(tenant?.residency ?? 'unknown').query(
+    const rows: Row[] = await this.stores.forRegion((await this.tenants.residency(tenantId, tx)) ?? 'unknown').query(
       `SELECT version,
               count(*)::int AS requests,
               (count(*) FILTER (WHERE status >= 500))::int AS errors,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CatalogModule } from '../catalog';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecordsModule } from '../tenants/tenant-records.module';
 import { ArtifactSignatureEntity } from './artifact-signature.entity';
 import { InternalSignaturesController } from './internal-signatures.controller';
 import { SigningEventEntity } from './signing-event.entity';
@@ -11,7 +11,7 @@ import { TrustedKeyEntity } from './trusted-key.entity';
 
 /** Signed artifacts (docs/signed-artifacts.md): versions call SigningService at upload; workers call the internal controller at load. */
 @Module({
-  imports: [CatalogModule, TypeOrmModule.forFeature([TenantEntity, TrustedKeyEntity, ArtifactSignatureEntity, SigningEventEntity])],
+  imports: [CatalogModule, TenantRecordsModule, TypeOrmModule.forFeature([TrustedKeyEntity, ArtifactSignatureEntity, SigningEventEntity])],
   controllers: [TenantSigningController, InternalSignaturesController],
   providers: [SigningService],
   exports: [SigningService],

@@ -15,7 +15,7 @@ import {
   type SignatureRefusal,
 } from '@falaj/contracts';
 import { CatalogReader } from '../catalog';
-import { TenantEntity } from '../tenants/tenant.entity';
+import { TenantRecords } from '../tenants/tenant-records';
 import { ArtifactSignatureEntity } from './artifact-signature.entity';
 import type { SigningPolicy } from './signing.dto';
 import { SigningError } from './signing.exception';
@@ -40,7 +40,7 @@ export class SigningService {
   private readonly logger = new Logger(SigningService.name);
 
   constructor(
-    @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
+    private readonly tenants: TenantRecords,
     @InjectRepository(TrustedKeyEntity) private readonly keys: Repository<TrustedKeyEntity>,
     @InjectRepository(SigningEventEntity) private readonly events: Repository<SigningEventEntity>,
     @InjectDataSource() private readonly db: DataSource,
@@ -83,7 +83,7 @@ export class SigningService {
   /** What a worker checks before it makes a session of a version (ArtifactSignatureInfoSchema). */
   async signatureInfo(tenantId: string, model: string, version: number): Promise<ArtifactSignatureInfo> {
     const versionId = await this.catalog.versionId(tenantId, model, version);
-    const tenant = versionId === null ? null : await this.tenants.findOneBy({ id: tenantId });
+    const tenant = versionId === null ? null : await this.tenants.find(tenantId);
     if (versionId === null || !tenant) throw SigningError.versionNotFound(tenantId, model, version);
     const required = tenant.requireSignatures;
     const signed = await this.db.getRepository(ArtifactSignatureEntity).findOneBy({ versionId });
@@ -113,8 +113,7 @@ export class SigningService {
 
   async setPolicy(tenantId: string, policy: SigningPolicy, actor: string): Promise<SigningPolicy> {
     await this.db.transaction(async (tx) => {
-      const { affected } = await tx.getRepository(TenantEntity).update({ id: tenantId }, { requireSignatures: policy.requireSignatures });
-      if (!affected) throw SigningError.tenantNotFound(tenantId);
+      if (!(await this.tenants.update(tx, tenantId, { requireSignatures: policy.requireSignatures }))) throw SigningError.tenantNotFound(tenantId);
       await this.audit(tenantId, 'policy.set', actor, { code: policy.requireSignatures ? 'required' : 'optional' }, tx);
     });
     return policy;
@@ -158,14 +157,19 @@ export class SigningService {
     });
   }
 
+  /** Forgets the tenant's trusted keys, revoked ones too (its deletion): a tenant made again under the same id trusts none of them. */
+  async deleteKeys(tenantId: string): Promise<void> {
+    await this.keys.delete({ tenantId });
+  }
+
   /** The tenant's signing audit, newest first. */
   async auditTrail(tenantId: string, limit: number): Promise<SigningEventEntity[]> {
     await this.tenant(tenantId);
     return this.events.find({ where: { tenantId }, order: { occurredAt: 'DESC' }, take: limit });
   }
 
-  private async tenant(id: string): Promise<TenantEntity> {
-    const tenant = await this.tenants.findOneBy({ id });
+  private async tenant(id: string): Promise<{ requireSignatures: boolean }> {
+    const tenant = await this.tenants.find(id);
     if (!tenant) throw SigningError.tenantNotFound(id);
     return tenant;
   }

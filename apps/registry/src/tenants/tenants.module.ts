@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { CatalogModule } from '../catalog';
 import { KafkaAccessModule } from '../kafka-access/kafka-access.module';
 import { PayloadPolicyMirrorModule } from '../payload-logging/payload-policy-mirror.module';
-import { OAuthClientEntity } from '../oauth/oauth-client.entity';
+import { OAuthModule } from '../oauth/oauth.module';
+import { SigningModule } from '../signing/signing.module';
 import { AuditPolicyMirror } from './audit-policy.mirror';
 import { TenantAuditPolicyController } from './tenant-audit-policy.controller';
 import { TenantEntity } from './tenant.entity';
@@ -12,7 +13,7 @@ import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity, OAuthClientEntity, ApiKeyEntity]), KafkaAccessModule, CatalogModule, PayloadPolicyMirrorModule],
+  imports: [TypeOrmModule.forFeature([TenantEntity]), KafkaAccessModule, CatalogModule, PayloadPolicyMirrorModule, ApiKeysModule, OAuthModule, SigningModule],
   controllers: [TenantsController, TenantAuditPolicyController],
   providers: [TenantsService, AuditPolicyMirror],
   exports: [TenantsService],

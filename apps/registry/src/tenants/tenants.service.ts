@@ -1,14 +1,14 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, type DataSource, type Repository } from 'typeorm';
+import type { DataSource, Repository } from 'typeorm';
 import type { AuditPolicy } from '@falaj/contracts';
-import { ApiKeyEntity } from '../api-keys/api-key.entity';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { CatalogReader } from '../catalog';
 import { TenantKafkaProvisioner } from '../kafka-access/tenant-kafka.provisioner';
-import { OAuthClientEntity } from '../oauth/oauth-client.entity';
+import { OAuthClientsService } from '../oauth/oauth-clients.service';
 import { PayloadPolicyMirror } from '../payload-logging/payload-policy.mirror';
-import { TrustedKeyEntity } from '../signing/trusted-key.entity';
+import { SigningService } from '../signing/signing.service';
 import { AuditPolicyMirror } from './audit-policy.mirror';
 import type { CreateTenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantEntity } from './tenant.entity';
@@ -20,8 +20,9 @@ export class TenantsService implements OnApplicationBootstrap {
 
   constructor(
     @InjectRepository(TenantEntity) private readonly tenants: Repository<TenantEntity>,
-    @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
-    @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
+    private readonly clients: OAuthClientsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly signing: SigningService,
     private readonly catalog: CatalogReader,
     private readonly kafka: TenantKafkaProvisioner,
     private readonly payloadPolicies: PayloadPolicyMirror,
@@ -88,15 +89,11 @@ export class TenantsService implements OnApplicationBootstrap {
    */
   async delete(id: string): Promise<TenantEntity> {
     const tenant = await this.get(id);
-    const [clients, apiKeys, models] = await Promise.all([
-      this.clients.countBy({ tenantId: id, revokedAt: IsNull() }),
-      this.apiKeys.countBy({ tenantId: id, revokedAt: IsNull() }),
-      this.catalog.countModels(id),
-    ]);
+    const [clients, apiKeys, models] = await Promise.all([this.clients.countLive(id), this.apiKeys.countLive(id), this.catalog.countModels(id)]);
     if (clients + apiKeys + models > 0) throw TenantsError.notEmpty(id, { clients, apiKeys, models });
     await this.kafka.deprovision(id);
     // Its trusted keys go with it: a tenant made again under the same id trusts none of them.
-    await this.db.getRepository(TrustedKeyEntity).delete({ tenantId: id });
+    await this.signing.deleteKeys(id);
     await this.tenants.delete({ id });
     await this.payloadPolicies.setTenant(id, 'none');
     await this.auditPolicies.set(id, { mustAudit: false });
