@@ -10,10 +10,11 @@ import { AuditPolicyMirror } from './audit-policy.mirror';
 import { TenantAuditPolicyController } from './tenant-audit-policy.controller';
 import { TenantEntity } from './tenant.entity';
 import { TenantsController } from './tenants.controller';
+import { TenantRecordsModule } from './tenant-records.module';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TenantEntity]), KafkaAccessModule, CatalogModule, PayloadPolicyMirrorModule, ApiKeysModule, OAuthModule, SigningModule],
+  imports: [TypeOrmModule.forFeature([TenantEntity]), KafkaAccessModule, CatalogModule, PayloadPolicyMirrorModule, ApiKeysModule, OAuthModule, SigningModule, TenantRecordsModule],
   controllers: [TenantsController, TenantAuditPolicyController],
   providers: [TenantsService, AuditPolicyMirror],
   exports: [TenantsService],

@@ -12,6 +12,7 @@ import { SigningService } from '../signing/signing.service';
 import { AuditPolicyMirror } from './audit-policy.mirror';
 import type { CreateTenantDto, UpdateTenantDto } from './tenants.dto';
 import { TenantEntity } from './tenant.entity';
+import { TenantRecords } from './tenant-records';
 import { TenantsError } from './tenants.exception';
 
 @Injectable()
@@ -27,6 +28,7 @@ export class TenantsService implements OnApplicationBootstrap {
     private readonly kafka: TenantKafkaProvisioner,
     private readonly payloadPolicies: PayloadPolicyMirror,
     private readonly auditPolicies: AuditPolicyMirror,
+    private readonly records: TenantRecords,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -77,10 +79,8 @@ export class TenantsService implements OnApplicationBootstrap {
     return policy;
   }
 
-  async get(id: string): Promise<TenantEntity> {
-    const tenant = await this.tenants.findOneBy({ id });
-    if (!tenant) throw TenantsError.notFound(id);
-    return tenant;
+  get(id: string): Promise<TenantEntity> {
+    return this.records.get(id);
   }
 
   /**
