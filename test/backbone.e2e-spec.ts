@@ -43,7 +43,7 @@ describe('Falaj backbone (e2e)', () => {
     it('refuses everything else without a valid bearer token, in the OIP error shape', async () => {
       const missing = await suite.call('GET', '/v2/models/anything', null);
       expect(missing.status).toBe(401);
-      expect(missing.json).toEqual({ error: 'missing bearer token' });
+      expect(missing.json).toEqual({ error: 'missing bearer token', code: 'unauthorized' });
       expect((await suite.call('GET', '/v2/models/anything', 'not-a-token')).status).toBe(401);
       expect((await suite.call('GET', '/admin/models', null)).status).toBe(401);
       // Claims the built-in issuer, signed by a key it never published.
@@ -206,7 +206,7 @@ describe('Falaj backbone (e2e)', () => {
     it('answers 404 for an unknown model', async () => {
       const result = await suite.call('POST', '/v2/models/no-such-model/infer', token, { inputs: [] });
       expect(result.status).toBe(404);
-      expect(result.json).toEqual({ error: "model 'no-such-model' not found" });
+      expect(result.json).toEqual({ error: "model 'no-such-model' not found", code: 'unroutable' });
     });
 
     it.each([

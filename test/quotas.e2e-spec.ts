@@ -63,7 +63,7 @@ describe('Quotas as records (e2e)', () => {
       expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
       expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       // The one refusal text of every entry point, saying the same seconds as Retry-After.
-      expect(limited[0].json.error).toBe(`rate limit exceeded for tenant 'acme' on model 'scorer'; retry after ${limited[0].headers.get('retry-after')} s`);
+      expect(limited[0].json).toEqual({ error: `rate limit exceeded for tenant 'acme' on model 'scorer'; retry after ${limited[0].headers.get('retry-after')} s`, code: 'quota_exceeded' });
       expect((await suite.call('GET', '/admin/tenants/acme/quota', admin)).json).toEqual({ rps: 1, burst: 5, concurrency: 32 });
     }, 60_000);
 
@@ -73,7 +73,7 @@ describe('Quotas as records (e2e)', () => {
       await eventually('unlimited again', async () => ((await burst(20)).every((a) => a.status === 200) ? true : undefined), 3000, 20);
       const read = await suite.call('GET', '/admin/tenants/acme/quota', admin);
       expect(read.status).toBe(404);
-      expect(read.json.error).toBe("tenant 'acme' has no quota record (the gateways' FALAJ_QUOTAS applies)");
+      expect(read.json).toEqual({ error: "tenant 'acme' has no quota record (the gateways' FALAJ_QUOTAS applies)", code: 'quota_not_found' });
       expect((await suite.call('DELETE', '/admin/tenants/acme/quota', admin)).status).toBe(204);
     }, 30_000);
   });
@@ -167,11 +167,11 @@ describe('Quotas as records (e2e)', () => {
     it('answers 404 for an unknown tenant or model', async () => {
       const tenant = await suite.call('PUT', '/admin/tenants/ghost/quota', admin, { rps: 1, burst: 1 });
       expect(tenant.status).toBe(404);
-      expect(tenant.json.error).toBe("tenant 'ghost' not found");
+      expect(tenant.json).toEqual({ error: "tenant 'ghost' not found", code: 'tenant_not_found' });
       expect((await suite.call('GET', '/admin/tenants/ghost/quota', admin)).status).toBe(404);
       const model = await suite.call('PUT', '/admin/models/ghost/quota', operator, { rps: 1, burst: 1 });
       expect(model.status).toBe(404);
-      expect(model.json.error).toBe("model 'ghost' not found");
+      expect(model.json).toEqual({ error: "model 'ghost' not found", code: 'model_not_found' });
       expect((await suite.call('DELETE', '/admin/models/ghost/quota', operator)).status).toBe(404);
     });
   });

@@ -202,7 +202,7 @@ describe('OIP protocols (e2e)', () => {
         inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }],
         outputs: [{ name: 'logits' }],
       });
-      expect(unknown.json).toEqual({ error: "requested output 'logits' is not an output of the model; it has 'probabilities'" });
+      expect(unknown.json).toEqual({ error: "requested output 'logits' is not an output of the model; it has 'probabilities'", code: 'bad_request' });
     });
   });
 
