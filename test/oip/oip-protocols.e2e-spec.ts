@@ -191,7 +191,7 @@ describe('OIP protocols (e2e)', () => {
     ])('answers 400 for %j', async (input, error) => {
       const answer = await call(input);
       expect(answer.status).toBe(400);
-      expect(answer.json).toEqual({ error });
+      expect(answer.json).toEqual({ error, code: 'bad_request' });
     });
 
     it('answers 400 for malformed JSON and for an unknown requested output', async () => {
