@@ -129,6 +129,8 @@ describe('named limits on every entry point (e2e)', () => {
         expect(many).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: ELEMENTS_ERROR });
         const long = await client.infer({ model: 'text', inputs: [{ name: 'x', datatype: 'BYTES', shape: [2], data: encodeBytesElements(['ok', longText]) }] }).catch((e: grpc.ServiceError) => e);
         expect(long).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: BYTES_ERROR });
+        // The details stay the readable message; the code REST's body carries is trailing metadata.
+        expect([(many as grpc.ServiceError).metadata.get('falaj-error-code'), (long as grpc.ServiceError).metadata.get('falaj-error-code')]).toEqual([['tensor_too_large'], ['tensor_too_large']]);
         // Malformed input stays INVALID_ARGUMENT.
         const malformed = await client.infer({ model: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.alloc(3) }] }).catch((e: grpc.ServiceError) => e);
         expect(malformed).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
