@@ -98,14 +98,15 @@ describe('Quotas as records (e2e)', () => {
 
     it('is honoured by the Kafka bridge: a 429 on the tenant reply topic, with retry-after', async () => {
       const topics = inferenceStreamTopics(suite.prefix);
-      const answers = new Map<string, { status: string; retryAfter?: string; error?: string }>();
+      const answers = new Map<string, { status: string; retryAfter?: string; error?: string; code?: string }>();
       consumer = kafka.consumer({ groupId: `${suite.prefix}-e2e-quotas`, readUncommitted: false });
       await consumer.connect();
       await consumer.subscribe({ topic: tenantReplyTopicNamespace(suite.prefix, 'acme'), fromBeginning: true });
       await consumer.run({
         eachMessage: async ({ message }) => {
           const headers = message.headers ?? {};
-          answers.set(message.key!.toString(), { status: String(headers.status), retryAfter: headers['retry-after']?.toString(), error: JSON.parse(message.value!.toString()).error });
+          const { error, code } = JSON.parse(message.value!.toString()) as { error?: string; code?: string };
+          answers.set(message.key!.toString(), { status: String(headers.status), retryAfter: headers['retry-after']?.toString(), error, code });
         },
       });
       const producer = kafka.producer();
@@ -125,6 +126,7 @@ describe('Quotas as records (e2e)', () => {
       expect(got.every((a) => a.status === '200' || a.status === '429')).toBe(true);
       expect(Number(limited[0].retryAfter)).toBeGreaterThanOrEqual(1);
       expect(limited[0].error).toContain("rate limit exceeded for tenant 'acme' on model 'capped'");
+      expect(limited[0].code).toBe('quota_exceeded');
     }, 90_000);
 
     it('is lifted by DELETE', async () => {
@@ -139,6 +141,7 @@ describe('Quotas as records (e2e)', () => {
       const byTenant = await suite.call('PUT', '/admin/tenants/acme/quota', operator, { rps: 1000, burst: 1000 });
       expect(byTenant.status).toBe(403);
       expect(byTenant.json.error).toContain('platform:admin');
+      expect(byTenant.json.code).toBe('forbidden');
       expect((await suite.call('DELETE', '/admin/tenants/acme/quota', operator)).status).toBe(403);
       const byReader = await suite.call('PUT', '/admin/models/capped/quota', reader, { rps: 1000, burst: 1000 });
       expect(byReader.status).toBe(403);
