@@ -217,8 +217,9 @@ describe('Falaj backbone (e2e)', () => {
     ])('answers 400 naming the problem for %s', async (_case, input, message) => {
       const result = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [input] });
       expect(result.status).toBe(400);
-      expect(Object.keys(result.json)).toEqual(['error']);
+      expect(Object.keys(result.json).sort()).toEqual(['code', 'error']);
       expect(result.json.error).toMatch(message);
+      expect(result.json.code).toBe('bad_request');
     });
 
     it('keeps tenants apart: another tenant cannot see or call the model', async () => {
