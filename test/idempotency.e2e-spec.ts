@@ -116,7 +116,7 @@ describe('idempotency keys (e2e)', () => {
       const retry = await infer(acme, 'order-slow', 'idem-slow-2');
       expect(retry.status).toBe(409);
       expect(retry.headers.get('retry-after')).toBe('1');
-      expect(retry.json.error).toBe('the first call with this Idempotency-Key is still running; retry in a moment');
+      expect(retry.json).toEqual({ error: 'the first call with this Idempotency-Key is still running; retry in a moment', code: 'idempotency' });
       process.kill(worker, 'SIGCONT');
       expect((await first).status).toBe(200);
     } finally {
