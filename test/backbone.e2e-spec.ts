@@ -43,7 +43,7 @@ describe('Falaj backbone (e2e)', () => {
     it('refuses everything else without a valid bearer token, in the OIP error shape', async () => {
       const missing = await suite.call('GET', '/v2/models/anything', null);
       expect(missing.status).toBe(401);
-      expect(missing.json).toEqual({ error: 'missing bearer token' });
+      expect(missing.json).toEqual({ error: 'missing bearer token', code: 'unauthorized' });
       expect((await suite.call('GET', '/v2/models/anything', 'not-a-token')).status).toBe(401);
       expect((await suite.call('GET', '/admin/models', null)).status).toBe(401);
       // Claims the built-in issuer, signed by a key it never published.
@@ -206,7 +206,7 @@ describe('Falaj backbone (e2e)', () => {
     it('answers 404 for an unknown model', async () => {
       const result = await suite.call('POST', '/v2/models/no-such-model/infer', token, { inputs: [] });
       expect(result.status).toBe(404);
-      expect(result.json).toEqual({ error: "model 'no-such-model' not found" });
+      expect(result.json).toEqual({ error: "model 'no-such-model' not found", code: 'unroutable' });
     });
 
     it.each([
@@ -217,8 +217,9 @@ describe('Falaj backbone (e2e)', () => {
     ])('answers 400 naming the problem for %s', async (_case, input, message) => {
       const result = await suite.call('POST', '/v2/models/tiny-mlp/infer', token, { inputs: [input] });
       expect(result.status).toBe(400);
-      expect(Object.keys(result.json)).toEqual(['error']);
+      expect(Object.keys(result.json).sort()).toEqual(['code', 'error']);
       expect(result.json.error).toMatch(message);
+      expect(result.json.code).toBe('bad_request');
     });
 
     it('keeps tenants apart: another tenant cannot see or call the model', async () => {

@@ -65,6 +65,7 @@ describe('idempotency keys (e2e)', () => {
     const other = await infer(acme, 'order-2', 'idem-422-2', [6.2, 2.9, 4.3, 1.3]);
     expect(other.status).toBe(422);
     expect(other.json.error).toMatch(/^this Idempotency-Key was first used with another request/);
+    expect(other.json.code).toBe('idempotency');
     expect((await infer(acme, 'order-3', 'idem-422-3', [6.2, 2.9, 4.3, 1.3])).status).toBe(200);
   });
 
@@ -84,6 +85,8 @@ describe('idempotency keys (e2e)', () => {
     const again = await infer(acme, 'order-404', 'idem-404-2', undefined, 'nope');
     expect(again.status).toBe(404);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(missing.json.code).toBe('unroutable');
+    // The code is kept with the message: the replay says what went wrong as the first answer did.
     expect(again.json).toEqual(missing.json);
     // 504 (the only worker paused past the deadline) is retryable: the key is freed, the retry runs.
     const worker = suite.app('cpu-worker').pid!;
@@ -100,7 +103,7 @@ describe('idempotency keys (e2e)', () => {
     // A malformed key is refused before anything runs.
     const bad = await infer(acme, 'x'.repeat(256), 'idem-bad');
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toBe('Idempotency-Key must be 1 to 255 visible ASCII characters');
+    expect(bad.json).toEqual({ error: 'Idempotency-Key must be 1 to 255 visible ASCII characters', code: 'bad_request' });
   });
 
   it('a retry while the first call still runs is a 409 with Retry-After, and neither runs twice', async () => {
@@ -113,7 +116,7 @@ describe('idempotency keys (e2e)', () => {
       const retry = await infer(acme, 'order-slow', 'idem-slow-2');
       expect(retry.status).toBe(409);
       expect(retry.headers.get('retry-after')).toBe('1');
-      expect(retry.json.error).toBe('the first call with this Idempotency-Key is still running; retry in a moment');
+      expect(retry.json).toEqual({ error: 'the first call with this Idempotency-Key is still running; retry in a moment', code: 'idempotency' });
       process.kill(worker, 'SIGCONT');
       expect((await first).status).toBe(200);
     } finally {

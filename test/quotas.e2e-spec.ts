@@ -63,7 +63,7 @@ describe('Quotas as records (e2e)', () => {
       expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
       expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       // The one refusal text of every entry point, saying the same seconds as Retry-After.
-      expect(limited[0].json.error).toBe(`rate limit exceeded for tenant 'acme' on model 'scorer'; retry after ${limited[0].headers.get('retry-after')} s`);
+      expect(limited[0].json).toEqual({ error: `rate limit exceeded for tenant 'acme' on model 'scorer'; retry after ${limited[0].headers.get('retry-after')} s`, code: 'quota_exceeded' });
       expect((await suite.call('GET', '/admin/tenants/acme/quota', admin)).json).toEqual({ rps: 1, burst: 5, concurrency: 32 });
     }, 60_000);
 
@@ -73,7 +73,7 @@ describe('Quotas as records (e2e)', () => {
       await eventually('unlimited again', async () => ((await burst(20)).every((a) => a.status === 200) ? true : undefined), 3000, 20);
       const read = await suite.call('GET', '/admin/tenants/acme/quota', admin);
       expect(read.status).toBe(404);
-      expect(read.json.error).toBe("tenant 'acme' has no quota record (the gateways' FALAJ_QUOTAS applies)");
+      expect(read.json).toEqual({ error: "tenant 'acme' has no quota record (the gateways' FALAJ_QUOTAS applies)", code: 'quota_not_found' });
       expect((await suite.call('DELETE', '/admin/tenants/acme/quota', admin)).status).toBe(204);
     }, 30_000);
   });
@@ -98,14 +98,15 @@ describe('Quotas as records (e2e)', () => {
 
     it('is honoured by the Kafka bridge: a 429 on the tenant reply topic, with retry-after', async () => {
       const topics = inferenceStreamTopics(suite.prefix);
-      const answers = new Map<string, { status: string; retryAfter?: string; error?: string }>();
+      const answers = new Map<string, { status: string; retryAfter?: string; error?: string; code?: string }>();
       consumer = kafka.consumer({ groupId: `${suite.prefix}-e2e-quotas`, readUncommitted: false });
       await consumer.connect();
       await consumer.subscribe({ topic: tenantReplyTopicNamespace(suite.prefix, 'acme'), fromBeginning: true });
       await consumer.run({
         eachMessage: async ({ message }) => {
           const headers = message.headers ?? {};
-          answers.set(message.key!.toString(), { status: String(headers.status), retryAfter: headers['retry-after']?.toString(), error: JSON.parse(message.value!.toString()).error });
+          const { error, code } = JSON.parse(message.value!.toString()) as { error?: string; code?: string };
+          answers.set(message.key!.toString(), { status: String(headers.status), retryAfter: headers['retry-after']?.toString(), error, code });
         },
       });
       const producer = kafka.producer();
@@ -125,6 +126,7 @@ describe('Quotas as records (e2e)', () => {
       expect(got.every((a) => a.status === '200' || a.status === '429')).toBe(true);
       expect(Number(limited[0].retryAfter)).toBeGreaterThanOrEqual(1);
       expect(limited[0].error).toContain("rate limit exceeded for tenant 'acme' on model 'capped'");
+      expect(limited[0].code).toBe('quota_exceeded');
     }, 90_000);
 
     it('is lifted by DELETE', async () => {
@@ -139,6 +141,7 @@ describe('Quotas as records (e2e)', () => {
       const byTenant = await suite.call('PUT', '/admin/tenants/acme/quota', operator, { rps: 1000, burst: 1000 });
       expect(byTenant.status).toBe(403);
       expect(byTenant.json.error).toContain('platform:admin');
+      expect(byTenant.json.code).toBe('forbidden');
       expect((await suite.call('DELETE', '/admin/tenants/acme/quota', operator)).status).toBe(403);
       const byReader = await suite.call('PUT', '/admin/models/capped/quota', reader, { rps: 1000, burst: 1000 });
       expect(byReader.status).toBe(403);
@@ -167,11 +170,11 @@ describe('Quotas as records (e2e)', () => {
     it('answers 404 for an unknown tenant or model', async () => {
       const tenant = await suite.call('PUT', '/admin/tenants/ghost/quota', admin, { rps: 1, burst: 1 });
       expect(tenant.status).toBe(404);
-      expect(tenant.json.error).toBe("tenant 'ghost' not found");
+      expect(tenant.json).toEqual({ error: "tenant 'ghost' not found", code: 'tenant_not_found' });
       expect((await suite.call('GET', '/admin/tenants/ghost/quota', admin)).status).toBe(404);
       const model = await suite.call('PUT', '/admin/models/ghost/quota', operator, { rps: 1, burst: 1 });
       expect(model.status).toBe(404);
-      expect(model.json.error).toBe("model 'ghost' not found");
+      expect(model.json).toEqual({ error: "model 'ghost' not found", code: 'model_not_found' });
       expect((await suite.call('DELETE', '/admin/models/ghost/quota', operator)).status).toBe(404);
     });
   });

@@ -15,7 +15,7 @@ interface Received {
   key: string;
   status: string;
   retryAfter?: string;
-  body: { id?: string; model_version?: string; outputs?: { data: number[] }[]; error?: string };
+  body: { id?: string; model_version?: string; outputs?: { data: number[] }[]; error?: string; code?: string };
 }
 
 describe('streaming inference over Kafka (e2e)', () => {
@@ -146,6 +146,7 @@ describe('streaming inference over Kafka (e2e)', () => {
     const [got] = await eventually('the 400 answer', async () => responses.get('bad-shape'), 60_000);
     expect(got.status).toBe('400');
     expect(got.body.error).toMatch(/shape \[1,5\] does not match/);
+    expect(got.body.code).toBe('bad_request');
   }, 90_000);
 
   it('answers a request published twice with the same id only once', async () => {
@@ -224,6 +225,7 @@ describe('streaming inference over Kafka (e2e)', () => {
     expect(ok).toBeLessThanOrEqual(10);
     expect(limited.length).toBe(20 - ok);
     expect(limited[0].body.error).toContain("rate limit exceeded for tenant 'acme' on model 'capped'");
+    expect(limited[0].body.code).toBe('quota_exceeded');
     // As HTTP's Retry-After, in a header of the response message.
     expect(Number(limited[0].retryAfter)).toBeGreaterThanOrEqual(1);
     expect(got.find((r) => r.status === '200')?.retryAfter).toBeUndefined();

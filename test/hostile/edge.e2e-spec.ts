@@ -143,7 +143,7 @@ describe("the gateway's edge under hostile input (e2e)", () => {
         `gateway RSS ${(before / MB).toFixed(1)} MiB before 24 unauthenticated 16 KB gzip bodies and a ${(bomb.length / 1024).toFixed(0)} KB gzip bomb; peak ${(peak / MB).toFixed(1)} MiB (+${((peak - before) / MB).toFixed(1)} MiB); statuses ${[...new Set(answers.map((a) => a.status))].join(', ')}\n`,
       );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 401));
-      expect(JSON.parse(answers[0].text)).toEqual({ error: 'missing bearer token' });
+      expect(JSON.parse(answers[0].text)).toEqual({ error: 'missing bearer token', code: 'unauthorized' });
       expect(peak - before).toBeLessThan(8 * MB);
       // Authenticated callers still get their gzip bodies inflated.
       const zipped = await raw(suite.gatewayUrl, 'POST', '/v2/models/mlp/infer', { ...headers, authorization: `Bearer ${token}` }, gzipSync(JSON.stringify(BODY)));
@@ -156,7 +156,7 @@ describe("the gateway's edge under hostile input (e2e)", () => {
       const reader = await suite.token({ tenantId: 'edge', scopes: [SCOPES.modelsRead] });
       const refused = await suite.call('POST', '/v2/models/mlp/infer', reader, BODY);
       expect(refused.status).toBe(403);
-      expect(refused.json).toEqual({ error: `requires scope ${SCOPES.infer}` });
+      expect(refused.json).toEqual({ error: `requires scope ${SCOPES.infer}`, code: 'forbidden' });
     });
 
     it('refuses a gRPC call without a credential before its message is read', async () => {
@@ -232,7 +232,7 @@ describe("the gateway's edge under hostile input (e2e)", () => {
     it('maps a model that fails at run time to a safe 500, with the details in the gateway log under the request id', async () => {
       const failed = await suite.call('POST', '/v2/models/broken/infer', token, BODY, { 'x-request-id': 'edge-broken-1' });
       expect(failed.status).toBe(500);
-      expect(failed.json).toEqual({ error: 'the model failed to run this request (request id edge-broken-1)' });
+      expect(failed.json).toEqual({ error: 'the model failed to run this request (request id edge-broken-1)', code: 'worker_error' });
       const log = await eventually(
         'the details in the gateway log',
         async () => {

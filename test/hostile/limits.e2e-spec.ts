@@ -31,7 +31,7 @@ describe('named limits on every entry point (e2e)', () => {
   const kafka = testKafka('e2e-limits');
   const producer = kafka.producer();
   let consumer: Consumer | undefined;
-  const responses = new Map<string, { status?: string; body: { error?: string } }>();
+  const responses = new Map<string, { status?: string; body: { error?: string; code?: string } }>();
   let token = '';
 
   /** `falaj_limit_refusals_total{limit}` of an app, 0 before its first refusal. */
@@ -99,16 +99,16 @@ describe('named limits on every entry point (e2e)', () => {
       const elements = await refusals(suite.gatewayUrl, 'tensor_elements');
       const bytes = await refusals(suite.gatewayUrl, 'bytes_element');
       const many = await suite.call('POST', '/v2/models/mlp/infer', token, { inputs: [{ name: 'input', shape: [5, 4], datatype: 'FP32', data: fiveRows() }] });
-      expect({ status: many.status, body: many.json }).toEqual({ status: 413, body: { error: ELEMENTS_ERROR } });
+      expect({ status: many.status, body: many.json }).toEqual({ status: 413, body: { error: ELEMENTS_ERROR, code: 'tensor_too_large' } });
       const kserve = await suite.call('POST', '/v1/models/mlp:predict', token, { instances: [0, 1, 2, 3, 4].map((i) => [i, 1, 2, 3]) });
-      expect({ status: kserve.status, body: kserve.json }).toEqual({ status: 413, body: { error: ELEMENTS_ERROR } });
+      expect({ status: kserve.status, body: kserve.json }).toEqual({ status: 413, body: { error: ELEMENTS_ERROR, code: 'tensor_too_large' } });
       const long = await suite.call('POST', '/v2/models/text/infer', token, { inputs: [{ name: 'x', shape: [2], datatype: 'BYTES', data: ['ok', longText] }] });
-      expect({ status: long.status, body: long.json }).toEqual({ status: 413, body: { error: BYTES_ERROR } });
+      expect({ status: long.status, body: long.json }).toEqual({ status: 413, body: { error: BYTES_ERROR, code: 'tensor_too_large' } });
       // The binary extension: the same element framed in the body's tail.
       const framed = encodeBytesElements(['ok', longText]);
       const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [2], datatype: 'BYTES', parameters: { binary_data_size: framed.length } }] }));
       const binary = await suite.call('POST', '/v2/models/text/infer', token, Buffer.concat([header, framed]), { ...octet, 'inference-header-content-length': String(header.length) });
-      expect({ status: binary.status, body: binary.json }).toEqual({ status: 413, body: { error: BYTES_ERROR } });
+      expect({ status: binary.status, body: binary.json }).toEqual({ status: 413, body: { error: BYTES_ERROR, code: 'tensor_too_large' } });
       expect(await refusals(suite.gatewayUrl, 'tensor_elements')).toBe(elements + 2);
       expect(await refusals(suite.gatewayUrl, 'bytes_element')).toBe(bytes + 2);
 
@@ -129,6 +129,8 @@ describe('named limits on every entry point (e2e)', () => {
         expect(many).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: ELEMENTS_ERROR });
         const long = await client.infer({ model: 'text', inputs: [{ name: 'x', datatype: 'BYTES', shape: [2], data: encodeBytesElements(['ok', longText]) }] }).catch((e: grpc.ServiceError) => e);
         expect(long).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: BYTES_ERROR });
+        // The details stay the readable message; the code REST's body carries is trailing metadata.
+        expect([(many as grpc.ServiceError).metadata.get('falaj-error-code'), (long as grpc.ServiceError).metadata.get('falaj-error-code')]).toEqual([['tensor_too_large'], ['tensor_too_large']]);
         // Malformed input stays INVALID_ARGUMENT.
         const malformed = await client.infer({ model: 'mlp', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: Buffer.alloc(3) }] }).catch((e: grpc.ServiceError) => e);
         expect(malformed).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
@@ -152,8 +154,8 @@ describe('named limits on every entry point (e2e)', () => {
         ],
       });
       await eventually('three answers', async () => (['k-many', 'k-long', 'k-fine'].every((k) => responses.has(k)) ? true : undefined), 90_000);
-      expect(responses.get('k-many')).toMatchObject({ status: '413', body: { error: ELEMENTS_ERROR } });
-      expect(responses.get('k-long')).toMatchObject({ status: '413', body: { error: BYTES_ERROR } });
+      expect(responses.get('k-many')).toMatchObject({ status: '413', body: { error: ELEMENTS_ERROR, code: 'tensor_too_large' } });
+      expect(responses.get('k-long')).toMatchObject({ status: '413', body: { error: BYTES_ERROR, code: 'tensor_too_large' } });
       expect(responses.get('k-fine')?.status).toBe('200');
       expect(await refusals(routerUrl(), 'tensor_elements')).toBe(elements + 1);
       expect(await refusals(routerUrl(), 'bytes_element')).toBe(bytes + 1);
@@ -211,7 +213,10 @@ describe('named limits on every entry point (e2e)', () => {
     it('refuses a PUT, a blue-green switch and a rollout over the platform maximum, counted at the registry', async () => {
       const before = await refusals(suite.registryUrl, 'deployment_instances');
       const put = await suite.call('PUT', '/admin/models/mlp/deployment', token, { targets: [{ version: 1, weight: 100 }], instanceCount: 3 });
-      expect({ status: put.status, body: put.json }).toEqual({ status: 400, body: { error: 'invalid deployment: instanceCount 3 is over the platform maximum of 2 (FALAJ_MAX_INSTANCE_COUNT)' } });
+      expect({ status: put.status, body: put.json }).toEqual({
+        status: 400,
+        body: { error: 'invalid deployment: instanceCount 3 is over the platform maximum of 2 (FALAJ_MAX_INSTANCE_COUNT)', code: 'invalid_deployment' },
+      });
       expect((await suite.call('PUT', '/admin/models/mlp/deployment', token, { targets: [{ version: 1, weight: 100 }], instanceCount: 2 })).status).toBe(200);
       // A spec written before the maximum was lowered (as a restart with a smaller FALAJ_MAX_INSTANCE_COUNT leaves it):
       // the paths that carry it forward must not write it again.
@@ -219,9 +224,9 @@ describe('named limits on every entry point (e2e)', () => {
       const written = await revisions();
       const over = 'invalid deployment: instanceCount 8 is over the platform maximum of 2 (FALAJ_MAX_INSTANCE_COUNT)';
       const switched = await suite.call('POST', '/admin/models/mlp/deployment/switch', token, { version: 2 });
-      expect({ status: switched.status, body: switched.json }).toEqual({ status: 400, body: { error: over } });
+      expect({ status: switched.status, body: switched.json }).toEqual({ status: 400, body: { error: over, code: 'invalid_deployment' } });
       const rollout = await suite.call('POST', '/admin/models/mlp/rollouts', token, { canary: 2 });
-      expect({ status: rollout.status, body: rollout.json }).toEqual({ status: 400, body: { error: over } });
+      expect({ status: rollout.status, body: rollout.json }).toEqual({ status: 400, body: { error: over, code: 'invalid_deployment' } });
       expect(await revisions()).toBe(written);
       expect(await refusals(suite.registryUrl, 'deployment_instances')).toBe(before + 3);
     });

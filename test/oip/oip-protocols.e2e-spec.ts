@@ -192,7 +192,7 @@ describe('OIP protocols (e2e)', () => {
     ])('answers 400 for %j', async (input, error) => {
       const answer = await call(input);
       expect(answer.status).toBe(400);
-      expect(answer.json).toEqual({ error });
+      expect(answer.json).toEqual({ error, code: 'bad_request' });
     });
 
     it('answers 400 for malformed JSON and for an unknown requested output', async () => {
@@ -203,7 +203,7 @@ describe('OIP protocols (e2e)', () => {
         inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }],
         outputs: [{ name: 'logits' }],
       });
-      expect(unknown.json).toEqual({ error: "requested output 'logits' is not an output of the model; it has 'probabilities'" });
+      expect(unknown.json).toEqual({ error: "requested output 'logits' is not an output of the model; it has 'probabilities'", code: 'bad_request' });
     });
   });
 

@@ -313,7 +313,7 @@ describe('transport security (e2e)', () => {
       copyFileSync(join(ca, 'gateway-rotated.key'), join(rotating, 'gateway.key'));
       await suite.restartApp('gateway', { FALAJ_REGISTRY_URL: impostorUrl, FALAJ_GRPC_CLIENT_AUTH: 'require' });
       const proxied = await suite.call('GET', '/admin/models', token);
-      expect(proxied).toMatchObject({ status: 502, json: { error: 'the registry is unreachable' } });
+      expect(proxied).toMatchObject({ status: 502, json: { error: 'the registry is unreachable', code: 'registry_unreachable' } });
       expect(reached).toBe(0);
 
       const anonymous = new OipGrpcClient(suite.grpcTarget, token);

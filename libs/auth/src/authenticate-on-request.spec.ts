@@ -44,7 +44,7 @@ describe('authenticateOnRequest', () => {
   it('answers 401 before the body is read', async () => {
     const answer = await app.inject({ method: 'POST', url: '/infer', headers: { 'content-type': 'application/json' }, payload: '{"big":true}' });
     expect(answer.statusCode).toBe(401);
-    expect(answer.json()).toEqual({ error: 'missing bearer token' });
+    expect(answer.json()).toEqual({ error: 'missing bearer token', code: 'unauthorized' });
     expect((await app.inject({ method: 'POST', url: '/infer', headers: { authorization: 'Bearer bad', 'content-type': 'application/json' }, payload: '{}' })).statusCode).toBe(401);
     expect(bodiesRead).toBe(0);
   });

@@ -37,7 +37,7 @@ export function authenticateOnRequest(authenticator: Authenticator) {
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       // The unread body is drained by Node and dropped as it arrives: never buffered or inflated.
-      await reply.status(401).header('content-type', 'application/json').send({ error: error.message });
+      await reply.status(401).header('content-type', 'application/json').send({ error: error.message, code: 'unauthorized' });
     }
   };
 }

@@ -29,6 +29,7 @@ export * from './limits/limit-name';
 export * from './dispatch/pool-stream-budget';
 export * from './idempotency/idempotency-key';
 export * from './errors/domain.error';
+export * from './errors/error-code';
 export * from './workers/hosting-regions';
 export * from './workers/worker-lease';
 export * from './payload/payload-record';

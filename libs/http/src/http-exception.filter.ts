@@ -1,10 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { retryAfterHeader, unavailableOnBackboneLoss } from '@falaj/contracts';
+import { errorCodeOf, retryAfterHeader, statusErrorCode, unavailableOnBackboneLoss } from '@falaj/contracts';
 import { countLimitRefusal } from './limit-refusals';
 
-interface ErrorBody {
+/** Every error answer's body: OIP's `error` (what OIP and KServe clients parse), and what went wrong as a code. */
+export interface ErrorBody {
   error: string;
+  /** The DomainError's code (`model_not_found`, `quota_exceeded`…), else the status's (`bad_request`, `internal`). */
+  code: string;
+  /** On a 500 only: what to ask about, the cause being in the log. */
   requestId?: string;
 }
 
@@ -12,7 +16,7 @@ const logger = new Logger('HttpExceptionFilter');
 
 /**
  * One filter for every app. Errors take the Open Inference Protocol's shape, `{"error": "..."}`,
- * on every route (OIP clients parse exactly that); Redis being away is a 503 with Retry-After;
+ * on every route (OIP clients parse that field), with the error's `code` beside it; Redis being away is a 503 with Retry-After;
  * unknown errors become a 500 that names the request id, never a stack trace.
  */
 @Catch()
@@ -30,7 +34,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 export function sendError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   // Redis or Postgres away (their drivers' own errors, on any route): a retryable 503, not a 500.
   const exception = unavailableOnBackboneLoss(thrown);
-  const [status, body] = describe(exception, request);
+  const [status, body] = errorAnswerOf(exception, request);
   countLimitRefusal(exception);
   if (status >= 500) {
     logger.error({ requestId: request.id, url: request.url, err: String(exception) }, (exception as Error)?.stack);
@@ -41,21 +45,23 @@ export function sendError(thrown: unknown, request: FastifyRequest, reply: Fasti
   return reply.status(status).header('content-type', 'application/json').send(body);
 }
 
-function describe(exception: unknown, request: FastifyRequest): [number, ErrorBody] {
-  if (carriesStatus(exception)) {
-    // DomainError, and the pure libs' errors (OipError…), carry their status; the body is
-    // exactly OIP's `{"error": "..."}`, which Triton and KServe clients parse.
-    return [exception.status, { error: exception.message }];
-  }
+/** The status and body of an error answer, the one mapping of every HTTP route. */
+export function errorAnswerOf(exception: unknown, request: Pick<FastifyRequest, 'id'>): [number, ErrorBody] {
+  // Before carriesStatus: an HttpException has a `status` too, and its message may be a list.
   if (exception instanceof HttpException) {
-    return [exception.getStatus(), { error: messageOf(exception) }];
+    const status = exception.getStatus();
+    return [status, { error: messageOf(exception), code: statusErrorCode(status) }];
+  }
+  if (carriesStatus(exception)) {
+    // DomainError carries its status and code; another status-carrying error gets its status's code.
+    return [exception.status, { error: exception.message, code: errorCodeOf(exception, exception.status) }];
   }
   const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
   if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
     // Fastify's own errors (body too large, bad JSON, bad content type) are the caller's.
-    return [fastifyStatus, { error: (exception as Error).message }];
+    return [fastifyStatus, { error: (exception as Error).message, code: statusErrorCode(fastifyStatus) }];
   }
-  return [500, { error: 'internal error', requestId: String(request.id) }];
+  return [500, { error: 'internal error', code: 'internal', requestId: String(request.id) }];
 }
 
 function carriesStatus(error: unknown): error is Error & { status: number } {

@@ -22,7 +22,7 @@ describe(countLimitRefusal.name, () => {
 
   it('counts nothing for an error of no limit, or of a name no limit has', async () => {
     const before = await metricsWithLimits();
-    expect(countLimitRefusal(new DomainError(400, 'bad'))).toBeUndefined();
+    expect(countLimitRefusal(new DomainError(400, 'bad', 'bad_request'))).toBeUndefined();
     expect(countLimitRefusal(Object.assign(new Error('x'), { limit: 'made_up' }))).toBeUndefined();
     expect(countLimitRefusal(null)).toBeUndefined();
     expect(await metricsWithLimits()).toBe(before);

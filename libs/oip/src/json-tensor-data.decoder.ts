@@ -23,12 +23,12 @@ export function decodeJsonTensorData(payload: TensorPayload): JsonTensorData {
     try {
       return decodeBytesElements(data, count, name);
     } catch (error) {
-      throw new OipError(500, `output '${name}': ${(error as Error).message}`);
+      throw new OipError(500, `output '${name}': ${(error as Error).message}`, 'output_undecodable');
     }
   }
   const size = DATATYPE_BYTE_SIZE[datatype] as number;
   if (data.byteLength !== count * size) {
-    throw new OipError(500, `output '${name}': ${data.byteLength} bytes of ${datatype} do not fit shape [${shape.join(',')}]`);
+    throw new OipError(500, `output '${name}': ${data.byteLength} bytes of ${datatype} do not fit shape [${shape.join(',')}]`, 'output_undecodable');
   }
   switch (datatype) {
     case 'BOOL': {

@@ -24,7 +24,12 @@ export const DEFAULT_TENSOR_LIMITS: TensorLimits = { maxElements: 16_777_216, ma
 export function checkTensorElements(name: string, shape: readonly number[], limits: TensorLimits): void {
   const count = elementCount(shape);
   if (count > limits.maxElements) {
-    throw new OipError(413, `input '${name}': shape [${shape.join(',')}] has ${count} elements, over the limit of ${limits.maxElements} per tensor (FALAJ_MAX_TENSOR_ELEMENTS)`, 'tensor_elements');
+    throw new OipError(
+      413,
+      `input '${name}': shape [${shape.join(',')}] has ${count} elements, over the limit of ${limits.maxElements} per tensor (FALAJ_MAX_TENSOR_ELEMENTS)`,
+      'tensor_too_large',
+      'tensor_elements',
+    );
   }
 }
 
@@ -42,6 +47,7 @@ export function checkBytesElements(name: string, datatype: OipDatatype, data: Bu
       throw new OipError(
         413,
         `input '${name}': element ${index} is ${length} bytes, over the limit of ${limits.maxBytesElementBytes} bytes per BYTES element (FALAJ_MAX_BYTES_ELEMENT_BYTES)`,
+        'tensor_too_large',
         'bytes_element',
       );
     }

@@ -1,7 +1,11 @@
 import { DomainError, parsePoolName, poolName, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 
+/** What a ResidencyError says went wrong: its `code`, in every protocol's error answer. */
+export const RESIDENCY_ERROR_CODES = ['residency'] as const;
+export type ResidencyErrorCode = (typeof RESIDENCY_ERROR_CODES)[number];
+
 /** No pool may serve the request without breaking its tenant's residency: a 503, never served elsewhere. */
-export class ResidencyError extends DomainError {
+export class ResidencyError extends DomainError<ResidencyErrorCode> {
   constructor(message: string) {
     super(503, message, 'residency');
   }

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { BACKBONE_RETRY_AFTER_SECONDS, DomainError, type ModelSignature, type RouteEntry, type RouteTarget } from '@falaj/contracts';
 
+/** What routing says went wrong: its `code`, in every protocol's error answer. */
+export const ROUTING_ERROR_CODES = ['unroutable', 'routing_unavailable'] as const;
+export type RoutingErrorCode = (typeof ROUTING_ERROR_CODES)[number];
+
 /** No route serves the model or version asked for: a 404 in every protocol. */
-export class UnroutableError extends DomainError {
+export class UnroutableError extends DomainError<RoutingErrorCode> {
   constructor(message: string) {
     super(404, message, 'unroutable');
   }
@@ -13,7 +17,7 @@ export class UnroutableError extends DomainError {
  * yet, or it was never read): a miss is no answer about the model, so 503 with Retry-After on
  * every protocol, never a 404 that tells the client to give up.
  */
-export class RoutingUnavailableError extends DomainError {
+export class RoutingUnavailableError extends DomainError<RoutingErrorCode> {
   constructor(model: string) {
     super(503, `routing is unavailable: the routing table is being rebuilt, model '${model}' cannot be looked up now; retry shortly`, 'routing_unavailable', {
       retryAfterSeconds: BACKBONE_RETRY_AFTER_SECONDS,

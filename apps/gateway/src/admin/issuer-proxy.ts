@@ -37,7 +37,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, registryUrl
     headers,
     body: request.method === 'POST' ? request.raw : undefined,
   }).catch(() => null);
-  if (!upstream) return void (await reply.status(502).send({ error: 'the issuer is unreachable' }));
+  if (!upstream) return void (await reply.status(502).send({ error: 'the issuer is unreachable', code: 'issuer_unreachable' }));
   const csp = upstream.headers['content-security-policy'];
   if (typeof csp === 'string') void reply.header('content-security-policy', csp);
   await reply.status(upstream.statusCode).headers(returnedResponseHeaders(upstream.headers)).send(upstream.body);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { request as undiciRequest } from 'undici';
 import { Authenticator, InvalidTokenError, type AuthenticatedRequest } from '@falaj/auth';
-import { DomainError, retryAfterHeader } from '@falaj/contracts';
+import { DomainError, errorCodeOf, retryAfterHeader } from '@falaj/contracts';
 import { TRACEPARENT_HEADER, requestTrace, tracing } from '@falaj/tracing';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, type KeptAnswer } from '../idempotency/idempotency.policy';
 import type { IdempotencyService, StreamedCall } from '../idempotency/idempotency.service';
@@ -64,8 +64,8 @@ async function forward(request: FastifyRequest & AuthenticatedRequest, reply: Fa
     // Authenticated on request already; a route registered outside that hook still is not open.
     request.principal ??= await deps.authenticator.authenticate(request.headers.authorization);
   } catch (error) {
-    if (error instanceof RegistryProxyError) return void (await reply.status(error.status).send({ error: error.message }));
-    if (error instanceof InvalidTokenError) return void (await reply.status(401).send({ error: error.message }));
+    if (error instanceof RegistryProxyError) return void (await reply.status(error.status).send({ error: error.message, code: error.code }));
+    if (error instanceof InvalidTokenError) return void (await reply.status(401).send({ error: error.message, code: 'unauthorized' }));
     throw error;
   }
   const headers = forwardedRequestHeaders(request.headers, { requestId: String(request.id), clientIp: request.ip, protocol: request.protocol, host: request.host });
@@ -77,10 +77,10 @@ async function forward(request: FastifyRequest & AuthenticatedRequest, reply: Fa
 
   const key = request.headers[IDEMPOTENCY_KEY_HEADER];
   const rule = key === undefined ? { kind: 'ignored' as const } : proxiedIdempotency(request.method, path);
-  if (rule.kind === 'refused') return void (await reply.status(400).send({ error: rule.message }));
+  if (rule.kind === 'refused') return void (await reply.status(400).send({ error: rule.message, code: 'bad_request' }));
   if (rule.kind === 'ignored') {
     const upstream = await send(hasBody ? request.raw : undefined);
-    if (!upstream) return void (await reply.status(502).send({ error: 'the registry is unreachable' }));
+    if (!upstream) return void (await reply.status(502).send({ error: 'the registry is unreachable', code: 'registry_unreachable' }));
     return void (await reply.status(upstream.statusCode).headers(returnedResponseHeaders(upstream.headers)).send(upstream.body));
   }
   // Kept for retries: the registry's answer is read whole (a POST's answer is a small JSON object).
@@ -94,7 +94,7 @@ async function forward(request: FastifyRequest & AuthenticatedRequest, reply: Fa
   try {
     answer = await deps.idempotency.onceStreamed(call, request.raw, async (body) => {
       const upstream = await send(body);
-      if (!upstream) throw new DomainError(502, 'the registry is unreachable');
+      if (!upstream) throw new RegistryProxyError(502, 'the registry is unreachable', 'registry_unreachable');
       const bytes = Buffer.from(await upstream.body.arrayBuffer());
       return { status: upstream.statusCode, headers: keptHeaders(upstream.headers), body: bytes };
     });
@@ -102,7 +102,7 @@ async function forward(request: FastifyRequest & AuthenticatedRequest, reply: Fa
     if (!(error instanceof DomainError)) throw error;
     const retryAfter = retryAfterHeader(error);
     if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
-    return void (await reply.status(error.status).send({ error: error.message }));
+    return void (await reply.status(error.status).send({ error: error.message, code: errorCodeOf(error, error.status) }));
   }
   if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
   await reply.status(answer.status).headers(answer.headers).send(answer.body);

@@ -3,11 +3,15 @@ import { DomainError } from '@falaj/contracts';
 /** Come back in a second: the spool empties as fast as Kafka takes its events. */
 const RETRY_AFTER_SECONDS = 1;
 
+/** What a AuditError says went wrong: its `code`, in every protocol's error answer. */
+export const AUDIT_ERROR_CODES = ['audit_spool_full', 'audit_spool_unwritable'] as const;
+export type AuditErrorCode = (typeof AUDIT_ERROR_CODES)[number];
+
 /**
  * A must-audit tenant's call refused (503, Retry-After) because its audit event cannot be made
  * durable: refused before dispatch, or its answer withheld when the write failed after.
  */
-export class AuditError extends DomainError {
+export class AuditError extends DomainError<AuditErrorCode> {
   static spoolFull(maxBytes: number): AuditError {
     return new AuditError(
       503,

@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Authenticator, InvalidTokenError, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { DomainError, retryAfterHeader, unavailableOnRedisLoss } from '@falaj/contracts';
+import { DomainError, unavailableOnRedisLoss } from '@falaj/contracts';
 import { countLimitRefusal } from '@falaj/http';
 import { Readiness } from '@falaj/observability';
 import { SpanKind, TRACEPARENT_HEADER, TRACERESPONSE_HEADER, endSpan, tracing } from '@falaj/tracing';
@@ -12,17 +12,17 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { SERVER_METADATA } from '../health/server-metadata';
 import { servedHeaders } from '../inference/traffic-headers';
 import { InferenceService } from '../inference/inference.service';
-import { IdempotencyError, IdempotencyService } from '../idempotency/idempotency.service';
+import { IdempotencyService, replayedRefusal } from '../idempotency/idempotency.service';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint } from '../idempotency/idempotency.policy';
-import { grpcStatusOf } from './grpc-status';
+import { INTERNAL_DETAILS, grpcErrorOf } from './grpc-status';
 import { grpcServerCredentials } from './grpc-server-credentials';
 
+/** What a GrpcCallError says went wrong: its `code`, in every protocol's error answer. */
+export const GRPC_CALL_ERROR_CODES = ['unauthorized', 'forbidden', 'undecodable_message'] as const;
+export type GrpcCallErrorCode = (typeof GRPC_CALL_ERROR_CODES)[number];
+
 /** A handler's failure, as the shared path throws it: an HTTP-like status and a message for the caller. */
-class GrpcCallError extends DomainError {
-  constructor(status: number, message: string) {
-    super(status, message, 'grpc_call');
-  }
-}
+class GrpcCallError extends DomainError<GrpcCallErrorCode> {}
 
 /**
  * What the handler gets instead of a message grpc-js could not decode: grpc-js answers a throwing
@@ -148,7 +148,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
             throw error;
           });
         endSpan(span);
-        if (answer.status >= 400) throw new IdempotencyError(answer.status, (JSON.parse(answer.body.toString('utf8')) as { error: string }).error, 'replayed');
+        if (answer.status >= 400) throw replayedRefusal(answer);
         // What served it and why, as on REST: the response's initial metadata.
         const served = new grpc.Metadata();
         for (const [name, value] of Object.entries(answer.headers)) served.set(name, value);
@@ -185,10 +185,10 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
     try {
       principal = await this.authenticator.authenticate(values.length > 0 ? values : undefined);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new GrpcCallError(401, error.message);
+      if (error instanceof InvalidTokenError) throw new GrpcCallError(401, error.message, 'unauthorized');
       throw error;
     }
-    if (!hasScopes(principal, [SCOPES.infer])) throw new GrpcCallError(403, `requires scope ${SCOPES.infer}`);
+    if (!hasScopes(principal, [SCOPES.infer])) throw new GrpcCallError(403, `requires scope ${SCOPES.infer}`, 'forbidden');
     return principal;
   }
 
@@ -204,7 +204,7 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
   private unary(handler: Handler): grpc.handleUnaryCall<Record<string, unknown>, unknown> {
     return (call, callback) => {
       const refused = call.request instanceof UndecodableMessage ? call.request : undefined;
-      const answer = refused ? Promise.reject(new GrpcCallError(400, refused.reason)) : handler(call);
+      const answer = refused ? Promise.reject(new GrpcCallError(400, refused.reason, 'undecodable_message')) : handler(call);
       answer.then(
         (reply) => callback(null, reply),
         (error: unknown) => callback(this.statusOf(error)),
@@ -213,23 +213,16 @@ export class GrpcInferenceServer implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * A thrown HTTP-like status as its gRPC status, a named limit's refusal counted; when to come
-   * back (a quota, an in-flight cap) travels as `retry-after` trailing metadata, in seconds, as
-   * REST's header. Anything else is INTERNAL, logged, not told.
+   * A thrown error as its gRPC status (grpcErrorOf), a named limit's refusal counted; an error
+   * that carries no status is a bug, logged here and answered INTERNAL without its text.
    */
   private statusOf(thrown: unknown): grpc.StatusObject {
     // Redis away: UNAVAILABLE with retry-after, as REST's 503.
     const error = unavailableOnRedisLoss(thrown);
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 600) {
-      const limited = countLimitRefusal(error) !== undefined;
-      const metadata = new grpc.Metadata();
-      const retryAfter = retryAfterHeader(error);
-      if (retryAfter !== undefined) metadata.set('retry-after', retryAfter);
-      return { code: grpcStatusOf(status, limited), details: (error as Error).message, metadata };
-    }
-    this.logger.error({ err: String(error) }, 'gRPC call failed');
-    return { code: grpc.status.INTERNAL, details: 'internal error', metadata: new grpc.Metadata() };
+    const limited = countLimitRefusal(error) !== undefined;
+    const answer = grpcErrorOf(error, limited);
+    if (answer.code === grpc.status.INTERNAL && answer.details === INTERNAL_DETAILS) this.logger.error({ err: String(error) }, 'gRPC call failed');
+    return answer;
   }
 }
 
@@ -273,7 +266,7 @@ function decodeOrRefuse(message: GrpcModelInferRequest, signature: Parameters<ty
     return decodeGrpcInferRequest(message, signature, limits);
   } catch (error) {
     if (typeof (error as { status?: unknown }).status === 'number') throw error;
-    throw new GrpcCallError(400, `the ModelInfer message does not decode: ${(error as Error).message}`);
+    throw new GrpcCallError(400, `the ModelInfer message does not decode: ${(error as Error).message}`, 'undecodable_message');
   }
 }
 

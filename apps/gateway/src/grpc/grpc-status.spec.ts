@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import { grpcStatusOf } from './grpc-status';
+import { QuotaError } from '@falaj/routing';
+import { GRPC_ERROR_CODE_METADATA, INTERNAL_DETAILS, grpcErrorOf, grpcStatusOf } from './grpc-status';
 
 describe('grpcStatusOf', () => {
   it.each([
@@ -30,5 +31,30 @@ describe('grpcStatusOf a named limit', () => {
     expect(grpcStatusOf(422)).toBe(status.INVALID_ARGUMENT);
     expect(grpcStatusOf(400)).toBe(status.INVALID_ARGUMENT);
     expect(grpcStatusOf(503, true)).toBe(status.UNAVAILABLE);
+  });
+});
+
+describe('grpcErrorOf', () => {
+  it('keeps the message as the details and carries the code and retry-after as trailing metadata', () => {
+    const answer = grpcErrorOf(new QuotaError(429, "rate limit exceeded for tenant 'acme'; retry after 2 s", 2, 'tenant_rate'), true);
+    expect(answer.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(answer.details).toBe("rate limit exceeded for tenant 'acme'; retry after 2 s");
+    expect(answer.metadata?.get(GRPC_ERROR_CODE_METADATA)).toEqual(['quota_exceeded']);
+    expect(answer.metadata?.get('retry-after')).toEqual(['2']);
+  });
+
+  it("names a status-carrying error's code after its status when it has none of its own", () => {
+    const answer = grpcErrorOf(Object.assign(new Error('too big'), { status: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }));
+    expect(answer.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(answer.metadata?.get(GRPC_ERROR_CODE_METADATA)).toEqual(['payload_too_large']);
+  });
+
+  it('answers an error without a status INTERNAL, code internal, its text not told', () => {
+    const answer = grpcErrorOf(new TypeError('x is undefined'));
+    expect({ code: answer.code, details: answer.details, errorCode: answer.metadata?.get(GRPC_ERROR_CODE_METADATA) }).toEqual({
+      code: status.INTERNAL,
+      details: INTERNAL_DETAILS,
+      errorCode: ['internal'],
+    });
   });
 });

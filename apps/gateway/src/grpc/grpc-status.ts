@@ -1,4 +1,11 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
+import { errorCodeOf, retryAfterHeader } from '@falaj/contracts';
+
+/**
+ * The trailing metadata that carries an error's code (REST's body `code`): beside the status and
+ * its details, which stay the readable message Triton clients print.
+ */
+export const GRPC_ERROR_CODE_METADATA = 'falaj-error-code';
 
 /**
  * The gRPC status for an HTTP-like status of the shared inference path, as Triton maps them:
@@ -34,4 +41,28 @@ export function grpcStatusOf(httpStatus: number, limited = false): GrpcStatus {
       if (httpStatus >= 400 && httpStatus < 500) return GrpcStatus.INVALID_ARGUMENT;
       return GrpcStatus.INTERNAL;
   }
+}
+
+/** The details of an error that carries no status: its text stays in the log. */
+export const INTERNAL_DETAILS = 'internal error';
+
+/**
+ * An error as the gRPC status a call ends with, the one mapping of the gRPC edge (REST's is the
+ * HTTP filter): a status-carrying error's HTTP-like status as its gRPC status (`limited`: it was
+ * refused for a named limit), its message as the details, readable as REST's `error` (what
+ * Triton clients print), the code REST's body carries as `falaj-error-code` trailing metadata,
+ * and when to come back as `retry-after`, in seconds, as REST's header. Any other error is
+ * INTERNAL, code `internal`, its text not told.
+ */
+export function grpcErrorOf(error: unknown, limited = false): StatusObject {
+  const metadata = new Metadata();
+  const status = (error as { status?: unknown } | null | undefined)?.status;
+  if (error instanceof Error && typeof status === 'number' && status >= 400 && status < 600) {
+    metadata.set(GRPC_ERROR_CODE_METADATA, errorCodeOf(error, status));
+    const retryAfter = retryAfterHeader(error);
+    if (retryAfter !== undefined) metadata.set('retry-after', retryAfter);
+    return { code: grpcStatusOf(status, limited), details: error.message, metadata };
+  }
+  metadata.set(GRPC_ERROR_CODE_METADATA, 'internal');
+  return { code: GrpcStatus.INTERNAL, details: INTERNAL_DETAILS, metadata };
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@falaj/auth';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, requestFingerprint, type KeptAnswer } from './idempotency.policy';
-import { IdempotencyError, type IdempotentCall } from './idempotency.service';
+import { replayedRefusal, type IdempotentCall } from './idempotency.service';
 
 /** The call's `Idempotency-Key`, scoped to the caller's tenant, with what makes it the same request; undefined without one. */
 export function idempotentCallOf(request: FastifyRequest, principal: Principal, parts: readonly (string | Buffer)[]): IdempotentCall | undefined {
@@ -19,10 +19,7 @@ export function idempotentCallOf(request: FastifyRequest, principal: Principal, 
 export function sendAnswer(reply: FastifyReply, answer: KeptAnswer & { replayed: boolean }): Buffer {
   void reply.headers(answer.headers);
   if (answer.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-  if (answer.status >= 400) {
-    const { error } = JSON.parse(answer.body.toString('utf8')) as { error: string };
-    throw new IdempotencyError(answer.status, error, 'replayed');
-  }
+  if (answer.status >= 400) throw replayedRefusal(answer);
   void reply.status(answer.status);
   return answer.body;
 }

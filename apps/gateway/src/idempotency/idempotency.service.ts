@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Readable } from 'node:stream';
-import { DomainError, idempotencyRecordKey } from '@falaj/contracts';
+import { DomainError, errorCodeOf, idempotencyRecordKey } from '@falaj/contracts';
 import { createRedis } from '@falaj/messaging';
 import { deriveKey, openWith, sealWith, statusOf } from '@falaj/dispatch';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -29,8 +29,21 @@ export interface StreamedCall {
   head: readonly string[];
 }
 
+/** What a IdempotencyError says went wrong: its `code`, in every protocol's error answer. */
+export const IDEMPOTENCY_ERROR_CODES = ['bad_request', 'idempotency'] as const;
+export type IdempotencyErrorCode = (typeof IDEMPOTENCY_ERROR_CODES)[number];
+
 /** A refusal of a kept answer or of a held key, in the shape every protocol maps. */
-export class IdempotencyError extends DomainError {}
+export class IdempotencyError extends DomainError<IdempotencyErrorCode> {}
+
+/**
+ * A kept refusal answered again, as the first call was: its status, message and code (any
+ * capability's, hence the base's string), `replayed` for an answer kept without one.
+ */
+export function replayedRefusal(answer: Pick<KeptAnswer, 'status' | 'body'>): DomainError {
+  const { error, code } = JSON.parse(answer.body.toString('utf8')) as { error: string; code?: unknown };
+  return new DomainError(answer.status, error, typeof code === 'string' ? code : 'replayed');
+}
 
 /**
  * Keeps the first final answer of each tenant's `Idempotency-Key` in Redis for
@@ -133,7 +146,7 @@ export class IdempotencyService implements OnApplicationShutdown {
       const status = statusOf(error as Error);
       const fingerprint = fingerprintOf();
       if (status !== undefined && isFinal(status) && fingerprint !== undefined) {
-        const body = Buffer.from(JSON.stringify({ error: (error as Error).message }));
+        const body = Buffer.from(JSON.stringify({ error: (error as Error).message, code: errorCodeOf(error, status) }));
         await this.keep(key, { state: 'done', fingerprint, status, headers: {}, body: seal(body) }, ttlSeconds);
       } else {
         await this.redis.del(key).catch(() => undefined);

@@ -32,7 +32,7 @@ export class KserveV1Controller {
   @HttpCode(200)
   async predict(@CurrentPrincipal() principal: Principal, @Param('target') target: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     if (!target.endsWith(PREDICT) || target.length === PREDICT.length) {
-      throw new OipError(404, `no such route: POST /v1/models/${target} (use /v1/models/{name}:predict)`);
+      throw new OipError(404, `no such route: POST /v1/models/${target} (use /v1/models/{name}:predict)`, 'route_not_found');
     }
     const model = target.slice(0, -PREDICT.length);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

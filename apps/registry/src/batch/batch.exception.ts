@@ -6,7 +6,22 @@ import { DomainError } from '@falaj/contracts';
  */
 export const BATCH_RETRY_AFTER_SECONDS = 30;
 
-export class BatchError extends DomainError {
+/** What a BatchError says went wrong: its `code`, in every protocol's error answer. */
+export const BATCH_ERROR_CODES = [
+  'job_not_found',
+  'bad_row',
+  'row_too_large',
+  'job_too_large',
+  'tenant_batch_bytes',
+  'too_many_jobs',
+  'job_expired',
+  'job_finished',
+  'too_many_rows',
+  'bad_input',
+] as const;
+export type BatchErrorCode = (typeof BATCH_ERROR_CODES)[number];
+
+export class BatchError extends DomainError<BatchErrorCode> {
   static notFound(id: string): BatchError {
     return new BatchError(404, `batch job '${id}' not found`, 'job_not_found');
   }

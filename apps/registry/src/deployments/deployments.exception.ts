@@ -1,7 +1,11 @@
 import type { LimitName } from '@falaj/contracts';
 import { DomainError } from '@falaj/contracts';
 
-export class DeploymentsError extends DomainError {
+/** What a DeploymentsError says went wrong: its `code`, in every protocol's error answer. */
+export const DEPLOYMENTS_ERROR_CODES = ['deployment_not_found', 'no_previous_revision', 'no_shadow', 'invalid_deployment'] as const;
+export type DeploymentsErrorCode = (typeof DEPLOYMENTS_ERROR_CODES)[number];
+
+export class DeploymentsError extends DomainError<DeploymentsErrorCode> {
   static notFound(model: string): DeploymentsError {
     return new DeploymentsError(404, `model '${model}' has no deployment`, 'deployment_not_found');
   }

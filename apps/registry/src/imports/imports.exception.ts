@@ -1,7 +1,21 @@
 import { DomainError } from '@falaj/contracts';
 
+/** What a ImportsError says went wrong: its `code`, in every protocol's error answer. */
+export const IMPORTS_ERROR_CODES = [
+  'invalid_mlmodel',
+  'mlflow_file_missing',
+  'invalid_archive',
+  'archive_too_large',
+  'mlflow_signature_mismatch',
+  'invalid_import_url',
+  'import_origin_not_allowed',
+  'import_upstream',
+  'mlflow_registry_not_found',
+] as const;
+export type ImportsErrorCode = (typeof IMPORTS_ERROR_CODES)[number];
+
 /** Refusals of an import (MLflow model directory, archive or allow-listed URL), each with its code. */
-export class ImportsError extends DomainError {
+export class ImportsError extends DomainError<ImportsErrorCode> {
   /** The MLmodel file (or a file it names) says something the import cannot take; `field` is where. */
   static invalidMlModel(field: string, reason: string): ImportsError {
     return new ImportsError(400, `invalid MLflow model: ${field}: ${reason}`, 'invalid_mlmodel');

@@ -1,6 +1,10 @@
 import { DomainError } from '@falaj/contracts';
 
-export class ModelsError extends DomainError {
+/** What a ModelsError says went wrong: its `code`, in every protocol's error answer. */
+export const MODELS_ERROR_CODES = ['model_not_found', 'model_exists', 'model_serving'] as const;
+export type ModelsErrorCode = (typeof MODELS_ERROR_CODES)[number];
+
+export class ModelsError extends DomainError<ModelsErrorCode> {
   static notFound(name: string): ModelsError {
     return new ModelsError(404, `model '${name}' not found`, 'model_not_found');
   }

@@ -1,7 +1,11 @@
 import { DomainError } from '@falaj/contracts';
 
+/** What a OAuthClientsError says went wrong: its `code`, in every protocol's error answer. */
+export const O_AUTH_CLIENTS_ERROR_CODES = ['client_not_found', 'scopes_not_allowed'] as const;
+export type OAuthClientsErrorCode = (typeof O_AUTH_CLIENTS_ERROR_CODES)[number];
+
 /** The admin API's errors about clients and keys (the usual `{error}` shape). */
-export class OAuthClientsError extends DomainError {
+export class OAuthClientsError extends DomainError<OAuthClientsErrorCode> {
   static notFound(clientId: string): OAuthClientsError {
     return new OAuthClientsError(404, `client '${clientId}' not found`, 'client_not_found');
   }

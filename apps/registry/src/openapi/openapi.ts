@@ -33,7 +33,7 @@ export function registerOpenApi(app: NestFastifyApplication): void {
         await authenticator.authenticate(request.headers.authorization);
       } catch (error) {
         if (!(error instanceof InvalidTokenError)) throw error;
-        return reply.status(401).send({ error: error.message });
+        return reply.status(401).send({ error: error.message, code: 'unauthorized' });
       }
       return reply.header('cache-control', 'no-store').send(document);
     });

@@ -1,8 +1,12 @@
 import { DomainError } from '@falaj/contracts';
 import type { RegionStores, RegionStoreTarget } from './region-stores.config';
 
+/** What a NoRegionStoreError says went wrong: its `code`, in every protocol's error answer. */
+export const NO_REGION_STORE_ERROR_CODES = ['region_store_missing'] as const;
+export type NoRegionStoreErrorCode = (typeof NO_REGION_STORE_ERROR_CODES)[number];
+
 /** The region has no store: its traffic is refused (503) rather than logged in another region's. */
-export class NoRegionStoreError extends DomainError {
+export class NoRegionStoreError extends DomainError<NoRegionStoreErrorCode> {
   constructor(readonly region: string) {
     super(503, `region "${region}" has no audit store configured (FALAJ_REGION_STORES): its calls are refused rather than logged elsewhere`, 'region_store_missing');
   }

@@ -1,6 +1,10 @@
 import { DomainError } from '@falaj/contracts';
 
-export class RolloutsError extends DomainError {
+/** What a RolloutsError says went wrong: its `code`, in every protocol's error answer. */
+export const ROLLOUTS_ERROR_CODES = ['rollout_not_found', 'rollout_active', 'rollout_no_baseline', 'rollout_same_version', 'rollout_state'] as const;
+export type RolloutsErrorCode = (typeof ROLLOUTS_ERROR_CODES)[number];
+
+export class RolloutsError extends DomainError<RolloutsErrorCode> {
   static notFound(model: string, id: string): RolloutsError {
     return new RolloutsError(404, `model '${model}' has no rollout '${id}'`, 'rollout_not_found');
   }

@@ -1,6 +1,10 @@
-import { DomainError, type SignatureRefusal } from '@falaj/contracts';
+import { DomainError, SIGNATURE_REFUSALS, type SignatureRefusal } from '@falaj/contracts';
 
-export class SigningError extends DomainError {
+/** What a SigningError says went wrong: an upload's signature refusal, or a key or subject not there. */
+export const SIGNING_ERROR_CODES = [...SIGNATURE_REFUSALS, 'invalid_public_key', 'trusted_key_exists', 'trusted_key_not_found', 'tenant_not_found', 'version_not_found'] as const;
+export type SigningErrorCode = (typeof SIGNING_ERROR_CODES)[number];
+
+export class SigningError extends DomainError<SigningErrorCode> {
   /** An upload refused for its signature: 422, or 400 when the header itself is malformed. */
   static refused(code: SignatureRefusal, message: string): SigningError {
     return new SigningError(code === 'signature_malformed' ? 400 : 422, message, code);

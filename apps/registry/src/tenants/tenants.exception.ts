@@ -1,6 +1,10 @@
 import { DomainError } from '@falaj/contracts';
 
-export class TenantsError extends DomainError {
+/** What a TenantsError says went wrong: its `code`, in every protocol's error answer. */
+export const TENANTS_ERROR_CODES = ['tenant_not_found', 'tenant_not_empty', 'tenant_exists'] as const;
+export type TenantsErrorCode = (typeof TENANTS_ERROR_CODES)[number];
+
+export class TenantsError extends DomainError<TenantsErrorCode> {
   static notFound(id: string): TenantsError {
     return new TenantsError(404, `tenant '${id}' not found`, 'tenant_not_found');
   }

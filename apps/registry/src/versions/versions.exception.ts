@@ -1,6 +1,26 @@
 import { DomainError } from '@falaj/contracts';
 
-export class VersionsError extends DomainError {
+/** What a VersionsError says went wrong: its `code`, in every protocol's error answer. */
+export const VERSIONS_ERROR_CODES = [
+  'version_not_found',
+  'invalid_model',
+  'external_data_escapes',
+  'invalid_lineage',
+  'artifact_too_large',
+  'model_over_limits',
+  'storage_quota_exceeded',
+  'empty_upload',
+  'bad_transition',
+  'version_deployed',
+  'no_rollback_target',
+  'residency',
+  'unsupported_media_type',
+  'version_archived',
+  'artifact_missing',
+] as const;
+export type VersionsErrorCode = (typeof VERSIONS_ERROR_CODES)[number];
+
+export class VersionsError extends DomainError<VersionsErrorCode> {
   static notFound(model: string, version: number): VersionsError {
     return new VersionsError(404, `version ${version} of model '${model}' not found`, 'version_not_found');
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import type { Admin, Batch, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { Authenticator, SCOPES, hasScopes, type Principal } from '@falaj/auth';
-import { AuditEventSchema, answeredStreamRequestKey, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
+import { AuditEventSchema, answeredStreamRequestKey, errorCodeOf, retryAfterHeader, inferenceStreamTopics, tenantReplyTopicNamespace, type AuditEvent } from '@falaj/contracts';
 import { InferencePipeline, PayloadRecorder, inferenceAuditEvent, statusOf, type InferenceFacts } from '@falaj/dispatch';
 import { countLimitRefusal } from '@falaj/http';
 import { CONSUMER_TIMINGS, KAFKA, createRedis, ensureTopics } from '@falaj/messaging';
@@ -411,7 +411,16 @@ export class StreamingBridge implements OnModuleInit, OnApplicationShutdown {
     if (status === undefined) throw error;
     countLimitRefusal(error);
     const retryAfter = retryAfterHeader(error);
-    return this.answer(message, principal, status, { id: request.id, model_name: request.model_name, error: error.message }, outcome, started, retryAfter, recordedTraceId(span));
+    return this.answer(
+      message,
+      principal,
+      status,
+      { id: request.id, model_name: request.model_name, error: error.message, code: errorCodeOf(error, status) },
+      outcome,
+      started,
+      retryAfter,
+      recordedTraceId(span),
+    );
   }
 
   /** The response message, with its audit event (committed with it) and its latency observed. */

@@ -29,7 +29,7 @@ describe('unavailableOnRedisLoss', () => {
   });
 
   it('leaves a DomainError and other errors as they are', () => {
-    const domain = new DomainError(404, "model 'm' not found");
+    const domain = new DomainError(404, "model 'm' not found", 'model_not_found');
     const bug = new TypeError('x is undefined');
     expect(unavailableOnRedisLoss(domain)).toBe(domain);
     expect(unavailableOnRedisLoss(bug)).toBe(bug);

@@ -3,12 +3,16 @@ import { DomainError } from './domain.error';
 /** Seconds a caller is told to wait when Redis is away: a restart and its rebuild take about that. */
 export const BACKBONE_RETRY_AFTER_SECONDS = 1;
 
+/** What a BackboneUnavailableError says went wrong: its `code`, in every protocol's error answer. */
+export const BACKBONE_UNAVAILABLE_ERROR_CODES = ['backbone_unavailable'] as const;
+export type BackboneUnavailableErrorCode = (typeof BACKBONE_UNAVAILABLE_ERROR_CODES)[number];
+
 /**
  * Redis (the pools' streams, the routing table, the quota buckets, the idempotency records) is
  * away or came back empty: 503 with Retry-After on every edge, never a 500 or a hang. The client
  * may retry with its Idempotency-Key; whether a call in flight ran is unknown to the gateway.
  */
-export class BackboneUnavailableError extends DomainError {
+export class BackboneUnavailableError extends DomainError<BackboneUnavailableErrorCode> {
   constructor(message: string) {
     super(503, message, 'backbone_unavailable', { retryAfterSeconds: BACKBONE_RETRY_AFTER_SECONDS });
   }

@@ -10,18 +10,22 @@ export interface RefusalDetails {
 
 /**
  * The one status-carrying error: base of every capability's exception (`VersionsError`,
- * `InferenceError`, `QuotaError`, `OipError`…), a message for the caller and the HTTP-like status
- * every edge maps — REST and KServe v1 by the global filter (`{"error": "..."}`), gRPC by its
- * status table, the Kafka bridge as the response's `status` header, a job row as its status.
+ * `InferenceError`, `QuotaError`, `OipError`…), a message for the caller, the HTTP-like status
+ * every edge maps and a code that says what went wrong. Each capability declares its codes as a
+ * const tuple (`VERSIONS_ERROR_CODES`) and extends `DomainError<VersionsErrorCode>`, so its
+ * factories take only those. REST and KServe v1 answer `{"error": message, "code": code}` (the
+ * global filter), gRPC its status with the code in the `falaj-error-code` trailer, the Kafka
+ * bridge a response whose `status` header is the status and whose body has `error` and `code`,
+ * a job row its status.
  */
-export class DomainError extends Error {
+export class DomainError<Code extends string = string> extends Error {
   readonly limit?: LimitName;
   readonly retryAfterSeconds?: number;
 
   constructor(
     readonly status: number,
     message: string,
-    readonly code?: string,
+    readonly code: Code,
     details: RefusalDetails = {},
   ) {
     super(message);

@@ -1,11 +1,15 @@
 import { REPLY_TOO_LARGE_STATUS, DomainError } from '@falaj/contracts';
 
+/** What a InferenceError says went wrong: its `code`, in every protocol's error answer. */
+export const INFERENCE_ERROR_CODES = ['not_ready', 'region_store_missing', 'forbidden', 'bad_request', 'timeout', 'reply_too_large', 'worker_error'] as const;
+export type InferenceErrorCode = (typeof INFERENCE_ERROR_CODES)[number];
+
 /**
  * An inference request refused or failed on its way through the pipeline, with the HTTP-like
  * status every protocol maps (REST and KServe v1 by the global filter, gRPC by its status table,
  * Kafka as the response's status header).
  */
-export class InferenceError extends DomainError {
+export class InferenceError extends DomainError<InferenceErrorCode> {
   static noWorker(pool: string, model: string, version: number, residency?: string): InferenceError {
     // Under residency the pool is the only one allowed: say so, so nobody expects a spill elsewhere.
     const rule = residency === undefined ? '' : ` (residency: the tenant's data stays in region '${residency}')`;
