@@ -166,7 +166,7 @@ describe('OIP protocols (e2e)', () => {
       const tooBig = await infer('/v2/models/tiny-mlp/infer', Buffer.alloc(MAX_REQUEST + 1, 0x20), { 'content-type': 'application/json' });
       expect(tooBig.status).toBe(413);
       // Fastify's own refusal in OIP's shape (the one error filter), not Fastify's default body.
-      expect(await bodyOf(tooBig)).toEqual({ error: expect.stringMatching(/too large/i) });
+      expect(await bodyOf(tooBig)).toEqual({ error: expect.stringMatching(/too large/i), code: 'payload_too_large' });
       const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
       expect(bomb.length).toBeLessThan(MAX_REQUEST);
       const refused = await infer('/v2/models/tiny-mlp/infer', bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
