@@ -81,6 +81,9 @@ export async function startHttpApp(module: DynamicModule, options: HttpAppOption
   // a zip bomb stopped at the limit) take the same shape as every other refusal, `{"error": "..."}`,
   // on Nest's routes and the raw ones alike, instead of Fastify's default body.
   fastify.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  // Nest would set its own at init, in the same scope (Fastify warns FSTWRN004), and it reaches
+  // only the routes made after it; this one already answers every route through the same mapping.
+  adapter.setErrorHandler = () => fastify;
   let authenticate: ReturnType<typeof authenticateOnRequest> | undefined;
   fastify.addHook('onRequest', async (request, reply) => authenticate?.(request, reply));
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
