@@ -18,6 +18,19 @@ export class ArtifactFetchError extends Error {
 }
 
 /**
+ * The `Authorization` value of the worker's service token. The issuer is the registry, so failing
+ * to get a token (it is not listening yet, or restarting) is as transient as the registry being
+ * away: retried with the artifact's backoff, never left as a version failed for good.
+ */
+export async function serviceBearer(serviceToken: () => Promise<string>, what: string): Promise<string> {
+  try {
+    return `Bearer ${await serviceToken()}`;
+  } catch (error) {
+    throw new ArtifactFetchError(`${what}: no service token from the registry (${(error as Error).message})`, true);
+  }
+}
+
+/**
  * Model files on the worker's disk, named by their sha256. A file is fetched from the registry
  * once, checked against its hash before it is used, and shared by every version that has the
  * same bytes.
@@ -42,8 +55,9 @@ export class ArtifactCache {
     }
     await mkdir(this.root, { recursive: true });
     const partial = join(this.root, `${randomUUID()}.part`);
+    const authorization = await serviceBearer(this.serviceToken, `artifact ${artifact.sha256}`);
     const response = await fetch(`${this.registryUrl}${artifact.downloadPath}`, {
-      headers: { authorization: `Bearer ${await this.serviceToken()}` },
+      headers: { authorization },
     }).catch((error: Error) => {
       // The registry is down or restarting: the next try may well work.
       throw new ArtifactFetchError(`artifact ${artifact.sha256}: registry unreachable (${error.message})`, true);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClientCredentialsTokenSource } from '@falaj/auth';
 import { eventually, freePort } from '@falaj/testing';
 import { ArtifactCache } from './artifact-cache';
 import { ModelHost } from './model-host';
@@ -45,6 +46,32 @@ describe('ModelHost loading from a registry that is not up yet', () => {
     }).listen(port, '127.0.0.1');
     await eventually('model ready after retry', async () => (host.states()[0]?.state === 'ready' ? true : undefined), 15_000);
     expect(requests).toEqual([`/internal/artifacts/${sha256} Bearer token`]);
+  }, 20_000);
+
+  it('retries when the service token cannot be had yet (the issuer is the registry, not listening), then loads', async () => {
+    const port = await freePort();
+    const requests: string[] = [];
+    const tokens = new ClientCredentialsTokenSource({ tokenUrl: `http://127.0.0.1:${port}/oauth2/token`, clientId: 'e2e-cpu-worker', clientSecret: 's' });
+    const early = new ModelHost(new ArtifactCache(join(dir, 'token'), `http://127.0.0.1:${port}`, () => tokens.get()), { executionProviders: ['cpu'], name: 'cpu', hardwareAvailable: true }, 1);
+    try {
+      await early.serve('acme', 'mlp', serving);
+      expect(early.states()[0]).toMatchObject({ state: 'failed', reason: expect.stringContaining('no service token from the registry') });
+      const registry = createServer((request, response) => {
+        requests.push(`${request.method} ${request.url}`);
+        if (request.url === '/oauth2/token') {
+          response.setHeader('content-type', 'application/json');
+          response.end(JSON.stringify({ access_token: 'late-token', expires_in: 300 }));
+        } else response.end(bytes);
+      }).listen(port, '127.0.0.1');
+      try {
+        await eventually('model ready once the issuer answers', async () => (early.states()[0]?.state === 'ready' ? true : undefined), 15_000);
+      } finally {
+        registry.close();
+      }
+      expect(requests).toEqual(['POST /oauth2/token', `GET /internal/artifacts/${sha256}`]);
+    } finally {
+      await early.close();
+    }
   }, 20_000);
 
   it('does not retry a version the registry says it does not have', async () => {

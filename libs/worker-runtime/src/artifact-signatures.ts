@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Logger } from '@nestjs/common';
 import { ArtifactSignatureInfoSchema, verifyArtifactSignature, type ArtifactSignatureInfo, type SignatureLoadRefusal, type SignatureRefusal } from '@falaj/contracts';
-import { ArtifactFetchError } from './artifact-cache';
+import { ArtifactFetchError, serviceBearer } from './artifact-cache';
 
 /** A version this worker will not make a session of: its artifact is unsigned, or signed by no trusted key, or not these bytes. */
 export class SignatureRefusedError extends Error {
@@ -61,7 +61,8 @@ export class ArtifactSignatures {
 
   private async info(owner: SignedVersion): Promise<ArtifactSignatureInfo> {
     const path = `/internal/signatures/${encodeURIComponent(owner.tenantId)}/${encodeURIComponent(owner.model)}/${owner.version}`;
-    const response = await fetch(`${this.registryUrl}${path}`, { headers: { authorization: `Bearer ${await this.serviceToken()}` } }).catch((error: Error) => {
+    const authorization = await serviceBearer(this.serviceToken, `signature of ${owner.model}@${owner.version}`);
+    const response = await fetch(`${this.registryUrl}${path}`, { headers: { authorization } }).catch((error: Error) => {
       throw new ArtifactFetchError(`signature of ${owner.model}@${owner.version}: registry unreachable (${error.message})`, true);
     });
     if (!response.ok) throw new ArtifactFetchError(`signature of ${owner.model}@${owner.version}: registry answered ${response.status}`, response.status >= 500);
