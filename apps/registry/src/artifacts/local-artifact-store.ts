@@ -16,7 +16,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  * that never comes. On a refusal the source is unpiped and drained, so the answer goes out; a
  * source that errors or closes before its end (the client went away) fails the write.
  */
-async function stageFrom(source: Readable, meter: Transform, sink: NodeJS.WritableStream & Writable): Promise<void> {
+export async function stageFrom(source: Readable, meter: Transform, sink: NodeJS.WritableStream & Writable): Promise<void> {
   const cutOff = (error?: Error) => meter.destroy(error ?? new Error('the upload ended before its end'));
   const onClose = () => {
     if (!source.readableEnded) cutOff();

@@ -3,11 +3,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@falaj/auth';
 import type { ModelSignature } from '@falaj/contracts';
 import { systemTrustDispatcher } from '@falaj/tls';
+import { stageFrom } from '../artifacts/local-artifact-store';
 import { REGISTRY_CONFIG, type RegistryConfig } from '../registry.config';
 import type { ModelVersionEntity } from '../catalog';
 import { VersionsError } from '../versions/versions.exception';
@@ -213,7 +213,7 @@ export function mlflowLineage(mlmodel: MlModel, metrics: Record<string, number>,
   };
 }
 
-/** Streams `source` to `path` within `maxBytes` (413 past it), hashing it; piped, not pipelined, so a refusal can still be answered. */
+/** Streams `source` to `path` within `maxBytes` (413 past it), hashing it. */
 async function receive(source: Readable, path: string, maxBytes: number): Promise<{ sha256: string; sizeBytes: number }> {
   const hash = createHash('sha256');
   let sizeBytes = 0;
@@ -225,25 +225,8 @@ async function receive(source: Readable, path: string, maxBytes: number): Promis
       done(null, chunk);
     },
   });
-  const cutOff = (error?: Error) => meter.destroy(error ?? new Error('the upload ended before its end'));
-  const onClose = () => {
-    if (!source.readableEnded) cutOff();
-  };
-  source.once('error', cutOff);
-  source.once('close', onClose);
-  if (source.destroyed) onClose();
-  source.pipe(meter);
-  try {
-    await pipeline(meter, createWriteStream(path, { mode: 0o600 }));
-  } catch (error) {
-    source.unpipe(meter);
-    source.on('error', () => undefined);
-    source.resume();
-    throw error;
-  } finally {
-    source.off('error', cutOff);
-    source.off('close', onClose);
-  }
+  // The artifact store's staging: piped, not pipelined, so a refusal can still be answered.
+  await stageFrom(source, meter, createWriteStream(path, { mode: 0o600 }));
   if (sizeBytes === 0) throw ImportsError.badArchive('the upload is empty');
   return { sha256: hash.digest('hex'), sizeBytes };
 }
