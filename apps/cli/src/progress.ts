@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 
 export interface Progress {
@@ -19,5 +21,20 @@ export function progressBar(label: string, total: number, unit: 'bytes' | 'rows'
   return {
     update: (value, payload) => (payload ? bar.update(value, payload) : bar.update(value)),
     stop: () => bar.stop(),
+  };
+}
+
+/** A file as a request body whose bytes move `bar` as they are sent (a fresh stream on every call, for retries). */
+export function fileBody(file: string, bar: Progress): () => Readable {
+  return () => {
+    let sent = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        sent += chunk.length;
+        bar.update(sent);
+        done(null, chunk);
+      },
+    });
+    return createReadStream(file).pipe(counter);
   };
 }

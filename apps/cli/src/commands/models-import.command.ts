@@ -1,11 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error';
 import { seg } from '../http-client';
 import { renderTable } from '../output';
-import { progressBar } from '../progress';
+import { fileBody, progressBar } from '../progress';
 import type { Runtime } from '../runtime';
 
 interface ImportOptions {
@@ -62,17 +61,7 @@ export function registerModelsImport(models: Command, rt: Runtime): void {
           .json<ImportedVersion>('POST', `/admin/models/${seg(name)}/imports/mlflow`, {
             what: `import ${source} into '${name}'`,
             headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...signed },
-            body: () => {
-              let sent = 0;
-              const counter = new Transform({
-                transform(chunk: Buffer, _encoding, done) {
-                  sent += chunk.length;
-                  bar.update(sent);
-                  done(null, chunk);
-                },
-              });
-              return createReadStream(source).pipe(counter);
-            },
+            body: fileBody(source, bar),
           })
           .finally(() => bar.stop());
       }

@@ -1,11 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error';
 import { seg } from '../http-client';
 import { renderTable } from '../output';
-import { progressBar } from '../progress';
+import { fileBody, progressBar } from '../progress';
 import type { Runtime } from '../runtime';
 
 interface PushOptions {
@@ -63,17 +62,7 @@ export function registerModelsPush(models: Command, rt: Runtime): void {
         .json<VersionView>('POST', `/admin/models/${seg(name)}/versions`, {
           what: `upload ${file} as a version of '${name}'`,
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...(options.lineage ? { 'x-falaj-lineage': options.lineage } : {}) },
-          body: () => {
-            let sent = 0;
-            const counter = new Transform({
-              transform(chunk: Buffer, _encoding, done) {
-                sent += chunk.length;
-                bar.update(sent);
-                done(null, chunk);
-              },
-            });
-            return createReadStream(file).pipe(counter);
-          },
+          body: fileBody(file, bar),
         })
         .finally(() => bar.stop());
       rt.print(
